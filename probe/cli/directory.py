@@ -1,0 +1,212 @@
+"""`probe directory`: import, list and show organisations and their contacts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from probe.cli.common import console, err_console, fail, load_settings, open_engine, print_json
+from probe.directory.importer import (
+    ImportReport,
+    StrictImportError,
+    bundled_names,
+    bundled_path,
+    import_directory,
+)
+from probe.directory.regions import UnknownRegionError, all_regions, find_region
+from probe.directory.sources import DirectoryFileError
+from storage.directory import get_organisation, list_contacts, list_organisations
+from storage.engine import session_scope
+
+app = typer.Typer(help="The directory of organisations and their published contacts.",
+                  no_args_is_help=True)
+
+EXIT_ROWS_REJECTED = 2
+
+
+@app.command("import")
+def import_(
+    file: Path | None = typer.Argument(None, help="CSV, XLSX or YAML file.", show_default=False),
+    bundled: str | None = typer.Option(
+        None, help="Import a bundled directory instead of a file (see `probe directory bundled`)."
+    ),
+    region: str | None = typer.Option(None, help="Region for rows that do not name one."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; write nothing."),
+    strict: bool = typer.Option(False, help="Any bad row fails the whole import; nothing written."),
+    as_json: bool = typer.Option(False, "--json", help="Print the normalised result as JSON."),
+) -> None:
+    """Import organisations; re-importing updates in place and never duplicates.
+
+    Exit status: 0 all rows imported; 2 some rows rejected (the rest imported); 1 nothing done.
+    """
+    if (file is None) == (bundled is None):
+        fail("give either FILE or --bundled NAME")
+    if region:
+        try:
+            region = find_region(region).code
+        except UnknownRegionError as error:
+            fail(str(error))
+    try:
+        path = bundled_path(bundled) if bundled else file
+    except FileNotFoundError as error:
+        fail(str(error))
+    assert path is not None
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    engine = None if dry_run else open_engine()
+    try:
+        with Progress(console=err_console, transient=True, disable=as_json) as progress:
+            task = progress.add_task("importing", total=None)
+            report = import_directory(
+                path,
+                engine=engine,
+                actor=f"cli:{load_settings().environment}",
+                default_region=region,
+                dry_run=dry_run,
+                strict=strict,
+                display_name=f"bundled:{bundled}" if bundled else str(path),
+                progress=lambda n: progress.update(task, completed=n),
+            )
+    except StrictImportError as error:
+        if as_json:
+            print_json(error.report.as_dict())
+        else:
+            _print_problems(error.report)
+        fail(str(error))
+    except DirectoryFileError as error:
+        fail(str(error))
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        _print_summary(report, dry_run=dry_run)
+    if report.rejected:
+        raise typer.Exit(EXIT_ROWS_REJECTED)
+
+
+def _print_summary(report: ImportReport, *, dry_run: bool) -> None:
+    contacts = [c for o in report.organisations for c in o.contacts]
+    verb = "would import" if dry_run else "imported"
+    console.print(
+        f"{report.file}: {verb} {len(report.organisations)} organisation(s), "
+        f"{sum(c.channel == 'phone' for c in contacts)} phone(s), "
+        f"{sum(c.channel == 'email' for c in contacts)} e-mail(s); "
+        f"{len(report.rejected)} row(s) rejected, {len(report.warnings)} warning(s)",
+        highlight=False,
+    )
+    if report.stats:
+        stats = report.stats
+        console.print(
+            f"organisations: {stats.organisations_created} new, {stats.organisations_updated} "
+            f"updated, {stats.organisations_unchanged} unchanged; contacts: "
+            f"{stats.contacts_created} new, {stats.contacts_updated} updated, "
+            f"{stats.contacts_deactivated} deactivated",
+            highlight=False,
+        )
+    _print_problems(report)
+
+
+def _print_problems(report: ImportReport) -> None:
+    if not (report.rejected or report.warnings):
+        return
+    table = Table("", "row", "field", "reason", title="Problems")
+    for problem in report.rejected + report.warnings:
+        table.add_row(
+            "[red]rejected[/]" if problem.severity == "error" else "[yellow]warning[/]",
+            str(problem.row or ""),
+            problem.field or "",
+            problem.reason,
+        )
+    err_console.print(table)
+
+
+@app.command("list")
+def list_(
+    region: str | None = typer.Option(None, help="Only this region (name or code)."),
+    kind: str | None = typer.Option(None, help="Only this kind (e.g. КЦСОН)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """List organisations with their number of active contacts."""
+    region_code = find_region(region).code if region else None
+    engine = open_engine()
+    with session_scope(engine) as session:
+        rows = []
+        for org in list_organisations(session=session, region=region_code, kind=kind):
+            assert org.id is not None
+            contacts = list_contacts(session=session, organisation_id=org.id, active_only=True)
+            rows.append(
+                {
+                    "id": org.id,
+                    "name": org.name,
+                    "short_name": org.short_name,
+                    "region": org.region,
+                    "kind": org.kind,
+                    "timezone": org.timezone,
+                    "phones": sum(c.channel == "phone" and c.probeable for c in contacts),
+                    "emails": sum(c.channel == "email" and c.probeable for c in contacts),
+                    "hours_known": org.hours is not None,
+                }
+            )
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "name", "region", "kind", "phones", "e-mails", "hours")
+    for row in rows:
+        table.add_row(
+            str(row["id"]), row["short_name"] or row["name"], row["region"], row["kind"],
+            str(row["phones"]), str(row["emails"]), "yes" if row["hours_known"] else "-",
+        )
+    console.print(table)
+    console.print(f"{len(rows)} organisation(s)")
+
+
+@app.command()
+def show(
+    organisation: str = typer.Argument(..., help="Id, key, or a unique part of the name."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Show one organisation, its working hours and every contact (inactive ones too)."""
+    engine = open_engine()
+    with session_scope(engine) as session:
+        org = get_organisation(session=session, ref=organisation)
+        if org is None:
+            fail(f"no single organisation matches {organisation!r}")
+        assert org.id is not None
+        data = org.model_dump(mode="json")
+        data["contacts"] = [
+            c.model_dump(mode="json") for c in list_contacts(session=session, organisation_id=org.id)
+        ]
+    if as_json:
+        print_json(data)
+        return
+    console.print(f"[bold]{data['name']}[/]")
+    for label in ("short_name", "region", "kind", "address", "website", "timezone", "hours_raw"):
+        if data[label]:
+            console.print(f"  {label}: {data[label]}", highlight=False)
+    table = Table("channel", "as published", "normalised", "ext", "notes")
+    for c in data["contacts"]:
+        notes = [n for n, on in (("fax", c["is_fax"]), ("inferred area code", c["inferred"]),
+                                 ("inactive", not c["active"])) if on]
+        if c["error"]:
+            notes.append(c["error"])
+        table.add_row(c["channel"], c["raw"], c["value"] or "-", c["extension"] or "",
+                      "; ".join(notes))
+    console.print(table)
+
+
+@app.command()
+def bundled() -> None:
+    """List the bundled directories (built from the seed documents)."""
+    for name in bundled_names():
+        console.print(name)
+
+
+@app.command()
+def regions() -> None:
+    """List the regions the importer knows, with their time zones."""
+    table = Table("code", "name", "time zone")
+    for region in all_regions():
+        table.add_row(region.code, region.name, region.timezone)
+    console.print(table)

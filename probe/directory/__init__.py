@@ -1,0 +1,1 @@
+"""The directory of organisations: parsing published contacts and importing directories."""

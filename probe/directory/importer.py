@@ -1,0 +1,139 @@
+"""Directory import: read, normalise, report, then write in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from probe.directory.normalize import OrganisationDraft, normalise_row
+from probe.directory.sources import RowProblem, SourceFile, read_directory_file
+from storage.directory import UpsertStats, upsert_organisation
+from storage.engine import session_scope
+
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data" / "directories"
+
+
+@dataclass
+class ImportReport:
+    file: str
+    encoding: str
+    organisations: list[OrganisationDraft] = field(default_factory=list)
+    rejected: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)
+    stats: UpsertStats | None = None
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "encoding": self.encoding,
+            "written": self.written,
+            "organisations": [o.as_dict() for o in self.organisations],
+            "rejected": [p.as_dict() for p in self.rejected],
+            "warnings": [p.as_dict() for p in self.warnings],
+            "stats": self.stats.as_dict() if self.stats else None,
+        }
+
+
+class StrictImportError(ValueError):
+    def __init__(self, report: ImportReport) -> None:
+        problems = report.rejected + report.warnings
+        super().__init__(
+            f"{len(problems)} problem(s) in {report.file} and --strict is set: nothing written"
+        )
+        self.report = report
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.stem for p in BUNDLED_DIR.glob("*.yaml"))
+
+
+def bundled_path(name: str) -> Path:
+    path = BUNDLED_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no bundled directory {name!r}; available: {', '.join(bundled_names())}"
+        )
+    return path
+
+
+def plan_import(source: SourceFile, *, default_region: str | None = None) -> ImportReport:
+    report = ImportReport(file=source.name, encoding=source.encoding)
+    report.rejected.extend(source.problems)
+    first_row_of: dict[str, int] = {}
+    for raw in source.rows:
+        draft, problems = normalise_row(raw, default_region=default_region)
+        for problem in problems:
+            (report.rejected if problem.severity == "error" else report.warnings).append(problem)
+        if draft is None:
+            continue
+        if draft.key in first_row_of:
+            report.rejected.append(
+                RowProblem(
+                    raw.file,
+                    raw.row,
+                    "name",
+                    f"duplicate organisation: same name and region as row {first_row_of[draft.key]}",
+                )
+            )
+            continue
+        first_row_of[draft.key] = raw.row
+        report.organisations.append(draft)
+    report.rejected.sort(key=lambda p: (p.row or 0))
+    return report
+
+
+def apply_import(
+    report: ImportReport,
+    *,
+    engine: Engine,
+    actor: str,
+    progress: Callable[[int], None] | None = None,
+) -> UpsertStats:
+    stats = UpsertStats()
+    with session_scope(engine) as session:
+        for number, draft in enumerate(report.organisations, start=1):
+            values = draft.as_dict()
+            contacts = [
+                {**c, "key": contact.key}
+                for c, contact in zip(values.pop("contacts"), draft.contacts, strict=True)
+            ]
+            values.pop("region_name")
+            upsert_organisation(
+                session=session, values=values, contacts=contacts, actor=actor, stats=stats
+            )
+            if progress:
+                progress(number)
+    report.stats = stats
+    report.written = True
+    return stats
+
+
+def import_directory(
+    path: Path,
+    *,
+    engine: Engine | None,
+    actor: str = "cli",
+    default_region: str | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    display_name: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Read and normalise `path`; write it unless `dry_run`. A bad row never aborts the rest."""
+    source = read_directory_file(path, display_name=display_name)
+    report = plan_import(source, default_region=default_region)
+    if strict and (report.rejected or report.warnings):
+        raise StrictImportError(report)
+    if not dry_run:
+        assert engine is not None
+        apply_import(report, engine=engine, actor=actor, progress=progress)
+    return report

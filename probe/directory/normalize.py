@@ -1,0 +1,188 @@
+"""From raw rows to normalised organisation drafts, with every problem reported per row."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from probe.directory.emails import parse_emails
+from probe.directory.hours import HoursParseError, WeeklySchedule, parse_hours
+from probe.directory.phones import parse_phones
+from probe.directory.regions import UnknownRegionError, find_region
+from probe.directory.sources import RawRow, RowProblem
+from probe.results import Channel
+
+
+@dataclass
+class ContactDraft:
+    channel: str
+    raw: str
+    value: str | None
+    extension: str | None = None
+    label: str | None = None
+    is_fax: bool = False
+    inferred: bool = False
+    error: str | None = None
+    position: int = 0
+
+    @property
+    def key(self) -> str:
+        if self.value is not None:
+            return self.value + (f";ext={self.extension}" if self.extension else "")
+        return "raw:" + fold(self.raw)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class OrganisationDraft:
+    key: str
+    name: str
+    short_name: str
+    region: str
+    region_name: str
+    kind: str
+    address: str
+    website: str
+    timezone: str
+    hours_raw: str
+    hours: WeeklySchedule | None
+    area_code: str
+    source: str
+    source_row: int
+    protocol_row: int | None
+    contacts: list[ContactDraft] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if k not in {"contacts", "hours"}}
+        data["hours"] = self.hours.model_dump(mode="json") if self.hours else None
+        data["contacts"] = [c.as_dict() for c in self.contacts]
+        return data
+
+
+_QUOTES = re.compile(r"[«»“”„\"'`]")
+
+
+def fold(text: str) -> str:
+    """A comparison form: case, quotes, ё and spacing do not make two names different."""
+    text = _QUOTES.sub("", text.lower().replace("ё", "е"))
+    return " ".join(text.split())
+
+
+def organisation_key(region_code: str, name: str) -> str:
+    return f"{region_code}:{fold(name)}"
+
+
+def normalise_row(
+    raw: RawRow, *, default_region: str | None = None
+) -> tuple[OrganisationDraft | None, list[RowProblem]]:
+    """One row to a draft. Errors reject the row; warnings flag a contact or the hours."""
+    fields = raw.fields
+    problems: list[RowProblem] = []
+
+    def problem(field_name: str | None, reason: str, severity: str = "error") -> None:
+        problems.append(RowProblem(raw.file, raw.row, field_name, reason, severity))
+
+    name = " ".join(fields.get("name", "").split())
+    if not name:
+        problem("name", "missing organisation name")
+    region_text = fields.get("region", "") or (default_region or "")
+    region = None
+    if not region_text:
+        problem("region", "missing region (give a 'region' column or --region)")
+    else:
+        try:
+            region = find_region(region_text)
+        except UnknownRegionError as error:
+            problem("region", str(error))
+    timezone = fields.get("timezone", "").strip() or (region.timezone if region else "")
+    if timezone:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problem("timezone", f"unknown time zone {timezone!r}; use an IANA name (Asia/Omsk)")
+    protocol_row = _optional_int(fields.get("protocol_row", ""), problem)
+    if any(p.severity == "error" for p in problems) or region is None:
+        return None, problems
+
+    hours_raw = fields.get("hours", "").strip()
+    hours = None
+    if hours_raw:
+        try:
+            hours = parse_hours(hours_raw)
+        except HoursParseError as error:
+            problem("hours", f"{error}; imported with working hours unknown", "warning")
+
+    area_code = re.sub(r"\D", "", fields.get("area_code", ""))
+    contacts = _contacts(fields, area_code or None, problem)
+    if not any(c.value for c in contacts):
+        problem(None, "no usable phone number or e-mail address", "warning")
+    draft = OrganisationDraft(
+        key=organisation_key(region.code, name),
+        name=name,
+        short_name=" ".join(fields.get("short_name", "").split()),
+        region=region.code,
+        region_name=region.name,
+        kind=fields.get("kind", "").strip(),
+        address=" ".join(fields.get("address", "").split()),
+        website=fields.get("website", "").strip(),
+        timezone=timezone,
+        hours_raw=hours_raw,
+        hours=hours,
+        area_code=area_code,
+        source=raw.file,
+        source_row=raw.row,
+        protocol_row=protocol_row,
+        contacts=contacts,
+    )
+    return draft, problems
+
+
+def _optional_int(text: str, problem: Any) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        problem("protocol_row", f"not a whole number: {text!r}")
+        return None
+    return int(text)
+
+
+def _contacts(fields: dict[str, str], area_code: str | None, problem: Any) -> list[ContactDraft]:
+    contacts: list[ContactDraft] = []
+    seen: set[str] = set()
+    for phone in parse_phones(fields.get("phones", ""), default_area_code=area_code):
+        draft = ContactDraft(
+            channel=Channel.PHONE.value,
+            raw=phone.raw,
+            value=phone.value,
+            extension=phone.extension,
+            label=phone.label,
+            is_fax=phone.is_fax,
+            inferred=phone.inferred,
+            error=phone.error,
+        )
+        if phone.error:
+            problem("phones", phone.error, "warning")
+        _add(contacts, seen, draft)
+    for email in parse_emails(fields.get("emails", "")):
+        draft = ContactDraft(
+            channel=Channel.EMAIL.value, raw=email.raw, value=email.value, error=email.error
+        )
+        if email.error:
+            problem("emails", email.error, "warning")
+        _add(contacts, seen, draft)
+    return contacts
+
+
+def _add(contacts: list[ContactDraft], seen: set[str], draft: ContactDraft) -> None:
+    # The same number published twice in one row is one contact.
+    key = f"{draft.channel}|{draft.key}"
+    if key in seen:
+        return
+    seen.add(key)
+    draft.position = sum(1 for c in contacts if c.channel == draft.channel)
+    contacts.append(draft)

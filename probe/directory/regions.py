@@ -1,0 +1,83 @@
+"""Russian federal subjects the directory knows, with their IANA time zone.
+
+A directory row names its region in Russian ("Омская область") or by a short code ("omsk").
+The zone is the region's main one; a row may override it (regions with several zones, e.g.
+Yakutia, need the override for some organisations).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    timezone: str
+    aliases: tuple[str, ...] = ()
+
+
+_REGIONS: tuple[Region, ...] = (
+    Region("omsk", "Омская область", "Asia/Omsk", ("омск",)),
+    Region("rostov", "Ростовская область", "Europe/Moscow", ("ростов", "ростов-на-дону")),
+    Region("moscow", "Москва", "Europe/Moscow", ("г. москва", "город москва")),
+    Region("moscow-oblast", "Московская область", "Europe/Moscow"),
+    Region("spb", "Санкт-Петербург", "Europe/Moscow", ("г. санкт-петербург",)),
+    Region("leningrad", "Ленинградская область", "Europe/Moscow"),
+    Region("novosibirsk", "Новосибирская область", "Asia/Novosibirsk"),
+    Region("tomsk", "Томская область", "Asia/Tomsk"),
+    Region("tyumen", "Тюменская область", "Asia/Yekaterinburg"),
+    Region("kurgan", "Курганская область", "Asia/Yekaterinburg"),
+    Region("sverdlovsk", "Свердловская область", "Asia/Yekaterinburg"),
+    Region("chelyabinsk", "Челябинская область", "Asia/Yekaterinburg"),
+    Region("altai-krai", "Алтайский край", "Asia/Barnaul"),
+    Region("kemerovo", "Кемеровская область", "Asia/Novokuznetsk", ("кузбасс",)),
+    Region("krasnoyarsk", "Красноярский край", "Asia/Krasnoyarsk"),
+    Region("irkutsk", "Иркутская область", "Asia/Irkutsk"),
+    Region("krasnodar", "Краснодарский край", "Europe/Moscow"),
+    Region("volgograd", "Волгоградская область", "Europe/Volgograd"),
+    Region("samara", "Самарская область", "Europe/Samara"),
+    Region("saratov", "Саратовская область", "Europe/Saratov"),
+    Region("tatarstan", "Республика Татарстан", "Europe/Moscow", ("татарстан",)),
+    Region("bashkortostan", "Республика Башкортостан", "Asia/Yekaterinburg", ("башкирия",)),
+    Region("perm", "Пермский край", "Asia/Yekaterinburg"),
+    Region("kaliningrad", "Калининградская область", "Europe/Kaliningrad"),
+    Region("primorye", "Приморский край", "Asia/Vladivostok"),
+    Region("khabarovsk", "Хабаровский край", "Asia/Vladivostok"),
+    Region("sakha", "Республика Саха (Якутия)", "Asia/Yakutsk", ("якутия",)),
+    Region("kamchatka", "Камчатский край", "Asia/Kamchatka"),
+    Region("magadan", "Магаданская область", "Asia/Magadan"),
+    Region("sakhalin", "Сахалинская область", "Asia/Sakhalin"),
+)
+
+
+def _fold(text: str) -> str:
+    text = text.strip().lower().replace("ё", "е")
+    return re.sub(r"\s+", " ", text)
+
+
+_BY_KEY: dict[str, Region] = {}
+for _region in _REGIONS:
+    for _key in (_region.code, _region.name, *_region.aliases):
+        _BY_KEY[_fold(_key)] = _region
+
+
+class UnknownRegionError(LookupError):
+    pass
+
+
+def find_region(text: str) -> Region:
+    """The region named by `text` (Russian name, alias or code); raises UnknownRegionError."""
+    region = _BY_KEY.get(_fold(text))
+    if region is None:
+        raise UnknownRegionError(
+            f"unknown region {text.strip()!r}; give a Russian name such as 'Омская область' "
+            f"or a code such as 'omsk' (see `probe directory regions`)"
+        )
+    return region
+
+
+def all_regions() -> tuple[Region, ...]:
+    return _REGIONS

@@ -1,0 +1,1 @@
+"""Campaign planning (working hours, time zones, holidays, retries) and scheduler wiring."""

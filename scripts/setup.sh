@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian machine for this project: system packages, then the virtualenv.
+#   scripts/setup.sh          what running the product needs
+#   scripts/setup.sh --test   and what the test suite needs (real servers: PostgreSQL, ...)
+# Idempotent: a second run installs nothing new.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
+
+debs=()
+if (( want_test )); then
+  # PostgreSQL for the scale-out mode and the migration tests.
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || debs+=(postgresql)
+fi
+if (( ${#debs[@]} )); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: need root to install Debian packages: ${debs[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing Debian packages: ${debs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${debs[@]}" >/dev/null
+  # The packaged cluster is not used: tests start their own servers in temp dirs.
+  service postgresql stop >/dev/null 2>&1 || true
+fi
+
+VENV=${VENV:-.venv}
+if [[ ! -x "$VENV/bin/python" ]]; then
+  python3 -m venv "$VENV"
+fi
+stamp="$VENV/.installed-$( (cat pyproject.toml; echo "$want_test") | sha256sum | cut -c1-16)"
+if [[ ! -f "$stamp" ]]; then
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  if (( want_test )); then
+    "$VENV/bin/python" -m pip install -q -e '.[dev,postgres]'
+  else
+    "$VENV/bin/python" -m pip install -q -e '.[postgres]'
+  fi
+  rm -f "$VENV"/.installed-*
+  touch "$stamp"
+fi
+echo "setup: ready ($VENV)"

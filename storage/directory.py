@@ -1,0 +1,189 @@
+"""Keyword-only queries and writes for organisations and their contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from probe.results import utc_now
+from storage.audit import write_audit
+from storage.models import Contact, Organisation
+
+_ORG_FIELDS = (
+    "name",
+    "short_name",
+    "region",
+    "kind",
+    "address",
+    "website",
+    "timezone",
+    "hours_raw",
+    "hours",
+    "area_code",
+    "source",
+    "source_row",
+    "protocol_row",
+)
+_CONTACT_FIELDS = ("raw", "value", "extension", "label", "is_fax", "inferred", "error", "position")
+
+
+@dataclass
+class UpsertStats:
+    organisations_created: int = 0
+    organisations_updated: int = 0
+    organisations_unchanged: int = 0
+    contacts_created: int = 0
+    contacts_updated: int = 0
+    contacts_deactivated: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def get_organisation_by_key(*, session: Session, key: str) -> Organisation | None:
+    return session.exec(select(Organisation).where(Organisation.key == key)).first()
+
+
+def get_organisation(*, session: Session, ref: str) -> Organisation | None:
+    """By id, by key, or by a unique case-insensitive fragment of the name."""
+    if ref.isdigit():
+        return session.get(Organisation, int(ref))
+    found = get_organisation_by_key(session=session, key=ref)
+    if found:
+        return found
+    matches = session.exec(
+        select(Organisation).where(col(Organisation.name).ilike(f"%{ref}%"))
+    ).all()
+    return matches[0] if len(matches) == 1 else None
+
+
+def list_organisations(
+    *,
+    session: Session,
+    region: str | None = None,
+    kind: str | None = None,
+    active_only: bool = True,
+) -> Sequence[Organisation]:
+    query = select(Organisation)
+    if region:
+        query = query.where(Organisation.region == region)
+    if kind:
+        query = query.where(Organisation.kind == kind)
+    if active_only:
+        query = query.where(col(Organisation.active).is_(True))
+    return session.exec(query.order_by(Organisation.region, Organisation.id)).all()
+
+
+def list_contacts(
+    *, session: Session, organisation_id: int, active_only: bool = False
+) -> Sequence[Contact]:
+    query = select(Contact).where(Contact.organisation_id == organisation_id)
+    if active_only:
+        query = query.where(col(Contact.active).is_(True))
+    return session.exec(query.order_by(Contact.channel, Contact.position, Contact.id)).all()
+
+
+def upsert_organisation(
+    *,
+    session: Session,
+    values: dict[str, Any],
+    contacts: Sequence[dict[str, Any]],
+    actor: str,
+    stats: UpsertStats,
+) -> Organisation:
+    """Create or update one organisation by its stable key; contacts that vanished go inactive.
+
+    `contacts` are dicts with `channel`, `key` and the contact fields.
+    """
+    now = utc_now()
+    org = get_organisation_by_key(session=session, key=values["key"])
+    if org is None:
+        org = Organisation(**values, created_at=now, updated_at=now)
+        session.add(org)
+        session.flush()
+        stats.organisations_created += 1
+        write_audit(
+            session=session, actor=actor, action="create", entity="organisation",
+            entity_id=str(org.id), before=None, after=_snapshot(org, _ORG_FIELDS),
+        )
+        changed = True
+    else:
+        before = _snapshot(org, _ORG_FIELDS)
+        changed = _assign(org, values, _ORG_FIELDS) or not org.active
+        org.active = True
+        if changed:
+            org.updated_at = now
+            stats.organisations_updated += 1
+            write_audit(
+                session=session, actor=actor, action="update", entity="organisation",
+                entity_id=str(org.id), before=before, after=_snapshot(org, _ORG_FIELDS),
+            )
+    assert org.id is not None
+    contacts_changed = _sync_contacts(
+        session=session, organisation_id=org.id, contacts=contacts, actor=actor, stats=stats
+    )
+    if not changed and not contacts_changed:
+        stats.organisations_unchanged += 1
+    return org
+
+
+def _sync_contacts(
+    *,
+    session: Session,
+    organisation_id: int,
+    contacts: Sequence[dict[str, Any]],
+    actor: str,
+    stats: UpsertStats,
+) -> bool:
+    now = utc_now()
+    existing = {
+        (c.channel, c.key): c for c in list_contacts(session=session, organisation_id=organisation_id)
+    }
+    wanted: set[tuple[str, str]] = set()
+    changed = False
+    for values in contacts:
+        ident = (values["channel"], values["key"])
+        wanted.add(ident)
+        contact = existing.get(ident)
+        if contact is None:
+            contact = Contact(organisation_id=organisation_id, **values, created_at=now,
+                              updated_at=now)
+            session.add(contact)
+            stats.contacts_created += 1
+            changed = True
+        elif contact.superseded_by_id is None and (
+            _assign(contact, values, _CONTACT_FIELDS) or not contact.active
+        ):
+            contact.active = True
+            contact.updated_at = now
+            stats.contacts_updated += 1
+            changed = True
+    for ident, contact in existing.items():
+        if ident not in wanted and contact.active and contact.superseded_by_id is None:
+            # Deactivated, never deleted: its checks keep pointing at it.
+            contact.active = False
+            contact.updated_at = now
+            stats.contacts_deactivated += 1
+            changed = True
+            write_audit(
+                session=session, actor=actor, action="deactivate", entity="contact",
+                entity_id=str(contact.id), before={"active": True}, after={"active": False},
+            )
+    session.flush()
+    return changed
+
+
+def _assign(target: Any, values: dict[str, Any], names: Sequence[str]) -> bool:
+    changed = False
+    for name in names:
+        if name in values and getattr(target, name) != values[name]:
+            setattr(target, name, values[name])
+            changed = True
+    return changed
+
+
+def _snapshot(target: Any, names: Sequence[str]) -> dict[str, Any]:
+    return {name: getattr(target, name) for name in names}

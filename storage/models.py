@@ -1,0 +1,166 @@
+"""The tables. One `Check` table serves every channel: channel specifics live in JSON columns."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from probe.results import utc_now
+from storage.types import JsonType, UTCDateTime
+
+
+def _instant(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _created() -> Any:
+    return Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+def _json(default_factory: Any = dict) -> Any:
+    return Field(default_factory=default_factory, sa_column=Column(JsonType, nullable=False))
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Stable across re-imports: region code + folded name. Re-importing updates in place.
+    key: str = Field(sa_column=Column(String(400), unique=True, nullable=False))
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    short_name: str = ""
+    region: str = Field(index=True)  # region code, e.g. "omsk"
+    kind: str = Field(default="", index=True)
+    address: str = ""
+    website: str = ""
+    timezone: str
+    hours_raw: str = ""
+    # A probe.directory.hours.WeeklySchedule dumped to JSON; null when unknown or unparsable.
+    hours: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonType, nullable=True))
+    area_code: str = ""
+    source: str = ""  # file or bundled directory it was imported from
+    source_row: int | None = None
+    protocol_row: int | None = None
+    active: bool = True
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contact"
+    __table_args__ = (UniqueConstraint("organisation_id", "channel", "key", name="uq_contact_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    channel: str  # probe.results.Channel value
+    key: str  # value + extension when valid, the folded raw text otherwise
+    raw: str
+    value: str | None = None  # E.164 or lower-cased address; null when unparsable
+    extension: str | None = None
+    label: str | None = None
+    is_fax: bool = False
+    inferred: bool = False
+    error: str | None = None
+    position: int = 0  # order as published: the first listed is the primary
+    source: str = ""  # where it was published
+    active: bool = True
+    # An operator's correction makes a new contact; the old one points to it and stays.
+    superseded_by_id: int | None = Field(default=None, foreign_key="contact.id")
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+    @property
+    def probeable(self) -> bool:
+        return self.active and self.value is not None and not self.is_fax
+
+
+class Campaign(SQLModel, table=True):
+    __tablename__ = "campaign"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
+    title: str = ""
+    status: str = Field(default="draft", index=True)  # draft, running, paused, done, cancelled
+    channels: list[str] = _json(list)
+    spec: dict[str, Any] = _json()
+    historical: bool = False  # imported from a past manual protocol
+    starts_on: date | None = None
+    ends_on: date | None = None
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Check(SQLModel, table=True):
+    __tablename__ = "check_run"  # "check" is a reserved word in SQL
+    __table_args__ = (
+        Index("ix_check_campaign_status", "campaign_id", "status"),
+        Index("ix_check_status_planned", "status", "planned_at"),
+        Index("ix_check_org_started", "organisation_id", "started_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    organisation_id: int = Field(foreign_key="organisation.id")
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    channel: str = Field(index=True)
+    status: str = "planned"  # probe.results.CheckStatus value
+    outcome: str | None = Field(default=None, index=True)  # probe.results.Outcome value
+    attempt: int = 1
+    historical: bool = False
+    planned_at: datetime | None = _instant()
+    started_at: datetime | None = _instant()
+    finished_at: datetime | None = _instant()
+    timings_ms: dict[str, float] = _json()
+    error_class: str | None = None
+    error_detail: str | None = None
+    details: dict[str, Any] = _json()
+    evidence: list[dict[str, Any]] = _json(list)
+    claimed_by: str | None = None
+    claimed_until: datetime | None = _instant()
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class CheckEvent(SQLModel, table=True):
+    """One line of a check's timeline: a decision, a protocol event, a state change."""
+
+    __tablename__ = "check_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    check_id: int = Field(foreign_key="check_run.id", index=True)
+    at: datetime = _created()
+    kind: str
+    message: str = ""
+    data: dict[str, Any] = _json()
+
+
+class Review(SQLModel, table=True):
+    """An operator's judgement on a check or an organisation (etiquette, transfers, grade, note)."""
+
+    __tablename__ = "review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    check_id: int | None = Field(default=None, foreign_key="check_run.id", index=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
+    author: str
+    field: str  # etiquette, transfers, grade, note, verdict, ...
+    value: str
+    reason: str = ""
+    created_at: datetime = _created()
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _created()
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None = None
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonType, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonType, nullable=True))

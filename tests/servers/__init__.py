@@ -1,0 +1,1 @@
+"""Real servers started by the tests on loopback (PostgreSQL, later mail and SIP peers)."""

@@ -1,0 +1,32 @@
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from probe.results import Channel, CheckResult, Outcome
+
+
+def test_an_outcome_of_the_other_channel_is_refused() -> None:
+    with pytest.raises(ValidationError, match="outcome 'busy' does not belong to channel 'email'"):
+        CheckResult(channel=Channel.EMAIL, outcome=Outcome.BUSY, started_at=datetime.now(UTC))
+
+
+def test_a_naive_instant_is_refused() -> None:
+    with pytest.raises(ValidationError, match="timezone-aware"):
+        CheckResult(channel=Channel.PHONE, outcome=Outcome.BUSY, started_at=datetime(2026, 1, 9))
+
+
+def test_instants_are_converted_to_utc() -> None:
+    from zoneinfo import ZoneInfo
+
+    local = datetime(2026, 5, 13, 14, 22, tzinfo=ZoneInfo("Asia/Omsk"))
+    result = CheckResult(channel=Channel.PHONE, outcome=Outcome.CONNECTED, started_at=local)
+    assert result.started_at == datetime(2026, 5, 13, 8, 22, tzinfo=UTC)
+    assert result.started_at.tzinfo == UTC
+
+
+def test_both_channels_vocabularies_are_complete() -> None:
+    email = {"replied", "auto_replied", "bounced", "no_reply", "send_failed"}
+    phone = {"connected", "busy", "no_answer", "unavailable", "rejected", "answering_machine",
+             "failed"}
+    assert email | phone <= {o.value for o in Outcome}

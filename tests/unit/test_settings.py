@@ -1,0 +1,85 @@
+import io
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from probe.logs import configure_logging, get_logger
+from probe.settings import Settings
+
+
+def test_environment_variables_with_prefix_and_nested_groups(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PROBE_SMTP__HOST", "127.0.0.2")
+    monkeypatch.setenv("PROBE_SMTP__PORT", "2525")
+    settings = Settings()
+    assert (settings.smtp.host, settings.smtp.port) == ("127.0.0.2", 2525)
+
+
+def test_toml_file_is_read_and_the_environment_wins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "probe.toml"
+    config.write_text('log_level = "DEBUG"\n[imap]\nhost = "127.0.0.3"\nport = 1993\n')
+    monkeypatch.setenv("PROBE_CONFIG", str(config))
+    monkeypatch.setenv("PROBE_IMAP__PORT", "2993")
+    settings = Settings()
+    assert settings.log_level == "DEBUG"
+    assert settings.imap.host == "127.0.0.3"
+    assert settings.imap.port == 2993
+
+
+def test_a_missing_config_file_is_an_exact_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PROBE_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(ValueError, match=r"PROBE_CONFIG=.*nope.toml: no such file"):
+        Settings()
+
+
+def test_an_unknown_setting_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "probe.toml"
+    config.write_text('databse_url = "sqlite:///x.db"\n')
+    monkeypatch.setenv("PROBE_CONFIG", str(config))
+    with pytest.raises(ValidationError, match="databse_url"):
+        Settings()
+
+
+def test_secrets_are_read_from_secret_files(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "probe_smtp__password").write_text("s3cret-from-file\n")
+    monkeypatch.setenv("PROBE_SECRETS_DIR", str(tmp_path))
+    settings = Settings()
+    assert settings.smtp.password is not None
+    assert settings.smtp.password.get_secret_value() == "s3cret-from-file"
+    assert "s3cret" not in repr(settings)
+
+
+def test_production_refuses_the_development_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROBE_ENVIRONMENT", "production")
+    with pytest.raises(ValidationError, match="PROBE_SECRET_KEY must be set"):
+        Settings()
+
+
+def test_traffic_is_limited_to_loopback_unless_configured_otherwise() -> None:
+    assert Settings().network == "loopback"
+
+
+def test_secrets_never_reach_the_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROBE_SMTP__PASSWORD", "hunter2-smtp")
+    monkeypatch.setenv("PROBE_TWILIO__AUTH_TOKEN", "tw-token-777")
+    settings = Settings()
+    stream = io.StringIO()
+    configure_logging(fmt="json", secrets=settings.secret_values(), stream=stream)
+    log = get_logger(check_id=7)
+    log.info("smtp login failed", server_reply="535 bad password hunter2-smtp", password="x")
+    log.info("twilio", headers={"Authorization": "Basic abc"}, note="token tw-token-777 used")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    text = stream.getvalue()
+    assert "hunter2-smtp" not in text and "tw-token-777" not in text and "Basic abc" not in text
+    assert lines[0]["password"] == "[redacted]"
+    assert lines[0]["check_id"] == 7
+    assert lines[1]["headers"]["Authorization"] == "[redacted]"
