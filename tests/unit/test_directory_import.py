@@ -1,0 +1,196 @@
+"""Directory import: every bad row reported exactly, the good ones imported, nothing lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from probe.cli.main import app
+from probe.directory.importer import StrictImportError, import_directory
+from storage.directory import list_contacts, list_organisations
+from storage.engine import session_scope
+
+HEADER = "name;short_name;region;kind;address;website;phones;emails;hours;timezone\n"
+GOOD_OMSK = (
+    'БУ "КЦСОН "Любава";Любава;Омская область;КЦСОН;г. Омск;;'
+    "+7(3812)63-19-10 +7(3812)63-19-80;lubava_kcson@omskmintrud.ru;"
+    "пн-пт 9:00-18:00, перерыв с 13.00 до 14.00;\n"
+)
+GOOD_ROSTOV = (
+    "МБУ ЦСО г. Азова;ЦСО Азов;Ростовская область;ЦСО;г. Азов;;"
+    "8(86342) 4-03-61, 6-45-47;cso_azov@mail.ru;;\n"
+)
+
+
+def _broken_file(tmp_path: Path) -> Path:
+    rows = [
+        GOOD_OMSK,  # row 2
+        'БУ "КЦСОН "Пенаты";;omsk;КЦСОН;;;8 (3812) 12;penaty@omskmintrud.ru;;\n',  # 3: bad phone
+        'БУ "КЦСОН "Вдохновение";;omsk;КЦСОН;;;+7(3812) 54-28-88;vдох_omsk@mail.ru;;\n',  # 4
+        ";;omsk;КЦСОН;;;+7(3812) 32-49-46;;;\n",  # 5: missing name
+        "ЦСО Марса;;Марс;ЦСО;;;+7(3812) 32-49-46;;;\n",  # 6: unknown region
+        'БУ «КЦСОН «Любава»;;Омская область;КЦСОН;;;+7(3812)63-19-10;;;\n',  # 7: duplicate of 2
+        GOOD_ROSTOV,  # 8
+        "ЦСО Тары;;omsk;ЦСО;;;8-381-71-2-25-21;;;Asia/Omskk\n",  # 9: bad time zone
+    ]
+    data = HEADER.encode() + b"".join(r.encode() for r in rows)
+    # Row 10 pasted from a cp1251 file into this UTF-8 one.
+    data += "ЦСО Шербакуль;;omsk;ЦСО;;;+7 (38177) 2-33-36;;;\n".encode("cp1251")
+    path = tmp_path / "broken.csv"
+    path.write_bytes(data)
+    return path
+
+
+def test_broken_rows_are_reported_exactly_and_the_good_rows_imported(
+    tmp_path: Path, engine: Engine
+) -> None:
+    path = _broken_file(tmp_path)
+    report = import_directory(path, engine=engine, display_name="broken.csv")
+    rejected = [(p.row, p.field, p.reason) for p in report.rejected]
+    assert rejected == [
+        (5, "name", "missing organisation name"),
+        (6, "region", "unknown region 'Марс'; give a Russian name such as 'Омская область' "
+                      "or a code such as 'omsk' (see `probe directory regions`)"),
+        (7, "name", "duplicate organisation: same name and region as row 2"),
+        (9, "timezone", "unknown time zone 'Asia/Omskk'; use an IANA name (Asia/Omsk)"),
+        (10, None, "row is not valid UTF-8 while the rest of the file is (a row pasted from a "
+                   "cp1251 file?); re-save the file as UTF-8 and import again"),
+    ]
+    warnings = {(p.row, p.field): p.reason for p in report.warnings}
+    assert set(warnings) == {(3, "phones"), (4, "emails")}
+    assert warnings[3] == PHONE_ERROR
+    assert warnings[4] == EMAIL_ERROR
+
+    with session_scope(engine) as session:
+        names = sorted(o.name for o in list_organisations(session=session))
+        assert names == sorted(
+            ['БУ "КЦСОН "Любава"', 'БУ "КЦСОН "Пенаты"', 'БУ "КЦСОН "Вдохновение"',
+             "МБУ ЦСО г. Азова"]
+        )
+        penaty = next(o for o in list_organisations(session=session) if "Пенаты" in o.name)
+        assert penaty.id is not None
+        bad = [c for c in list_contacts(session=session, organisation_id=penaty.id)
+               if c.channel == "phone"]
+        # Kept with its error for an operator to correct, never called.
+        assert [(c.raw, c.value, c.probeable) for c in bad] == [("8 (3812) 12", None, False)]
+        rostov = next(o for o in list_organisations(session=session, region="rostov"))
+        assert rostov.timezone == "Europe/Moscow"
+        assert rostov.id is not None
+        phones = [c for c in list_contacts(session=session, organisation_id=rostov.id)]
+        assert [(c.value, c.inferred) for c in phones if c.channel == "phone"] == [
+            ("+78634240361", False), ("+78634264547", True)
+        ]
+
+
+PHONE_ERROR = "phone number '8 (3812) 12' has 5 digits, expected 11 (trunk prefix 8 + 10 digits)"
+EMAIL_ERROR = (
+    "Cyrillic letter 'д' in a Latin address 'vдох_omsk@mail.ru' (position 2); "
+    "did you mean 'vdoh_omsk@mail.ru'?"
+)
+
+
+def test_strict_import_writes_nothing_when_any_row_is_bad(tmp_path: Path, engine: Engine) -> None:
+    path = _broken_file(tmp_path)
+    with pytest.raises(StrictImportError, match=r"10 problem\(s\) in .* --strict is set"):
+        import_directory(path, engine=engine, strict=True)
+    with session_scope(engine) as session:
+        assert list_organisations(session=session) == []
+
+
+def test_cli_reports_rejected_rows_in_json_and_exits_2(tmp_path: Path, cli: CliRunner) -> None:
+    path = _broken_file(tmp_path)
+    result = cli.invoke(app, ["directory", "import", str(path), "--json"])
+    assert result.exit_code == 2, result.output
+    report = json.loads(result.stdout)
+    assert [r["row"] for r in report["rejected"]] == [5, 6, 7, 9, 10]
+    assert len(report["organisations"]) == 4
+    contact = report["organisations"][0]["contacts"][0]
+    assert set(contact) >= {"raw", "value", "extension", "inferred", "error"}
+
+
+def test_dry_run_writes_nothing(tmp_path: Path, cli: CliRunner) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text(HEADER + GOOD_OMSK, encoding="utf-8")
+    result = cli.invoke(app, ["directory", "import", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "would import 1 organisation(s), 2 phone(s), 1 e-mail(s)" in result.stdout
+    listing = cli.invoke(app, ["directory", "list", "--json"])
+    assert json.loads(listing.stdout) == []
+
+
+def test_a_whole_cp1251_file_with_comma_separators_is_read(tmp_path: Path, engine: Engine) -> None:
+    text = (HEADER + GOOD_OMSK + GOOD_ROSTOV).replace(";", ",").replace(
+        "+7(3812)63-19-10 +7(3812)63-19-80", "+7(3812)63-19-10 +7(3812)63-19-80"
+    )
+    # Commas inside cells must be quoted in a comma-separated file.
+    text = text.replace("пн-пт 9:00-18:00, перерыв с 13.00 до 14.00", '"пн-пт 9:00-18:00 перерыв с 13.00 до 14.00"')
+    text = text.replace("8(86342) 4-03-61, 6-45-47", '"8(86342) 4-03-61, 6-45-47"')
+    path = tmp_path / "cp1251.csv"
+    path.write_bytes(text.encode("cp1251"))
+    report = import_directory(path, engine=engine)
+    assert report.encoding == "cp1251"
+    assert report.rejected == []
+    assert [o.name for o in report.organisations] == ['БУ "КЦСОН "Любава"', "МБУ ЦСО г. Азова"]
+    omsk = report.organisations[0]
+    assert omsk.hours is not None and omsk.hours.for_weekday(0) is not None
+
+
+def test_xlsx_with_russian_headers_is_read(tmp_path: Path, engine: Engine) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Наименование", "Регион", "Телефон", "Электронная почта", "Режим работы"])
+    sheet.append(['БУ "КЦСОН "Рябинушка"', "Омская область", "8 (3812) 78-48-16",
+                  "ryabinushka_kcson@omskmintrud.ru", ""])
+    sheet.append([None, None, None, None, None])
+    sheet.append(["ЦСО без региона", None, "8 (3812) 78-48-16", None, None])
+    path = tmp_path / "dir.xlsx"
+    book.save(path)
+    report = import_directory(path, engine=engine)
+    assert [o.name for o in report.organisations] == ['БУ "КЦСОН "Рябинушка"']
+    assert [(p.row, p.field, p.reason) for p in report.rejected] == [
+        (4, "region", "missing region (give a 'region' column or --region)")
+    ]
+
+
+def test_a_file_without_a_name_column_is_refused_whole(tmp_path: Path, cli: CliRunner) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("title;phones\nX;8 (3812) 78-48-16\n", encoding="utf-8")
+    result = cli.invoke(app, ["directory", "import", str(path)])
+    assert result.exit_code == 1
+    assert "missing required column(s) name; the header row has 'title', 'phones'" in (
+        " ".join(result.output.split())
+    )
+
+
+def test_reimport_updates_in_place_and_deactivates_vanished_contacts(
+    tmp_path: Path, engine: Engine
+) -> None:
+    path = tmp_path / "v1.csv"
+    path.write_text(HEADER + GOOD_OMSK, encoding="utf-8")
+    import_directory(path, engine=engine)
+    path.write_text(
+        HEADER + GOOD_OMSK.replace(" +7(3812)63-19-80", "").replace("г. Омск", "г. Омск, ул. Мира"),
+        encoding="utf-8",
+    )
+    report = import_directory(path, engine=engine)
+    assert report.stats is not None
+    assert report.stats.organisations_updated == 1
+    assert report.stats.contacts_deactivated == 1
+    with session_scope(engine) as session:
+        [org] = list_organisations(session=session)
+        assert org.address == "г. Омск, ул. Мира"
+        assert org.id is not None
+        phones = {c.value: c.active for c in list_contacts(session=session, organisation_id=org.id)
+                  if c.channel == "phone"}
+        assert phones == {"+73812631910": True, "+73812631980": False}
+    # Published again later: the same contact row comes back to life, no duplicate.
+    path.write_text(HEADER + GOOD_OMSK, encoding="utf-8")
+    report = import_directory(path, engine=engine)
+    assert report.stats is not None and report.stats.contacts_created == 0
+    assert report.stats.contacts_updated == 1
