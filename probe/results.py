@@ -122,5 +122,7 @@ class CheckResult(BaseModel):
     def _outcome_fits_channel(cls, outcome: Outcome, info: Any) -> Outcome:
         channel = info.data.get("channel")
         if channel is not None and outcome not in OUTCOMES_BY_CHANNEL[channel]:
-            raise ValueError(f"outcome {outcome.value!r} does not belong to channel {channel.value!r}")
+            raise ValueError(
+                f"outcome {outcome.value!r} does not belong to channel {channel.value!r}"
+            )
         return outcome

@@ -34,7 +34,7 @@ def get_campaign_by_name(*, session: Session, name: str) -> Campaign | None:
 
 
 def list_campaigns(*, session: Session) -> Sequence[Campaign]:
-    return session.exec(select(Campaign).order_by(Campaign.id)).all()
+    return session.exec(select(Campaign).order_by(col(Campaign.id))).all()
 
 
 def create_check(
@@ -73,8 +73,9 @@ def add_event(
     at: datetime | None = None,
 ) -> CheckEvent:
     assert check.id is not None
-    event = CheckEvent(check_id=check.id, kind=kind, message=message, data=data or {},
-                       at=at or utc_now())
+    event = CheckEvent(
+        check_id=check.id, kind=kind, message=message, data=data or {}, at=at or utc_now()
+    )
     session.add(event)
     return event
 
@@ -97,7 +98,10 @@ def record_result(
     check.updated_at = utc_now()
     session.add(check)
     add_event(
-        session=session, check=check, kind="result", message=result.outcome.value,
+        session=session,
+        check=check,
+        kind="result",
+        message=result.outcome.value,
         data={"error_class": result.error_class} if result.error_class else {},
     )
     return check

@@ -74,7 +74,7 @@ def list_organisations(
         query = query.where(Organisation.kind == kind)
     if active_only:
         query = query.where(col(Organisation.active).is_(True))
-    return session.exec(query.order_by(Organisation.region, Organisation.id)).all()
+    return session.exec(query.order_by(col(Organisation.region), col(Organisation.id))).all()
 
 
 def list_contacts(
@@ -83,7 +83,9 @@ def list_contacts(
     query = select(Contact).where(Contact.organisation_id == organisation_id)
     if active_only:
         query = query.where(col(Contact.active).is_(True))
-    return session.exec(query.order_by(Contact.channel, Contact.position, Contact.id)).all()
+    return session.exec(
+        query.order_by(col(Contact.channel), col(Contact.position), col(Contact.id))
+    ).all()
 
 
 def upsert_organisation(
@@ -106,8 +108,13 @@ def upsert_organisation(
         session.flush()
         stats.organisations_created += 1
         write_audit(
-            session=session, actor=actor, action="create", entity="organisation",
-            entity_id=str(org.id), before=None, after=_snapshot(org, _ORG_FIELDS),
+            session=session,
+            actor=actor,
+            action="create",
+            entity="organisation",
+            entity_id=str(org.id),
+            before=None,
+            after=_snapshot(org, _ORG_FIELDS),
         )
         changed = True
     else:
@@ -118,8 +125,13 @@ def upsert_organisation(
             org.updated_at = now
             stats.organisations_updated += 1
             write_audit(
-                session=session, actor=actor, action="update", entity="organisation",
-                entity_id=str(org.id), before=before, after=_snapshot(org, _ORG_FIELDS),
+                session=session,
+                actor=actor,
+                action="update",
+                entity="organisation",
+                entity_id=str(org.id),
+                before=before,
+                after=_snapshot(org, _ORG_FIELDS),
             )
     assert org.id is not None
     contacts_changed = _sync_contacts(
@@ -139,9 +151,8 @@ def _sync_contacts(
     stats: UpsertStats,
 ) -> bool:
     now = utc_now()
-    existing = {
-        (c.channel, c.key): c for c in list_contacts(session=session, organisation_id=organisation_id)
-    }
+    current = list_contacts(session=session, organisation_id=organisation_id)
+    existing = {(c.channel, c.key): c for c in current}
     wanted: set[tuple[str, str]] = set()
     changed = False
     for values in contacts:
@@ -149,8 +160,9 @@ def _sync_contacts(
         wanted.add(ident)
         contact = existing.get(ident)
         if contact is None:
-            contact = Contact(organisation_id=organisation_id, **values, created_at=now,
-                              updated_at=now)
+            contact = Contact(
+                organisation_id=organisation_id, **values, created_at=now, updated_at=now
+            )
             session.add(contact)
             stats.contacts_created += 1
             changed = True
@@ -169,8 +181,13 @@ def _sync_contacts(
             stats.contacts_deactivated += 1
             changed = True
             write_audit(
-                session=session, actor=actor, action="deactivate", entity="contact",
-                entity_id=str(contact.id), before={"active": True}, after={"active": False},
+                session=session,
+                actor=actor,
+                action="deactivate",
+                entity="contact",
+                entity_id=str(contact.id),
+                before={"active": True},
+                after={"active": False},
             )
     session.flush()
     return changed

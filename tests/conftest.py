@@ -46,10 +46,10 @@ def engine(sqlite_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+def postgres_server() -> Iterator[PostgresServer]:
     if find_postgres_bin() is None:
         pytest.fail("PostgreSQL is not installed: run `scripts/setup.sh --test`")
-    server = PostgresServer(tmp_path_factory.mktemp("pg"))
+    server = PostgresServer()
     server.start()
     try:
         yield server

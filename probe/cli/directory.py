@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import Progress
@@ -21,8 +22,9 @@ from probe.directory.sources import DirectoryFileError
 from storage.directory import get_organisation, list_contacts, list_organisations
 from storage.engine import session_scope
 
-app = typer.Typer(help="The directory of organisations and their published contacts.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The directory of organisations and their published contacts.", no_args_is_help=True
+)
 
 EXIT_ROWS_REJECTED = 2
 
@@ -95,6 +97,7 @@ def _print_summary(report: ImportReport, *, dry_run: bool) -> None:
         f"{sum(c.channel == 'email' for c in contacts)} e-mail(s); "
         f"{len(report.rejected)} row(s) rejected, {len(report.warnings)} warning(s)",
         highlight=False,
+        soft_wrap=True,
     )
     if report.stats:
         stats = report.stats
@@ -104,6 +107,7 @@ def _print_summary(report: ImportReport, *, dry_run: bool) -> None:
             f"{stats.contacts_created} new, {stats.contacts_updated} updated, "
             f"{stats.contacts_deactivated} deactivated",
             highlight=False,
+            soft_wrap=True,
         )
     _print_problems(report)
 
@@ -132,7 +136,7 @@ def list_(
     region_code = find_region(region).code if region else None
     engine = open_engine()
     with session_scope(engine) as session:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for org in list_organisations(session=session, region=region_code, kind=kind):
             assert org.id is not None
             contacts = list_contacts(session=session, organisation_id=org.id, active_only=True)
@@ -155,8 +159,13 @@ def list_(
     table = Table("id", "name", "region", "kind", "phones", "e-mails", "hours")
     for row in rows:
         table.add_row(
-            str(row["id"]), row["short_name"] or row["name"], row["region"], row["kind"],
-            str(row["phones"]), str(row["emails"]), "yes" if row["hours_known"] else "-",
+            str(row["id"]),
+            row["short_name"] or row["name"],
+            row["region"],
+            row["kind"],
+            str(row["phones"]),
+            str(row["emails"]),
+            "yes" if row["hours_known"] else "-",
         )
     console.print(table)
     console.print(f"{len(rows)} organisation(s)")
@@ -176,7 +185,8 @@ def show(
         assert org.id is not None
         data = org.model_dump(mode="json")
         data["contacts"] = [
-            c.model_dump(mode="json") for c in list_contacts(session=session, organisation_id=org.id)
+            c.model_dump(mode="json")
+            for c in list_contacts(session=session, organisation_id=org.id)
         ]
     if as_json:
         print_json(data)
@@ -187,12 +197,20 @@ def show(
             console.print(f"  {label}: {data[label]}", highlight=False)
     table = Table("channel", "as published", "normalised", "ext", "notes")
     for c in data["contacts"]:
-        notes = [n for n, on in (("fax", c["is_fax"]), ("inferred area code", c["inferred"]),
-                                 ("inactive", not c["active"])) if on]
+        notes = [
+            n
+            for n, on in (
+                ("fax", c["is_fax"]),
+                ("inferred area code", c["inferred"]),
+                ("inactive", not c["active"]),
+            )
+            if on
+        ]
         if c["error"]:
             notes.append(c["error"])
-        table.add_row(c["channel"], c["raw"], c["value"] or "-", c["extension"] or "",
-                      "; ".join(notes))
+        table.add_row(
+            c["channel"], c["raw"], c["value"] or "-", c["extension"] or "", "; ".join(notes)
+        )
     console.print(table)
 
 

@@ -76,18 +76,13 @@ def plan_import(source: SourceFile, *, default_region: str | None = None) -> Imp
         if draft is None:
             continue
         if draft.key in first_row_of:
-            report.rejected.append(
-                RowProblem(
-                    raw.file,
-                    raw.row,
-                    "name",
-                    f"duplicate organisation: same name and region as row {first_row_of[draft.key]}",
-                )
-            )
+            first = first_row_of[draft.key]
+            reason = f"duplicate organisation: same name and region as row {first}"
+            report.rejected.append(RowProblem(raw.file, raw.row, "name", reason))
             continue
         first_row_of[draft.key] = raw.row
         report.organisations.append(draft)
-    report.rejected.sort(key=lambda p: (p.row or 0))
+    report.rejected.sort(key=lambda p: p.row or 0)
     return report
 
 

@@ -8,6 +8,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from tests.servers.net import free_port, wait_for_port
@@ -24,12 +25,13 @@ def find_postgres_bin() -> Path | None:
 class PostgresServer:
     """initdb + pg_ctl. PostgreSQL refuses to run as root, so as root it runs as `postgres`."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self) -> None:
         bindir = find_postgres_bin()
         assert bindir is not None
         self.bindir = bindir
-        self.directory = directory
-        self.data = directory / "data"
+        # Not under pytest's tmp dir: as root that is mode 700, closed to the `postgres` user.
+        self.directory = Path(tempfile.mkdtemp(prefix="probe-pg-"))
+        self.data = self.directory / "data"
         self.port = free_port()
         self.user = "probe"
         self._names = itertools.count(1)
@@ -45,9 +47,21 @@ class PostgresServer:
             entry = pwd.getpwnam(self._run_as)
             os.chown(self.directory, entry.pw_uid, entry.pw_gid)
         subprocess.run(
-            self._cmd(str(self.bindir / "initdb"), "-D", str(self.data), "-U", self.user,
-                      "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C"),
-            check=True, capture_output=True,
+            self._cmd(
+                str(self.bindir / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                self.user,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--locale=C",
+            ),
+            check=True,
+            capture_output=True,
         )
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.directory} "
@@ -55,9 +69,19 @@ class PostgresServer:
             "-c max_connections=200"
         )
         subprocess.run(
-            self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options,
-                      "-l", str(self.directory / "server.log"), "-w", "start"),
-            check=True, capture_output=True,
+            self._cmd(
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-o",
+                options,
+                "-l",
+                str(self.directory / "server.log"),
+                "-w",
+                "start",
+            ),
+            check=True,
+            capture_output=True,
         )
         wait_for_port(self.port)
 
@@ -66,6 +90,7 @@ class PostgresServer:
             self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"),
             capture_output=True,
         )
+        shutil.rmtree(self.directory, ignore_errors=True)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"

@@ -27,6 +27,13 @@ def test_instants_are_converted_to_utc() -> None:
 
 def test_both_channels_vocabularies_are_complete() -> None:
     email = {"replied", "auto_replied", "bounced", "no_reply", "send_failed"}
-    phone = {"connected", "busy", "no_answer", "unavailable", "rejected", "answering_machine",
-             "failed"}
+    phone = {
+        "connected",
+        "busy",
+        "no_answer",
+        "unavailable",
+        "rejected",
+        "answering_machine",
+        "failed",
+    }
     assert email | phone <= {o.value for o in Outcome}
