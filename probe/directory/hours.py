@@ -128,7 +128,15 @@ def _normalise(text: str) -> str:
     text = re.sub(r"[\u2010-\u2015\u2212]", "-", text.lower()).replace("ё", "е")
     text = text.replace("\u00a0", " ").replace("\t", " ").replace("\r", "\n")
     # A Latin "c" typed for the Russian preposition "с" before a time: "–c 9.00".
-    return re.sub(r"(?<![a-z])c(?=\s*\d)", "с", text)
+    text = re.sub(r"(?<![a-z])c(?=\s*\d)", "с", text)
+    # The pre-holiday shortening is the production calendar's rule, not a weekly schedule:
+    # "В день, непосредственно предшествующий нерабочему праздничному дню, ... (пн – чт – 16 ч 45)".
+    return _PRE_HOLIDAY_RE.sub(lambda m: " " * len(m.group(0)), text)
+
+
+_PRE_HOLIDAY_RE = re.compile(
+    r"(?:в\s+)?(?:день|дни)[^;\n]*?предшеству[^\n]*|(?:в\s+)?предпраздничн[^\n]*"
+)
 
 
 def _clock(hours: str, minutes: str | None, fragment: str) -> time:

@@ -257,3 +257,20 @@ def test_days_are_kept_sorted_and_unique() -> None:
     assert [d.weekday for d in WeeklySchedule(days=[friday, monday]).days] == [0, 4]
     with pytest.raises(ValueError, match="a weekday appears twice"):
         WeeklySchedule(days=[monday, monday])
+
+
+def test_the_pre_holiday_sentence_of_seed_001_is_left_to_the_calendar() -> None:
+    text = (
+        "понедельник – четверг: с 8 часов 30 минут до 17 часов 45 минут;\n"
+        "пятница: с 8 часов 30 минут до 16 часов 30 минут;\n"
+        "суббота, воскресенье – выходные дни;\n"
+        "В день, непосредственно предшествующий нерабочему праздничному дню, время работы "
+        "Министерства, территориальных органов сокращается на 1 час (понедельник – четверг – "
+        "16 часов 45 минут, пятница – 15 часов 30 минут)."
+    )
+    schedule = parse_hours(text)
+    assert [d.weekday for d in schedule.days] == [0, 1, 2, 3, 4]
+    monday, friday = schedule.for_weekday(0), schedule.for_weekday(4)
+    assert monday is not None and friday is not None
+    assert (monday.opens, monday.closes) == (time(8, 30), time(17, 45))
+    assert (friday.opens, friday.closes) == (time(8, 30), time(16, 30))
