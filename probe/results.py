@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 
 class Channel(StrEnum):
@@ -101,7 +101,9 @@ class CheckResult(BaseModel):
     """What a channel returns for one check. The runner stores it; nothing else does."""
 
     channel: Channel
-    outcome: Outcome
+    # None only while `pending`: an e-mail was accepted and its reply is still awaited.
+    outcome: Outcome | None
+    pending: bool = False
     started_at: datetime
     finished_at: datetime | None = None
     # Phase name -> milliseconds, measured with a monotonic clock (e.g. "connect", "pdd", "ring").
@@ -119,10 +121,18 @@ class CheckResult(BaseModel):
 
     @field_validator("outcome")
     @classmethod
-    def _outcome_fits_channel(cls, outcome: Outcome, info: Any) -> Outcome:
+    def _outcome_fits_channel(cls, outcome: Outcome | None, info: Any) -> Outcome | None:
         channel = info.data.get("channel")
+        if outcome is None:
+            return outcome
         if channel is not None and outcome not in OUTCOMES_BY_CHANNEL[channel]:
             raise ValueError(
                 f"outcome {outcome.value!r} does not belong to channel {channel.value!r}"
             )
         return outcome
+
+    @model_validator(mode="after")
+    def _final_results_have_an_outcome(self) -> CheckResult:
+        if self.outcome is None and not self.pending:
+            raise ValueError("a final result needs an outcome (set pending=True to wait)")
+        return self

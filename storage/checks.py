@@ -80,13 +80,11 @@ def add_event(
     return event
 
 
-def record_result(
-    *, session: Session, check: Check, result: CheckResult, final: bool = True
-) -> Check:
-    """Store what a channel returned; `final=False` keeps the check waiting (e-mail sent)."""
+def record_result(*, session: Session, check: Check, result: CheckResult) -> Check:
+    """Store what a channel returned; a pending result keeps the check waiting (e-mail sent)."""
     if result.channel.value != check.channel:
         raise ValueError(f"result for {result.channel.value} stored on a {check.channel} check")
-    check.outcome = result.outcome.value
+    check.outcome = result.outcome.value if result.outcome else None
     check.started_at = result.started_at
     check.finished_at = result.finished_at
     check.timings_ms = dict(result.timings_ms)
@@ -94,14 +92,14 @@ def record_result(
     check.error_detail = result.error_detail
     check.details = dict(result.details)
     check.evidence = [e.model_dump(mode="json") for e in result.evidence]
-    check.status = (CheckStatus.DONE if final else CheckStatus.WAITING).value
+    check.status = (CheckStatus.WAITING if result.pending else CheckStatus.DONE).value
     check.updated_at = utc_now()
     session.add(check)
     add_event(
         session=session,
         check=check,
-        kind="result",
-        message=result.outcome.value,
+        kind="pending" if result.pending else "result",
+        message=result.outcome.value if result.outcome else "",
         data={"error_class": result.error_class} if result.error_class else {},
     )
     return check

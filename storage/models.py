@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from probe.results import utc_now
@@ -164,3 +164,72 @@ class AuditLog(SQLModel, table=True):
     entity_id: str | None = None
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonType, nullable=True))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonType, nullable=True))
+
+
+class MailboxState(SQLModel, table=True):
+    """Where the IMAP watcher stopped, so a restart neither misses nor reprocesses a message."""
+
+    __tablename__ = "mailbox_state"
+    __table_args__ = (UniqueConstraint("account", "mailbox", name="uq_mailbox_state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str
+    mailbox: str
+    uidvalidity: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_uid: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    updated_at: datetime = _created()
+
+
+class InboundMessage(SQLModel, table=True):
+    """Every message read from the prober's mailbox, matched to a check or kept as unmatched."""
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (
+        UniqueConstraint("account", "mailbox", "uidvalidity", "uid", name="uq_inbound_uid"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str
+    mailbox: str
+    uidvalidity: int = Field(sa_column=Column(BigInteger, nullable=False))
+    uid: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: str | None = Field(default=None, index=True)
+    in_reply_to: str | None = None
+    from_address: str | None = None
+    subject: str = ""
+    received_at: datetime | None = _instant()
+    kind: str = Field(index=True)  # human_reply, auto_reply, bounce, delay, unrelated
+    check_id: int | None = Field(default=None, foreign_key="check_run.id", index=True)
+    match_method: str | None = None  # in_reply_to, token, sender_subject; null when unmatched
+    weak_match: bool = False
+    evidence_path: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    details: dict[str, Any] = _json()
+    created_at: datetime = _created()
+
+
+class AppUser(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_column=Column(String(100), unique=True, nullable=False))
+    password_hash: str
+    role: str  # admin, operator, viewer
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = _instant()
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    name: str = ""
+    token_hash: str = Field(sa_column=Column(String(128), unique=True, nullable=False))
+    revoked: bool = False
+    created_at: datetime = _created()
+    last_used_at: datetime | None = _instant()

@@ -82,6 +82,10 @@ def test_upgrade_gives_the_same_schema_on_sqlite_and_postgresql(
         "check_event",
         "review",
         "audit_log",
+        "mailbox_state",
+        "inbound_message",
+        "app_user",
+        "api_token",
     }
     assert sqlite_schema == postgres_schema
 

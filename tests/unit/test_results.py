@@ -37,3 +37,12 @@ def test_both_channels_vocabularies_are_complete() -> None:
         "failed",
     }
     assert email | phone <= {o.value for o in Outcome}
+
+
+def test_a_final_result_needs_an_outcome_and_a_pending_one_may_wait() -> None:
+    with pytest.raises(ValidationError, match="a final result needs an outcome"):
+        CheckResult(channel=Channel.EMAIL, outcome=None, started_at=datetime.now(UTC))
+    pending = CheckResult(
+        channel=Channel.EMAIL, outcome=None, pending=True, started_at=datetime.now(UTC)
+    )
+    assert pending.outcome is None

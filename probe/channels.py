@@ -1,0 +1,95 @@
+"""The one interface every channel implements, and the registry that finds them.
+
+A channel is a package under `adapters/` exposing a `ChannelPlugin`, registered as an entry
+point in the `probe.channels` group of pyproject.toml. The engine, the CLI and the scheduler
+find channels only through `get_channel()`: they never import an adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+from probe.results import Channel, CheckResult
+from probe.settings import Settings
+
+ENTRY_POINT_GROUP = "probe.channels"
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    """What a channel needs to know to probe one contact; no database objects."""
+
+    check_id: int
+    channel: Channel
+    value: str  # E.164 number or e-mail address
+    extension: str | None = None
+    organisation_id: int | None = None
+    organisation_name: str = ""
+    timezone: str = "UTC"
+    campaign_id: int | None = None
+    attempt: int = 1
+    # The campaign's options for this channel (template, listening time, ...), validated by
+    # the channel's own Config model.
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ProbeContext:
+    settings: Settings
+    evidence_dir: Path  # this check's own folder for raw messages, traces, recordings
+    log: Any  # a structlog logger bound to check_id / campaign_id
+
+
+@runtime_checkable
+class ChannelPlugin(Protocol):
+    """One async entry point of the same shape for every channel (see STYLE.md)."""
+
+    name: Channel
+    config_model: type[BaseModel]
+
+    async def probe(self, target: ProbeTarget, context: ProbeContext) -> CheckResult: ...
+
+
+# Long-running helpers a channel may need besides single probes (the IMAP watcher).
+ServiceFactory = Callable[[ProbeContext], Awaitable[None]]
+
+
+class UnknownChannelError(LookupError):
+    pass
+
+
+@cache
+def _registry() -> dict[str, ChannelPlugin]:
+    found: dict[str, ChannelPlugin] = {}
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        plugin = point.load()
+        plugin = plugin() if isinstance(plugin, type) else plugin
+        if not isinstance(plugin, ChannelPlugin):
+            raise TypeError(f"entry point {point.name!r} is not a ChannelPlugin")
+        found[point.name] = plugin
+    return found
+
+
+def available_channels() -> list[str]:
+    return sorted(_registry())
+
+
+def get_channel(name: str) -> ChannelPlugin:
+    try:
+        return _registry()[name]
+    except KeyError:
+        raise UnknownChannelError(
+            f"unknown channel {name!r}; available: {', '.join(available_channels()) or 'none'}"
+        ) from None
+
+
+def register_channel(name: str, plugin: ChannelPlugin) -> None:
+    """For tests: add a channel without an entry point."""
+    _registry()[name] = plugin
