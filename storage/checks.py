@@ -9,7 +9,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from probe.results import CheckResult, CheckStatus, utc_now
-from storage.models import Campaign, Check, CheckEvent, Contact
+from probe.reviews import validate_review
+from storage.audit import write_audit
+from storage.models import Campaign, Check, CheckEvent, Contact, Review
 
 
 def create_campaign(
@@ -126,3 +128,95 @@ def list_checks(
     if channel:
         query = query.where(Check.channel == channel)
     return session.exec(query.order_by(col(Check.id))).all()
+
+
+def add_review(
+    *,
+    session: Session,
+    author: str,
+    field: str,
+    value: str,
+    reason: str = "",
+    check_id: int | None = None,
+    organisation_id: int | None = None,
+    campaign_id: int | None = None,
+) -> Review:
+    """Record an operator's judgement (vocabulary in probe.reviews) and audit it."""
+    review_field, value = validate_review(field, value)
+    if check_id is None and organisation_id is None:
+        raise ValueError("a review is about a check or an organisation")
+    review = Review(
+        check_id=check_id,
+        organisation_id=organisation_id,
+        campaign_id=campaign_id,
+        author=author,
+        field=review_field.value,
+        value=value,
+        reason=reason,
+    )
+    session.add(review)
+    session.flush()
+    write_audit(
+        session=session,
+        actor=author,
+        action="review",
+        entity="check" if check_id is not None else "organisation",
+        entity_id=str(check_id if check_id is not None else organisation_id),
+        before=None,
+        after={"field": review_field.value, "value": value, "reason": reason},
+    )
+    return review
+
+
+def list_reviews(
+    *,
+    session: Session,
+    check_id: int | None = None,
+    organisation_id: int | None = None,
+    campaign_id: int | None = None,
+) -> Sequence[Review]:
+    query = select(Review)
+    if check_id is not None:
+        query = query.where(Review.check_id == check_id)
+    if organisation_id is not None:
+        query = query.where(Review.organisation_id == organisation_id)
+    if campaign_id is not None:
+        query = query.where(Review.campaign_id == campaign_id)
+    return session.exec(query.order_by(col(Review.id))).all()
+
+
+def requeue_check(*, session: Session, check: Check, actor: str, reason: str) -> Check:
+    """A new attempt on the same contact, left for the planner to place in the next window.
+
+    The new check has no planned instant: the campaign planner gives it one that respects the
+    organisation's hours and the politeness rules, exactly like any other attempt.
+    """
+    assert check.id is not None
+    contact = session.get(Contact, check.contact_id)
+    assert contact is not None
+    again = create_check(
+        session=session,
+        contact=contact,
+        campaign_id=check.campaign_id,
+        planned_at=None,
+        attempt=check.attempt + 1,
+        reason=f"re-queued by {actor}: {reason}",
+    )
+    again.details = {"requeued_from": check.id}
+    add_event(
+        session=session,
+        check=check,
+        kind="requeued",
+        message=reason,
+        data={"by": actor, "new_check_id": again.id},
+    )
+    write_audit(
+        session=session,
+        actor=actor,
+        action="requeue",
+        entity="check",
+        entity_id=str(check.id),
+        before=None,
+        after={"new_check_id": again.id, "reason": reason},
+    )
+    return again

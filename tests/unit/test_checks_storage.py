@@ -1,0 +1,88 @@
+"""Checks, timelines, reviews and re-queueing through the storage functions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from probe.results import Channel, CheckResult, Outcome
+from storage.audit import list_audit
+from storage.checks import (
+    add_review,
+    create_campaign,
+    create_check,
+    list_events,
+    list_reviews,
+    record_result,
+    requeue_check,
+)
+from storage.directory import UpsertStats, upsert_organisation
+from storage.engine import session_scope
+from storage.models import Contact
+
+
+def _contact(engine: Engine) -> Contact:
+    with session_scope(engine) as session:
+        upsert_organisation(
+            session=session,
+            values={"key": "omsk:test", "name": "Тест", "region": "omsk", "timezone": "Asia/Omsk"},
+            contacts=[
+                {"channel": "phone", "key": "+73812000000", "raw": "x", "value": "+73812000000"}
+            ],
+            actor="test",
+            stats=UpsertStats(),
+        )
+        return session.exec(select(Contact)).one()
+
+
+def test_a_result_is_stored_with_its_timeline(engine: Engine) -> None:
+    contact = _contact(engine)
+    with session_scope(engine) as session:
+        campaign = create_campaign(session=session, name="q1", channels=["phone"])
+        check = create_check(
+            session=session, contact=contact, campaign_id=campaign.id, reason="first attempt"
+        )
+        result = CheckResult(
+            channel=Channel.PHONE,
+            outcome=Outcome.BUSY,
+            started_at=datetime(2026, 3, 3, 4, 0, tzinfo=UTC),
+            finished_at=datetime(2026, 3, 3, 4, 0, 5, tzinfo=UTC),
+            timings_ms={"pdd": 812.5},
+            details={"sip_code": 486},
+        )
+        record_result(session=session, check=check, result=result)
+        check_id = check.id
+    with session_scope(engine) as session:
+        assert check_id is not None
+        events = [(e.kind, e.message) for e in list_events(session=session, check_id=check_id)]
+        assert events == [("planned", "first attempt"), ("result", "busy")]
+
+
+def test_reviews_are_validated_and_audited(engine: Engine) -> None:
+    contact = _contact(engine)
+    with session_scope(engine) as session:
+        check = create_check(session=session, contact=contact)
+        with pytest.raises(ValueError, match="grade: 'superb' is not one of excellent, good"):
+            add_review(
+                session=session, author="op", field="grade", value="superb", check_id=check.id
+            )
+        add_review(session=session, author="op", field="grade", value="good", check_id=check.id)
+        assert [r.value for r in list_reviews(session=session, check_id=check.id)] == ["good"]
+        assert list_audit(session=session, entity="check")[0].after == {
+            "field": "grade",
+            "value": "good",
+            "reason": "",
+        }
+
+
+def test_requeue_makes_a_new_unplanned_attempt_and_keeps_the_old(engine: Engine) -> None:
+    contact = _contact(engine)
+    with session_scope(engine) as session:
+        check = create_check(session=session, contact=contact)
+        again = requeue_check(session=session, check=check, actor="op", reason="номер занят")
+        assert again.id != check.id
+        assert (again.attempt, again.planned_at, again.status) == (2, None, "planned")
+        assert again.details == {"requeued_from": check.id}
