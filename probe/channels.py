@@ -7,7 +7,6 @@ find channels only through `get_channel()`: they never import an adapter.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
@@ -57,8 +56,9 @@ class ChannelPlugin(Protocol):
     async def probe(self, target: ProbeTarget, context: ProbeContext) -> CheckResult: ...
 
 
-# Long-running helpers a channel may need besides single probes (the IMAP watcher).
-ServiceFactory = Callable[[ProbeContext], Awaitable[None]]
+# Optional plugin attributes, looked up with getattr:
+#   register_cli(app: typer.Typer) -> None   adds `probe check <channel>` (see probe/cli/check.py)
+#   services(context) -> list[Awaitable]    long-running tasks the runner keeps alive (IMAP watcher)
 
 
 class UnknownChannelError(LookupError):
@@ -67,6 +67,7 @@ class UnknownChannelError(LookupError):
 
 @cache
 def _registry() -> dict[str, ChannelPlugin]:
+    """Plugins load at first use; they import their heavy libraries (pjsua2) lazily."""
     found: dict[str, ChannelPlugin] = {}
     for point in entry_points(group=ENTRY_POINT_GROUP):
         plugin = point.load()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from probe import __version__
-from probe.cli import db, directory
+from probe.cli import check, db, directory
 from probe.cli.common import console, load_settings, setup_logging
 
 app = typer.Typer(
@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(directory.app, name="directory")
+app.add_typer(check.app, name="check")
 
 
 @app.callback()
