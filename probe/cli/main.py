@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from probe import __version__
-from probe.cli import check, db, directory
+from probe.cli import campaign, check, db, directory
+from probe.cli import run as run_cli
 from probe.cli.common import console, load_settings, setup_logging
 
 app = typer.Typer(
@@ -17,6 +18,8 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(directory.app, name="directory")
 app.add_typer(check.app, name="check")
+app.add_typer(campaign.app, name="campaign")
+app.command("run")(run_cli.run)
 
 
 @app.callback()

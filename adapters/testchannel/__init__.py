@@ -1,0 +1,98 @@
+"""The test-only channel: every "probe" is a request to a separate peer process that logs it.
+
+It exists so the engine, campaigns and scale-out can be tested end to end before and beside the
+real channels, with an independent record of what was executed (the peer's log, not our
+database). The peer plays the organisation: it answers with scripted outcomes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from probe.channels import ProbeContext, ProbeTarget
+from probe.errors import OurSideError
+from probe.netguard import ensure_destination_allowed
+from probe.results import Channel, CheckResult, Outcome, utc_now
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    peer: str = Field(pattern=r"^[^:]+:\d+$")  # host:port of the peer process
+    timeout_seconds: float = Field(30.0, gt=0)
+
+
+async def _ask(config: Config, request: dict[str, Any], *, network: str) -> dict[str, Any]:
+    host, _, port = config.peer.rpartition(":")
+    ensure_destination_allowed(host, network=network)
+    try:
+        reader, writer = await asyncio.open_connection(host, int(port))
+    except OSError as error:
+        raise OurSideError(
+            f"test peer {config.peer} unreachable: {error}", error_class="peer_unreachable"
+        ) from error
+    try:
+        writer.write(json.dumps(request).encode() + b"\n")
+        await writer.drain()
+        line = await asyncio.wait_for(reader.readline(), timeout=config.timeout_seconds)
+    finally:
+        writer.close()
+    if not line:
+        raise OurSideError("test peer closed the connection", error_class="peer_closed")
+    reply: dict[str, Any] = json.loads(line)
+    return reply
+
+
+def _result(reply: dict[str, Any]) -> CheckResult:
+    started = reply.get("started_at")
+    finished = reply.get("finished_at")
+    return CheckResult(
+        channel=Channel.TEST,
+        outcome=Outcome(reply["outcome"]),
+        started_at=datetime.fromtimestamp(started, UTC) if started else utc_now(),
+        finished_at=datetime.fromtimestamp(finished, UTC) if finished else utc_now(),
+        timings_ms={"duration": reply.get("duration_ms", 0.0)},
+        details={"peer_execution": reply.get("execution")},
+    )
+
+
+class TestChannel:
+    name = Channel.TEST
+    config_model = Config
+
+    async def probe(self, target: ProbeTarget, context: ProbeContext) -> CheckResult:
+        config = Config.model_validate(target.options)
+        reply = await _ask(
+            config,
+            {
+                "op": "execute",
+                "check_id": target.check_id,
+                "organisation_id": target.organisation_id,
+                "value": target.value,
+                "attempt": target.attempt,
+            },
+            network=context.settings.network,
+        )
+        return _result(reply)
+
+    async def resolve_in_flight(
+        self, target: ProbeTarget, context: ProbeContext
+    ) -> CheckResult | None:
+        """Ask the peer: done (its result), still running (wait), or never seen (None)."""
+        config = Config.model_validate(target.options)
+        reply = await _ask(
+            config,
+            {"op": "status", "check_id": target.check_id, "wait": True},
+            network=context.settings.network,
+        )
+        if reply.get("state") == "unknown":
+            return None
+        return _result(reply)
+
+
+plugin = TestChannel()

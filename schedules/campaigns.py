@@ -1,0 +1,134 @@
+"""Campaign life cycle: create from a spec, plan, start, pause, resume, cancel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from probe.channels import available_channels
+from schedules.planner import PlanResult, plan_campaign
+from schedules.spec import CampaignSpec, CampaignSpecError
+from storage import campaigns as q
+from storage.audit import write_audit
+from storage.checks import create_campaign, get_campaign_by_name
+from storage.engine import session_scope
+from storage.models import Campaign
+
+TRANSITIONS = {
+    "start": ({"draft"}, "running"),
+    "pause": ({"running"}, "paused"),
+    "resume": ({"paused"}, "running"),
+    "cancel": ({"draft", "running", "paused"}, "cancelled"),
+}
+
+
+class CampaignError(ValueError):
+    pass
+
+
+def check_channels(spec: CampaignSpec) -> None:
+    known = set(available_channels())
+    unknown = [c for c in spec.channels if c not in known]
+    if unknown:
+        raise CampaignSpecError(
+            spec.name,
+            [
+                f"channels: unknown channel {c!r}; available: {', '.join(sorted(known))}"
+                for c in unknown
+            ],
+        )
+
+
+def create(*, engine: Engine, spec: CampaignSpec, actor: str) -> Campaign:
+    check_channels(spec)
+    with session_scope(engine) as session:
+        if get_campaign_by_name(session=session, name=spec.name) is not None:
+            raise CampaignError(f"a campaign named {spec.name!r} exists already")
+        campaign = create_campaign(
+            session=session,
+            name=spec.name,
+            title=spec.title,
+            channels=spec.channels,
+            spec=spec.model_dump(mode="json"),
+        )
+        campaign.starts_on, campaign.ends_on = spec.start, spec.end
+        write_audit(
+            session=session,
+            actor=actor,
+            action="create",
+            entity="campaign",
+            entity_id=str(campaign.id),
+            before=None,
+            after={"name": spec.name},
+        )
+        return campaign
+
+
+def get(*, engine: Engine, name: str) -> Campaign:
+    with session_scope(engine) as session:
+        campaign = get_campaign_by_name(session=session, name=name)
+        if campaign is None:
+            raise CampaignError(f"no campaign named {name!r}")
+        return campaign
+
+
+def plan(*, engine: Engine, name: str, now: datetime) -> tuple[CampaignSpec, PlanResult]:
+    """The plan the campaign would get if started at `now`; nothing is written."""
+    campaign = get(engine=engine, name=name)
+    spec = CampaignSpec.model_validate(campaign.spec)
+    with session_scope(engine) as session:
+        orgs = q.select_organisations(session=session, selection=spec.organisations)
+        inputs = q.plan_inputs(session=session, organisations=orgs, channels=spec.channels)
+    return spec, plan_campaign(spec, inputs, now=now)
+
+
+def transition(
+    *, engine: Engine, name: str, action: str, actor: str, now: datetime
+) -> dict[str, Any]:
+    """start (plans the first attempts), pause, resume or cancel; returns what was done."""
+    allowed_from, target = TRANSITIONS[action]
+    report: dict[str, Any] = {"campaign": name, "action": action}
+    if action == "start":
+        _, result = plan(engine=engine, name=name, now=now)
+        report["planned"] = len(result.attempts)
+        report["skipped"] = [{"organisation_id": o, "reason": r} for o, r in result.skipped]
+    with session_scope(engine) as session:
+        campaign = get_campaign_by_name(session=session, name=name)
+        if campaign is None:
+            raise CampaignError(f"no campaign named {name!r}")
+        if campaign.status not in allowed_from:
+            raise CampaignError(
+                f"cannot {action} campaign {name!r}: it is {campaign.status} "
+                f"(only from {', '.join(sorted(allowed_from))})"
+            )
+        assert campaign.id is not None
+        before = campaign.status
+        if action == "start":
+            q.bulk_insert_attempts(
+                session=session, campaign_id=campaign.id, attempts=result.attempts
+            )
+        if action == "cancel":
+            report["cancelled_checks"] = q.cancel_planned(session=session, campaign_id=campaign.id)
+        q.set_campaign_status(session=session, campaign=campaign, status=target)
+        write_audit(
+            session=session,
+            actor=actor,
+            action=action,
+            entity="campaign",
+            entity_id=str(campaign.id),
+            before={"status": before},
+            after={"status": target},
+        )
+    report["status"] = target
+    return report
+
+
+def progress(*, engine: Engine, name: str) -> dict[str, Any]:
+    campaign = get(engine=engine, name=name)
+    assert campaign.id is not None
+    with session_scope(engine) as session:
+        data = q.campaign_progress(session=session, campaign_id=campaign.id)
+    data.update({"campaign": campaign.name, "status": campaign.status})
+    return data

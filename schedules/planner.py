@@ -1,0 +1,156 @@
+"""The initial plan of a campaign: every organisation's first attempts, spread over its windows.
+
+Pure: plain data in, plain data out, so it can be reviewed (`probe campaign plan --json`),
+tested with fixed clocks and benchmarked without a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from schedules.spec import CampaignSpec
+from schedules.windows import Windows, always_windows, organisation_windows
+
+# Channels whose attempts are calls: sequential per organisation, politeness rules apply.
+CALL_LIKE = frozenset({"phone", "test"})
+_GOLDEN = 0.6180339887498949
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    id: int
+    channel: str
+    position: int
+
+
+@dataclass(frozen=True)
+class OrganisationInput:
+    id: int
+    timezone: str
+    hours: dict[str, Any] | None
+    hours_key: str  # identifies `hours` (the published text) for caching
+    contacts: Sequence[ContactInput] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class PlannedAttempt:
+    organisation_id: int
+    contact_id: int
+    channel: str
+    planned_at: datetime
+    reason: str
+
+
+@dataclass
+class PlanResult:
+    attempts: list[PlannedAttempt] = field(default_factory=list)
+    # Organisations that cannot be probed, with the reason (no window, no contact).
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+
+def windows_for(spec: CampaignSpec, org: OrganisationInput) -> Windows:
+    if spec.windows == "always":
+        return always_windows(spec.start, spec.end)
+    return organisation_windows(
+        tz=org.timezone,
+        hours=org.hours,
+        hours_key=org.hours_key,
+        first=spec.start,
+        last=spec.end,
+        after_open_minutes=spec.margins.after_opening_minutes,
+        before_close_minutes=spec.margins.before_closing_minutes,
+    )
+
+
+def plan_campaign(
+    spec: CampaignSpec, organisations: Iterable[OrganisationInput], *, now: datetime
+) -> PlanResult:
+    """First attempts: every listed number; the primary address of each organisation.
+
+    Organisations are spread over their windows by a low-discrepancy sequence, so a campaign
+    over several days does not fire everything at opening time. An organisation's numbers are
+    called one after another, a quiet period apart, at most `per_organisation_per_day` a day.
+    """
+    result = PlanResult()
+    not_before = now.timestamp()
+    quiet = max(spec.limits.quiet_minutes * 60.0, 1.0)
+    orgs = list(organisations)
+    for index, org in enumerate(orgs):
+        windows = windows_for(spec, org)
+        if not windows.starts or windows.ends[-1] <= not_before:
+            result.skipped.append((org.id, "no open window between start and end"))
+            continue
+        chosen = _first_attempt_contacts(spec, org.contacts)
+        if not chosen:
+            result.skipped.append((org.id, "no probeable contact on the campaign's channels"))
+            continue
+        fraction = ((index + spec.seed) * _GOLDEN) % 1.0
+        start = windows.at_offset(fraction * windows.total)
+        start = windows.first_open_at_or_after(max(start, not_before)) or windows.starts[0]
+        for channel in spec.channels:
+            contacts = [c for c in chosen if c.channel == channel]
+            _place_sequence(result, spec, org, windows, contacts, start, quiet)
+    return result
+
+
+def _first_attempt_contacts(
+    spec: CampaignSpec, contacts: Sequence[ContactInput]
+) -> list[ContactInput]:
+    chosen: list[ContactInput] = []
+    for channel in spec.channels:
+        mine = sorted((c for c in contacts if c.channel == channel), key=lambda c: c.position)
+        if channel in CALL_LIKE:
+            chosen.extend(mine)
+        elif mine:
+            chosen.append(mine[0])  # e-mail: the primary address; the next only on a bounce
+    return chosen
+
+
+def _place_sequence(
+    result: PlanResult,
+    spec: CampaignSpec,
+    org: OrganisationInput,
+    windows: Windows,
+    contacts: list[ContactInput],
+    start: float,
+    quiet: float,
+) -> None:
+    instant: float | None = start
+    per_day = spec.calls.per_organisation_per_day
+    zone = ZoneInfo(org.timezone)
+    placed_today, today = 0, None
+    for number, contact in enumerate(contacts):
+        if instant is None:
+            result.skipped.append((org.id, f"contact {contact.id}: no window left"))
+            continue
+        day = datetime.fromtimestamp(instant, zone).date()
+        if day != today:
+            placed_today, today = 0, day
+        if contact.channel in CALL_LIKE and placed_today >= per_day:
+            instant = windows.next_day_start_after(instant, org.timezone)
+            if instant is None:
+                result.skipped.append((org.id, f"contact {contact.id}: no window left"))
+                continue
+            placed_today, today = 0, datetime.fromtimestamp(instant, zone).date()
+        reason = (
+            "first attempt: primary contact"
+            if number == 0
+            else f"first attempt: listed contact {number + 1}, {spec.limits.quiet_minutes:g} "
+            "min after the previous one"
+        )
+        result.attempts.append(
+            PlannedAttempt(
+                organisation_id=org.id,
+                contact_id=contact.id,
+                channel=contact.channel,
+                planned_at=datetime.fromtimestamp(instant, UTC),
+                reason=reason,
+            )
+        )
+        placed_today += 1
+        following = windows.first_open_at_or_after(instant + quiet)
+        instant = following

@@ -1,0 +1,206 @@
+"""What to do after an attempt: the protocol's manual practice (seed 000) as rules.
+
+Calls: busy -> the same number again after 10-20 minutes; no answer -> the organisation's next
+number now, and this one again later or the next working day; unavailable or rejected -> never
+this number again (the others still); answering machine -> again later. E-mail: a bounce on an
+address -> the organisation's next address. Our own failures are retried without counting
+against the organisation. Every decision carries the sentence recorded in the timeline.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from probe.results import Outcome
+from schedules.planner import CALL_LIKE, ContactInput
+from schedules.spec import CampaignSpec
+
+OUR_FAILURES = frozenset({Outcome.FAILED, Outcome.SEND_FAILED, Outcome.UNKNOWN})
+MAX_OUR_FAILURE_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Finished:
+    check_id: int
+    organisation_id: int
+    contact_id: int
+    channel: str
+    outcome: Outcome
+    finished_at: datetime
+
+
+@dataclass
+class History:
+    """The campaign's attempts on one organisation so far (the finished one included)."""
+
+    attempts_by_contact: dict[int, int] = field(default_factory=dict)  # org-caused outcomes
+    our_failures_by_contact: dict[int, int] = field(default_factory=dict)
+    # contact_id -> (check_id, planned instant) of attempts not yet started
+    planned: dict[int, tuple[int, datetime | None]] = field(default_factory=dict)
+    tried: set[int] = field(default_factory=set)  # contacts with any attempt, planned included
+
+    @property
+    def organisation_attempts(self) -> int:
+        return sum(self.attempts_by_contact.values())
+
+
+@dataclass(frozen=True)
+class Retry:
+    contact_id: int
+    earliest: datetime
+    reason: str
+    counts_against_organisation: bool = True
+
+
+@dataclass(frozen=True)
+class Advance:
+    """Bring an already planned attempt forward (the next number after no answer)."""
+
+    check_id: int
+    earliest: datetime
+    reason: str
+
+
+@dataclass
+class Decision:
+    retries: list[Retry] = field(default_factory=list)
+    advances: list[Advance] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def decide(
+    spec: CampaignSpec,
+    finished: Finished,
+    contacts: Sequence[ContactInput],
+    history: History,
+    *,
+    rng: random.Random,
+) -> Decision:
+    if finished.channel in CALL_LIKE:
+        return _after_call(spec, finished, contacts, history, rng)
+    return _after_email(spec, finished, contacts, history)
+
+
+def _after_call(
+    spec: CampaignSpec,
+    done: Finished,
+    contacts: Sequence[ContactInput],
+    history: History,
+    rng: random.Random,
+) -> Decision:
+    decision = Decision()
+    policy = spec.calls
+    outcome = done.outcome
+    if outcome in OUR_FAILURES:
+        return _retry_our_failure(decision, done, history, policy.our_failure_retry_minutes)
+    if outcome == Outcome.CONNECTED:
+        decision.notes.append("connected: no further attempt on this number")
+        return decision
+    if outcome in (Outcome.UNAVAILABLE, Outcome.REJECTED):
+        decision.notes.append(f"{outcome.value}: no retry on this number; other numbers stay")
+        return decision
+    wanted = _call_retry(spec, done, outcome, rng)
+    if wanted is None:
+        decision.notes.append(f"{outcome.value}: no retry by policy")
+    else:
+        earliest, why = wanted
+        blocked = _limit_reached(spec, done.contact_id, history)
+        if blocked:
+            decision.notes.append(f"{outcome.value}: no retry, {blocked}")
+        else:
+            decision.retries.append(Retry(done.contact_id, earliest, why))
+    if outcome == Outcome.NO_ANSWER:
+        _advance_next_number(decision, spec, done, contacts, history)
+    return decision
+
+
+def _call_retry(
+    spec: CampaignSpec, done: Finished, outcome: Outcome, rng: random.Random
+) -> tuple[datetime, str] | None:
+    policy = spec.calls
+    if outcome == Outcome.BUSY:
+        low, high = policy.busy_retry_minutes
+        minutes = rng.uniform(low, high)
+        return done.finished_at + timedelta(minutes=minutes), f"busy: retry in {minutes:.0f} min"
+    if outcome == Outcome.NO_ANSWER or (
+        outcome == Outcome.ANSWERING_MACHINE and policy.answering_machine_retry
+    ):
+        minutes = policy.no_answer_retry_minutes
+        return (
+            done.finished_at + timedelta(minutes=minutes),
+            f"{outcome.value}: retry in {minutes} min, or the next working day",
+        )
+    return None
+
+
+def _limit_reached(spec: CampaignSpec, contact_id: int, history: History) -> str | None:
+    policy = spec.calls
+    if history.attempts_by_contact.get(contact_id, 0) >= policy.per_contact:
+        return f"{policy.per_contact} attempts on this number reached"
+    if history.organisation_attempts + len(history.planned) >= policy.per_organisation:
+        return f"{policy.per_organisation} attempts on this organisation reached"
+    return None
+
+
+def _advance_next_number(
+    decision: Decision,
+    spec: CampaignSpec,
+    done: Finished,
+    contacts: Sequence[ContactInput],
+    history: History,
+) -> None:
+    earliest = done.finished_at + timedelta(minutes=spec.limits.quiet_minutes)
+    for contact in sorted(contacts, key=lambda c: c.position):
+        if contact.channel != done.channel or contact.id == done.contact_id:
+            continue
+        planned = history.planned.get(contact.id)
+        if planned and (planned[1] is None or planned[1] > earliest):
+            decision.advances.append(
+                Advance(planned[0], earliest, "no answer on the previous number: try this one")
+            )
+            return
+
+
+def _retry_our_failure(
+    decision: Decision, done: Finished, history: History, minutes: int
+) -> Decision:
+    failures = history.our_failures_by_contact.get(done.contact_id, 0)
+    if failures > MAX_OUR_FAILURE_RETRIES:
+        decision.notes.append(
+            f"{done.outcome.value} (our side) {failures} times: stopped, needs an operator"
+        )
+        return decision
+    decision.retries.append(
+        Retry(
+            done.contact_id,
+            done.finished_at + timedelta(minutes=minutes * failures),
+            f"{done.outcome.value} on our side: retry in {minutes * failures} min "
+            "(not held against the organisation)",
+            counts_against_organisation=False,
+        )
+    )
+    return decision
+
+
+def _after_email(
+    spec: CampaignSpec, done: Finished, contacts: Sequence[ContactInput], history: History
+) -> Decision:
+    decision = Decision()
+    if done.outcome in OUR_FAILURES:
+        failures = history.our_failures_by_contact.get(done.contact_id, 0)
+        if failures < spec.email.max_send_attempts:
+            return _retry_our_failure(decision, done, history, spec.email.our_failure_retry_minutes)
+        decision.notes.append(f"sending failed {failures} times: stopped, needs an operator")
+        return decision
+    if done.outcome == Outcome.BOUNCED and spec.email.next_address_on_bounce:
+        for contact in sorted(contacts, key=lambda c: c.position):
+            if contact.channel == done.channel and contact.id not in history.tried:
+                decision.retries.append(
+                    Retry(contact.id, done.finished_at, "bounced: write to the next address")
+                )
+                return decision
+        decision.notes.append("bounced: no other address listed")
+    return decision
