@@ -11,6 +11,7 @@ package does not state are derived from it:
   public holiday of art. 112, or a working weekend day followed only by days off up to such a
   holiday (01.11.2025 before 04.11.2025). A day before a *transferred* day off is not shortened
   (30.12.2025 before 31.12.2025), nor a Friday before a weekend ending in a holiday (21.02.2025).
+  For an organisation that works Saturdays, a Saturday before a holiday is shortened too.
   This reproduces the official calendars of 2024-2026.
 """
 
@@ -74,8 +75,10 @@ def is_working_day(day: date, schedule: WeeklySchedule | None = None) -> bool:
 
 
 def is_pre_holiday(day: date) -> bool:
-    """Art. 95: the day is one hour shorter (see the module docstring for the rule)."""
-    if is_holiday(day) or (day.weekday() >= 5 and working_weekend_swap(day) is None):
+    """Art. 95: the day is one hour shorter (see the module docstring for the rule).
+
+    Asked of an ordinary Saturday, it answers for those who work Saturdays (07.03.2026)."""
+    if is_holiday(day):
         return False
     following = day + timedelta(days=1)
     if following in _year(following.year).official:

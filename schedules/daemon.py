@@ -336,7 +336,9 @@ class CampaignRunner:
             contact_id=check.contact_id,
             channel=check.channel,
             outcome=outcome,
-            finished_at=check.finished_at or self.clock.now(),
+            # The runner's clock, not the channel's: retries are planned on one time line
+            # (they differ only when the sandbox compresses time).
+            finished_at=self.clock.now(),
         )
         org_input = self._org_input(session, check.organisation_id, check.channel)
         history = q.organisation_history(

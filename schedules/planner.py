@@ -88,7 +88,7 @@ def plan_campaign(
         if not chosen:
             result.skipped.append((org.id, "no probeable contact on the campaign's channels"))
             continue
-        fraction = ((index + spec.seed) * _GOLDEN) % 1.0
+        fraction = ((index + spec.seed) * _GOLDEN) % 1.0 if spec.spread == "even" else 0.0
         start = windows.at_offset(fraction * windows.total)
         start = windows.first_open_at_or_after(max(start, not_before)) or windows.starts[0]
         for channel in spec.channels:

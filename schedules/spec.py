@@ -80,6 +80,8 @@ class CampaignSpec(_Strict):
     # "hours": only inside each organisation's working hours (the product); "always": any
     # time (test channel and time-compressed sandbox only).
     windows: Literal["hours", "always"] = "hours"
+    # "even": first attempts spread over all the campaign's windows; "asap": from the start.
+    spread: Literal["even", "asap"] = "even"
     margins: Margins = Field(default_factory=Margins)
     calls: CallPolicy = Field(default_factory=CallPolicy)
     email: EmailPolicy = Field(default_factory=EmailPolicy)

@@ -14,6 +14,7 @@ from probe.settings import reset_settings_cache
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.servers.postgres import PostgresServer, find_postgres_bin
+from tests.servers.testpeer import TestPeer
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -66,3 +67,17 @@ def postgres_url(postgres_server: PostgresServer, request: pytest.FixtureRequest
 @pytest.fixture
 def cli() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def test_peer(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[TestPeer]:
+    """The test channel's peer; `@pytest.mark.peer_script({...})` sets its outcomes."""
+    marker = request.node.get_closest_marker("peer_script")
+    script = marker.args[0] if marker else {}
+    duration = marker.kwargs.get("duration_ms", 50.0) if marker else 50.0
+    peer = TestPeer(tmp_path, script, duration)
+    peer.start()
+    try:
+        yield peer
+    finally:
+        peer.stop()
