@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -95,7 +96,7 @@ async def test_limits_per_organisation_and_trunk_hold(engine: Engine, test_peer:
     assert peak >= 2, "the trunk's channels were not used in parallel"
     for org in {r.organisation_id for r in runs}:
         mine = sorted((r for r in runs if r.organisation_id == org), key=lambda r: r.start)
-        for before, after in zip(mine, mine[1:], strict=False):
+        for before, after in itertools.pairwise(mine):
             assert after.start >= (before.end or 0), f"two calls at once to organisation {org}"
 
 

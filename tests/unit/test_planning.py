@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -109,7 +110,9 @@ def test_attempts_are_planned_only_inside_the_windows_and_in_order() -> None:
         assert [a.channel for a in mine].count("email") == 1
         for attempt in mine:
             assert windows.is_open(attempt.planned_at.timestamp()), attempt
-        gaps = [(b.planned_at - a.planned_at).total_seconds() for a, b in zip(phones, phones[1:])]
+        gaps = [
+            (b.planned_at - a.planned_at).total_seconds() for a, b in itertools.pairwise(phones)
+        ]
         assert all(g >= spec.limits.quiet_minutes * 60 for g in gaps)
 
 
