@@ -89,7 +89,9 @@ def plan_campaign(
             result.skipped.append((org.id, "no probeable contact on the campaign's channels"))
             continue
         fraction = ((index + spec.seed) * _GOLDEN) % 1.0 if spec.spread == "even" else 0.0
-        start = windows.at_offset(fraction * windows.total)
+        # Leave room after the start for the organisation's other numbers.
+        room = max(windows.total - 2 * quiet * len(chosen), 0.0)
+        start = windows.at_offset(fraction * room)
         start = windows.first_open_at_or_after(max(start, not_before)) or windows.starts[0]
         for channel in spec.channels:
             contacts = [c for c in chosen if c.channel == channel]
