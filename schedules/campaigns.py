@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -18,9 +18,9 @@ from storage.models import Campaign
 
 TRANSITIONS = {
     "start": ({"draft"}, "running"),
-    "pause": ({"running"}, "paused"),
+    "pause": ({"running", "recurring"}, "paused"),
     "resume": ({"paused"}, "running"),
-    "cancel": ({"draft", "running", "paused"}, "cancelled"),
+    "cancel": ({"draft", "running", "paused", "recurring"}, "cancelled"),
 }
 
 
@@ -90,7 +90,11 @@ def transition(
     """start (plans the first attempts), pause, resume or cancel; returns what was done."""
     allowed_from, target = TRANSITIONS[action]
     report: dict[str, Any] = {"campaign": name, "action": action}
-    if action == "start":
+    recurring = CampaignSpec.model_validate(get(engine=engine, name=name).spec).recurrence
+    if recurring is not None and action in ("start", "resume"):
+        # A template plans nothing itself: the runner starts dated copies.
+        target = "recurring"
+    elif action == "start":
         _, result = plan(engine=engine, name=name, now=now)
         report["planned"] = len(result.attempts)
         report["skipped"] = [{"organisation_id": o, "reason": r} for o, r in result.skipped]
@@ -105,7 +109,7 @@ def transition(
             )
         assert campaign.id is not None
         before = campaign.status
-        if action == "start":
+        if action == "start" and target == "running":
             q.bulk_insert_attempts(
                 session=session, campaign_id=campaign.id, attempts=result.attempts
             )
@@ -132,3 +136,34 @@ def progress(*, engine: Engine, name: str) -> dict[str, Any]:
         data = q.campaign_progress(session=session, campaign_id=campaign.id)
     data.update({"campaign": campaign.name, "status": campaign.status})
     return data
+
+
+def spawn_recurring(*, engine: Engine, now: datetime, actor: str = "runner") -> list[str]:
+    """Create and start today's copy of every recurring campaign whose occurrence is today."""
+    from schedules.recurrence import next_occurrence, period_label
+
+    started: list[str] = []
+    today = now.date()
+    with session_scope(engine) as session:
+        templates = [c for c in q.all_campaigns(session=session) if c.status == "recurring"]
+    for template in templates:
+        spec = CampaignSpec.model_validate(template.spec)
+        assert spec.recurrence is not None
+        if next_occurrence(spec.recurrence, today) != today:
+            continue
+        name = f"{spec.name}-{period_label(today, spec.recurrence.every)}"
+        with session_scope(engine) as session:
+            if get_campaign_by_name(session=session, name=name) is not None:
+                continue
+        copy = spec.model_copy(
+            update={
+                "name": name,
+                "start": today,
+                "end": today + timedelta(days=spec.recurrence.duration_days - 1),
+                "recurrence": None,
+            }
+        )
+        create(engine=engine, spec=copy, actor=actor)
+        transition(engine=engine, name=name, action="start", actor=actor, now=now)
+        started.append(name)
+    return started

@@ -145,6 +145,15 @@ class CampaignRunner:
         scheduler.add_job(
             self.sweep, "interval", seconds=60, max_instances=1, coalesce=True, id="sweep"
         )
+        scheduler.add_job(
+            self.spawn_recurring,
+            "interval",
+            minutes=30,
+            max_instances=1,
+            coalesce=True,
+            id="recurring",
+            next_run_time=self.clock.now(),
+        )
         scheduler.start()
         services = [asyncio.create_task(s) for s in self._services(stop)]
         try:
@@ -180,6 +189,14 @@ class CampaignRunner:
                 if count:
                     self.log.info("sweep closed checks", channel=name, count=count)
         self._close_finished_campaigns()
+
+    async def spawn_recurring(self) -> None:
+        """Start today's copies of recurring campaigns ("first working Tuesday of a quarter")."""
+        from schedules.campaigns import spawn_recurring
+
+        started = await asyncio.to_thread(spawn_recurring, engine=self.engine, now=self.clock.now())
+        for name in started:
+            self.log.info("recurring campaign started", campaign=name)
 
     async def drain(self) -> None:
         while self.tasks:

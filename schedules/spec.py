@@ -9,6 +9,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from schedules.recurrence import Recurrence
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -89,6 +91,8 @@ class CampaignSpec(_Strict):
     # Options handed to each channel as ProbeTarget.options (template, listening time, ...).
     options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     seed: int = 0  # makes jitter and spreading reproducible
+    # A recurring campaign is a template: the runner starts a dated copy on each occurrence.
+    recurrence: Recurrence | None = None
 
     @model_validator(mode="after")
     def _dates_and_channels(self) -> CampaignSpec:

@@ -271,3 +271,7 @@ def cancel_planned(*, session: Session, campaign_id: int) -> int:
         .values(status=CheckStatus.CANCELLED.value, updated_at=utc_now())
     )
     return int(getattr(result, "rowcount", 0))
+
+
+def all_campaigns(*, session: Session) -> Sequence[Campaign]:
+    return session.exec(select(Campaign).order_by(col(Campaign.id))).all()
