@@ -65,15 +65,27 @@ class UnknownChannelError(LookupError):
     pass
 
 
+_BROKEN: dict[str, str] = {}
+
+
 @cache
 def _registry() -> dict[str, ChannelPlugin]:
-    """Plugins load at first use; they import their heavy libraries (pjsua2) lazily."""
+    """Plugins load at first use; they import their heavy libraries (pjsua2) lazily.
+
+    A plugin that fails to load is left out and remembered, so one broken channel (a missing
+    system library) never takes the CLI or the other channels down with it.
+    """
     found: dict[str, ChannelPlugin] = {}
     for point in entry_points(group=ENTRY_POINT_GROUP):
-        plugin = point.load()
-        plugin = plugin() if isinstance(plugin, type) else plugin
+        try:
+            plugin = point.load()
+            plugin = plugin() if isinstance(plugin, type) else plugin
+        except Exception as error:
+            _BROKEN[point.name] = f"{type(error).__name__}: {error}"
+            continue
         if not isinstance(plugin, ChannelPlugin):
-            raise TypeError(f"entry point {point.name!r} is not a ChannelPlugin")
+            _BROKEN[point.name] = "not a ChannelPlugin"
+            continue
         found[point.name] = plugin
     return found
 
@@ -86,6 +98,10 @@ def get_channel(name: str) -> ChannelPlugin:
     try:
         return _registry()[name]
     except KeyError:
+        if name in _BROKEN:
+            raise UnknownChannelError(
+                f"channel {name!r} could not be loaded: {_BROKEN[name]}"
+            ) from None
         raise UnknownChannelError(
             f"unknown channel {name!r}; available: {', '.join(available_channels()) or 'none'}"
         ) from None

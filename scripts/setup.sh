@@ -13,6 +13,19 @@ debs=()
 if (( want_test )); then
   # PostgreSQL for the scale-out mode and the migration tests.
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || debs+=(postgresql)
+  # Chromium drives the review UI's browser tests; DejaVu renders Cyrillic in their screenshots.
+  [[ -x /usr/bin/chromium ]] || debs+=(chromium)
+  [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || debs+=(fonts-dejavu-core)
+  # LibreOffice renders the XLSX export in its test; poppler turns the PDF into text and PNG.
+  [[ -x /usr/bin/libreoffice ]] || debs+=(libreoffice-calc-nogui)
+  [[ -x /usr/bin/pdftoppm ]] || debs+=(poppler-utils)
+  # SIPp plays the organisations in the phone tests; espeak-ng and sox make their audio (and
+  # the default prompt).
+  [[ -x /usr/bin/sipp ]] || debs+=(sip-tester)
+  [[ -x /usr/bin/espeak-ng ]] || debs+=(espeak-ng)
+  [[ -x /usr/bin/sox ]] || debs+=(sox)
+  # docker-compose parses the compose file; there is no Docker engine to run it here.
+  command -v docker-compose >/dev/null || debs+=(docker-compose)
 fi
 if (( ${#debs[@]} )); then
   if [[ $(id -u) -ne 0 ]]; then
