@@ -99,3 +99,10 @@ def test_a_file_that_is_not_yaml_or_not_a_mapping_is_refused(tmp_path: Path) -> 
         load_campaign_file(path)
     with pytest.raises(CampaignSpecError, match="cannot read"):
         load_campaign_file(tmp_path / "missing.yaml")
+
+
+def test_the_documented_example_is_valid() -> None:
+    path = Path(__file__).resolve().parents[2] / "docs" / "examples" / "omsk-quarterly.yaml"
+    spec = load_campaign_file(path)
+    assert spec.channels == ["phone", "email"]
+    assert spec.organisations.kind == ["КЦСОН"]
