@@ -1,0 +1,68 @@
+"""Russian words the exported tables use (the assessment team reads them)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from probe.reviews import Etiquette, Grade, Transfers
+from probe.scoring.model import Call, ChannelState, Dial, Letter
+
+YES, NO = "да", "нет"
+NO_REPLY = "нет ответа"
+AWAITING = "ожидается ответ"
+MARK = "+"
+
+ETIQUETTE_ORDER = [e.value for e in (Etiquette.FULL, Etiquette.ORGANISATION_ONLY, Etiquette.NONE)]
+TRANSFER_ORDER = [t.value for t in (Transfers.NONE, Transfers.ONCE, Transfers.SEVERAL)]
+GRADE_ORDER = [
+    g.value for g in (Grade.EXCELLENT, Grade.GOOD, Grade.SATISFACTORY, Grade.UNSATISFACTORY)
+]
+GRADE_RU = {
+    "excellent": "отлично",
+    "good": "хорошо",
+    "satisfactory": "удовлетворительно",
+    "unsatisfactory": "неудовлетворительно",
+}
+
+
+def ru_date(day: date | None) -> str:
+    return f"{day.day}.{day.month:02d}.{day.year}" if day else ""
+
+
+def marks(value: str | None, order: list[str]) -> list[str]:
+    """One "+" under the judged column, empty cells elsewhere (and all empty when unjudged)."""
+    return [MARK if value == option else "" for option in order]
+
+
+def dial_text(dial: Dial, *, with_date: bool) -> str:
+    when = dial.at.strftime("%d.%m.%Y, %H.%M") if with_date else dial.at.strftime("%H.%M")
+    text = f"{when}, {dial.number}"
+    return f"{text} – {dial.note}" if dial.note else text
+
+
+def call_text(number: int, call: Call) -> str:
+    """One numbered item of column 4, as an operator writes it."""
+    parts = []
+    previous: date | None = None
+    for dial in call.dials:
+        parts.append(dial_text(dial, with_date=dial.at.date() != previous))
+        previous = dial.at.date()
+    return f"{number}. " + "; ".join(parts)
+
+
+def call_log(calls: list[Call]) -> str:
+    return "\n".join(call_text(i, call) for i, call in enumerate(calls, start=1))
+
+
+def reply_text(letter: Letter) -> str:
+    if letter.state == "awaiting":
+        return AWAITING
+    return ru_date(letter.replied) if letter.replied else NO_REPLY
+
+
+def yes_no(flag: bool | None) -> str:
+    return "" if flag is None else (YES if flag else NO)
+
+
+def channel_cells(state: ChannelState) -> list[str]:
+    return [yes_no(state.present), yes_no(state.working)]

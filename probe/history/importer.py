@@ -1,0 +1,355 @@
+"""Import a past manual Protocol No. 6 as historical checks under a campaign of its own.
+
+Table 1's call log becomes one phone check per number dialled (a numbered item of the log is one
+call: its checks share `details["call_group"]`); table 2 becomes one e-mail check per letter.
+The "+" marks become operator reviews, authored by the importer. Everything is written in one
+transaction: a file that cannot be read imports nothing. What the document leaves ambiguous is
+reported in `HistoryImportReport.problems`, and resolved only in the stated way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from probe.directory.importer import bundled_path, import_directory
+from probe.directory.phones import area_code_of
+from probe.directory.regions import find_region
+from probe.history.calllog import CallLogError, LoggedCall, LoggedDial, parse_call_log
+from probe.history.contacts import SOURCE, ContactBook
+from probe.history.document import MailRow, PhoneRow, read_protocol6
+from probe.history.letters import LoggedLetter, parse_mail_row
+from probe.history.marks import ETIQUETTE_COLUMNS, GRADE_COLUMNS, TRANSFER_COLUMNS, single_mark
+from probe.results import Channel, CheckResult, Outcome
+from probe.reviews import CallNote, ReviewField
+from storage.checks import add_review, create_campaign, create_check, get_campaign_by_name
+from storage.checks import record_result as store_result
+from storage.engine import session_scope
+from storage.models import Campaign, Check, Organisation
+
+__all__ = ["HistoryImportError", "HistoryImportReport", "import_protocol6"]
+
+ACTOR = "history:protocol6"
+BUNDLED_DIRECTORY = "omsk-kcson"
+
+
+class HistoryImportError(ValueError):
+    """Nothing was imported; the message says why."""
+
+
+@dataclass
+class Problem:
+    table: int
+    row: int | None
+    message: str
+
+
+@dataclass
+class HistoryImportReport:
+    file: str
+    campaign: str = ""
+    campaign_id: int | None = None
+    directory_imported: bool = False
+    organisations: int = 0
+    calls: int = 0
+    dials: int = 0
+    letters: int = 0
+    contacts_created: int = 0
+    reviews: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, table: int, row: int | None, messages: list[str]) -> None:
+        self.problems.extend(Problem(table, row, m) for m in messages)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Context:
+    session: Session
+    campaign: Campaign
+    report: HistoryImportReport
+    attempts: dict[int, int] = field(default_factory=dict)
+
+    def check(self, *, contact_id: int, result: CheckResult, details: dict[str, Any]) -> Check:
+        from storage.models import Contact
+
+        contact = self.session.get(Contact, contact_id)
+        assert contact is not None and self.campaign.id is not None
+        attempt = self.attempts.get(contact_id, 0) + 1
+        self.attempts[contact_id] = attempt
+        check = create_check(
+            session=self.session,
+            contact=contact,
+            campaign_id=self.campaign.id,
+            attempt=attempt,
+            historical=True,
+            reason="imported from a manual Protocol No. 6",
+        )
+        result.details = {"source": SOURCE, **details}
+        return store_result(session=self.session, check=check, result=result)
+
+    def review(self, check: Check, field: ReviewField, value: str, row: int) -> None:
+        add_review(
+            session=self.session,
+            author=ACTOR,
+            field=field.value,
+            value=value,
+            reason=f"Protocol No. 6, row {row}",
+            check_id=check.id,
+            campaign_id=self.campaign.id,
+        )
+        self.report.reviews += 1
+
+
+# --- organisations ----------------------------------------------------------------------------
+
+
+def _find_organisations(
+    session: Session, numbers: list[int], region: str
+) -> tuple[dict[int, Organisation], dict[int, list[int]]]:
+    found = session.exec(
+        select(Organisation)
+        .where(col(Organisation.protocol_row).in_(numbers))
+        .where(Organisation.region == region)
+        .where(col(Organisation.active).is_(True))
+    ).all()
+    by_row: dict[int, list[Organisation]] = {}
+    for org in found:
+        assert org.protocol_row is not None
+        by_row.setdefault(org.protocol_row, []).append(org)
+    unique = {n: orgs[0] for n, orgs in by_row.items() if len(orgs) == 1}
+    clashes = {n: [o.id or 0 for o in orgs] for n, orgs in by_row.items() if len(orgs) > 1}
+    return unique, clashes
+
+
+def _organisations(
+    engine: Engine, numbers: list[int], region: str, report: HistoryImportReport
+) -> dict[int, Organisation]:
+    with session_scope(engine) as session:
+        found, clashes = _find_organisations(session, numbers, region)
+    if len(found) + len(clashes) < len(numbers):
+        import_directory(bundled_path(BUNDLED_DIRECTORY), engine=engine, actor=ACTOR)
+        report.directory_imported = True
+        with session_scope(engine) as session:
+            found, clashes = _find_organisations(session, numbers, region)
+    for number, ids in clashes.items():
+        report.add(0, number, [f"row {number}: organisations {ids} all have protocol_row "
+                               f"{number} in region {region}; row not imported"])  # fmt: skip
+    for number in numbers:
+        if number not in found and number not in clashes:
+            report.add(0, number, [f"row {number}: no organisation has protocol_row {number} "
+                                   f"in region {region}; row not imported"])  # fmt: skip
+    return found
+
+
+def _area_code(org: Organisation, book: ContactBook) -> str | None:
+    if org.area_code:
+        return org.area_code
+    for contact in book.contacts:
+        if contact.channel == Channel.PHONE and contact.value:
+            code = area_code_of(contact.value)
+            if code:
+                return code
+    return None
+
+
+# --- table 1 ----------------------------------------------------------------------------------
+
+
+def _dial_check(ctx: _Context, book: ContactBook, row: int, item: int, dial: LoggedDial) -> Check:
+    contact = book.phone(dial.phone)
+    assert contact.id is not None
+    result = CheckResult(channel=Channel.PHONE, outcome=dial.outcome, started_at=dial.at)
+    details = {"protocol_row": row, "call_group": item, "dialled": dial.written, "note": dial.note}
+    check = ctx.check(contact_id=contact.id, result=result, details=details)
+    if dial.callback_requested:
+        ctx.review(check, ReviewField.CALL_NOTE, CallNote.CALLBACK_REQUESTED.value, row)
+    return check
+
+
+def _cross_check(row: PhoneRow, calls: list[LoggedCall], report: HistoryImportReport) -> None:
+    counted = [c for c in calls if any(d.outcome is not Outcome.UNKNOWN for d in c.dials)]
+    connected = [c for c in counted if any(d.outcome is Outcome.CONNECTED for d in c.dials)]
+    for column, text, value in ((5, row.total, len(counted)), (6, row.connected, len(connected))):
+        if text != str(value):
+            report.add(1, row.number, [f"row {row.number}: the log gives {value} for column "
+                                       f"{column}, the document says '{text}'"])  # fmt: skip
+
+
+def _judgements(ctx: _Context, row: PhoneRow, target: Check | None) -> None:
+    problems: list[str] = []
+    where = f"row {row.number}"
+    marks = row.marks
+    found = [
+        (ReviewField.ETIQUETTE, single_mark(marks[0:3], ETIQUETTE_COLUMNS, first_column=7,
+                                            what="etiquette", where=where, problems=problems)),
+        (ReviewField.TRANSFERS, single_mark(marks[3:6], TRANSFER_COLUMNS, first_column=10,
+                                            what="transfers", where=where, problems=problems)),
+        (ReviewField.GRADE, single_mark(marks[6:10], GRADE_COLUMNS, first_column=13,
+                                        what="grade", where=where, problems=problems)),
+    ]  # fmt: skip
+    ctx.report.add(1, row.number, problems)
+    judged = [(f, v) for f, v in found if v is not None]
+    if judged and target is None:
+        ctx.report.add(1, row.number, [f"{where}: marks without any call; not imported"])
+        return
+    for review_field, value in judged:
+        assert target is not None
+        ctx.review(target, review_field, value.value, row.number)
+
+
+def _import_phone_row(ctx: _Context, row: PhoneRow, org: Organisation) -> None:
+    book = ContactBook(session=ctx.session, organisation=org)
+    where = f"row {row.number}"
+    try:
+        log = parse_call_log(
+            row.log, zone=ZoneInfo(org.timezone), area_code=_area_code(org, book), where=where
+        )
+    except CallLogError as error:
+        ctx.report.add(1, row.number, [f"{error}; the row's calls are not imported"])
+        return
+    ctx.report.add(1, row.number, log.problems)
+    _cross_check(row, log.calls, ctx.report)
+    # Judgements sit on the last connected dial: the conversation the operator judged.
+    target: Check | None = None
+    last: Check | None = None
+    for call in log.calls:
+        ctx.report.calls += 1
+        for dial in call.dials:
+            last = _dial_check(ctx, book, row.number, call.item, dial)
+            ctx.report.dials += 1
+            if dial.outcome is Outcome.CONNECTED:
+                target = last
+    _judgements(ctx, row, target or last)
+    ctx.report.contacts_created += book.created
+
+
+# --- table 2 ----------------------------------------------------------------------------------
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC)
+
+
+def _letter_check(
+    ctx: _Context, book: ContactBook, org: Organisation, row: int, number: int, letter: LoggedLetter
+) -> Check:
+    contacts = [book.email(a) for a in letter.addresses]
+    outcome = Outcome.REPLIED if letter.replied else Outcome.NO_REPLY
+    # Only the dates are known: the instant is the local midnight of the day sent, and the
+    # dates themselves are kept in details, which the scoring rules read first.
+    result = CheckResult(
+        channel=Channel.EMAIL,
+        outcome=outcome,
+        started_at=_midnight(letter.sent, ZoneInfo(org.timezone)),
+    )
+    details = {
+        "protocol_row": row,
+        "letter": number,
+        "addresses": letter.addresses,
+        "also_to_contact_ids": [c.id for c in contacts[1:]],
+        "sent_on": letter.sent.isoformat(),
+        "replied_on": letter.replied.isoformat() if letter.replied else None,
+    }
+    for contact in contacts:
+        if contact.error:
+            ctx.report.add(2, row, [f"table 2, row {row}: {contact.error}; the letter is "
+                                    "recorded against the address as published"])  # fmt: skip
+    assert contacts[0].id is not None
+    check = ctx.check(contact_id=contacts[0].id, result=result, details=details)
+    if letter.grade is not None:
+        ctx.review(check, ReviewField.GRADE, letter.grade.value, row)
+    return check
+
+
+def _import_mail_row(ctx: _Context, row: MailRow, org: Organisation) -> None:
+    book = ContactBook(session=ctx.session, organisation=org)
+    try:
+        log = parse_mail_row(row)
+    except ValueError as error:
+        ctx.report.add(2, row.number, [f"{error}; the row's letters are not imported"])
+        return
+    ctx.report.add(2, row.number, log.problems)
+    for number, letter in enumerate(log.letters, start=1):
+        _letter_check(ctx, book, org, row.number, number, letter)
+        ctx.report.letters += 1
+    ctx.report.contacts_created += book.created
+
+
+# --- the whole document -----------------------------------------------------------------------
+
+
+def _campaign(
+    session: Session, name: str, path: Path, days: list[date], report: HistoryImportReport
+) -> Campaign:
+    if get_campaign_by_name(session=session, name=name) is not None:
+        raise HistoryImportError(
+            f"campaign {name!r} already exists; give the import another name with --name"
+        )
+    campaign = create_campaign(
+        session=session,
+        name=name,
+        title=f"Протокол № 6, {days[0].year} (импорт ручной проверки)",
+        channels=[Channel.PHONE.value, Channel.EMAIL.value],
+        spec={
+            "source": SOURCE,
+            "file": path.name,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "imported_at": datetime.now(UTC).isoformat(),
+        },
+        historical=True,
+    )
+    campaign.status = "done"
+    campaign.starts_on, campaign.ends_on = min(days), max(days)
+    report.campaign, report.campaign_id = campaign.name, campaign.id
+    return campaign
+
+
+def _days(rows: list[MailRow]) -> list[date]:
+    days: list[date] = []
+    for row in rows:
+        try:
+            days.extend(letter.sent for letter in parse_mail_row(row).letters)
+        except ValueError:
+            continue
+    return days
+
+
+def import_protocol6(
+    path: Path,
+    *,
+    engine: Engine,
+    name: str | None = None,
+    region: str = "omsk",
+) -> HistoryImportReport:
+    """Import `path`; Protocol6FormatError or HistoryImportError when nothing could be."""
+    document = read_protocol6(path)
+    region_code = find_region(region).code
+    report = HistoryImportReport(file=str(path))
+    numbers = sorted(
+        {r.number for r in document.phone_rows} | {r.number for r in document.mail_rows}
+    )
+    orgs = _organisations(engine, numbers, region_code, report)
+    days = _days(document.mail_rows) or [date.today()]
+    with session_scope(engine) as session:
+        campaign = _campaign(
+            session, name or f"protocol6-{min(days).year}-{region_code}", path, days, report
+        )
+        ctx = _Context(session=session, campaign=campaign, report=report)
+        for phone_row in document.phone_rows:
+            if phone_row.number in orgs:
+                _import_phone_row(ctx, phone_row, session.merge(orgs[phone_row.number]))
+        for mail_row in document.mail_rows:
+            if mail_row.number in orgs:
+                _import_mail_row(ctx, mail_row, session.merge(orgs[mail_row.number]))
+        report.organisations = len(orgs)
+    return report

@@ -1,0 +1,34 @@
+"""Per-organisation results of a campaign in the protocols' terms (rules in `rules.py`)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from probe.scoring.audit import audit_rows
+from probe.scoring.data import load_campaign_data
+from probe.scoring.mail import mail_row
+from probe.scoring.model import CampaignScore
+from probe.scoring.phone import phone_row
+from probe.scoring.protocol5 import protocol5_row
+from probe.scoring.rules import RULES_VERSION
+from probe.scoring.view import OrganisationView
+from storage.models import Campaign
+
+__all__ = ["CampaignScore", "score_campaign"]
+
+
+def score_campaign(*, session: Session, campaign: Campaign, audit: bool = True) -> CampaignScore:
+    """Protocol 6 tables 1-2, Protocol 5 table 1, what is pending, and (optionally) the audit."""
+    data = load_campaign_data(session=session, campaign=campaign)
+    score = CampaignScore(campaign=campaign, rules_version=RULES_VERSION)
+    for number, organisation in enumerate(data.organisations, start=1):
+        view = OrganisationView(data=data, organisation=organisation, number=number)
+        phone = phone_row(view)
+        mail = mail_row(view)
+        score.table1.append(phone)
+        score.table2.append(mail)
+        score.protocol5.append(protocol5_row(view, phone, mail))
+        score.pending.extend(view.pending)
+        if audit:
+            score.audit.extend(audit_rows(view))
+    return score

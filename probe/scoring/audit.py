@@ -1,0 +1,59 @@
+"""One audit line per check of the campaign: what was measured and how the rules counted it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from probe.results import Channel
+from probe.scoring.model import AuditRow
+from probe.scoring.rules import call_group_key, counts_as_call, counts_as_letter, local
+from probe.scoring.view import OrganisationView
+from storage.models import Check
+
+
+def _instant(value: datetime | None, zone: str) -> str:
+    return local(value, zone).strftime("%d.%m.%Y %H:%M:%S %z") if value else ""
+
+
+def _counted(view: OrganisationView, check: Check) -> str:
+    outcome = view.outcome(check)
+    if check.channel == Channel.PHONE:
+        return "звонок (R1)" if counts_as_call(check.status, outcome) else "не учитывается (R1)"
+    if check.channel == Channel.EMAIL:
+        return "письмо (R9)" if counts_as_letter(check.status, outcome) else "не учитывается (R9)"
+    return "не учитывается"
+
+
+def audit_rows(view: OrganisationView) -> list[AuditRow]:
+    rows = []
+    for check in view.checks:
+        assert check.id is not None
+        contact = view.contact(check)
+        outcome = view.outcome(check)
+        reviews = "; ".join(
+            f"{r.field}={r.value} ({r.author})" for r in view.data.check_reviews.get(check.id, [])
+        )
+        kind, group = call_group_key(check.id, check.details)
+        rows.append(
+            AuditRow(
+                check_id=check.id,
+                number=view.number,
+                organisation=view.name,
+                channel=check.channel,
+                contact=contact.raw if contact else "",
+                value=(contact.value or "") if contact else "",
+                attempt=check.attempt,
+                status=check.status,
+                outcome=check.outcome or "",
+                effective_outcome=outcome.value if outcome else "",
+                started=_instant(check.started_at, view.zone),
+                finished=_instant(check.finished_at, view.zone),
+                counted=_counted(view, check),
+                call_group=str(group) if kind == "logged" else "",
+                historical=check.historical,
+                reviews=reviews,
+                details=json.dumps(check.details, ensure_ascii=False, sort_keys=True, default=str),
+            )
+        )
+    return rows

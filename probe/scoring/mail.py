@@ -1,0 +1,63 @@
+"""Protocol No. 6, table 2 for one organisation (rules R6, R8-R10)."""
+
+from __future__ import annotations
+
+from probe.results import Channel, CheckStatus, Outcome
+from probe.reviews import ReviewField
+from probe.scoring.model import Letter, MailRow
+from probe.scoring.rules import counts_as_letter, newest, reply_date, sent_date
+from probe.scoring.view import OrganisationView
+from storage.models import Check
+
+TABLE = "Протокол 6, таблица 2"
+
+
+def _addresses(view: OrganisationView, check: Check) -> tuple[str, ...]:
+    written = check.details.get("addresses")
+    if isinstance(written, list) and written and all(isinstance(a, str) for a in written):
+        return tuple(written)
+    contact = view.contact(check)
+    return ((contact.value or contact.raw),) if contact else ()
+
+
+def _state(check: Check, outcome: Outcome | None) -> str:
+    if check.status == CheckStatus.WAITING:
+        return "awaiting"
+    return "replied" if outcome is Outcome.REPLIED else "no_reply"
+
+
+def _letter(view: OrganisationView, check: Check) -> Letter:
+    assert check.id is not None
+    outcome = view.outcome(check)
+    grade = newest(view.reviews_of(check, ReviewField.GRADE))
+    return Letter(
+        check_id=check.id,
+        addresses=_addresses(view, check),
+        sent=sent_date(check.started_at, check.details, view.zone),
+        replied=reply_date(outcome, check.finished_at, check.details, view.zone),
+        state=_state(check, outcome),
+        grade=grade.value if grade else None,
+    )
+
+
+def mail_row(view: OrganisationView) -> MailRow:
+    letters = [
+        _letter(view, c)
+        for c in view.of_channel(Channel.EMAIL)
+        if counts_as_letter(c.status, view.outcome(c))
+    ]
+    org_level = view.data.channels == {Channel.EMAIL.value}
+    grade = view.judged(ReviewField.GRADE, Channel.EMAIL.value, org_level=org_level)
+    for letter in letters:
+        if letter.state == "awaiting":
+            view.wait_for(table=TABLE, columns="5", what="ожидается ответ на письмо", rule="R10")
+    if letters and grade.value is None:
+        view.wait_for(table=TABLE, columns="6-9", what="ответ не оценён", rule="R8")
+    return MailRow(
+        number=view.number,
+        organisation_id=view.id,
+        protocol_row=view.org.protocol_row,
+        name=view.name,
+        letters=letters,
+        grade=grade,
+    )

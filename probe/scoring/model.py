@@ -1,0 +1,161 @@
+"""The per-organisation results of a campaign, as the protocol tables need them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from probe.results import Outcome
+from storage.models import Campaign
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A judged column: its value (a probe.reviews value) and where it came from."""
+
+    value: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Dial:
+    check_id: int
+    at: datetime  # in the organisation's time zone
+    number: str
+    outcome: Outcome | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Call:
+    dials: tuple[Dial, ...]
+    connected: bool
+
+
+@dataclass
+class PhoneRow:
+    """Protocol No. 6, table 1."""
+
+    number: int
+    organisation_id: int
+    protocol_row: int | None
+    name: str
+    numbers_called: list[str]
+    calls: list[Call]
+    total_calls: int
+    connected_calls: int
+    etiquette: Judged
+    transfers: Judged
+    grade: Judged
+
+
+@dataclass(frozen=True)
+class Letter:
+    check_id: int
+    addresses: tuple[str, ...]
+    sent: date | None
+    replied: date | None
+    state: str  # "replied", "no_reply", "awaiting"
+    grade: str | None
+
+
+@dataclass
+class MailRow:
+    """Protocol No. 6, table 2."""
+
+    number: int
+    organisation_id: int
+    protocol_row: int | None
+    name: str
+    letters: list[Letter]
+    grade: Judged
+
+    @property
+    def addresses(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for letter in self.letters:
+            seen.update(dict.fromkeys(letter.addresses))
+        return list(seen)
+
+    @property
+    def sent(self) -> date | None:
+        return min((x.sent for x in self.letters if x.sent), default=None)
+
+    @property
+    def replied(self) -> date | None:
+        return min((x.replied for x in self.letters if x.replied), default=None)
+
+
+@dataclass(frozen=True)
+class ChannelState:
+    present: bool | None
+    working: bool | None
+
+
+@dataclass
+class Protocol5Row:
+    """Protocol No. 5, table 1, with indicator 1.2."""
+
+    number: int
+    organisation_id: int
+    protocol_row: int | None
+    name: str
+    phone: ChannelState
+    email: ChannelState
+    web_form: ChannelState
+    faq: ChannelState
+    survey: ChannelState
+    indicator_1_2: int | None
+
+    @property
+    def channels(self) -> list[tuple[str, ChannelState]]:
+        return [
+            ("phone", self.phone),
+            ("email", self.email),
+            ("web_form", self.web_form),
+            ("faq", self.faq),
+            ("survey", self.survey),
+        ]
+
+
+@dataclass(frozen=True)
+class Pending:
+    number: int
+    organisation_id: int
+    name: str
+    table: str
+    columns: str
+    what: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    check_id: int
+    number: int
+    organisation: str
+    channel: str
+    contact: str
+    value: str
+    attempt: int
+    status: str
+    outcome: str
+    effective_outcome: str
+    started: str
+    finished: str
+    counted: str
+    call_group: str
+    historical: bool
+    reviews: str
+    details: str
+
+
+@dataclass
+class CampaignScore:
+    campaign: Campaign
+    rules_version: str
+    table1: list[PhoneRow] = field(default_factory=list)
+    table2: list[MailRow] = field(default_factory=list)
+    protocol5: list[Protocol5Row] = field(default_factory=list)
+    pending: list[Pending] = field(default_factory=list)
+    audit: list[AuditRow] = field(default_factory=list)

@@ -1,0 +1,106 @@
+"""Protocol No. 6, table 1 for one organisation (rules R1-R8)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from probe.results import Channel, Outcome
+from probe.reviews import ReviewField
+from probe.scoring.model import Call, Dial, Judged, PhoneRow
+from probe.scoring.rules import (
+    call_connected,
+    call_group_key,
+    counts_as_call,
+    dial_note,
+    local,
+    newest,
+    transfers_from_count,
+)
+from probe.scoring.view import OrganisationView
+from storage.models import Check
+
+TABLE = "Протокол 6, таблица 1"
+HISTORICAL_SOURCE = "protocol6"
+
+
+def numbers_called(view: OrganisationView) -> list[str]:
+    """Column 3: the phones the organisation publishes (not faxes, not numbers only dialled)."""
+    return [
+        c.raw
+        for c in view.contacts()
+        if c.channel == Channel.PHONE
+        and c.active
+        and not c.is_fax
+        and c.source != HISTORICAL_SOURCE
+    ]
+
+
+def _dial(view: OrganisationView, check: Check) -> Dial:
+    assert check.id is not None and check.started_at is not None
+    contact = view.contact(check)
+    written = check.details.get("dialled")
+    number = written if isinstance(written, str) and written else (contact.raw if contact else "")
+    call_note = newest(view.reviews_of(check, ReviewField.CALL_NOTE))
+    outcome = view.outcome(check)
+    note = dial_note(outcome, call_note.value if call_note else None)
+    return Dial(check.id, local(check.started_at, view.zone), number, outcome, note)
+
+
+def _calls(view: OrganisationView) -> list[Call]:
+    groups: dict[tuple[str, int], list[Check]] = defaultdict(list)
+    for check in view.of_channel(Channel.PHONE):
+        if check.id is not None and counts_as_call(check.status, view.outcome(check)):
+            groups[call_group_key(check.id, check.details)].append(check)
+    calls = []
+    for checks in groups.values():  # insertion order: by the time of each group's first dial
+        dials = tuple(_dial(view, c) for c in checks)
+        calls.append(Call(dials, call_connected(d.outcome for d in dials)))
+    return calls
+
+
+def _measured_transfers(view: OrganisationView, calls: list[Call]) -> Judged:
+    """R7: from the newest connected dial that carries a transfer count."""
+    by_id = {c.id: c for c in view.checks}
+    for call in reversed(calls):
+        for dial in reversed(call.dials):
+            check = by_id[dial.check_id]
+            value = transfers_from_count(check.details.get("transfers"))
+            if dial.outcome is Outcome.CONNECTED and value is not None:
+                return Judged(value.value, f"измерено программой, попытка {check.id}")
+    return Judged()
+
+
+def _grade_org_level(view: OrganisationView) -> bool:
+    return view.data.channels == {Channel.PHONE.value}
+
+
+def phone_row(view: OrganisationView) -> PhoneRow:
+    calls = _calls(view)
+    connected = sum(1 for call in calls if call.connected)
+    phone = Channel.PHONE.value
+    etiquette = view.judged(ReviewField.ETIQUETTE, phone)
+    transfers = view.judged(ReviewField.TRANSFERS, phone)
+    if transfers.value is None:
+        transfers = _measured_transfers(view, calls)
+    grade = view.judged(ReviewField.GRADE, phone, org_level=_grade_org_level(view))
+    if connected and etiquette.value is None:
+        view.wait_for(table=TABLE, columns="7-9", what="этикет не оценён", rule="R8")
+    if connected and transfers.value is None:
+        view.wait_for(table=TABLE, columns="10-12", what="перевод вызова не оценён", rule="R8")
+    if calls and grade.value is None:
+        view.wait_for(
+            table=TABLE, columns="13-16", what="качество консультации не оценено", rule="R8"
+        )
+    return PhoneRow(
+        number=view.number,
+        organisation_id=view.id,
+        protocol_row=view.org.protocol_row,
+        name=view.name,
+        numbers_called=numbers_called(view),
+        calls=calls,
+        total_calls=len(calls),
+        connected_calls=connected,
+        etiquette=etiquette,
+        transfers=transfers,
+        grade=grade,
+    )

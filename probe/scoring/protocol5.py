@@ -1,0 +1,65 @@
+"""Protocol No. 5, table 1 for one organisation (rules R11-R13) and its indicator 1.2."""
+
+from __future__ import annotations
+
+from probe.results import Channel
+from probe.reviews import ReviewField
+from probe.scoring.indicator import indicator_1_2
+from probe.scoring.model import ChannelState, MailRow, PhoneRow, Protocol5Row
+from probe.scoring.phone import HISTORICAL_SOURCE
+from probe.scoring.rules import email_works, newest, operator_channel, phone_works
+from probe.scoring.view import OrganisationView
+
+TABLE = "Протокол 5, таблица 1"
+_OPERATOR_CHANNELS = (
+    (ReviewField.WEB_FORM, "7-8", "электронные сервисы не проверены"),
+    (ReviewField.FAQ, "9-10", "раздел «Часто задаваемые вопросы» не проверен"),
+    (ReviewField.SURVEY, "11-12", "анкета для опроса не проверена"),
+)
+
+
+def _published(view: OrganisationView, channel: Channel) -> bool:
+    return any(
+        c.channel == channel and c.active and not c.is_fax and c.source != HISTORICAL_SOURCE
+        for c in view.contacts()
+    )
+
+
+def _operator(view: OrganisationView, field: ReviewField, columns: str, what: str) -> ChannelState:
+    review = newest(r for r in view.org_reviews if r.field == field)
+    state = operator_channel(review.value if review else None)
+    if state is None:
+        view.wait_for(table=TABLE, columns=columns, what=what, rule="R13")
+        return ChannelState(None, None)
+    return ChannelState(*state)
+
+
+def protocol5_row(view: OrganisationView, phone: PhoneRow, mail: MailRow) -> Protocol5Row:
+    phone_state = ChannelState(
+        _published(view, Channel.PHONE), phone_works(phone.total_calls, phone.connected_calls)
+    )
+    if phone_state.working is None:
+        view.wait_for(table=TABLE, columns="4", what="телефон не проверен", rule="R11")
+    answered = sum(1 for x in mail.letters if x.state == "replied")
+    waiting = sum(1 for x in mail.letters if x.state == "awaiting")
+    email_state = ChannelState(
+        _published(view, Channel.EMAIL), email_works(len(mail.letters), answered, waiting)
+    )
+    if email_state.working is None:
+        view.wait_for(table=TABLE, columns="6", what="электронная почта не проверена", rule="R12")
+    others = [_operator(view, field, columns, what) for field, columns, what in _OPERATOR_CHANNELS]
+    states = [phone_state, email_state, *others]
+    # A channel that is absent cannot work: its None "working" is a known False.
+    working = [False if s.present is False else s.working for s in states]
+    return Protocol5Row(
+        number=view.number,
+        organisation_id=view.id,
+        protocol_row=view.org.protocol_row,
+        name=view.name,
+        phone=phone_state,
+        email=email_state,
+        web_form=others[0],
+        faq=others[1],
+        survey=others[2],
+        indicator_1_2=indicator_1_2(working),
+    )

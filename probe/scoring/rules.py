@@ -1,0 +1,304 @@
+"""Every rule that turns measurements and reviews into a protocol verdict, in one place.
+
+Each rule has an id cited by the export's notes sheet and by docs/scoring.md, its text in
+Russian (for the assessment team) and English, and the function that applies it. Changing what a
+rule decides means bumping RULES_VERSION, so an export always says which rules produced it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from probe.results import OUR_FAILURE_OUTCOMES, OUTCOMES_BY_CHANNEL, Channel, CheckStatus, Outcome
+from probe.reviews import CallNote, Transfers
+from storage.models import Review
+
+RULES_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    ru: str
+    en: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "R1",
+        "Звонком (графа 5) считается завершённая попытка с исходом, зависящим от организации: "
+        "соединение, занято, не отвечает, номер недоступен, вызов сброшен, автоответчик. "
+        "Сбои на нашей стороне, незавершённые и отменённые попытки звонками не считаются "
+        "(они есть на листе аудита).",
+        "A phone check counts as a call (column 5) when it is done with an outcome the "
+        "organisation caused: connected, busy, no_answer, unavailable, rejected, "
+        "answering_machine. Our-side failures (failed, unknown) and checks not done are not "
+        "calls; they are on the audit sheet.",
+    ),
+    Rule(
+        "R2",
+        "Наборы, записанные оператором как один пронумерованный звонок (исторический импорт), "
+        "считаются одним звонком; каждая попытка программы — отдельный звонок.",
+        "Dials an operator logged as one numbered call (details.call_group, historical "
+        "imports) count as one call; every check of the prober is a call of its own.",
+    ),
+    Rule(
+        "R3",
+        "Звонок завершился соединением с ОСО (графа 6), если хотя бы один его набор имеет исход "
+        "«соединение». Автоответчик соединением не считается; ответ с последующим переводом "
+        "и обрывом считается соединением.",
+        "A call ended in a connection (column 6) when at least one of its dials is connected. "
+        "An answering machine is not a connection; an answered call that was transferred and "
+        "then dropped is.",
+    ),
+    Rule(
+        "R4",
+        "Решение оператора (verdict) по попытке заменяет автоматический исход: действует "
+        "последнее; «confirmed» оставляет исход; значение, не подходящее каналу, не "
+        "учитывается.",
+        "An operator's verdict review on a check replaces its automatic outcome (newest wins; "
+        "'confirmed' keeps it; a value not valid for the channel is ignored).",
+    ),
+    Rule(
+        "R5",
+        "Графа 4: дата и время набора по часовому поясу организации, набранный номер и пометка "
+        "по исходу: занято, не отвечает, номер недоступен, вызов сброшен, автоответчик; при "
+        "соединении пометки нет, кроме «попросили перезвонить» по отметке оператора.",
+        "Column 4: date and time of each dial in the organisation's time zone, the number, and "
+        "a note from the outcome; a connected dial has no note unless a call_note review says "
+        "callback_requested.",
+    ),
+    Rule(
+        "R6",
+        "Этикет, перевод вызова и оценка: действует последняя отметка оператора по организации "
+        "в кампании; если её нет — последняя отметка по попыткам организации в этом канале. "
+        "Оценка по организации без привязки к попытке относится к таблице 1 только в кампании "
+        "лишь по телефону, к таблице 2 — только по почте; иначе она неоднозначна и не "
+        "учитывается.",
+        "Etiquette, transfers and grade per organisation: the newest organisation-level review "
+        "in the campaign wins; otherwise the newest review on the organisation's checks of "
+        "that channel. An organisation-level grade applies to table 1 only in a phone-only "
+        "campaign and to table 2 only in an e-mail-only one; otherwise it is ambiguous and "
+        "ignored.",
+    ),
+    Rule(
+        "R7",
+        "Без отметки оператора о переводе используется число переводов, измеренное программой "
+        "в последнем соединившемся звонке: 0 — графа 10, 1 — графа 11, 2 и более — графа 12.",
+        "With no transfers review, the prober's details.transfers on the newest connected call "
+        "that has it decides: 0 -> column 10, 1 -> 11, 2 or more -> 12.",
+    ),
+    Rule(
+        "R8",
+        "Графа без оценки остаётся пустой и вносится в лист «Ожидают оценки»: этикет и перевод — "
+        "если было соединение; оценка по телефону — если был звонок; оценка по почте — если "
+        "было отправлено письмо. Без соединения этикет и перевод не оцениваются.",
+        "A column nobody judged stays empty and is listed as pending: etiquette and transfers "
+        "when a call connected; the phone grade when a call was counted; the e-mail grade when "
+        "a letter was sent. Without a connection etiquette and transfers do not apply.",
+    ),
+    Rule(
+        "R9",
+        "Письмом считается попытка по почте, которая была отправлена (ожидает ответа или "
+        "завершена с любым исходом, кроме ошибки отправки и неизвестного). Дата отправки — "
+        "details.sent_on, иначе дата started_at по часовому поясу организации.",
+        "An e-mail check is a letter once sent: waiting, or done with any outcome except "
+        "send_failed and unknown. Date sent: details.sent_on, else the local date of "
+        "started_at.",
+    ),
+    Rule(
+        "R10",
+        "Ответ получен, если исход письма — «ответ» (replied). Дата ответа — details.replied_at "
+        "(момент UTC), иначе details.replied_on (дата), иначе finished_at, по часовому поясу "
+        "организации. Автоответ, недоставка и отсутствие ответа — «нет ответа»; письмо, "
+        "ожидающее ответа, — «ожидается ответ».",
+        "A letter was answered when its outcome is replied. Reply date: details.replied_at (ISO "
+        "instant, UTC), else details.replied_on (a date), else finished_at, in the "
+        "organisation's time zone. auto_replied, bounced and no_reply are 'нет ответа'; a "
+        "letter still waiting is 'ожидается ответ' and pending.",
+    ),
+    Rule(
+        "R11",
+        "Протокол 5, телефон: наличие — организация публикует телефон (не факс); "
+        "функционирование — «да», если хотя бы один звонок завершился соединением, «нет», если "
+        "звонки были, но без соединения; без звонков — ожидает.",
+        "Protocol 5, phone: present when the organisation publishes a phone (not a fax); "
+        "working 'да' when a call connected, 'нет' when calls were counted and none connected; "
+        "pending when no call was counted.",
+    ),
+    Rule(
+        "R12",
+        "Протокол 5, электронная почта: наличие — организация публикует адрес; "
+        "функционирование — «да», если хотя бы на одно письмо получен ответ, «нет», если все "
+        "письма без ответа; пока письмо ожидает ответа или писем не было — ожидает.",
+        "Protocol 5, e-mail: present when the organisation publishes an address; working 'да' "
+        "when a letter was answered, 'нет' when every letter is final and none was; pending "
+        "while a letter waits or when none was sent.",
+    ),
+    Rule(
+        "R13",
+        "Протокол 5, электронные сервисы, раздел «Часто задаваемые вопросы», анкета: по "
+        "последней отметке оператора по организации: работает — да/да; не работает — да/нет; "
+        "отсутствует — нет/нет; без отметки — ожидает.",
+        "Protocol 5, web form, FAQ and survey: the newest organisation-level review: working -> "
+        "да/да, not_working -> да/нет, absent -> нет/нет; none -> pending.",
+    ),
+)
+
+RULES_BY_ID = {rule.id: rule for rule in RULES}
+
+# --- R1-R4: calls --------------------------------------------------------------------------
+
+_ORG_CAUSED_PHONE = frozenset(OUTCOMES_BY_CHANNEL[Channel.PHONE]) - OUR_FAILURE_OUTCOMES
+
+
+def newest(reviews: Iterable[Review]) -> Review | None:
+    """The review that wins: the latest created, the higher id on a tie."""
+    return max(reviews, key=lambda r: (r.created_at, r.id or 0), default=None)
+
+
+def effective_outcome(
+    channel: str, outcome: str | None, verdicts: Sequence[Review]
+) -> Outcome | None:
+    """R4: the outcome after the newest valid operator verdict."""
+    allowed = OUTCOMES_BY_CHANNEL.get(Channel(channel), frozenset())
+    valid = [v for v in verdicts if v.value == "confirmed" or v.value in allowed]
+    verdict = newest(valid)
+    if verdict is not None and verdict.value != "confirmed":
+        return Outcome(verdict.value)
+    return Outcome(outcome) if outcome else None
+
+
+def counts_as_call(status: str, outcome: Outcome | None) -> bool:
+    """R1."""
+    return status == CheckStatus.DONE and outcome in _ORG_CAUSED_PHONE
+
+
+def call_group_key(check_id: int, details: dict[str, Any]) -> tuple[str, int]:
+    """R2: checks with equal keys (within one organisation) are one call."""
+    group = details.get("call_group")
+    if isinstance(group, int) and not isinstance(group, bool):
+        return ("logged", group)
+    return ("check", check_id)
+
+
+def call_connected(outcomes: Iterable[Outcome | None]) -> bool:
+    """R3."""
+    return any(outcome is Outcome.CONNECTED for outcome in outcomes)
+
+
+# --- R5: column 4 notes ---------------------------------------------------------------------
+
+PHONE_NOTES: dict[Outcome, str] = {
+    Outcome.BUSY: "занято",
+    Outcome.NO_ANSWER: "не отвечает",
+    Outcome.UNAVAILABLE: "номер недоступен",
+    Outcome.REJECTED: "вызов сброшен",
+    Outcome.ANSWERING_MACHINE: "автоответчик",
+}
+CALL_NOTES: dict[str, str] = {CallNote.CALLBACK_REQUESTED.value: "попросили перезвонить"}
+
+
+def dial_note(outcome: Outcome | None, call_note: str | None) -> str | None:
+    """R5: the Russian note after a dial in column 4, or None."""
+    if outcome is Outcome.CONNECTED:
+        return CALL_NOTES.get(call_note or "")
+    return PHONE_NOTES.get(outcome) if outcome else None
+
+
+def local(instant: datetime, zone: str) -> datetime:
+    return instant.astimezone(ZoneInfo(zone))
+
+
+# --- R7: transfers measured by the prober ---------------------------------------------------
+
+
+def transfers_from_count(count: Any) -> Transfers | None:
+    """R7: the protocol column for a measured number of transfers; None when not a count."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        return None
+    if count == 0:
+        return Transfers.NONE
+    return Transfers.ONCE if count == 1 else Transfers.SEVERAL
+
+
+# --- R9-R10: letters ------------------------------------------------------------------------
+
+_NOT_SENT = frozenset({Outcome.SEND_FAILED, Outcome.UNKNOWN})
+
+
+def counts_as_letter(status: str, outcome: Outcome | None) -> bool:
+    """R9."""
+    if status == CheckStatus.WAITING:
+        return True
+    return status == CheckStatus.DONE and outcome is not None and outcome not in _NOT_SENT
+
+
+def _date_from(value: Any, zone: str) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if instant.tzinfo is None:
+        return None  # an instant without a zone is not trusted: R10 wants UTC
+    return local(instant, zone).date()
+
+
+def sent_date(started_at: datetime | None, details: dict[str, Any], zone: str) -> date | None:
+    """R9: the day the letter left, in the organisation's time zone."""
+    on = _date_from(details.get("sent_on"), zone)
+    if on is not None:
+        return on
+    return local(started_at, zone).date() if started_at else None
+
+
+def reply_date(
+    outcome: Outcome | None, finished_at: datetime | None, details: dict[str, Any], zone: str
+) -> date | None:
+    """R10: the day the reply came, or None when there was none (or not yet)."""
+    if outcome is not Outcome.REPLIED:
+        return None
+    for key in ("replied_at", "replied_on"):
+        found = _date_from(details.get(key), zone)
+        if found is not None:
+            return found
+    return local(finished_at, zone).date() if finished_at else None
+
+
+# --- R11-R13: Protocol 5 --------------------------------------------------------------------
+
+
+def phone_works(calls: int, connected: int) -> bool | None:
+    """R11: None while nothing was counted."""
+    if calls == 0:
+        return None
+    return connected > 0
+
+
+def email_works(letters: int, answered: int, waiting: int) -> bool | None:
+    """R12."""
+    if answered > 0:
+        return True
+    if letters == 0 or waiting > 0:
+        return None
+    return False
+
+
+PRESENCE: dict[str, tuple[bool, bool]] = {
+    "working": (True, True),
+    "not_working": (True, False),
+    "absent": (False, False),
+}
+
+
+def operator_channel(value: str | None) -> tuple[bool, bool] | None:
+    """R13: (present, working) from the ChannelPresence value, None when not reviewed."""
+    return PRESENCE.get(value or "")

@@ -1,0 +1,73 @@
+"""One organisation's checks and reviews within a campaign, with the R4 outcomes applied."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from probe.results import Outcome
+from probe.reviews import ReviewField
+from probe.scoring.data import CampaignData
+from probe.scoring.model import Judged, Pending
+from probe.scoring.rules import effective_outcome, newest
+from storage.models import Check, Contact, Organisation, Review
+
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def _when(check: Check) -> tuple[datetime, int]:
+    return (check.started_at or _LATEST, check.id or 0)
+
+
+class OrganisationView:
+    def __init__(self, *, data: CampaignData, organisation: Organisation, number: int) -> None:
+        assert organisation.id is not None
+        self.data = data
+        self.org = organisation
+        self.id = organisation.id
+        self.number = number
+        self.zone = organisation.timezone
+        self.checks = sorted(data.checks_by_org.get(self.id, []), key=_when)
+        self.org_reviews = data.org_reviews.get(self.id, [])
+        self.pending: list[Pending] = []
+        self.outcomes: dict[int, Outcome | None] = {
+            c.id: effective_outcome(c.channel, c.outcome, self.reviews_of(c, ReviewField.VERDICT))
+            for c in self.checks
+            if c.id is not None
+        }
+
+    @property
+    def name(self) -> str:
+        return self.org.name
+
+    def contacts(self) -> list[Contact]:
+        return self.data.contacts_by_org.get(self.id, [])
+
+    def contact(self, check: Check) -> Contact | None:
+        return self.data.contacts.get(check.contact_id)
+
+    def reviews_of(self, check: Check, field: ReviewField) -> list[Review]:
+        return [r for r in self.data.check_reviews.get(check.id or 0, []) if r.field == field]
+
+    def of_channel(self, channel: str) -> Iterator[Check]:
+        return (c for c in self.checks if c.channel == channel)
+
+    def outcome(self, check: Check) -> Outcome | None:
+        return self.outcomes.get(check.id or 0)
+
+    def judged(self, field: ReviewField, channel: str, *, org_level: bool = True) -> Judged:
+        """R6: the organisation-level review wins, then the newest on the channel's checks."""
+        if org_level:
+            review = newest(r for r in self.org_reviews if r.field == field)
+            if review is not None:
+                return Judged(review.value, f"отметка {review.id} ({review.author}), организация")
+        on_checks = (r for c in self.of_channel(channel) for r in self.reviews_of(c, field))
+        review = newest(on_checks)
+        if review is not None:
+            return Judged(
+                review.value, f"отметка {review.id} ({review.author}), попытка {review.check_id}"
+            )
+        return Judged()
+
+    def wait_for(self, *, table: str, columns: str, what: str, rule: str) -> None:
+        self.pending.append(Pending(self.number, self.id, self.name, table, columns, what, rule))

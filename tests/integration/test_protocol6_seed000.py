@@ -1,0 +1,195 @@
+"""Seed 000's manual Protocol No. 6, imported and exported again, row by row against the text.
+
+The expected values are read here straight from the document's cells (columns 5 and 6, the
+dates of table 2, Protocol 5's yes/no columns) with a reader that shares nothing with the
+importer: the importer computes its numbers from the hand-written call log of column 4.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from probe.cli.main import app
+from probe.export import export_campaign
+from probe.history.importer import HistoryImportError, import_protocol6
+from storage.checks import list_campaigns
+from storage.engine import session_scope
+
+REPO = Path(__file__).resolve().parents[2]
+SEED = REPO.parent / "shared" / "seeds" / "000_4f0d44af83f0814c.txt"
+DATE = r"\d{1,2}\.\d{2}\.\d{4}"
+
+
+def _cells(part: str) -> list[list[str]]:
+    return [line.split("\t") for line in part.splitlines() if "\t" in line]
+
+
+def _document_table1() -> dict[int, tuple[int, int]]:
+    text = SEED.read_text(encoding="utf-8")
+    part = text[text.index("Протокол № 6") : text.index("Таблица 2")]
+    return {
+        int(c[0]): (int(c[4]), int(c[5]))
+        for c in _cells(part)
+        if c[0].strip().isdigit() and c[1].strip() != "2"
+    }
+
+
+def _document_table2() -> dict[int, dict[str, list[str]]]:
+    text = SEED.read_text(encoding="utf-8")
+    rows: dict[int, dict[str, list[str]]] = {}
+    current = None
+    for c in _cells(text[text.index("Таблица 2") :]):
+        if c[0].strip().isdigit():
+            current = rows.setdefault(int(c[0]), {"addresses": [], "sent": [], "replied": []})
+        elif c[0].strip() or not c[2].strip() or current is None:
+            continue
+        current["addresses"] += [a.strip(",") for a in c[2].split()]
+        current["sent"] += re.findall(DATE, c[3])
+        current["replied"] += re.findall(rf"нет ответа|{DATE}", c[4])
+    return rows
+
+
+def _document_protocol5() -> dict[int, tuple[str, str]]:
+    text = SEED.read_text(encoding="utf-8")
+    part = text[: text.index("Протокол № 6")]
+    return {int(c[0]): (c[3], c[5]) for c in _cells(part) if c[0].strip().isdigit()}
+
+
+def _ru(iso: str | None) -> str:
+    if iso is None:
+        return "нет ответа"
+    year, month, day = iso.split("-")
+    return f"{int(day)}.{month}.{year}"
+
+
+def _same_day(written: str, ours: str) -> bool:
+    return written == "нет ответа" == ours or (
+        written != "нет ответа"
+        and [int(x) for x in written.split(".")] == [int(x) for x in ours.split(".")]
+    )
+
+
+@pytest.fixture
+def exported(engine: Engine, tmp_path: Path) -> tuple[dict, object]:
+    report = import_protocol6(SEED, engine=engine)
+    out = export_campaign(
+        engine=engine, campaign=report.campaign, fmt="json", out=tmp_path / "p.json"
+    )
+    return json.loads(out.read_text(encoding="utf-8")), report
+
+
+def test_all_38_rows_of_table_1_have_the_documents_columns_5_and_6(exported) -> None:
+    data, _ = exported
+    document = _document_table1()
+    assert len(document) == 38
+    ours = {r["protocol_row"]: r for r in data["protocol6_table1"]}
+    assert sorted(ours) == sorted(document)
+    for number, (total, connected) in document.items():
+        row = ours[number]
+        assert (row["number"], row["total_calls"], row["connected_calls"]) == (
+            number,
+            total,
+            connected,
+        ), f"row {number}"
+        assert len(row["calls"]) == total
+
+
+def test_table_2_send_and_reply_dates_equal_the_documents_row_by_row(exported) -> None:
+    data, _ = exported
+    document = _document_table2()
+    assert len(document) == 38
+    for row in data["protocol6_table2"]:
+        expected = document[row["protocol_row"]]
+        letters = row["letters"]
+        addresses = [a for letter in letters for a in letter["addresses"]]
+        sent = [_ru(letter["sent"]) for letter in letters]
+        replied = [_ru(letter["replied"]) for letter in letters]
+        where = f"row {row['protocol_row']}"
+        assert addresses == expected["addresses"], where
+        assert len(sent) == len(expected["sent"]), where
+        assert all(_same_day(w, o) for w, o in zip(expected["sent"], sent, strict=True)), where
+        assert all(_same_day(w, o) for w, o in zip(expected["replied"], replied, strict=True)), (
+            where
+        )
+
+
+def test_protocol_5_phone_and_email_columns_follow_from_the_imported_checks(exported) -> None:
+    data, _ = exported
+    document = _document_protocol5()
+    for row in data["protocol5_table1"]:
+        phone_working, email_working = document[row["protocol_row"]]
+        assert row["phone"]["working"] is (phone_working == "да"), row["protocol_row"]
+        assert row["email"]["working"] is (email_working == "да"), row["protocol_row"]
+    assert data["protocol5_table1"][26]["phone"] == {"present": True, "working": False}
+
+
+def test_the_call_log_keeps_the_operators_notes_in_column_4(exported) -> None:
+    data, _ = exported
+    rows = {r["protocol_row"]: r for r in data["protocol6_table1"]}
+    assert rows[1]["call_log"].splitlines()[1] == "2. 13.05.2020, 14.20, 8 (3812) 46-61-21 – занято"
+    assert "попросили перезвонить" in rows[4]["call_log"].splitlines()[1]
+    first_of_27 = rows[27]["calls"][0]
+    assert [d["outcome"] for d in first_of_27["dials"]] == [
+        "answering_machine",
+        "answering_machine",
+        "busy",
+    ]
+    assert rows[15]["call_log"].startswith("1. 14.05.2020, 11.45, ")
+
+
+def test_ambiguities_are_reported_and_left_unjudged_not_guessed(exported) -> None:
+    data, report = exported
+    messages = [p.message for p in report.problems]
+    assert "row 15, call 1: year '20220' read as 2020 (the year of the other calls)" in messages
+    assert "row 2: etiquette is marked in several columns (7, 9); left unjudged" in messages
+    assert (
+        "table 2, row 34: 2 addresses share one send date and one reply date; "
+        "read as one letter to all of them"
+    ) in messages
+    rows = {r["protocol_row"]: r for r in data["protocol6_table1"]}
+    for number in (2, 10, 11, 12):
+        assert rows[number]["etiquette"] is None
+        assert any(
+            p["organisation_id"] == rows[number]["organisation_id"] and p["columns"] == "7-9"
+            for p in data["pending"]
+        )
+    assert rows[1]["etiquette"] == "organisation_only"
+    assert rows[27]["etiquette"] is None and rows[27]["grade"] == "unsatisfactory"
+
+
+def test_the_import_is_a_historical_campaign_listed_by_name(engine: Engine, exported) -> None:
+    _, report = exported
+    with session_scope(engine) as session:
+        campaigns = list_campaigns(session=session)
+    assert [(c.name, c.historical) for c in campaigns] == [("protocol6-2020-omsk", True)]
+    assert report.calls == 86 and report.letters == 44
+
+
+def test_importing_twice_under_one_name_is_refused_and_changes_nothing(
+    engine: Engine, exported
+) -> None:
+    with pytest.raises(HistoryImportError) as error:
+        import_protocol6(SEED, engine=engine)
+    assert str(error.value) == (
+        "campaign 'protocol6-2020-omsk' already exists; give the import another name with --name"
+    )
+    with session_scope(engine) as session:
+        assert len(list_campaigns(session=session)) == 1
+
+
+def test_the_cli_imports_and_exports_the_seed(cli: CliRunner, tmp_path: Path) -> None:
+    result = cli.invoke(app, ["history", "import-protocol6", str(SEED), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["campaign"] == "protocol6-2020-omsk"
+    out = tmp_path / "t.csv"
+    result = cli.invoke(
+        app, ["export", "protocol6-2020-omsk", "--format", "csv", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8-sig").count("\n") > 38

@@ -1,0 +1,137 @@
+"""The three export formats carry the same results; bad requests fail exactly and write nothing."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy.engine import Engine
+
+from probe.export import ExportError, export_campaign
+from probe.results import Outcome
+from probe.scoring.rules import RULES
+from tests.scoring_helpers import world
+
+
+@pytest.fixture
+def campaign(engine: Engine) -> str:
+    session, w = world(engine)
+    _org, (phone, first, second) = w.organisation(row=1)
+    w.check(phone, Outcome.BUSY)
+    answered = w.check(phone, Outcome.CONNECTED, minutes=3, details={"transfers": 2})
+    w.review("etiquette", "full", check=answered)
+    w.check(first, Outcome.BOUNCED, finished_after=timedelta(minutes=1))
+    w.check(second, Outcome.REPLIED, finished_after=timedelta(days=1))
+    w.organisation(row=2)  # neither checked nor reviewed: not part of the campaign
+    session.commit()
+    session.close()
+    return w.campaign.name
+
+
+def test_the_xlsx_has_the_protocol_layout_notes_and_audit(
+    engine: Engine, campaign: str, tmp_path: Path
+) -> None:
+    path = export_campaign(engine=engine, campaign=campaign, fmt="xlsx", out=tmp_path / "p.xlsx")
+    book = load_workbook(path)
+    assert book.sheetnames == [
+        "Протокол 6 табл. 1",
+        "Протокол 6 табл. 2",
+        "Протокол 5 табл. 1",
+        "Ожидают оценки",
+        "Примечания",
+        "Аудит проверок",
+    ]
+    table1 = book["Протокол 6 табл. 1"]
+    assert table1["A1"].value == "Протокол № 6. Таблица 1"
+    assert "G4:I4" in {str(r) for r in table1.merged_cells.ranges}
+    assert table1["G4"].value == "Этикет ведения телефонных переговоров"
+    assert [c.value for c in table1[6]] == list(range(1, 17))
+    first = [c.value for c in table1[7]]
+    assert first[4:7] == [2, 1, "+"]  # two calls, one connected, full etiquette
+    assert first[11] == "+"  # measured: transferred several times
+    assert first[3].splitlines() == [
+        "1. 03.03.2025, 10.00, 8 (3812) 20-00-01 – занято",
+        "2. 03.03.2025, 10.03, 8 (3812) 20-00-01",
+    ]
+    notes = "\n".join(
+        str(c.value) for row in book["Примечания"].iter_rows() for c in row if c.value
+    )
+    assert all(rule.ru in notes for rule in RULES)
+    assert "П = min(100; 30 × N)" in notes
+    audit = list(book["Аудит проверок"].iter_rows(min_row=2, values_only=True))
+    assert len(audit) == 4
+
+
+def test_json_and_csv_carry_the_same_numbers(engine: Engine, campaign: str, tmp_path: Path) -> None:
+    data = json.loads(
+        export_campaign(engine=engine, campaign=campaign, fmt="json", out=tmp_path / "p.json")
+        .read_text(encoding="utf-8")
+    )  # fmt: skip
+    phone = data["protocol6_table1"][0]
+    assert {"number", "name", "numbers_called", "calls", "total_calls", "connected_calls"} <= set(
+        phone
+    )
+    mail = data["protocol6_table2"][0]
+    assert {"number", "name", "addresses", "sent", "replied", "grade"} <= set(mail)
+    assert mail["replied"] == "2025-03-04"
+    path = export_campaign(engine=engine, campaign=campaign, fmt="csv", out=tmp_path / "p.csv")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len(data["protocol6_table1"]) == 1
+    assert rows[0]["t1_total_calls"] == str(phone["total_calls"])
+    assert rows[0]["t1_connected_calls"] == str(phone["connected_calls"])
+    assert rows[0]["t2_replied"] == "нет ответа\n4.03.2025"
+
+
+def test_an_unknown_format_is_refused(engine: Engine, campaign: str, tmp_path: Path) -> None:
+    with pytest.raises(ExportError) as error:
+        export_campaign(engine=engine, campaign=campaign, fmt="pdf", out=tmp_path / "p.pdf")
+    assert str(error.value) == "unknown format 'pdf'; one of: xlsx, csv, json"
+    assert not (tmp_path / "p.pdf").exists()
+
+
+def test_an_unknown_campaign_is_refused(engine: Engine, tmp_path: Path) -> None:
+    with pytest.raises(ExportError) as error:
+        export_campaign(engine=engine, campaign="autumn", fmt="json", out=tmp_path / "p.json")
+    assert str(error.value) == "no campaign named 'autumn' (see `probe campaign list`)"
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_a_missing_directory_or_a_directory_as_target_is_refused(
+    engine: Engine, campaign: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ExportError) as error:
+        export_campaign(engine=engine, campaign=campaign, fmt="csv", out=tmp_path / "no" / "p.csv")
+    assert str(error.value) == f"{tmp_path / 'no'}: no such directory"
+    with pytest.raises(ExportError) as error:
+        export_campaign(engine=engine, campaign=campaign, fmt="csv", out=tmp_path)
+    assert str(error.value) == f"{tmp_path} is a directory; give a file name"
+
+
+def test_a_failed_write_leaves_the_previous_file_untouched(
+    engine: Engine, campaign: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "p.json"
+    target.write_text("previous", encoding="utf-8")
+
+    def broken(score: object, out: Path) -> Path:
+        out.write_text("half", encoding="utf-8")
+        raise OSError("disk full")
+
+    monkeypatch.setitem(__import__("probe.export", fromlist=["_WRITERS"])._WRITERS, "json", broken)
+    with pytest.raises(OSError, match="disk full"):
+        export_campaign(engine=engine, campaign=campaign, fmt="json", out=target)
+    assert target.read_text(encoding="utf-8") == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".p.json")) == []
+
+
+def test_the_cli_refuses_an_unknown_format_with_the_exact_error(cli, campaign: str) -> None:
+    from probe.cli.main import app
+
+    result = cli.invoke(app, ["export", campaign, "--format", "ods"])
+    assert result.exit_code == 1
+    assert "unknown format 'ods'; one of: xlsx, csv, json" in result.output

@@ -1,0 +1,152 @@
+"""Per-organisation results of a campaign built from checks and reviews in storage."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+
+from probe.results import Outcome
+from probe.scoring import score_campaign
+from tests.scoring_helpers import world
+
+
+def test_answering_machine_and_busy_count_as_calls_without_a_connection(engine: Engine) -> None:
+    session, w = world(engine)
+    _org, (phone, *_) = w.organisation()
+    w.check(phone, Outcome.ANSWERING_MACHINE)
+    w.check(phone, Outcome.BUSY, minutes=5)
+    w.check(phone, Outcome.FAILED, minutes=6)  # our trunk: not held against them
+    row = score_campaign(session=session, campaign=w.campaign).table1[0]
+    assert (row.total_calls, row.connected_calls) == (2, 0)
+    assert [d.note for c in row.calls for d in c.dials] == ["автоответчик", "занято"]
+    assert row.etiquette.value is None
+
+
+def test_asked_to_call_back_is_connected_and_noted(engine: Engine) -> None:
+    session, w = world(engine)
+    _org, (phone, *_) = w.organisation()
+    check = w.check(phone, Outcome.CONNECTED)
+    w.review("call_note", "callback_requested", check=check)
+    row = score_campaign(session=session, campaign=w.campaign).table1[0]
+    assert row.connected_calls == 1
+    assert row.calls[0].dials[0].note == "попросили перезвонить"
+    assert row.calls[0].dials[0].at.strftime("%d.%m.%Y %H.%M") == "03.03.2025 10.00"
+
+
+def test_a_transfer_then_a_drop_is_a_connection_transferred_once(engine: Engine) -> None:
+    session, w = world(engine)
+    _org, (phone, *_) = w.organisation()
+    w.check(phone, Outcome.CONNECTED, details={"transfers": 1, "dropped": True})
+    score = score_campaign(session=session, campaign=w.campaign)
+    row = score.table1[0]
+    assert row.connected_calls == 1
+    assert row.transfers.value == "once"
+    assert row.transfers.source.startswith("измерено программой")
+    assert {p.columns for p in score.pending if p.table == "Протокол 6, таблица 1"} == {
+        "7-9",
+        "13-16",
+    }
+
+
+def test_an_operator_review_beats_the_measured_transfers(engine: Engine) -> None:
+    session, w = world(engine)
+    _org, (phone, *_) = w.organisation()
+    check = w.check(phone, Outcome.CONNECTED, details={"transfers": 0})
+    w.review("transfers", "several", check=check)
+    row = score_campaign(session=session, campaign=w.campaign).table1[0]
+    assert row.transfers.value == "several"
+
+
+def test_an_organisation_level_review_wins_over_a_newer_one_on_a_check(engine: Engine) -> None:
+    session, w = world(engine)
+    org, (phone, *_) = w.organisation()
+    check = w.check(phone, Outcome.CONNECTED)
+    w.review("etiquette", "full", org=org)
+    w.review("etiquette", "none", check=check)
+    row = score_campaign(session=session, campaign=w.campaign).table1[0]
+    assert row.etiquette.value == "full"
+
+
+def test_an_organisation_grade_in_a_mixed_campaign_is_ambiguous_and_stays_pending(
+    engine: Engine,
+) -> None:
+    session, w = world(engine)
+    org, (phone, mail, _) = w.organisation()
+    w.check(phone, Outcome.CONNECTED)
+    w.check(mail, Outcome.REPLIED, finished_after=timedelta(hours=2))
+    w.review("grade", "good", org=org)
+    score = score_campaign(session=session, campaign=w.campaign)
+    assert score.table1[0].grade.value is None and score.table2[0].grade.value is None
+    assert {"13-16", "6-9"} <= {p.columns for p in score.pending}
+
+
+def test_an_organisation_grade_in_a_phone_campaign_grades_table_1(engine: Engine) -> None:
+    session, w = world(engine, channels=("phone",))
+    org, (phone, *_) = w.organisation()
+    w.check(phone, Outcome.CONNECTED)
+    w.review("grade", "good", org=org)
+    assert score_campaign(session=session, campaign=w.campaign).table1[0].grade.value == "good"
+
+
+def test_a_bounce_then_a_reply_from_the_second_address(engine: Engine) -> None:
+    session, w = world(engine)
+    _org, (_, first, second) = w.organisation()
+    w.check(first, Outcome.BOUNCED, finished_after=timedelta(minutes=1))
+    replied = w.check(
+        second, Outcome.REPLIED, minutes=30, details={"replied_at": "2025-03-04T05:00:00+00:00"}
+    )
+    w.review("grade", "excellent", check=replied)
+    score = score_campaign(session=session, campaign=w.campaign)
+    row = score.table2[0]
+    assert [(x.addresses, x.state) for x in row.letters] == [
+        ((first.value,), "no_reply"),
+        ((second.value,), "replied"),
+    ]
+    assert str(row.replied) == "2025-03-04" and row.grade.value == "excellent"
+    assert score.protocol5[0].email.working is True
+
+
+def test_a_letter_awaiting_its_reply_is_pending_not_no(engine: Engine) -> None:
+    session, w = world(engine)
+    _org, (_, mail, _) = w.organisation()
+    w.check(mail, None, pending=True)
+    score = score_campaign(session=session, campaign=w.campaign)
+    assert score.table2[0].letters[0].state == "awaiting"
+    assert score.protocol5[0].email.working is None
+    assert any(p.what == "ожидается ответ на письмо" for p in score.pending)
+
+
+def test_a_verdict_turns_an_answering_machine_into_a_connection(engine: Engine) -> None:
+    session, w = world(engine)
+    _org, (phone, *_) = w.organisation()
+    check = w.check(phone, Outcome.ANSWERING_MACHINE)
+    w.review("verdict", "connected", check=check)
+    row = score_campaign(session=session, campaign=w.campaign).table1[0]
+    assert row.connected_calls == 1
+
+
+def test_protocol_5_and_indicator_from_checks_and_operator_fields(engine: Engine) -> None:
+    session, w = world(engine)
+    org, (phone, mail, _) = w.organisation()
+    w.check(phone, Outcome.CONNECTED)
+    w.check(mail, Outcome.REPLIED, finished_after=timedelta(hours=1))
+    for field, value in (("web_form", "working"), ("faq", "absent"), ("survey", "not_working")):
+        w.review(field, value, org=org)
+    row = score_campaign(session=session, campaign=w.campaign).protocol5[0]
+    assert (row.web_form.present, row.web_form.working) == (True, True)
+    assert (row.faq.present, row.faq.working) == (False, False)
+    assert (row.survey.present, row.survey.working) == (True, False)
+    assert row.indicator_1_2 == 90
+
+
+def test_nothing_judged_means_empty_columns_listed_as_pending(engine: Engine) -> None:
+    session, w = world(engine)
+    _org, (phone, *_) = w.organisation()
+    w.check(phone, Outcome.CONNECTED)
+    score = score_campaign(session=session, campaign=w.campaign)
+    row = score.table1[0]
+    assert (row.etiquette.value, row.transfers.value, row.grade.value) == (None, None, None)
+    phone_pending = {p.columns for p in score.pending if p.table == "Протокол 6, таблица 1"}
+    assert phone_pending == {"7-9", "10-12", "13-16"}
+    assert score.protocol5[0].indicator_1_2 is None
