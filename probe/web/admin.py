@@ -1,0 +1,170 @@
+"""Administration (accounts, campaign status) and the export buttons."""
+
+from __future__ import annotations
+
+import importlib
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.background import BackgroundTask
+from starlette.datastructures import FormData
+
+from probe.web.deps import CurrentUser, PageError, csrf_form, page_admin, page_user, web_state
+from probe.web.filters import MAX_ID
+from probe.web.render import render
+from probe.web.security import PasswordPolicyError, hash_password
+from storage.engine import session_scope
+from storage.models import Campaign
+from storage.review_queue import CAMPAIGN_STATUSES, set_campaign_status
+from storage.users import (
+    UserError,
+    create_user,
+    get_user,
+    list_users,
+    set_active,
+    set_password,
+)
+
+router = APIRouter(include_in_schema=False)
+EXPORT_FORMATS = ("xlsx", "csv", "json")
+_MEDIA = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users(request: Request, user: CurrentUser = Depends(page_admin)) -> Response:
+    with session_scope(web_state(request).engine) as db:
+        accounts = list_users(session=db)
+    return render(request, "users.html", {"accounts": accounts}, user=user)
+
+
+@router.post("/users")
+def add_user(
+    request: Request, form: FormData = Depends(csrf_form), user: CurrentUser = Depends(page_admin)
+) -> Response:
+    try:
+        password_hash = hash_password(_field(form, "password"))
+        with session_scope(web_state(request).engine) as db:
+            create_user(
+                session=db,
+                username=_field(form, "username"),
+                password_hash=password_hash,
+                role=_field(form, "role"),
+                actor=user.username,
+            )
+    except PasswordPolicyError:
+        raise PageError(400, "Пароль слишком короткий: не менее 10 символов.") from None
+    except UserError as error:
+        raise PageError(400, f"Пользователь не создан: {error}.") from None
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{user_id}/active")
+def toggle_user(
+    request: Request,
+    user_id: int,
+    form: FormData = Depends(csrf_form),
+    user: CurrentUser = Depends(page_admin),
+) -> Response:
+    if not 1 <= user_id <= MAX_ID:
+        raise PageError(404, "Пользователь не найден.")
+    active = _field(form, "active") == "1"
+    if user_id == user.id and not active:
+        raise PageError(400, "Нельзя отключить собственную учётную запись.")
+    with session_scope(web_state(request).engine) as db:
+        account = get_user(session=db, user_id=user_id)
+        if account is None:
+            raise PageError(404, "Пользователь не найден.")
+        set_active(session=db, user=account, active=active, actor=user.username)
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{user_id}/password")
+def reset_password(
+    request: Request,
+    user_id: int,
+    form: FormData = Depends(csrf_form),
+    user: CurrentUser = Depends(page_admin),
+) -> Response:
+    if not 1 <= user_id <= MAX_ID:
+        raise PageError(404, "Пользователь не найден.")
+    try:
+        password_hash = hash_password(_field(form, "password"))
+    except PasswordPolicyError:
+        raise PageError(400, "Пароль слишком короткий: не менее 10 символов.") from None
+    with session_scope(web_state(request).engine) as db:
+        account = get_user(session=db, user_id=user_id)
+        if account is None:
+            raise PageError(404, "Пользователь не найден.")
+        set_password(session=db, user=account, password_hash=password_hash, actor=user.username)
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/campaigns/{campaign_id}/status")
+def campaign_status(
+    request: Request,
+    campaign_id: int,
+    form: FormData = Depends(csrf_form),
+    user: CurrentUser = Depends(page_admin),
+) -> Response:
+    status = _field(form, "status")
+    if status not in CAMPAIGN_STATUSES:
+        raise PageError(400, f"Неизвестное состояние кампании: «{status}».")
+    with session_scope(web_state(request).engine) as db:
+        campaign = db.get(Campaign, campaign_id) if 1 <= campaign_id <= MAX_ID else None
+        if campaign is None:
+            raise PageError(404, "Кампания не найдена.")
+        set_campaign_status(session=db, campaign=campaign, status=status, actor=user.username)
+    return RedirectResponse("/campaigns", status_code=303)
+
+
+def _exporter() -> object | None:
+    # The exporter is another part of the project; until it is installed the button says so.
+    try:
+        module = importlib.import_module("probe.export")
+    except ImportError:
+        return None
+    return getattr(module, "export_campaign", None)
+
+
+@router.get("/campaigns/{campaign_id}/export")
+def export(
+    request: Request, campaign_id: int, fmt: str = "xlsx", user: CurrentUser = Depends(page_user)
+) -> Response:
+    if fmt not in EXPORT_FORMATS:
+        raise PageError(400, f"Неизвестный формат выгрузки: «{fmt}». Доступны: xlsx, csv, json.")
+    state = web_state(request)
+    with session_scope(state.engine) as db:
+        campaign = db.get(Campaign, campaign_id) if 1 <= campaign_id <= MAX_ID else None
+    if campaign is None:
+        raise PageError(404, "Кампания не найдена.")
+    export_campaign = _exporter()
+    if not callable(export_campaign):
+        raise PageError(
+            501, "Выгрузка пока недоступна: модуль экспорта протоколов ещё не установлен."
+        )
+    workdir = Path(tempfile.mkdtemp(prefix="probe-export-"))
+    out = workdir / f"{campaign.name}.{fmt}"
+    export_campaign(engine=state.engine, campaign=campaign.name, fmt=fmt, out=out)
+    return FileResponse(
+        out,
+        media_type=_MEDIA[fmt],
+        filename=out.name,
+        background=BackgroundTask(_remove, workdir),
+    )
+
+
+def _remove(directory: Path) -> None:
+    for path in directory.iterdir():
+        path.unlink(missing_ok=True)
+    directory.rmdir()

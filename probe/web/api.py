@@ -1,0 +1,369 @@
+"""The JSON API under /api/: the same data as the pages, for scripts, with bearer tokens.
+
+Reading needs any active account's token; changing needs an operator's or an admin's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from pydantic import AfterValidator, BaseModel, Field
+
+from probe.results import Channel, Outcome
+from probe.web import operations
+from probe.web.deps import CurrentUser, api_operator, api_user, web_state
+from probe.web.filters import MAX_AGE_DAYS, MAX_ID, api_filter
+from storage.directory import list_contacts
+from storage.engine import session_scope
+from storage.models import Check, Contact, Organisation
+from storage.review_queue import (
+    MAX_PAGE,
+    CampaignProgress,
+    QueueRow,
+    campaign_progress,
+    check_detail,
+    organisation_checks,
+    review_queue,
+)
+
+router = APIRouter(prefix="/api", tags=["review"])
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _clean(text: str) -> str:
+    # Text the database can store on every backend: PostgreSQL refuses NUL characters.
+    if "\x00" in text:
+        raise ValueError("NUL characters are not allowed")
+    text.encode("utf-8")  # lone surrogates raise here, as a validation error
+    return text
+
+
+Text = Annotated[str, Field(max_length=operations.MAX_TEXT), AfterValidator(_clean)]
+
+
+class Me(BaseModel):
+    username: str
+    role: str
+
+
+class ContactOut(BaseModel):
+    id: int
+    channel: str
+    raw: str
+    value: str | None
+    extension: str | None
+    label: str | None
+    active: bool
+    superseded_by_id: int | None
+
+
+class CheckOut(BaseModel):
+    id: int
+    campaign_id: int | None
+    organisation_id: int
+    contact_id: int
+    channel: str
+    status: str
+    outcome: str | None
+    attempt: int
+    planned_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    timings_ms: dict[str, float]
+    error_class: str | None
+    details: dict[str, Any]
+    evidence: list[dict[str, Any]]
+
+
+class QueueItem(BaseModel):
+    check: CheckOut
+    organisation_name: str
+    region: str
+    contact: ContactOut
+    campaign_name: str | None
+    needs: list[str]
+
+
+class QueuePageOut(BaseModel):
+    items: list[QueueItem]
+    next_after: int | None = Field(description="pass as `after` for the next page")
+
+
+class CampaignOut(BaseModel):
+    id: int
+    name: str
+    title: str
+    status: str
+    total: int
+    done: int
+    in_flight: int
+    waiting: int
+    planned: int
+    failed: int
+    by_channel: dict[str, dict[str, int]]
+    by_outcome: dict[str, int]
+
+
+class EventOut(BaseModel):
+    at: datetime
+    kind: str
+    message: str
+    data: dict[str, Any]
+
+
+class ReviewOut(BaseModel):
+    field: str
+    value: str
+    reason: str
+    author: str
+    created_at: datetime
+
+
+class MessageOut(BaseModel):
+    id: int
+    from_address: str | None
+    subject: str
+    received_at: datetime | None
+    kind: str
+
+
+class CheckDetailOut(BaseModel):
+    check: CheckOut
+    organisation_name: str
+    contact: ContactOut
+    events: list[EventOut]
+    reviews: list[ReviewOut]
+    messages: list[MessageOut]
+    needs: list[str]
+
+
+class OrganisationOut(BaseModel):
+    id: int
+    name: str
+    short_name: str
+    region: str
+    timezone: str
+    contacts: list[ContactOut]
+    checks: list[CheckOut]
+
+
+class ReviewIn(BaseModel):
+    field: Literal["etiquette", "transfers", "grade", "call_note", "note"]
+    value: Text
+    reason: Text = ""
+
+
+class VerdictIn(BaseModel):
+    value: Annotated[str, Field(max_length=40, description="'confirmed' or an outcome")]
+    reason: Text
+
+
+class RequeueIn(BaseModel):
+    reason: Text
+
+
+class CorrectionIn(BaseModel):
+    kind: Literal["wrong", "outdated"]
+    raw: Text = Field(description="the corrected number or address, as an operator writes it")
+    reason: Text = ""
+
+
+class Done(BaseModel):
+    ok: bool = True
+    new_id: int | None = None
+
+
+def _check_out(check: Check) -> CheckOut:
+    return CheckOut.model_validate(check, from_attributes=True)
+
+
+def _contact_out(contact: Contact) -> ContactOut:
+    return ContactOut.model_validate(contact, from_attributes=True)
+
+
+def _queue_item(row: QueueRow) -> QueueItem:
+    return QueueItem(
+        check=_check_out(row.check),
+        organisation_name=row.organisation.name,
+        region=row.organisation.region,
+        contact=_contact_out(row.contact),
+        campaign_name=row.campaign.name if row.campaign else None,
+        needs=row.needs,
+    )
+
+
+def _campaign_out(item: CampaignProgress) -> CampaignOut:
+    c = item.campaign
+    assert c.id is not None
+    return CampaignOut(
+        id=c.id,
+        name=c.name,
+        title=c.title,
+        status=c.status,
+        total=item.total,
+        done=item.done,
+        in_flight=item.in_flight,
+        waiting=item.waiting,
+        planned=item.planned,
+        failed=item.failed,
+        by_channel={k: dict(v) for k, v in item.by_channel.items()},
+        by_outcome=dict(item.by_outcome),
+    )
+
+
+@router.get("/me")
+def me(user: CurrentUser = Depends(api_user)) -> Me:
+    return Me(username=user.username, role=user.role)
+
+
+@router.get("/campaigns")
+def campaigns(request: Request, user: CurrentUser = Depends(api_user)) -> list[CampaignOut]:
+    with session_scope(web_state(request).engine) as db:
+        return [_campaign_out(item) for item in campaign_progress(session=db)]
+
+
+@router.get("/queue")
+def queue(
+    request: Request,
+    campaign_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    region: Annotated[str | None, Query(max_length=50, pattern=r"^[a-z0-9-]+$")] = None,
+    organisation_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    channel: Channel | None = None,
+    outcome: Outcome | None = None,
+    min_age_days: Annotated[int | None, Query(ge=0, le=MAX_AGE_DAYS)] = None,
+    max_age_days: Annotated[int | None, Query(ge=0, le=MAX_AGE_DAYS)] = None,
+    order: Literal["new", "old"] = "new",
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    user: CurrentUser = Depends(api_user),
+) -> QueuePageOut:
+    """Checks needing a human, newest first (or oldest with order=old), paged by `after`."""
+    filters = api_filter(
+        campaign_id=campaign_id,
+        region=region,
+        organisation_id=organisation_id,
+        channel=channel.value if channel else None,
+        outcome=outcome.value if outcome else None,
+        min_age_days=min_age_days,
+        max_age_days=max_age_days,
+        order=order,
+    )
+    with session_scope(web_state(request).engine) as db:
+        page = review_queue(session=db, filters=filters, after=after, limit=limit)
+        return QueuePageOut(items=[_queue_item(r) for r in page.rows], next_after=page.next_after)
+
+
+@router.get("/checks/{check_id}", responses={404: {"description": "no such check"}})
+def check(request: Request, check_id: Id, user: CurrentUser = Depends(api_user)) -> CheckDetailOut:
+    with session_scope(web_state(request).engine) as db:
+        detail = check_detail(session=db, check_id=check_id)
+        if detail is None:
+            raise HTTPException(404, f"no check {check_id}")
+        return CheckDetailOut(
+            check=_check_out(detail.check),
+            organisation_name=detail.organisation.name,
+            contact=_contact_out(detail.contact),
+            events=[EventOut.model_validate(e, from_attributes=True) for e in detail.events],
+            reviews=[ReviewOut.model_validate(r, from_attributes=True) for r in detail.reviews],
+            messages=[MessageOut.model_validate(m, from_attributes=True) for m in detail.messages],
+            needs=detail.needs,
+        )
+
+
+@router.get("/organisations/{organisation_id}", responses={404: {"description": "not found"}})
+def organisation(
+    request: Request, organisation_id: Id, user: CurrentUser = Depends(api_user)
+) -> OrganisationOut:
+    with session_scope(web_state(request).engine) as db:
+        org = db.get(Organisation, organisation_id)
+        if org is None:
+            raise HTTPException(404, f"no organisation {organisation_id}")
+        assert org.id is not None
+        return OrganisationOut(
+            id=org.id,
+            name=org.name,
+            short_name=org.short_name,
+            region=org.region,
+            timezone=org.timezone,
+            contacts=[_contact_out(c) for c in list_contacts(session=db, organisation_id=org.id)],
+            checks=[_check_out(c) for c in organisation_checks(session=db, organisation_id=org.id)],
+        )
+
+
+_CHANGE: dict[int | str, dict[str, Any]] = {
+    400: {"description": "refused input, with the exact reason"},
+    403: {"description": "the token's role may only read"},
+    404: {"description": "not found"},
+}
+
+
+def _refused(error: operations.ActionError) -> HTTPException:
+    return HTTPException(error.status, error.message)
+
+
+@router.post("/checks/{check_id}/reviews", responses=_CHANGE)
+def add_review(
+    request: Request, check_id: Id, body: ReviewIn, user: CurrentUser = Depends(api_operator)
+) -> Done:
+    try:
+        operations.review(
+            engine=web_state(request).engine,
+            user=user,
+            check_id=check_id,
+            field=body.field,
+            value=body.value,
+            reason=body.reason,
+        )
+    except operations.ActionError as error:
+        raise _refused(error) from None
+    return Done()
+
+
+@router.post("/checks/{check_id}/verdict", responses=_CHANGE)
+def set_verdict(
+    request: Request, check_id: Id, body: VerdictIn, user: CurrentUser = Depends(api_operator)
+) -> Done:
+    try:
+        operations.verdict(
+            engine=web_state(request).engine,
+            user=user,
+            check_id=check_id,
+            value=body.value,
+            reason=body.reason,
+        )
+    except operations.ActionError as error:
+        raise _refused(error) from None
+    return Done()
+
+
+@router.post("/checks/{check_id}/requeue", responses=_CHANGE)
+def requeue(
+    request: Request, check_id: Id, body: RequeueIn, user: CurrentUser = Depends(api_operator)
+) -> Done:
+    try:
+        new_id = operations.requeue(
+            engine=web_state(request).engine, user=user, check_id=check_id, reason=body.reason
+        )
+    except operations.ActionError as error:
+        raise _refused(error) from None
+    return Done(new_id=new_id)
+
+
+@router.post("/contacts/{contact_id}/correction", responses=_CHANGE)
+def correct(
+    request: Request, contact_id: Id, body: CorrectionIn, user: CurrentUser = Depends(api_operator)
+) -> Done:
+    try:
+        new_id = operations.correct(
+            engine=web_state(request).engine,
+            user=user,
+            contact_id=contact_id,
+            kind=body.kind,
+            raw=body.raw,
+            reason=body.reason,
+        )
+    except operations.ActionError as error:
+        raise _refused(error) from None
+    return Done(new_id=new_id)

@@ -1,0 +1,154 @@
+"""The review UI's application factory and its server.
+
+Server-rendered pages (Jinja2, plain forms, no JavaScript needed) for staff, and a JSON API
+under /api/ with token auth for scripts. Both read and write through the storage functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import quote
+
+import uvicorn
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from probe import __version__
+from probe.settings import Settings
+from probe.web import actions, admin, api, auth, evidence, pages
+from probe.web.deps import LoginRequired, WebState, web_session
+from probe.web.render import make_templates, render
+from probe.web.security import SESSION_COOKIE, SESSION_MAX_AGE_S, LoginThrottle, SessionCodec
+
+STATIC = Path(__file__).with_name("static")
+# Nothing but our own files: an injected <script> could not run even if escaping failed.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "media-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+
+
+def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
+    app = FastAPI(
+        title="contact-prober review API",
+        version=__version__,
+        description="Checks needing review, campaigns, organisations; reviews and re-queueing.",
+        # The interactive docs load scripts from a CDN: only the spec itself is published.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.web = WebState(
+        settings=settings,
+        engine=engine,
+        codec=SessionCodec(settings.secret_key.get_secret_value()),
+        throttle=LoginThrottle(),
+        templates=make_templates(),
+        data_dir=Path(settings.data_dir),
+    )
+    app.middleware("http")(_session_middleware)
+    _install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    for module in (auth, pages, actions, admin, evidence, api):
+        app.include_router(module.router)
+    return app
+
+
+async def _session_middleware(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    state: WebState = request.app.state.web
+    session = state.codec.loads(request.cookies.get(SESSION_COOKIE))
+    request.state.web_session = session
+    response = await call_next(request)
+    if session.dirty and not request.url.path.startswith("/api/"):
+        response.set_cookie(
+            SESSION_COOKIE,
+            state.codec.dumps(session),
+            max_age=SESSION_MAX_AGE_S,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if not request.url.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _to_login(request: Request, _error: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+            )
+        message = error.detail if _russian(error.detail) else _GENERIC.get(error.status_code)
+        return _error_page(request, error.status_code, message or f"Ошибка {error.status_code}.")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": _plain_errors(error)}, status_code=422)
+        names = ", ".join(str(e["loc"][-1]) for e in error.errors())
+        return _error_page(request, 422, f"Неверные параметры запроса: {names}.")
+
+
+_GENERIC = {
+    404: "Страница не найдена.",
+    405: "Этот адрес не принимает такой запрос.",
+    413: "Слишком большой запрос.",
+}
+
+
+def _russian(text: object) -> bool:
+    return isinstance(text, str) and any("а" <= ch.lower() <= "я" for ch in text)
+
+
+def _plain_errors(error: RequestValidationError) -> list[dict[str, object]]:
+    # The raw errors may carry the offending input (bytes, exceptions) that JSON cannot encode.
+    return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    # The session is read again here: errors raised before the dependency ran have none.
+    if not hasattr(request.state, "web_session"):
+        request.state.web_session = request.app.state.web.codec.loads(None)
+    web_session(request)
+    return render(
+        request, "error.html", {"status": status, "message": message}, user=None, status_code=status
+    )
+
+
+async def serve(*, settings: Settings, engine: Engine, host: str, port: int) -> None:
+    """Run the UI in the current event loop (alone under `probe web`, beside the runner under
+    `probe run --web`) until the server is told to stop."""
+    config = uvicorn.Config(
+        create_app(settings=settings, engine=engine),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
+    )
+    await uvicorn.Server(config).serve()

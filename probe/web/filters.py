@@ -1,0 +1,98 @@
+"""The review queue's filters, from a page's query string or the API's parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+from urllib.parse import urlencode
+
+from probe.results import Channel, Outcome, utc_now
+from probe.web import labels
+from storage.review_queue import QueueFilter
+
+MAX_ID = 2**31 - 1  # ids beyond this cannot exist; refusing them keeps the database out of it
+MAX_AGE_DAYS = 36500
+
+
+class FilterError(ValueError):
+    """A filter value the queue cannot use; the message is shown to staff as is."""
+
+
+def _id(text: str, what: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise FilterError(f"Неверный номер {what}: «{text}».")
+    return int(text)
+
+
+def _choice(text: str, allowed: set[str], what: str) -> str | None:
+    text = text.strip()
+    if not text:
+        return None
+    if text not in allowed:
+        raise FilterError(f"Неизвестное значение фильтра «{what}»: «{text}».")
+    return text
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """The page's filters as submitted (strings), kept to redraw the form and build links."""
+
+    campaign: str = ""
+    region: str = ""
+    organisation: str = ""
+    channel: str = ""
+    outcome: str = ""
+    age: str = ""
+    order: str = "new"
+
+    def to_filter(self) -> QueueFilter:
+        order: Literal["new", "old"] = "old" if self.order == "old" else "new"
+        age = _choice(self.age, set(labels.AGES), "возраст")
+        after = before = None
+        if age == "older30":
+            before = utc_now() - timedelta(days=30)
+        elif age is not None:
+            after = utc_now() - timedelta(days=int(age))
+        return QueueFilter(
+            campaign_id=_id(self.campaign, "кампании"),
+            region=self.region.strip() or None,
+            organisation_id=_id(self.organisation, "организации"),
+            channel=_choice(self.channel, {c.value for c in Channel}, "канал"),
+            outcome=_choice(self.outcome, {o.value for o in Outcome}, "исход"),
+            finished_after=after,
+            finished_before=before,
+            order=order,
+        )
+
+    def link(self, **changes: str | int | None) -> str:
+        """The queue URL with these filters, some changed; empty values are left out."""
+        values = {**self.__dict__, **changes}
+        return "/queue?" + urlencode({k: v for k, v in values.items() if v not in (None, "")})
+
+
+def api_filter(
+    *,
+    campaign_id: int | None,
+    region: str | None,
+    organisation_id: int | None,
+    channel: str | None,
+    outcome: str | None,
+    min_age_days: int | None,
+    max_age_days: int | None,
+    order: Literal["new", "old"],
+) -> QueueFilter:
+    now = utc_now()
+    return QueueFilter(
+        campaign_id=campaign_id,
+        region=region or None,
+        organisation_id=organisation_id,
+        channel=channel,
+        outcome=outcome,
+        finished_before=now - timedelta(days=min_age_days) if min_age_days else None,
+        finished_after=now - timedelta(days=max_age_days) if max_age_days is not None else None,
+        order=order,
+    )

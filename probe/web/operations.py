@@ -1,0 +1,176 @@
+"""What an operator can change, shared by the forms and the JSON API.
+
+Each operation validates its input with an exact message for staff, then writes through the
+storage functions, which put every change in the audit log under the operator's name.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from probe.directory.emails import parse_emails
+from probe.directory.phones import parse_phones
+from probe.results import OUTCOMES_BY_CHANNEL, Channel
+from probe.reviews import ALLOWED_VALUES, ReviewField
+from probe.web import labels
+from probe.web.deps import CurrentUser
+from storage.checks import add_review, requeue_check
+from storage.engine import session_scope
+from storage.models import Check, Contact, Organisation
+from storage.review_queue import CORRECTION_KINDS, CorrectionError, correct_contact
+
+# The judgements a check page offers (verdict has its own form, with a required reason).
+CHECK_FIELDS = (
+    ReviewField.ETIQUETTE,
+    ReviewField.TRANSFERS,
+    ReviewField.GRADE,
+    ReviewField.CALL_NOTE,
+    ReviewField.NOTE,
+)
+MAX_TEXT = 4000
+
+
+class ActionError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _text(value: str, what: str, *, required: bool) -> str:
+    value = value.strip()
+    if required and not value:
+        raise ActionError(400, f"Укажите {what}.")
+    if len(value) > MAX_TEXT:
+        raise ActionError(400, f"Слишком длинный текст ({what}): не более {MAX_TEXT} символов.")
+    if "\x00" in value:
+        raise ActionError(400, f"Недопустимый символ в поле «{what}».")
+    return value
+
+
+def _check(db: Session, check_id: int) -> Check:
+    check = db.get(Check, check_id)
+    if check is None:
+        raise ActionError(404, f"Проверка №{check_id} не найдена.")
+    return check
+
+
+def review(
+    *, engine: Engine, user: CurrentUser, check_id: int, field: str, value: str, reason: str = ""
+) -> None:
+    try:
+        review_field = ReviewField(field)
+    except ValueError:
+        review_field = None
+    if review_field not in CHECK_FIELDS:
+        raise ActionError(400, f"Неизвестное поле оценки: «{field}».")
+    assert review_field is not None
+    allowed = ALLOWED_VALUES[review_field]
+    what = labels.FIELDS[review_field.value]
+    if allowed is None:
+        value = _text(value, f"текст ({what})", required=True)
+    elif value not in allowed:
+        raise ActionError(400, f"Недопустимое значение для «{what}»: «{value}».")
+    reason = _text(reason, "причину", required=False)
+    with session_scope(engine) as db:
+        _check(db, check_id)
+        add_review(
+            session=db,
+            author=user.username,
+            field=review_field.value,
+            value=value,
+            reason=reason,
+            check_id=check_id,
+        )
+
+
+def verdict(*, engine: Engine, user: CurrentUser, check_id: int, value: str, reason: str) -> None:
+    """Confirm the automatic outcome ("confirmed") or overturn it to another outcome."""
+    with session_scope(engine) as db:
+        check = _check(db, check_id)
+        channel = Channel(check.channel) if check.channel in set(Channel) else None
+        allowed = {"confirmed"} | (set(OUTCOMES_BY_CHANNEL[channel]) if channel else set())
+        if value not in allowed:
+            raise ActionError(400, f"Недопустимый вердикт для этого канала: «{value}».")
+        if value == check.outcome:
+            raise ActionError(
+                400, "Исправленный результат совпадает с автоматическим: выберите «подтвердить»."
+            )
+        reason = _text(reason, "причину решения", required=True)
+        add_review(
+            session=db,
+            author=user.username,
+            field=ReviewField.VERDICT.value,
+            value=value,
+            reason=reason,
+            check_id=check_id,
+            campaign_id=check.campaign_id,
+        )
+
+
+def requeue(*, engine: Engine, user: CurrentUser, check_id: int, reason: str) -> int:
+    reason = _text(reason, "причину повторной проверки", required=True)
+    with session_scope(engine) as db:
+        check = _check(db, check_id)
+        if check.status != "done":
+            raise ActionError(400, "Повторить можно только завершённую проверку.")
+        again = requeue_check(session=db, check=check, actor=user.username, reason=reason)
+        assert again.id is not None
+        return again.id
+
+
+def _parse_contact(channel: str, raw: str, area_code: str) -> tuple[str, str | None]:
+    if channel == Channel.PHONE.value:
+        phones = parse_phones(raw, default_area_code=area_code or None)
+        if len(phones) > 1:
+            raise ActionError(400, f"Укажите один номер, а не несколько: «{raw}».")
+        if not phones or phones[0].value is None:
+            raise ActionError(400, f"Не удалось распознать номер телефона: «{raw}».")
+        return phones[0].value, phones[0].extension
+    emails = parse_emails(raw)
+    if len(emails) > 1:
+        raise ActionError(400, f"Укажите один адрес, а не несколько: «{raw}».")
+    if not emails or emails[0].value is None:
+        raise ActionError(400, f"Не удалось распознать адрес электронной почты: «{raw}».")
+    return emails[0].value, None
+
+
+def correct(
+    *, engine: Engine, user: CurrentUser, contact_id: int, kind: str, raw: str, reason: str
+) -> int:
+    """Mark a contact wrong or outdated and give the corrected value: a new contact replaces it."""
+    if kind not in CORRECTION_KINDS:
+        raise ActionError(400, f"Неизвестный вид исправления: «{kind}».")
+    raw = _text(raw, "исправленный контакт", required=True)
+    reason = _text(reason, "причину", required=False)
+    with session_scope(engine) as db:
+        contact = db.get(Contact, contact_id)
+        if contact is None:
+            raise ActionError(404, f"Контакт №{contact_id} не найден.")
+        org = db.get(Organisation, contact.organisation_id)
+        value, extension = _parse_contact(contact.channel, raw, org.area_code if org else "")
+        try:
+            new = correct_contact(
+                session=db,
+                contact=contact,
+                kind=kind,
+                raw=raw,
+                value=value,
+                extension=extension,
+                actor=user.username,
+                reason=reason,
+            )
+        except CorrectionError as error:
+            raise ActionError(400, _correction_message(error, contact_id)) from None
+        assert new.id is not None
+        return new.id
+
+
+def _correction_message(error: CorrectionError, contact_id: int) -> str:
+    text = str(error)
+    if "no longer active" in text:
+        return f"Контакт №{contact_id} уже заменён или отключён: исправляйте действующий."
+    if "already has" in text:
+        return "У организации уже есть такой контакт: " + text.rsplit(": ", 1)[-1] + "."
+    return text

@@ -1,0 +1,136 @@
+"""The pages staff read: campaigns, the review queue, an organisation, a check."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from probe.directory.regions import all_regions
+from probe.results import OUTCOMES_BY_CHANNEL, Channel, Outcome
+from probe.reviews import Etiquette, Grade, Transfers
+from probe.web import labels
+from probe.web.deps import CurrentUser, PageError, page_user, web_state
+from probe.web.evidence import evidence_view
+from probe.web.filters import MAX_ID, FilterError, QueueQuery
+from probe.web.render import render
+from storage.checks import list_campaigns
+from storage.directory import list_contacts, list_organisations
+from storage.engine import session_scope
+from storage.models import Organisation
+from storage.review_queue import (
+    CORRECTION_KINDS,
+    campaign_progress,
+    check_detail,
+    list_regions,
+    organisation_checks,
+    review_queue,
+)
+from storage.users import Role
+
+router = APIRouter(include_in_schema=False)
+REGION_NAMES = {region.code: region.name for region in all_regions()}
+PAGE_SIZE = 50
+
+
+@router.get("/campaigns", response_class=HTMLResponse)
+def campaigns(request: Request, user: CurrentUser = Depends(page_user)) -> Response:
+    with session_scope(web_state(request).engine) as db:
+        progress = campaign_progress(session=db)
+    return render(request, "campaigns.html", {"progress": progress}, user=user)
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue(
+    request: Request,
+    campaign: str = "",
+    region: str = "",
+    organisation: str = "",
+    channel: str = "",
+    outcome: str = "",
+    age: str = "",
+    order: str = "new",
+    after: str = "",
+    user: CurrentUser = Depends(page_user),
+) -> Response:
+    query = QueueQuery(campaign, region, organisation, channel, outcome, age, order)
+    try:
+        filters = query.to_filter()
+        after_id = int(after) if after.strip() else None
+        if after_id is not None and not 0 <= after_id <= MAX_ID:
+            raise ValueError
+    except FilterError as error:
+        raise PageError(400, str(error)) from None
+    except ValueError:
+        raise PageError(400, f"Неверная позиция страницы: «{after}».") from None
+    with session_scope(web_state(request).engine) as db:
+        page = review_queue(session=db, filters=filters, after=after_id, limit=PAGE_SIZE)
+        context = {
+            "page": page,
+            "query": query,
+            "campaigns": list_campaigns(session=db),
+            "regions": [(code, REGION_NAMES.get(code, code)) for code in list_regions(session=db)],
+            "organisations": (
+                list_organisations(session=db, region=filters.region) if filters.region else []
+            ),
+            "selected_org": (
+                db.get(Organisation, filters.organisation_id) if filters.organisation_id else None
+            ),
+            "outcomes": [o.value for o in Outcome],
+            "channels": [c.value for c in Channel if c is not Channel.TEST],
+            "first_page": after_id is None,
+            "region_names": REGION_NAMES,
+        }
+    return render(request, "queue.html", context, user=user)
+
+
+def _positive(value: int, what: str) -> int:
+    if not 1 <= value <= MAX_ID:
+        raise PageError(404, f"{what} не найдена.")
+    return value
+
+
+@router.get("/organisations/{organisation_id}", response_class=HTMLResponse)
+def organisation(
+    request: Request, organisation_id: int, user: CurrentUser = Depends(page_user)
+) -> Response:
+    _positive(organisation_id, "Организация")
+    with session_scope(web_state(request).engine) as db:
+        org = db.get(Organisation, organisation_id)
+        if org is None:
+            raise PageError(404, "Организация не найдена.")
+        contacts = list_contacts(session=db, organisation_id=organisation_id)
+        checks = organisation_checks(session=db, organisation_id=organisation_id)
+        campaigns = {c.id: c for c in list_campaigns(session=db)}
+    context = {
+        "org": org,
+        "region_name": REGION_NAMES.get(org.region, org.region),
+        "contacts": contacts,
+        "contacts_by_id": {c.id: c for c in contacts},
+        "checks": checks,
+        "campaigns": campaigns,
+    }
+    return render(request, "organisation.html", context, user=user)
+
+
+@router.get("/checks/{check_id}", response_class=HTMLResponse)
+def check_page(request: Request, check_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    _positive(check_id, "Проверка")
+    state = web_state(request)
+    with session_scope(state.engine) as db:
+        detail = check_detail(session=db, check_id=check_id)
+    if detail is None:
+        raise PageError(404, "Проверка не найдена.")
+    channel = Channel(detail.check.channel) if detail.check.channel in set(Channel) else None
+    context = {
+        "d": detail,
+        "region_name": REGION_NAMES.get(detail.organisation.region, detail.organisation.region),
+        "evidence": evidence_view(detail=detail, data_dir=state.data_dir),
+        "can_act": user.at_least(Role.OPERATOR),
+        "etiquettes": [e.value for e in Etiquette],
+        "transfers": [t.value for t in Transfers],
+        "grades": [g.value for g in Grade],
+        "verdict_outcomes": sorted(OUTCOMES_BY_CHANNEL[channel]) if channel else [],
+        "correction_kinds": CORRECTION_KINDS,
+        "labels": labels,
+    }
+    return render(request, "check.html", context, user=user)

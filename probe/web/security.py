@@ -1,0 +1,123 @@
+"""Passwords, signed session cookies, CSRF tokens and the login rate limit."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+SESSION_COOKIE = "probe_session"
+SESSION_MAX_AGE_S = 12 * 3600  # one working day; a new login after that
+MIN_PASSWORD_LENGTH = 10
+
+_hasher = PasswordHasher()
+# Verified when the username is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class PasswordPolicyError(ValueError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PasswordPolicyError(f"password too short: at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_stamp(password_hash: str) -> str:
+    """Changes with the password, so a password change ends every other session."""
+    return hmac.new(b"probe-session-stamp", password_hash.encode(), "sha256").hexdigest()[:16]
+
+
+@dataclass
+class WebSession:
+    """What the signed cookie carries. `dirty` means it must be sent back."""
+
+    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    user_id: int | None = None
+    stamp: str = ""
+    dirty: bool = False
+
+    def login(self, *, user_id: int, stamp: str) -> None:
+        # A fresh CSRF token on login: a token planted before login is worthless after it.
+        self.csrf = secrets.token_urlsafe(32)
+        self.user_id = user_id
+        self.stamp = stamp
+        self.dirty = True
+
+    def logout(self) -> None:
+        self.csrf = secrets.token_urlsafe(32)
+        self.user_id = None
+        self.stamp = ""
+        self.dirty = True
+
+    def csrf_matches(self, token: Any) -> bool:
+        return isinstance(token, str) and hmac.compare_digest(token, self.csrf)
+
+
+class SessionCodec:
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="probe-web-session")
+
+    def dumps(self, session: WebSession) -> str:
+        data = {"c": session.csrf, "u": session.user_id, "s": session.stamp}
+        return self._serializer.dumps(data)
+
+    def loads(self, cookie: str | None) -> WebSession:
+        """The session in a valid cookie, or a new anonymous one (to be set on the response)."""
+        if cookie:
+            try:
+                data = self._serializer.loads(cookie, max_age=SESSION_MAX_AGE_S)
+                return WebSession(csrf=str(data["c"]), user_id=data["u"], stamp=str(data["s"]))
+            except (BadSignature, KeyError, TypeError):
+                pass
+        return WebSession(dirty=True)
+
+
+class LoginThrottle:
+    """Failed logins per client address in a sliding window, in memory.
+
+    The per-account lock (AppUser.failed_logins / locked_until) stops guessing one password;
+    this stops one address from walking through many usernames.
+    """
+
+    def __init__(self, *, limit: int = 20, window_s: float = 900.0) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, now: float) -> deque[float]:
+        failures = self._failures.setdefault(address, deque())
+        while failures and failures[0] <= now - self.window_s:
+            failures.popleft()
+        return failures
+
+    def retry_after(self, address: str) -> int:
+        """Seconds until this address may try again; 0 when it may try now."""
+        now = time.monotonic()
+        with self._lock:
+            failures = self._recent(address, now)
+            if len(failures) < self.limit:
+                return 0
+            return max(1, int(failures[0] + self.window_s - now))
+
+    def failed(self, address: str) -> None:
+        with self._lock:
+            self._recent(address, time.monotonic()).append(time.monotonic())

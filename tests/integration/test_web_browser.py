@@ -1,0 +1,164 @@
+"""The review UI driven by a real browser (Debian's chromium, headless) against a real server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from storage.engine import session_scope
+from storage.models import AuditLog, Check, Review
+from tests.integration.test_web_support import (
+    PASSWORD,
+    Seeded,
+    WebServer,
+    make_settings,
+    running_server,
+    seed,
+)
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = Path("/usr/bin/chromium")
+DOC_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Set to copy the screenshots into docs/ (they are kept small: one of each page).
+UPDATE_DOCS = os.environ.get("UPDATE_DOC_SCREENSHOTS") == "1"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail("chromium is not installed: run `scripts/setup.sh --test`")
+    with sync_playwright() as playwright:
+        # As root chromium needs --no-sandbox; the rest keeps it from calling home.
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def seeded(engine: Engine, tmp_path: Path) -> Seeded:
+    return seed(engine, tmp_path / "var")
+
+
+@pytest.fixture
+def server(engine: Engine, sqlite_url: str, tmp_path: Path, seeded: Seeded) -> Iterator[WebServer]:
+    settings = make_settings(database_url=sqlite_url, data_dir=tmp_path / "var")
+    yield from running_server(engine=engine, settings=settings)
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _login(page: Page, server: WebServer, username: str) -> None:
+    page.goto(server.url + "/queue")
+    expect(page).to_have_url(server.url + "/login?next=%2Fqueue")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('Войти')")
+    expect(page).to_have_url(server.url + "/queue")
+
+
+def _queue_ids(page: Page) -> list[int]:
+    return [int(x) for x in page.locator("#queue-table tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.checkId)"
+    )]  # fmt: skip
+
+
+def _shot(page: Page, tmp_path: Path, name: str, *, full_page: bool = False) -> Path:
+    path = tmp_path / name
+    page.screenshot(path=str(path), full_page=full_page)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if UPDATE_DOCS:
+        DOC_SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, DOC_SHOTS / name)
+    return path
+
+
+def test_operator_filters_the_queue_grades_a_call_and_requeues_a_busy_number(
+    page: Page, server: WebServer, seeded: Seeded, engine: Engine, tmp_path: Path
+) -> None:
+    _login(page, server, "operator")
+    assert _queue_ids(page) == [
+        seeded.no_answer_id, seeded.replied_id, seeded.busy_id, seeded.connected_id
+    ]  # fmt: skip
+    _shot(page, tmp_path, "queue.png")
+
+    page.select_option("select[name=region]", "rostov")
+    page.click("#queue-filters button[type=submit]")
+    assert _queue_ids(page) == [seeded.no_answer_id]
+    page.goto(server.url + "/queue")
+    page.select_option("select[name=channel]", "phone")
+    page.select_option("select[name=outcome]", "connected")
+    page.click("#queue-filters button[type=submit]")
+    assert _queue_ids(page) == [seeded.connected_id]
+
+    page.click(f"#queue-table a[href='/checks/{seeded.connected_id}']")
+    expect(page.locator("#check-outcome")).to_have_text("соединение")
+    expect(page.locator("#sip-ladder tbody tr")).to_have_count(6)
+    expect(page.locator("audio.recording")).to_have_attribute(
+        "src", f"/checks/{seeded.connected_id}/evidence/0"
+    )
+    _shot(page, tmp_path, "check.png", full_page=True)
+    page.select_option("#form-grade select[name=value]", "good")
+    page.click("#form-grade button")
+    expect(page.locator("#flash")).to_have_text("Оценка сохранена.")
+    expect(page.locator("#current-reviews tr[data-field=grade] td.value")).to_have_text("хорошо")
+
+    page.goto(f"{server.url}/checks/{seeded.busy_id}")
+    page.fill("#form-requeue input[name=reason]", "занято весь день, попробовать завтра")
+    page.click("#form-requeue button")
+    expect(page.locator("#flash")).to_contain_text("Проверка поставлена в очередь повторно")
+    page.goto(server.url + "/queue")
+    assert seeded.busy_id not in _queue_ids(page)
+
+    with session_scope(engine) as db:
+        grade = db.exec(select(Review).where(Review.check_id == seeded.connected_id)).one()
+        assert (grade.author, grade.field, grade.value) == ("operator", "grade", "good")
+        newest = db.exec(select(Check).order_by(col(Check.id).desc())).first()
+        assert newest is not None and newest.details == {"requeued_from": seeded.busy_id}
+        assert newest.planned_at is None and newest.status == "planned"
+        actions = [(a.actor, a.action) for a in db.exec(select(AuditLog)).all()]
+        assert ("operator", "review") in actions and ("operator", "requeue") in actions
+
+
+def test_a_viewer_sees_no_action_buttons_and_a_forged_post_is_refused(
+    page: Page, server: WebServer, seeded: Seeded, engine: Engine
+) -> None:
+    _login(page, server, "viewer")
+    page.goto(f"{server.url}/checks/{seeded.connected_id}")
+    expect(page.locator("#check-outcome")).to_have_text("соединение")
+    expect(page.locator("#actions")).to_have_count(0)
+    expect(page.locator("form[action*='/review']")).to_have_count(0)
+    # The viewer's own valid CSRF token: only the role is missing.
+    token = page.locator("form.logout input[name=csrf_token]").get_attribute("value")
+    response = page.request.post(
+        f"{server.url}/checks/{seeded.connected_id}/review",
+        form={"csrf_token": token or "", "field": "grade", "value": "excellent"},
+    )
+    assert response.status == 403
+    assert "Недостаточно прав: действие доступно ролям operator, admin." in response.text()
+    with session_scope(engine) as db:
+        assert db.exec(select(Review).where(Review.check_id == seeded.connected_id)).all() == []

@@ -1,0 +1,148 @@
+"""The review UI's pure parts: sessions, passwords, throttle, e-mail rendering, paths, filters."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from probe.web import labels
+from probe.web.evidence import MailView, _ladder_row, evidence_path, parse_mail, sanitise_html
+from probe.web.filters import FilterError, QueueQuery
+from probe.web.security import (
+    LoginThrottle,
+    PasswordPolicyError,
+    SessionCodec,
+    WebSession,
+    hash_password,
+    verify_password,
+)
+
+
+def test_a_session_survives_the_round_trip_and_a_tampered_cookie_is_a_new_anonymous_one() -> None:
+    codec = SessionCodec("key")
+    session = WebSession(user_id=7, stamp="abc")
+    back = codec.loads(codec.dumps(session))
+    assert (back.user_id, back.stamp, back.csrf, back.dirty) == (7, "abc", session.csrf, False)
+    forged = SessionCodec("another key").dumps(WebSession(user_id=1))
+    for cookie in (forged, codec.dumps(session)[:-2] + "xx", "garbage", None):
+        fresh = codec.loads(cookie)
+        assert (fresh.user_id, fresh.dirty) == (None, True)
+
+
+def test_logging_in_changes_the_csrf_token() -> None:
+    session = WebSession()
+    before = session.csrf
+    session.login(user_id=3, stamp="s")
+    assert session.csrf != before and session.csrf_matches(session.csrf)
+    assert not session.csrf_matches(before) and not session.csrf_matches(None)
+
+
+def test_passwords_are_hashed_with_argon2_and_short_ones_refused() -> None:
+    hashed = hash_password("long enough password")
+    assert hashed.startswith("$argon2id$")
+    assert verify_password(hashed, "long enough password")
+    assert not verify_password(hashed, "wrong")
+    assert not verify_password(None, "not-a-real-password")  # the dummy hash never logs in
+    with pytest.raises(PasswordPolicyError) as error:
+        hash_password("short")
+    assert str(error.value) == "password too short: at least 10 characters"
+
+
+def test_the_throttle_opens_again_when_the_window_has_passed() -> None:
+    throttle = LoginThrottle(limit=2, window_s=0.2)
+    assert throttle.retry_after("1.2.3.4") == 0
+    throttle.failed("1.2.3.4")
+    throttle.failed("1.2.3.4")
+    assert throttle.retry_after("1.2.3.4") >= 1
+    assert throttle.retry_after("5.6.7.8") == 0
+    import time
+
+    time.sleep(0.25)
+    assert throttle.retry_after("1.2.3.4") == 0
+
+
+def test_sanitised_html_keeps_text_markup_and_drops_scripts_handlers_and_images() -> None:
+    html = (
+        '<p onclick="x()">Текст <a href="javascript:alert(1)">ссылка</a> '
+        '<a href="https://mintrud.omskportal.ru">сайт</a></p><script>alert(1)</script>'
+        '<img src="http://tracker/t.gif"><style>p{}</style><iframe src="x"></iframe>'
+    )
+    clean = sanitise_html(html)
+    assert "script" not in clean and "onclick" not in clean and "<img" not in clean
+    assert "javascript:" not in clean and "<iframe" not in clean and "<style" not in clean
+    assert '<a href="https://mintrud.omskportal.ru" rel="noopener noreferrer nofollow">' in clean
+
+
+def test_a_message_with_a_broken_charset_still_shows_its_text() -> None:
+    raw = (
+        b"From: a@b.ru\r\nSubject: test\r\nContent-Type: text/plain; charset=x-unknown\r\n\r\n"
+        b"\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"
+    )
+    view = parse_mail(raw, MailView("in", "", "", None, "human_reply"))
+    assert view.text == "Привет" and view.sender == "a@b.ru" and view.subject == "test"
+
+
+def test_evidence_paths_must_stay_inside_the_data_directory(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    (data / "mail").mkdir(parents=True)
+    (data / "mail" / "a.eml").write_bytes(b"x")
+    (tmp_path / "outside.txt").write_text("secret")
+    os.symlink(tmp_path / "outside.txt", data / "mail" / "link.eml")
+    assert evidence_path(data, "mail/a.eml") == (data / "mail" / "a.eml").resolve()
+    assert evidence_path(data, str(data / "mail" / "a.eml")) is not None
+    for bad in ("../outside.txt", str(tmp_path / "outside.txt"), "mail/link.eml", "mail", "nope"):
+        assert evidence_path(data, bad) is None, bad
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            {"t": "0.1", "dir": "tx", "method": "INVITE", "cseq": 1},
+            ("0.1", "→", "INVITE", "cseq: 1"),
+        ),
+        (
+            {"direction": "received", "code": 486, "reason": "Busy Here"},
+            ("", "←", "486 Busy Here", ""),
+        ),
+        ({"event": "hold music detected"}, ("", "", "hold music detected", "")),
+        ("INVITE sip:+7381@trunk", ("", "", "INVITE sip:+7381@trunk", "")),
+    ],
+)
+def test_any_shape_of_sip_trace_entry_becomes_a_ladder_row(
+    entry: object, expected: tuple[str, str, str, str]
+) -> None:
+    row = _ladder_row(entry)
+    assert (row.at, row.arrow, row.label, row.extra) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (QueueQuery(campaign="abc"), "Неверный номер кампании: «abc»."),
+        (QueueQuery(organisation="99999999999"), "Неверный номер организации: «99999999999»."),
+        (QueueQuery(channel="fax"), "Неизвестное значение фильтра «канал»: «fax»."),
+        (QueueQuery(outcome="great"), "Неизвестное значение фильтра «исход»: «great»."),
+        (QueueQuery(age="100"), "Неизвестное значение фильтра «возраст»: «100»."),
+    ],
+)
+def test_a_bad_queue_filter_gets_an_exact_message(query: QueueQuery, message: str) -> None:
+    with pytest.raises(FilterError) as error:
+        query.to_filter()
+    assert str(error.value) == message
+
+
+def test_queue_links_keep_the_filters_and_drop_empty_ones() -> None:
+    query = QueueQuery(region="omsk", outcome="busy")
+    assert query.link(after=40) == "/queue?region=omsk&outcome=busy&order=new&after=40"
+    assert query.to_filter().region == "omsk"
+
+
+def test_instants_show_in_the_organisations_own_zone() -> None:
+    instant = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
+    assert labels.local_time(instant, "Asia/Omsk") == "02.03.2026 10:00:00 (Asia/Omsk)"
+    assert labels.local_time(instant, "Nowhere/City") == "02.03.2026 04:00:00 UTC"
+    assert labels.local_time(None) == "—"
