@@ -27,6 +27,8 @@ _ORG_FIELDS = (
     "source_row",
     "protocol_row",
 )
+# Contacts an operator entered (corrections) have a source starting with this.
+OPERATOR_SOURCE = "operator"
 _CONTACT_FIELDS = ("raw", "value", "extension", "label", "is_fax", "inferred", "error", "position")
 
 
@@ -174,6 +176,8 @@ def _sync_contacts(
             stats.contacts_updated += 1
             changed = True
     for ident, contact in existing.items():
+        if contact.source.startswith(OPERATOR_SOURCE):
+            continue  # an operator's correction outlives re-imports of the published directory
         if ident not in wanted and contact.active and contact.superseded_by_id is None:
             # Deactivated, never deleted: its checks keep pointing at it.
             contact.active = False

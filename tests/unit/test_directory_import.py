@@ -219,3 +219,35 @@ def test_reimport_updates_in_place_and_deactivates_vanished_contacts(
     report = import_directory(path, engine=engine)
     assert report.stats is not None and report.stats.contacts_created == 0
     assert report.stats.contacts_updated == 1
+
+
+def test_reimport_keeps_an_operators_correction(tmp_path: Path, engine: Engine) -> None:
+    from storage.review_queue import correct_contact
+
+    path = tmp_path / "v1.csv"
+    path.write_text(HEADER + GOOD_OMSK, encoding="utf-8")
+    import_directory(path, engine=engine)
+    with session_scope(engine) as session:
+        [org] = list_organisations(session=session)
+        assert org.id is not None
+        old = next(
+            c
+            for c in list_contacts(session=session, organisation_id=org.id)
+            if c.value == "+73812631980"
+        )
+        assert old.id is not None
+        correct_contact(
+            session=session,
+            contact=old,
+            kind="outdated",
+            raw="+7 (3812) 63-19-81",
+            value="+73812631981",
+            extension=None,
+            actor="operator1",
+            reason="номер изменился",
+        )
+    report = import_directory(path, engine=engine)
+    assert report.stats is not None and report.stats.contacts_deactivated == 0
+    with session_scope(engine) as session:
+        values = {c.value: c.active for c in list_contacts(session=session, organisation_id=org.id)}
+        assert values["+73812631981"] is True
