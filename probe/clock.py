@@ -41,3 +41,18 @@ class ScaledClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds / self.factor)
+
+
+_CURRENT: Clock = SystemClock()
+
+
+def current_clock() -> Clock:
+    """The clock every timestamp of this process comes from (probe.results.utc_now)."""
+    return _CURRENT
+
+
+def set_clock(clock: Clock) -> Clock:
+    """Make `clock` the process's clock (the sandbox compresses time); returns the previous."""
+    global _CURRENT
+    previous, _CURRENT = _CURRENT, clock
+    return previous

@@ -88,7 +88,10 @@ class EvidenceRef(BaseModel):
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """Now, on the process's clock: the real one, or the sandbox's compressed one."""
+    from probe.clock import current_clock
+
+    return current_clock().now()
 
 
 def _require_aware(value: datetime | None) -> datetime | None:
