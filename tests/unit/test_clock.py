@@ -1,4 +1,3 @@
-import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
