@@ -217,3 +217,22 @@ def test_rostov(rostov: list[dict[str, Any]]) -> None:
         "понедельник, вторник, среда, четверг –c 9.00 до 18.00, пятница – с 9.00 до 17.00, "
         "суббота с 9.00 до 14.00"
     )
+
+
+def test_the_sandbox_behaviours_are_generated_from_the_seed() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    if not (repo.parent / "shared" / "seeds").is_dir():
+        import pytest
+
+        pytest.skip("the seed documents are not beside the repository")
+    result = subprocess.run(
+        [sys.executable, str(repo / "scripts" / "build_sandbox.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
