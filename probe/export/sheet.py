@@ -8,8 +8,12 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from probe.export import rowxml
+from probe.export.rowxml import PLAIN, CellStyle, RowWriter, cell_style
 
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -58,7 +62,9 @@ class Sheet:
         self.ws: WriteOnlyWorksheet = workbook.create_sheet(title)
         self.width = len(widths)
         self.widths = list(widths)
-        self._styles: dict[str, Any] = {}
+        self._per_line = [max(1, int(width * _CHARS_PER_WIDTH)) for width in widths]
+        self._styles: dict[str, CellStyle] = {}
+        self._rows: RowWriter | None = None
         self.row = 0
         for index, width in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(index)].width = width
@@ -68,43 +74,61 @@ class Sheet:
         self.ws.page_setup.fitToHeight = 0
         self.ws.sheet_properties.pageSetUpPr.fitToPage = True
 
-    def _cell(self, value: Any, style: str | None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=value)
-        if style:
-            # Looking a named style up for every cell costs three times the rest of the cell;
-            # the resolved style array is the same for every cell of that style.
-            resolved = self._styles.get(style)
-            if resolved is None:
-                cell.style = style
-                self._styles[style] = cell._style
-            else:
-                cell._style = resolved
-        return cell
+    def _style(self, name: str | None) -> CellStyle:
+        # Resolved once per sheet, when first written: the workbook numbers cell styles in the
+        # order cells use them, as it did when every cell carried its named style.
+        if name is None:
+            return PLAIN
+        resolved = self._styles.get(name)
+        if resolved is None:
+            cell = WriteOnlyCell(self.ws)
+            cell.style = name
+            resolved = self._styles[name] = cell_style(cell.style_id, cell._style)
+        return resolved
 
-    def _fit_height(self, values: Sequence[Any], points_per_line: float) -> None:
+    def _height(self, values: Sequence[Any], points_per_line: float) -> float | None:
         # Spreadsheet programs do not grow a row for wrapped text they did not lay out
         # themselves, so the height is estimated from the longest cell.
         lines = 1
-        for value, width in zip(values, self.widths, strict=False):
+        for value, per_line in zip(values, self._per_line, strict=False):
             if isinstance(value, str) and value:
-                per_line = max(1, int(width * _CHARS_PER_WIDTH))
-                wrapped = sum(1 + len(part) // per_line for part in value.split("\n"))
-                lines = max(lines, wrapped)
-        if lines > 1:
-            self.ws.row_dimensions[self.row + 1].height = lines * points_per_line + 2
+                if "\n" in value:
+                    wrapped = sum(1 + len(part) // per_line for part in value.split("\n"))
+                else:
+                    wrapped = 1 + len(value) // per_line
+                if wrapped > lines:
+                    lines = wrapped
+        return lines * points_per_line + 2 if lines > 1 else None
+
+    def _write(self, values: Sequence[Any], styles: list[CellStyle], height: float | None) -> int:
+        self.row += 1
+        if not rowxml.supported():
+            if height is not None:
+                self.ws.row_dimensions[self.row].height = height
+            self.ws.append([self._cell(v, s) for v, s in zip(values, styles, strict=True)])
+            return self.row
+        if self._rows is None:
+            self._rows = RowWriter(self.ws)
+        self._rows.write(self.row, values, styles, height)
+        return self.row
+
+    def _cell(self, value: Any, style: CellStyle) -> Any:
+        """openpyxl's own cell, where rows cannot be serialised directly (rowxml.supported)."""
+        if style.array is None:
+            return value
+        cell = WriteOnlyCell(self.ws, value=value)
+        cell._style = StyleArray(style.array)
+        return cell
 
     def append(self, values: Sequence[Any], style: str | None = None) -> int:
-        if style in _WRAPPED:
-            self._fit_height(values, _WRAPPED[style])
-        self.row += 1
-        self.ws.append([self._cell(v, style) for v in values] if style else list(values))
-        return self.row
+        points = _WRAPPED.get(style or "")
+        height = self._height(values, points) if points else None
+        return self._write(values, [self._style(style)] * len(values), height)
 
     def append_styled(self, values: Sequence[tuple[Any, str]]) -> int:
-        self._fit_height([v for v, _ in values], _WRAPPED["protocol_cell"])
-        self.row += 1
-        self.ws.append([self._cell(v, s) for v, s in values])
-        return self.row
+        plain = [v for v, _ in values]
+        height = self._height(plain, _WRAPPED["protocol_cell"])
+        return self._write(plain, [self._style(s) for _, s in values], height)
 
     def merge(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
         if (first_row, first_col) == (last_row, last_col):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -179,9 +180,10 @@ def _write_audit(workbook: Workbook, score: CampaignScore) -> None:
     sheet = Sheet(workbook, AUDIT_SHEET, [9, 5, 7, 24, 7, 9, 14, 14, 22, 22, 14, 8, 8, 28, 60])
     sheet.append([_AUDIT_HEADER[n] for n in names], "protocol_header")
     sheet.ws.freeze_panes = "A2"
+    cells, historical = attrgetter(*names), names.index("historical")
     for row in score.audit:
-        values = [getattr(row, n) for n in names]
-        values[names.index("historical")] = "да" if row.historical else "нет"
+        values = list(cells(row))
+        values[historical] = "да" if row.historical else "нет"
         sheet.append(values)
 
 

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from probe.results import Channel
+from probe.scoring.data import CheckRow
 from probe.scoring.model import AuditRow
 from probe.scoring.rules import call_group_key, counts_as_call, counts_as_letter, local
 from probe.scoring.view import OrganisationView
-from storage.models import Check
 
 
 def _instant(value: datetime | None, zone: str) -> str:
     return local(value, zone).strftime("%d.%m.%Y %H:%M:%S %z") if value else ""
 
 
-def _counted(view: OrganisationView, check: Check) -> str:
+def _details(details: dict[str, Any]) -> str:
+    # Most checks of a large campaign carry no details: skip the encoder for them.
+    if type(details) is dict and not details:
+        return "{}"
+    return json.dumps(details, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _counted(view: OrganisationView, check: CheckRow) -> str:
     outcome = view.outcome(check)
     if check.channel == Channel.PHONE:
         return "звонок (R1)" if counts_as_call(check.status, outcome) else "не учитывается (R1)"
@@ -28,11 +36,11 @@ def _counted(view: OrganisationView, check: Check) -> str:
 def audit_rows(view: OrganisationView) -> list[AuditRow]:
     rows = []
     for check in view.checks:
-        assert check.id is not None
         contact = view.contact(check)
         outcome = view.outcome(check)
-        reviews = "; ".join(
-            f"{r.field}={r.value} ({r.author})" for r in view.data.check_reviews.get(check.id, [])
+        on_check = view.data.check_reviews.get(check.id)
+        reviews = (
+            "; ".join(f"{r.field}={r.value} ({r.author})" for r in on_check) if on_check else ""
         )
         kind, group = call_group_key(check.id, check.details)
         rows.append(
@@ -53,7 +61,7 @@ def audit_rows(view: OrganisationView) -> list[AuditRow]:
                 call_group=str(group) if kind == "logged" else "",
                 historical=check.historical,
                 reviews=reviews,
-                details=json.dumps(check.details, ensure_ascii=False, sort_keys=True, default=str),
+                details=_details(check.details),
             )
         )
     return rows

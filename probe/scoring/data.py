@@ -1,25 +1,76 @@
-"""Everything a campaign's scoring reads, loaded in a handful of queries (not one per row)."""
+"""Everything a campaign's scoring reads, loaded in a handful of queries (not one per row).
+
+Rows are read with Core selects of only the columns the rules use, into named tuples: building
+~70,000 ORM objects for a campaign of 10,000 organisations cost more than all the scoring.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, and_, or_, select
+from sqlmodel import Session
 
 from storage.models import Campaign, Check, Contact, Organisation, Review
+
+
+class OrganisationRow(NamedTuple):
+    id: int
+    name: str
+    timezone: str
+    protocol_row: int | None
+
+
+class ContactRow(NamedTuple):
+    id: int
+    organisation_id: int
+    channel: str
+    raw: str
+    value: str | None
+    is_fax: bool
+    position: int
+    source: str
+    active: bool
+
+
+class CheckRow(NamedTuple):
+    id: int
+    organisation_id: int
+    contact_id: int
+    channel: str
+    status: str
+    outcome: str | None
+    attempt: int
+    historical: bool
+    started_at: datetime | None
+    finished_at: datetime | None
+    details: dict[str, Any]
+
+
+class ReviewRow(NamedTuple):
+    id: int
+    check_id: int | None
+    organisation_id: int | None
+    author: str
+    field: str
+    value: str
+    created_at: datetime
 
 
 @dataclass
 class CampaignData:
     campaign: Campaign
-    organisations: list[Organisation]
-    contacts: dict[int, Contact]
-    contacts_by_org: dict[int, list[Contact]] = field(default_factory=dict)
-    checks_by_org: dict[int, list[Check]] = field(default_factory=dict)
-    check_reviews: dict[int, list[Review]] = field(default_factory=dict)
-    org_reviews: dict[int, list[Review]] = field(default_factory=dict)
+    organisations: list[OrganisationRow]
+    contacts: dict[int, ContactRow]
+    contacts_by_org: dict[int, list[ContactRow]] = field(default_factory=dict)
+    checks_by_org: dict[int, list[CheckRow]] = field(default_factory=dict)
+    check_reviews: dict[int, list[ReviewRow]] = field(default_factory=dict)
+    org_reviews: dict[int, list[ReviewRow]] = field(default_factory=dict)
+    # (check id, review field) -> that check's reviews of that field, oldest id first.
+    check_field_reviews: dict[tuple[int, str], list[ReviewRow]] = field(default_factory=dict)
 
     @property
     def channels(self) -> set[str]:
@@ -29,60 +80,74 @@ class CampaignData:
         return {c.channel for checks in self.checks_by_org.values() for c in checks}
 
 
-def _sort_key(org: Organisation) -> tuple[bool, int, int]:
+_ORGS: Table = Organisation.__table__  # type: ignore[attr-defined]
+_CONTACTS: Table = Contact.__table__  # type: ignore[attr-defined]
+_CHECKS: Table = Check.__table__  # type: ignore[attr-defined]
+_REVIEWS: Table = Review.__table__  # type: ignore[attr-defined]
+
+
+def _rows(session: Session, row: Any, table: Table, where: Any, order: Any = None) -> list[Any]:
+    """`row` (a NamedTuple class) for each matching row, its fields selected by name."""
+    statement = select(*(table.c[name] for name in row._fields)).where(where)
+    if order is not None:
+        statement = statement.order_by(order)
+    return [row._make(r) for r in session.execute(statement)]
+
+
+def _sort_key(org: OrganisationRow) -> tuple[bool, int, int]:
     # The protocol's own row order when the directory has it, then the order of import.
-    return (org.protocol_row is None, org.protocol_row or 0, org.id or 0)
+    return (org.protocol_row is None, org.protocol_row or 0, org.id)
 
 
 def load_campaign_data(*, session: Session, campaign: Campaign) -> CampaignData:
     assert campaign.id is not None
-    in_campaign = col(Check.campaign_id) == campaign.id
-    org_level = and_(col(Review.campaign_id) == campaign.id, col(Review.check_id).is_(None))
-    check_ids = select(Check.id).where(in_campaign)
-    checked_orgs = select(Check.organisation_id).where(in_campaign)
-    reviewed_orgs = select(Review.organisation_id).where(org_level)
-    orgs_of_campaign = or_(
-        col(Organisation.id).in_(checked_orgs), col(Organisation.id).in_(reviewed_orgs)
-    )
+    # Core selects skip the ORM's autoflush: pending changes must be visible all the same.
+    session.flush()
+    in_campaign = _CHECKS.c.campaign_id == campaign.id
+    org_level = and_(_REVIEWS.c.campaign_id == campaign.id, _REVIEWS.c.check_id.is_(None))
+    checked_orgs = select(_CHECKS.c.organisation_id).where(in_campaign)
+    reviewed_orgs = select(_REVIEWS.c.organisation_id).where(org_level)
 
-    organisations = sorted(
-        session.exec(select(Organisation).where(orgs_of_campaign)), key=_sort_key
-    )
-    contacts = session.exec(
-        select(Contact).where(
-            or_(
-                col(Contact.organisation_id).in_(checked_orgs),
-                col(Contact.organisation_id).in_(reviewed_orgs),
-            )
-        )
-    ).all()
-    checks = session.exec(select(Check).where(in_campaign).order_by(col(Check.id))).all()
-    reviews = session.exec(
-        select(Review)
-        .where(or_(col(Review.check_id).in_(check_ids), org_level))
-        .order_by(col(Review.id))
-    ).all()
+    def of_campaign(column: Any) -> Any:
+        return or_(column.in_(checked_orgs), column.in_(reviewed_orgs))
 
-    data = CampaignData(
-        campaign=campaign,
-        organisations=organisations,
-        contacts={c.id: c for c in contacts if c.id is not None},
-    )
-    contacts_by_org: dict[int, list[Contact]] = defaultdict(list)
-    for contact in sorted(contacts, key=lambda c: (c.position, c.id or 0)):
+    organisations = _rows(session, OrganisationRow, _ORGS, of_campaign(_ORGS.c.id))
+    contacts = _rows(session, ContactRow, _CONTACTS, of_campaign(_CONTACTS.c.organisation_id))
+    checks = _rows(session, CheckRow, _CHECKS, in_campaign, _CHECKS.c.id)
+    on_checks = _REVIEWS.c.check_id.in_(select(_CHECKS.c.id).where(in_campaign))
+    reviews = _rows(session, ReviewRow, _REVIEWS, or_(on_checks, org_level), _REVIEWS.c.id)
+    return _grouped(campaign, sorted(organisations, key=_sort_key), contacts, checks, reviews)
+
+
+def _grouped(
+    campaign: Campaign,
+    organisations: list[OrganisationRow],
+    contacts: list[ContactRow],
+    checks: list[CheckRow],
+    reviews: list[ReviewRow],
+) -> CampaignData:
+    contacts_by_org: dict[int, list[ContactRow]] = defaultdict(list)
+    for contact in sorted(contacts, key=lambda c: (c.position, c.id)):
         contacts_by_org[contact.organisation_id].append(contact)
-    checks_by_org: dict[int, list[Check]] = defaultdict(list)
+    checks_by_org: dict[int, list[CheckRow]] = defaultdict(list)
     for check in checks:
         checks_by_org[check.organisation_id].append(check)
-    check_reviews: dict[int, list[Review]] = defaultdict(list)
-    org_reviews: dict[int, list[Review]] = defaultdict(list)
+    check_reviews: dict[int, list[ReviewRow]] = defaultdict(list)
+    check_field_reviews: dict[tuple[int, str], list[ReviewRow]] = defaultdict(list)
+    org_reviews: dict[int, list[ReviewRow]] = defaultdict(list)
     for review in reviews:
         if review.check_id is not None:
             check_reviews[review.check_id].append(review)
+            check_field_reviews[(review.check_id, review.field)].append(review)
         elif review.organisation_id is not None:
             org_reviews[review.organisation_id].append(review)
-    data.contacts_by_org = dict(contacts_by_org)
-    data.checks_by_org = dict(checks_by_org)
-    data.check_reviews = dict(check_reviews)
-    data.org_reviews = dict(org_reviews)
-    return data
+    return CampaignData(
+        campaign=campaign,
+        organisations=organisations,
+        contacts={c.id: c for c in contacts},
+        contacts_by_org=dict(contacts_by_org),
+        checks_by_org=dict(checks_by_org),
+        check_reviews=dict(check_reviews),
+        org_reviews=dict(org_reviews),
+        check_field_reviews=dict(check_field_reviews),
+    )

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from probe.results import Channel, CheckStatus, Outcome
 from probe.reviews import ReviewField
+from probe.scoring.data import CheckRow
 from probe.scoring.model import Letter, MailRow
 from probe.scoring.rules import counts_as_letter, newest, reply_date, sent_date
 from probe.scoring.view import OrganisationView
-from storage.models import Check
 
 TABLE = "Протокол 6, таблица 2"
 
 
-def _addresses(view: OrganisationView, check: Check) -> tuple[str, ...]:
+def _addresses(view: OrganisationView, check: CheckRow) -> tuple[str, ...]:
     written = check.details.get("addresses")
     if isinstance(written, list) and written and all(isinstance(a, str) for a in written):
         return tuple(written)
@@ -20,14 +20,13 @@ def _addresses(view: OrganisationView, check: Check) -> tuple[str, ...]:
     return ((contact.value or contact.raw),) if contact else ()
 
 
-def _state(check: Check, outcome: Outcome | None) -> str:
+def _state(check: CheckRow, outcome: Outcome | None) -> str:
     if check.status == CheckStatus.WAITING:
         return "awaiting"
     return "replied" if outcome is Outcome.REPLIED else "no_reply"
 
 
-def _letter(view: OrganisationView, check: Check) -> Letter:
-    assert check.id is not None
+def _letter(view: OrganisationView, check: CheckRow) -> Letter:
     outcome = view.outcome(check)
     grade = newest(view.reviews_of(check, ReviewField.GRADE))
     return Letter(

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from probe.results import Channel, Outcome
 from probe.reviews import ReviewField
+from probe.scoring.data import CheckRow
 from probe.scoring.model import Call, Dial, Judged, PhoneRow
 from probe.scoring.rules import (
     call_connected,
@@ -17,7 +18,6 @@ from probe.scoring.rules import (
     transfers_from_count,
 )
 from probe.scoring.view import OrganisationView
-from storage.models import Check
 
 TABLE = "Протокол 6, таблица 1"
 HISTORICAL_SOURCE = "protocol6"
@@ -35,8 +35,8 @@ def numbers_called(view: OrganisationView) -> list[str]:
     ]
 
 
-def _dial(view: OrganisationView, check: Check) -> Dial:
-    assert check.id is not None and check.started_at is not None
+def _dial(view: OrganisationView, check: CheckRow) -> Dial:
+    assert check.started_at is not None
     contact = view.contact(check)
     written = check.details.get("dialled")
     number = written if isinstance(written, str) and written else (contact.raw if contact else "")
@@ -47,9 +47,9 @@ def _dial(view: OrganisationView, check: Check) -> Dial:
 
 
 def _calls(view: OrganisationView) -> list[Call]:
-    groups: dict[tuple[str, int], list[Check]] = defaultdict(list)
+    groups: dict[tuple[str, int], list[CheckRow]] = defaultdict(list)
     for check in view.of_channel(Channel.PHONE):
-        if check.id is not None and counts_as_call(check.status, view.outcome(check)):
+        if counts_as_call(check.status, view.outcome(check)):
             groups[call_group_key(check.id, check.details)].append(check)
     calls = []
     for checks in groups.values():  # insertion order: by the time of each group's first dial

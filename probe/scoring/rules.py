@@ -10,14 +10,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from probe.results import OUR_FAILURE_OUTCOMES, OUTCOMES_BY_CHANNEL, Channel, CheckStatus, Outcome
 from probe.reviews import CallNote, Transfers
-from storage.models import Review
 
 RULES_VERSION = "1"
+
+
+class ReviewLike(Protocol):
+    """A review as the rules read it: a storage.models.Review or a row loaded for scoring."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+R = TypeVar("R", bound=ReviewLike)
 
 
 @dataclass(frozen=True)
@@ -156,13 +169,18 @@ RULES_BY_ID = {rule.id: rule for rule in RULES}
 _ORG_CAUSED_PHONE = frozenset(OUTCOMES_BY_CHANNEL[Channel.PHONE]) - OUR_FAILURE_OUTCOMES
 
 
-def newest(reviews: Iterable[Review]) -> Review | None:
+def newest(reviews: Iterable[R]) -> R | None:
     """The review that wins: the latest created, the higher id on a tie."""
-    return max(reviews, key=lambda r: (r.created_at, r.id or 0), default=None)
+    # A loop, not max(key=...): scoring asks this of mostly empty lists, many times per row.
+    best: R | None = None
+    for review in reviews:
+        if best is None or (review.created_at, review.id or 0) > (best.created_at, best.id or 0):
+            best = review
+    return best
 
 
 def effective_outcome(
-    channel: str, outcome: str | None, verdicts: Sequence[Review]
+    channel: str, outcome: str | None, verdicts: Sequence[ReviewLike]
 ) -> Outcome | None:
     """R4: the outcome after the newest valid operator verdict."""
     allowed = OUTCOMES_BY_CHANNEL.get(Channel(channel), frozenset())

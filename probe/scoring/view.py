@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 from probe.results import Outcome
 from probe.reviews import ReviewField
-from probe.scoring.data import CampaignData
+from probe.scoring.data import CampaignData, CheckRow, ContactRow, OrganisationRow, ReviewRow
 from probe.scoring.model import Judged, Pending
 from probe.scoring.rules import effective_outcome, newest
-from storage.models import Check, Contact, Organisation, Review
 
 _LATEST = datetime.max.replace(tzinfo=UTC)
 
 
-def _when(check: Check) -> tuple[datetime, int]:
-    return (check.started_at or _LATEST, check.id or 0)
+def _when(check: CheckRow) -> tuple[datetime, int]:
+    return (check.started_at or _LATEST, check.id)
 
 
 class OrganisationView:
-    def __init__(self, *, data: CampaignData, organisation: Organisation, number: int) -> None:
-        assert organisation.id is not None
+    def __init__(self, *, data: CampaignData, organisation: OrganisationRow, number: int) -> None:
         self.data = data
         self.org = organisation
         self.id = organisation.id
@@ -33,27 +31,26 @@ class OrganisationView:
         self.outcomes: dict[int, Outcome | None] = {
             c.id: effective_outcome(c.channel, c.outcome, self.reviews_of(c, ReviewField.VERDICT))
             for c in self.checks
-            if c.id is not None
         }
 
     @property
     def name(self) -> str:
         return self.org.name
 
-    def contacts(self) -> list[Contact]:
+    def contacts(self) -> list[ContactRow]:
         return self.data.contacts_by_org.get(self.id, [])
 
-    def contact(self, check: Check) -> Contact | None:
+    def contact(self, check: CheckRow) -> ContactRow | None:
         return self.data.contacts.get(check.contact_id)
 
-    def reviews_of(self, check: Check, field: ReviewField) -> list[Review]:
-        return [r for r in self.data.check_reviews.get(check.id or 0, []) if r.field == field]
+    def reviews_of(self, check: CheckRow, field: ReviewField) -> Sequence[ReviewRow]:
+        return self.data.check_field_reviews.get((check.id, field), [])
 
-    def of_channel(self, channel: str) -> Iterator[Check]:
+    def of_channel(self, channel: str) -> Iterator[CheckRow]:
         return (c for c in self.checks if c.channel == channel)
 
-    def outcome(self, check: Check) -> Outcome | None:
-        return self.outcomes.get(check.id or 0)
+    def outcome(self, check: CheckRow) -> Outcome | None:
+        return self.outcomes.get(check.id)
 
     def judged(self, field: ReviewField, channel: str, *, org_level: bool = True) -> Judged:
         """R6: the organisation-level review wins, then the newest on the channel's checks."""
