@@ -43,6 +43,7 @@ class ImapSettings(BaseModel):
     security: Literal["tls", "starttls", "none"] = "tls"
     ca_file: Path | None = None
     mailbox: str = "INBOX"
+    sent_mailbox: str = "Sent"  # copies of accepted probes, for crash recovery
 
 
 class SipSettings(BaseModel):
@@ -51,6 +52,10 @@ class SipSettings(BaseModel):
     password: SecretStr | None = None
     caller_id: str | None = None
     transport: Literal["udp", "tcp", "tls"] = "udp"
+    outbound_proxy: str | None = None  # host[:port]; every request goes through it
+    # E.164 number -> request URI; placeholders {e164} {digits} {national} {trunk}.
+    dial_plan: str = "sip:{e164}@{trunk}"
+    workers: int = Field(2, ge=1, le=64)  # call-worker processes, 3 calls each
 
 
 class TwilioSettings(BaseModel):

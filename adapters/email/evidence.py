@@ -1,0 +1,43 @@
+"""Raw messages kept as evidence: content-addressed .eml files, size-capped, with a hash."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from probe.results import EvidenceRef
+
+
+@dataclass(frozen=True)
+class StoredRaw:
+    path: Path
+    sha256: str
+    size: int  # bytes stored
+    truncated: bool
+
+    def ref(self, kind: str) -> EvidenceRef:
+        return EvidenceRef(
+            kind=kind, path=str(self.path), sha256=self.sha256, size=self.size,
+            media_type="message/rfc822",
+        )  # fmt: skip
+
+
+def store_raw(
+    directory: Path, raw: bytes, *, max_bytes: int, full_size: int | None = None
+) -> StoredRaw:
+    """Write `raw` (cut at `max_bytes`) under `directory`, named by its hash; idempotent."""
+    kept = raw[:max_bytes]
+    digest = hashlib.sha256(kept).hexdigest()
+    path = directory / digest[:2] / f"{digest}.eml"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".part")
+        partial.write_bytes(kept)
+        partial.replace(path)  # a crash never leaves a half-written file under the final name
+    truncated = len(kept) < max(len(raw), full_size or 0)
+    return StoredRaw(path=path, sha256=digest, size=len(kept), truncated=truncated)
+
+
+def inbound_dir(data_dir: Path) -> Path:
+    return data_dir / "mail" / "inbound"

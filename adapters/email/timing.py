@@ -1,0 +1,66 @@
+"""Reply latency in hours and in the organisation's working days, and the reply deadline.
+
+All calendar arithmetic is schedules.calendar's (production calendar, transfers, working
+Saturdays, shortened pre-holiday days); this module only applies it to an e-mail check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from probe.directory.hours import WeeklySchedule
+from schedules.calendar import open_windows_utc, working_days_elapsed, working_deadline
+
+
+@dataclass(frozen=True)
+class ReplyTiming:
+    latency_hours: float
+    working_days: int  # working days after the day of receipt, up to the day of the reply
+    working_hours: float  # the organisation's open hours between the two instants
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "latency_hours": self.latency_hours,
+            "working_days": self.working_days,
+            "working_hours": self.working_hours,
+        }
+
+
+def schedule_of(hours: dict[str, Any] | None) -> WeeklySchedule | None:
+    """An organisation's stored hours (None: the calendar's default five-day week)."""
+    return WeeklySchedule.model_validate(hours) if hours else None
+
+
+def reply_timing(
+    *, sent_at: datetime, replied_at: datetime, tz: str, schedule: WeeklySchedule | None
+) -> ReplyTiming:
+    latency = max(replied_at - sent_at, timedelta(0))
+    return ReplyTiming(
+        latency_hours=round(latency.total_seconds() / 3600, 4),
+        working_days=working_days_elapsed(sent_at, replied_at, tz=tz, schedule=schedule),
+        working_hours=round(_open_hours(sent_at, replied_at, tz=tz, schedule=schedule), 2),
+    )
+
+
+def _open_hours(
+    start: datetime, end: datetime, *, tz: str, schedule: WeeklySchedule | None
+) -> float:
+    if end <= start:
+        return 0.0
+    first = (start - timedelta(days=1)).date()
+    last = (end + timedelta(days=1)).date()
+    total = timedelta(0)
+    for opens, closes in open_windows_utc(first, last, tz=tz, schedule=schedule):
+        overlap = min(closes, end) - max(opens, start)
+        if overlap > timedelta(0):
+            total += overlap
+    return total.total_seconds() / 3600
+
+
+def reply_deadline(
+    *, sent_at: datetime, working_days: int, tz: str, schedule: WeeklySchedule | None
+) -> datetime:
+    """After this instant (UTC) a check without a human reply is `no_reply`."""
+    return working_deadline(sent_at, working_days, tz=tz, schedule=schedule)
