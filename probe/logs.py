@@ -47,7 +47,9 @@ def configure_logging(
     secrets: Iterable[str] = (),
     stream: Any = None,
 ) -> None:
-    stream = stream or sys.stderr
+    # Without an explicit stream, write to whatever sys.stderr is at the time of writing: a
+    # test runner that swaps it (and closes its copy) must not leave a dead stream behind.
+    stream = stream or _CurrentStderr()
     as_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
@@ -67,6 +69,17 @@ def configure_logging(
         logger_factory=structlog.PrintLoggerFactory(file=stream),
         cache_logger_on_first_use=False,
     )
+
+
+class _CurrentStderr:
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
 
 
 def get_logger(**context: Any) -> Any:
