@@ -13,22 +13,31 @@ import asyncio
 import os
 import random
 import socket
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from probe.channels import ChannelPlugin, ProbeContext, ProbeTarget, get_channel
+from probe import metrics
+from probe.channels import (
+    ChannelPlugin,
+    ProbeContext,
+    ProbeTarget,
+    available_channels,
+    get_channel,
+)
 from probe.clock import Clock, SystemClock
 from probe.results import Channel, CheckResult, CheckStatus, Outcome
 from probe.runner import evidence_dir, run_probe
 from probe.settings import Settings
+from schedules import outage
 from schedules.planner import CALL_LIKE, ContactInput, OrganisationInput, windows_for
 from schedules.policy import Decision, Finished, decide
 from schedules.spec import CampaignSpec
@@ -74,6 +83,15 @@ def is_orphan(
     return False
 
 
+class Dispatcher(Protocol):
+    """Hands due checks to executors elsewhere (the PostgreSQL job queue, schedules/queue.py)
+    instead of running them in this process."""
+
+    def enqueue(self, *, engine: Engine, now: datetime) -> int: ...
+
+    def maintain(self, *, engine: Engine) -> None: ...
+
+
 @dataclass
 class _Job:
     check_id: int
@@ -94,8 +112,12 @@ class CampaignRunner:
         worker_id: str | None = None,
         tick_seconds: float = 0.5,
         lease_seconds: float = 15 * 60.0,
+        dispatcher: Dispatcher | None = None,
+        outage_policy: outage.OutagePolicy | None = None,
     ) -> None:
         self.engine = engine
+        self.dispatcher = dispatcher
+        self.outage = outage_policy or outage.OutagePolicy()
         self.settings = settings
         self.clock = clock or SystemClock()
         self.worker_id = worker_id or make_worker_id()
@@ -107,6 +129,7 @@ class CampaignRunner:
         self.in_flight: dict[tuple[int, str], int] = {}
         self.sent_emails: dict[int, deque[datetime]] = {}
         self.rng = random.Random()
+        self._outside_scan: datetime | None = None
         self.log = log.bind(worker=self.worker_id)
 
     # -- the loop -------------------------------------------------------------------------
@@ -114,7 +137,8 @@ class CampaignRunner:
     async def run_once(self, *, max_seconds: float | None = None) -> None:
         """Resolve orphans, then run everything due now (and what becomes due while running)
         until nothing is due and nothing is in flight."""
-        await self.recover()
+        if self.dispatcher is None:  # the queue's workers resolve their own checks
+            await self.recover()
         started = asyncio.get_running_loop().time()
         while True:
             started_now = await self.tick()
@@ -127,13 +151,19 @@ class CampaignRunner:
                 break
             await asyncio.sleep(self.tick_seconds if not started_now else 0)
         await self.drain()
+        await self._close_channels()
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """The daemon: APScheduler wakes the tick and the periodic jobs until `stop` is set."""
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-        await self.recover()
+        if self.dispatcher is None:  # the queue's workers resolve their own checks
+            await self.recover()
         scheduler = AsyncIOScheduler(timezone="UTC")
+        if self.dispatcher is not None:
+            scheduler.add_job(
+                self.maintain, "interval", seconds=10, max_instances=1, coalesce=True, id="queue"
+            )
         scheduler.add_job(
             self.tick,
             "interval",
@@ -155,26 +185,64 @@ class CampaignRunner:
             next_run_time=self.clock.now(),
         )
         scheduler.start()
-        services = [asyncio.create_task(s) for s in self._services(stop)]
+        services: dict[str, list[asyncio.Task[Any]]] = {}
+        scheduler.add_job(
+            self._start_services,
+            "interval",
+            seconds=5,
+            args=(stop, services),
+            max_instances=1,
+            coalesce=True,
+            id="services",
+            next_run_time=self.clock.now(),
+        )
         try:
             await stop.wait()
         finally:
             scheduler.shutdown(wait=False)
             await self.drain()
-            for service in services:
-                service.cancel()
-            await asyncio.gather(*services, return_exceptions=True)
+            tasks = [task for group in services.values() for task in group]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._close_channels()
 
-    def _services(self, stop: asyncio.Event) -> list[Any]:
-        found = []
-        for name in self._campaign_channels():
-            plugin = get_channel(name)
-            service = getattr(plugin, "run_services", None)
-            if service is not None:
-                found.append(
-                    service(engine=self.engine, settings=self.settings, stop=stop, clock=self.clock)
-                )
-        return found
+    async def _start_services(
+        self, stop: asyncio.Event, started: dict[str, list[asyncio.Task[Any]]]
+    ) -> None:
+        """Long-running channel services (the IMAP watcher, the no-reply sweep), started once
+        a running campaign uses the channel."""
+        for name in self._campaign_channels() - set(started):
+            services = getattr(get_channel(name), "services", None)
+            coroutines = (
+                services(engine=self.engine, settings=self.settings, stop=stop) if services else []
+            )
+            started[name] = [asyncio.create_task(c) for c in coroutines]
+            for task in started[name]:
+                task.add_done_callback(self._service_ended)
+            if coroutines:
+                self.log.info("channel services started", channel=name, count=len(coroutines))
+
+    def _service_ended(self, task: asyncio.Task[Any]) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            self.log.error(
+                "channel service crashed",
+                service=task.get_coro(),
+                error=repr(error),
+                exc_info=error,
+            )
+
+    async def _close_channels(self) -> None:
+        for name in available_channels():
+            close = getattr(get_channel(name), "close", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:
+                    self.log.exception("closing a channel failed", channel=name)
 
     def _campaign_channels(self) -> set[str]:
         with Session(self.engine) as session:
@@ -208,14 +276,20 @@ class CampaignRunner:
         """Place re-queued checks, then claim and start what is due and allowed now."""
         now = self.clock.now()
         self._place_unplaced(now)
+        if self.dispatcher is not None:
+            return await asyncio.to_thread(self.dispatcher.enqueue, engine=self.engine, now=now)
         jobs: list[_Job] = []
         with session_scope(self.engine) as session:
             specs: dict[int, CampaignSpec] = {}
+            paused: dict[str, bool] = {}
             for check in q.due_checks(session=session, now=now, limit=200):
                 assert check.id is not None and check.campaign_id is not None
                 spec = specs.get(check.campaign_id) or self._spec(session, check.campaign_id)
                 specs[check.campaign_id] = spec
-                if not self._allowed(check, spec, now):
+                if check.channel not in paused:
+                    until = outage.paused_until(session=session, channel=check.channel, now=now)
+                    paused[check.channel] = until is not None
+                if paused[check.channel] or not self._allowed(check, spec, now):
                     continue
                 if not q.claim_check(
                     session=session,
@@ -234,11 +308,20 @@ class CampaignRunner:
                 )
                 jobs.append(self._job(session, check, spec))
                 self._reserve(jobs[-1], now)
+        if not jobs and not self.tasks:
+            # Checks completed outside the runner (an e-mail reply or bounce, the deadline
+            # sweep) still go through the attempt policy, and may end their campaign.
+            await asyncio.to_thread(self._apply_outside_results)
+            await asyncio.to_thread(self._close_finished_campaigns)
         for job in jobs:
             task = asyncio.create_task(self._execute(job))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
         return len(jobs)
+
+    async def maintain(self) -> None:
+        assert self.dispatcher is not None
+        await asyncio.to_thread(self.dispatcher.maintain, engine=self.engine)
 
     def _spec(self, session: Session, campaign_id: int) -> CampaignSpec:
         campaign = session.get(Campaign, campaign_id)
@@ -309,16 +392,19 @@ class CampaignRunner:
     async def _execute(self, job: _Job) -> None:
         try:
             plugin = get_channel(job.channel)
+            started = time.perf_counter()
             result = await run_probe(
                 plugin,
                 job.target,
                 settings=self.settings,
                 timeout=PROBE_TIMEOUTS.get(job.channel, 120.0),
             )
+            metrics.observe_result(result, time.perf_counter() - started)
             await asyncio.to_thread(self._finish, job, result, "result")
         except Exception:
             # Storing failed (database down): the check stays `running` and is resolved by
             # recovery; it is never lost.
+            metrics.INTERNAL_ERRORS.labels(where="store_result").inc()
             self.log.exception("could not store a result", check_id=job.check_id)
         finally:
             self._release(job)
@@ -327,7 +413,8 @@ class CampaignRunner:
 
     def _finish(self, job: _Job, result: CheckResult, how: str) -> None:
         with session_scope(self.engine) as session:
-            check = session.get(Check, job.check_id)
+            # Locked: a worker's job and its retry (after the worker seemed gone) may both end.
+            check = session.get(Check, job.check_id, with_for_update=True)
             assert check is not None
             if check.status != CheckStatus.RUNNING.value:
                 self.log.warning(
@@ -337,6 +424,14 @@ class CampaignRunner:
                 )
                 return
             record_result(session=session, check=check, result=result)
+            outage.record_outcome(
+                session=session,
+                channel=check.channel,
+                result=result,
+                now=self.clock.now(),
+                policy=self.outage,
+                actor=f"runner:{self.worker_id}",
+            )
             if how != "result":
                 add_event(session=session, check=check, kind=how, message=result.outcome or "")
             if result.outcome is not None and not result.pending:
@@ -366,6 +461,12 @@ class CampaignRunner:
         )
         decision = decide(spec, finished, org_input.contacts, history, rng=self.rng)
         self._carry_out(session, check, spec, org_input, decision)
+        add_event(
+            session=session,
+            check=check,
+            kind=q.POLICY_EVENT,
+            message=f"attempt policy applied to {outcome.value}",
+        )
 
     def _carry_out(
         self,
@@ -419,6 +520,16 @@ class CampaignRunner:
                     kind="decision",
                     message=f"{advance.reason} (after check {check.id})",
                 )
+
+    def _apply_outside_results(self) -> None:
+        # The first look covers everything; later ones only what changed since (with a margin
+        # for clocks and slow commits), so a large finished campaign is not rescanned each tick.
+        since, self._outside_scan = self._outside_scan, self.clock.now() - timedelta(minutes=10)
+        with session_scope(self.engine) as session:
+            for check in q.checks_without_policy(session=session, since=since):
+                assert check.campaign_id is not None and check.outcome is not None
+                spec = self._spec(session, check.campaign_id)
+                self._apply_policy(session, check, spec, Outcome(check.outcome))
 
     def _org_input(self, session: Session, organisation_id: int, channel: str) -> OrganisationInput:
         org = session.get(Organisation, organisation_id)

@@ -99,6 +99,10 @@ class Check(SQLModel, table=True):
         Index("ix_check_campaign_status", "campaign_id", "status"),
         Index("ix_check_status_planned", "status", "planned_at"),
         Index("ix_check_org_started", "organisation_id", "started_at"),
+        # The review queue pages by id within a filter (keyset pagination).
+        Index("ix_check_campaign_id_id", "campaign_id", "id"),
+        Index("ix_check_outcome_id", "outcome", "id"),
+        Index("ix_check_contact_campaign_id", "contact_id", "campaign_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -141,6 +145,7 @@ class Review(SQLModel, table=True):
     """An operator's judgement on a check or an organisation (etiquette, transfers, grade, note)."""
 
     __tablename__ = "review"
+    __table_args__ = (Index("ix_review_check_field", "check_id", "field"),)
 
     id: int | None = Field(default=None, primary_key=True)
     check_id: int | None = Field(default=None, foreign_key="check_run.id", index=True)

@@ -7,12 +7,14 @@ import typer
 from probe import __version__
 from probe.cli import campaign, check, db, directory
 from probe.cli import run as run_cli
-from probe.cli.health import health as health_command
 from probe.cli import user as user_cli
 from probe.cli import web as web_cli
+from probe.cli import worker as worker_cli
 from probe.cli.common import console, load_settings, setup_logging
 from probe.cli.export import export as export_command
+from probe.cli.health import health as health_command
 from probe.cli.history import app as history_app
+from probe.cli.mail import app as mail_app
 
 app = typer.Typer(
     name="probe",
@@ -25,11 +27,13 @@ app.add_typer(directory.app, name="directory")
 app.add_typer(check.app, name="check")
 app.add_typer(campaign.app, name="campaign")
 app.command("run")(run_cli.run)
+app.command("worker")(worker_cli.worker)
 app.command("health")(health_command)
 app.add_typer(user_cli.app, name="user")
 app.add_typer(web_cli.app, name="web")
 app.command("export")(export_command)
 app.add_typer(history_app, name="history")
+app.add_typer(mail_app, name="mail")
 
 
 @app.callback()

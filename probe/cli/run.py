@@ -8,7 +8,8 @@ import signal
 import typer
 
 from probe.cli.common import console, load_settings, open_engine
-from schedules.daemon import CampaignRunner
+from probe.metrics import MetricsServer
+from schedules.daemon import CampaignRunner, Dispatcher
 
 app = typer.Typer()
 
@@ -17,17 +18,47 @@ app = typer.Typer()
 def run(
     once: bool = typer.Option(False, "--once", help="Run what is due now, then exit."),
     tick: float = typer.Option(0.5, help="Seconds between two looks for due checks."),
+    metrics_port: int | None = typer.Option(
+        None, min=0, max=65535, help="Serve Prometheus metrics at /metrics on this port (0: any)."
+    ),
+    metrics_host: str = typer.Option("127.0.0.1", help="Address of the metrics server."),
 ) -> None:
     """Run campaigns: wake due checks, watch mailboxes, sweep deadlines. Ctrl-C stops cleanly
-    (checks in flight finish first)."""
+    (checks in flight finish first). On PostgreSQL it only plans and enqueues: `probe worker`
+    processes execute the checks."""
     settings = load_settings()
     engine = open_engine(settings)
-    runner = CampaignRunner(engine=engine, settings=settings, tick_seconds=tick)
-    if once:
-        asyncio.run(runner.run_once())
-        console.print("nothing more is due")
-        return
-    asyncio.run(_forever(runner))
+    runner = CampaignRunner(
+        engine=engine,
+        settings=settings,
+        tick_seconds=tick,
+        dispatcher=_dispatcher(settings.database_url),
+    )
+    server = (
+        MetricsServer(host=metrics_host, port=metrics_port) if metrics_port is not None else None
+    )
+    if server is not None:
+        console.print(f"metrics at http://{metrics_host}:{server.start()}/metrics", highlight=False)
+    try:
+        if once:
+            asyncio.run(runner.run_once())
+            console.print("nothing more is due")
+            return
+        asyncio.run(_forever(runner))
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _dispatcher(url: str) -> Dispatcher | None:
+    """PostgreSQL: the job queue (procrastinate); SQLite: None, checks run in this process."""
+    from storage.engine import normalise_url
+
+    if not normalise_url(url).startswith("postgresql"):
+        return None
+    from schedules.queue import QueueDispatcher
+
+    return QueueDispatcher()
 
 
 async def _forever(runner: CampaignRunner) -> None:

@@ -126,3 +126,21 @@ def test_bundled_import_on_both_backends(backend: str, sqlite_url: str, request:
         ]
         assert phones and all(c.value and c.value.startswith("+7") for c in phones)
         assert first.created_at.tzinfo is not None
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_migrations_build_exactly_the_models_tables(
+    backend: str, sqlite_url: str, request: Any
+) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    url = sqlite_url if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    upgrade(url)
+    with make_engine(url).connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_schemas": False, "compare_type": False}
+        )
+        differences = compare_metadata(context, SQLModel.metadata)
+    assert differences == []

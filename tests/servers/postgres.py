@@ -63,6 +63,9 @@ class PostgresServer:
             check=True,
             capture_output=True,
         )
+        self._start_server()
+
+    def _start_server(self) -> None:
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.directory} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
@@ -84,6 +87,14 @@ class PostgresServer:
             capture_output=True,
         )
         wait_for_port(self.port)
+
+    def restart(self, mode: str = "immediate") -> None:
+        """Stop (by default as a crash: no shutdown checkpoint) and start on the same port."""
+        subprocess.run(
+            self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"),
+            capture_output=True,
+        )
+        self._start_server()
 
     def stop(self, mode: str = "fast") -> None:
         subprocess.run(

@@ -1,0 +1,275 @@
+"""Scale-out on PostgreSQL: due checks become procrastinate jobs that any worker executes.
+
+`probe run` only plans and enqueues (QueueDispatcher); `probe worker` executes (see
+schedules/queue_worker.py). procrastinate is the coordination: its job states say who runs what,
+its `lock` keeps two calls to one organisation from running at once, its `queueing_lock` keeps a
+check from waiting twice in the queue, its retries and the workers' heartbeats bring back the
+job of a worker that died. Our own database says what happened to each check.
+
+A check handed to the queue stays `planned` (it has not started: planning, cancelling and the
+per-organisation history treat it as such) and is marked by `claimed_by = "queue"`; the mark and
+the job are written in one transaction, so neither exists without the other.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from procrastinate import App, PsycopgConnector, SyncPsycopgConnector, jobs, manager
+from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.job_context import JobContext
+from procrastinate.retry import BaseRetryStrategy, RetryDecision
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, col, select
+
+from probe import metrics
+from probe.results import CheckStatus
+from schedules import outage
+from schedules.planner import CALL_LIKE
+from storage.checks import add_event
+from storage.engine import normalise_url, session_scope
+from storage.models import Campaign, Check
+
+log = structlog.get_logger()
+
+QUEUE_SCHEMA = "procrastinate"  # where migration 0003 put procrastinate's tables
+TASK_NAME = "probe.check"
+QUEUED = "queue"  # claimed_by of a planned check that waits in the job queue
+DEFAULT_ACCOUNT = "default"
+
+
+def queue_name(channel: str, account: str | None = None) -> str:
+    """One queue per SIP trunk / SMTP account; until accounts have names, one per channel."""
+    return f"{channel}.{account or DEFAULT_ACCOUNT}"
+
+
+def channel_of_queue(queue: str) -> str:
+    return queue.partition(".")[0]
+
+
+def organisation_lock(organisation_id: int) -> str:
+    return f"organisation-{organisation_id}"
+
+
+def queueing_lock(check_id: int) -> str:
+    return f"check-{check_id}"
+
+
+def is_postgres(url: str) -> bool:
+    return make_url(normalise_url(url)).get_backend_name() == "postgresql"
+
+
+def libpq_url(url: str) -> str:
+    """Our SQLAlchemy URL as the libpq URL psycopg's pool takes."""
+    parsed = make_url(normalise_url(url)).set(drivername="postgresql")
+    return parsed.render_as_string(hide_password=False)
+
+
+_SEARCH_PATH = {"options": f"-c search_path={QUEUE_SCHEMA}"}
+
+
+class CapacityBusy(Exception):
+    """A limit (trunk channels, SMTP rate, quiet period, outage pause) says: not now."""
+
+    def __init__(self, reason: str, retry_at: datetime) -> None:
+        super().__init__(f"{reason}: retry at {retry_at.isoformat()}")
+        self.reason = reason
+        self.retry_at = retry_at
+
+
+class CheckRetry(BaseRetryStrategy):
+    """Waiting for capacity is not a failure: retried whenever the limit lifts, never counted.
+    Anything else (the database away, a bug) backs off exponentially, up to `max_attempts`;
+    the scheduler re-enqueues a check whose job gave up (QueueDispatcher.requeue_orphans)."""
+
+    def __init__(self, *, max_attempts: int = 12, max_wait: float = 60.0) -> None:
+        self.max_attempts = max_attempts
+        self.max_wait = max_wait
+
+    def get_retry_decision(
+        self, *, exception: BaseException, job: jobs.Job
+    ) -> RetryDecision | None:
+        if isinstance(exception, CapacityBusy):
+            metrics.JOB_RETRIES.labels(reason=exception.reason.split(":")[0]).inc()
+            return RetryDecision(retry_at=exception.retry_at)
+        if job.attempts >= self.max_attempts:
+            return None
+        metrics.JOB_RETRIES.labels(reason="error").inc()
+        wait = min(self.max_wait, 0.5 * 2**job.attempts) * random.uniform(0.8, 1.2)
+        return RetryDecision(retry_in={"seconds": wait})
+
+
+async def run_check_job(context: JobContext, check_id: int) -> str:
+    """The task: everything is in the executor the worker put in the job context."""
+    executor = context.additional_context["executor"]
+    assert context.job.id is not None
+    with structlog.contextvars.bound_contextvars(check_id=check_id, job_id=context.job.id):
+        result: str = await executor.run(check_id=check_id, job_id=context.job.id)
+        return result
+
+
+def make_app(url: str, *, pool_size: int = 10) -> App:
+    connector = PsycopgConnector(
+        conninfo=libpq_url(url),
+        kwargs=_SEARCH_PATH,
+        min_size=1,
+        max_size=pool_size,
+    )
+    app = App(connector=connector)
+    app.task(name=TASK_NAME, pass_context=True, retry=CheckRetry())(run_check_job)
+    return app
+
+
+def _job(check: Check) -> jobs.Job:
+    assert check.id is not None
+    return jobs.Job(
+        id=None,
+        queue=queue_name(check.channel),
+        lock=organisation_lock(check.organisation_id) if check.channel in CALL_LIKE else None,
+        queueing_lock=queueing_lock(check.id),
+        task_name=TASK_NAME,
+        task_kwargs={"check_id": check.id},
+    )
+
+
+class QueueDispatcher:
+    """The scheduler's side: hands due checks to the queue, in the transaction that marks them."""
+
+    def __init__(self, *, batch: int = 500) -> None:
+        self.batch = batch
+        # Never opened: it only runs procrastinate's defer query on our own connection.
+        self.jobs = manager.JobManager(connector=SyncPsycopgConnector())
+
+    def enqueue(self, *, engine: Engine, now: datetime) -> int:
+        with session_scope(engine) as session:
+            paused = _paused_channels(session, now)
+            checks = [c for c in _due_unqueued(session, now, self.batch) if c.channel not in paused]
+            marked = _mark(session, checks, now)
+            if not marked:
+                return 0
+            self._defer(session, marked)
+            for check in marked:
+                add_event(session=session, check=check, kind="queued", message=_job(check).queue)
+                metrics.ENQUEUED.labels(queue=queue_name(check.channel)).inc()
+        return len(marked)
+
+    def _defer(self, session: Session, checks: Sequence[Check]) -> None:
+        connection = _driver_connection(session)
+        session.execute(text(f"SET LOCAL search_path TO {QUEUE_SCHEMA}, public"))
+        # Savepoints on the driver connection itself (SQLAlchemy emits its own lazily, at its
+        # next statement, which would come too late).
+        try:
+            with connection.transaction():
+                self.jobs.batch_defer_jobs([_job(c) for c in checks], connection=connection)
+        except AlreadyEnqueued:
+            # A job already waits for one of them (should not happen: the mark is written with
+            # its job); defer one by one, keeping the rest.
+            for check in checks:
+                try:
+                    with connection.transaction():
+                        self.jobs.batch_defer_jobs([_job(check)], connection=connection)
+                except AlreadyEnqueued:
+                    log.warning("check already waiting in the queue", check_id=check.id)
+
+    def maintain(self, *, engine: Engine) -> None:
+        """Periodic: queue depth for /metrics, and checks whose job gave up re-enqueued."""
+        with session_scope(engine) as session:
+            metrics.set_queue_depth(queue_depth(session=session))
+            orphans = _orphans(session)
+            if orphans:
+                self._defer(session, orphans)
+                for check in orphans:
+                    add_event(
+                        session=session,
+                        check=check,
+                        kind="queued",
+                        message="its job had stopped for good: queued again",
+                    )
+                log.warning("checks without a live job queued again", count=len(orphans))
+
+
+def _driver_connection(session: Session) -> Any:
+    return session.connection().connection.driver_connection
+
+
+def _paused_channels(session: Session, now: datetime) -> set[str]:
+    channels = {c for campaign in _running_campaigns(session) for c in campaign.channels}
+    return {
+        c for c in channels if outage.paused_until(session=session, channel=c, now=now) is not None
+    }
+
+
+def _running_campaigns(session: Session) -> Sequence[Campaign]:
+    return session.exec(select(Campaign).where(col(Campaign.status) == "running")).all()
+
+
+def _due_unqueued(session: Session, now: datetime, limit: int) -> Sequence[Check]:
+    return session.exec(
+        select(Check)
+        .join(Campaign, col(Campaign.id) == col(Check.campaign_id))
+        .where(
+            col(Campaign.status) == "running",
+            col(Check.status) == CheckStatus.PLANNED.value,
+            col(Check.claimed_by).is_(None),
+            col(Check.planned_at).is_not(None),
+            col(Check.planned_at) <= now,
+        )
+        .order_by(col(Check.planned_at), col(Check.id))
+        .limit(limit)
+    ).all()
+
+
+def _mark(session: Session, checks: Sequence[Check], now: datetime) -> list[Check]:
+    """Mark the ones still planned and unqueued (a second scheduler may have taken some)."""
+    if not checks:
+        return []
+    ids = session.scalars(
+        text(
+            "UPDATE check_run SET claimed_by = :mark, claimed_until = :now, updated_at = :now "
+            "WHERE id = ANY(:ids) AND status = :planned AND claimed_by IS NULL RETURNING id"
+        ),
+        {
+            "mark": QUEUED,
+            "now": now,
+            "ids": [c.id for c in checks],
+            "planned": CheckStatus.PLANNED.value,
+        },
+    ).all()
+    taken = set(ids)
+    return [c for c in checks if c.id in taken]
+
+
+def _orphans(session: Session) -> list[Check]:
+    """Checks the queue owns (queued, or running in a worker) without a waiting or running job:
+    a job that exhausted its retries. Another job resolves them (run, or ask the channel)."""
+    rows = session.exec(
+        select(Check).where(
+            text(
+                "((check_run.status = 'planned' AND check_run.claimed_by = :mark) "
+                "OR check_run.status = 'running') AND check_run.id NOT IN ("
+                f"SELECT (args->>'check_id')::int FROM {QUEUE_SCHEMA}.procrastinate_jobs "
+                "WHERE task_name = :task AND status IN ('todo', 'doing'))"
+            ).bindparams(mark=QUEUED, task=TASK_NAME)
+        )
+    ).all()
+    return list(rows)
+
+
+def queue_depth(*, session: Session) -> list[tuple[str, str, int]]:
+    rows = session.execute(
+        text(
+            f"SELECT queue_name, status::text, count(*) FROM {QUEUE_SCHEMA}.procrastinate_jobs "
+            "WHERE status IN ('todo', 'doing') GROUP BY queue_name, status"
+        )
+    ).all()
+    return [(str(q), str(s), int(n)) for q, s, n in rows]
+
+
+def retry_soon(now: datetime) -> datetime:
+    """When a count-based limit is full, nobody knows when a slot frees: look again shortly."""
+    return now + timedelta(seconds=random.uniform(0.1, 0.4))

@@ -1,0 +1,347 @@
+"""`probe worker`: executes the queue's check jobs, on any number of machines.
+
+Each job starts with one short transaction (the gate): capacity limits are read and the check
+is taken from `planned` (queued) to `running`, under one PostgreSQL advisory lock so two
+workers never both take the last trunk channel. Then the probe runs and its result is stored
+with the attempt policy by the campaign runner's own code (CampaignRunner._finish). A job
+that finds its check already `running` is the retry of a job whose worker stopped: the check
+is resolved by the runner's recovery (the channel's `resolve_in_flight`), never run blind.
+
+Workers keep going through a PostgreSQL restart: a worker that lost the database stops, and
+the supervisor starts a new one once the database answers; results computed meanwhile are
+stored as soon as it does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from procrastinate import App
+from procrastinate.worker import Worker
+from sqlalchemy import func, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col, select
+
+from probe import metrics
+from probe.channels import get_channel
+from probe.results import CheckResult, CheckStatus
+from probe.runner import run_probe
+from probe.settings import Settings
+from schedules import outage
+from schedules.daemon import PROBE_TIMEOUTS, CampaignRunner, _Job
+from schedules.planner import CALL_LIKE
+from schedules.queue import QUEUED, CapacityBusy, retry_soon
+from schedules.spec import CampaignSpec
+from storage.checks import add_event
+from storage.engine import session_scope
+from storage.models import Campaign, Check
+
+log = structlog.get_logger()
+
+_CAPACITY_LOCK = 0x63617061  # any constant: one gate at a time across all workers
+
+
+class CheckExecutor:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        settings: Settings,
+        worker_id: str,
+        outage_policy: outage.OutagePolicy | None = None,
+        store_patience: float = 300.0,
+    ) -> None:
+        self.engine = engine
+        self.runner = CampaignRunner(
+            engine=engine, settings=settings, worker_id=worker_id, outage_policy=outage_policy
+        )
+        self.store_patience = store_patience
+
+    async def run(self, *, check_id: int, job_id: int) -> str:
+        step, job = await asyncio.to_thread(self._begin, check_id, job_id)
+        if job is None:
+            return step
+        with structlog.contextvars.bound_contextvars(campaign_id=job.campaign_id):
+            if step == "execute":
+                await self._execute(job)
+            else:
+                await self.runner._resolve(job)
+        return step
+
+    # -- the gate -----------------------------------------------------------------------
+
+    def _begin(self, check_id: int, job_id: int) -> tuple[str, _Job | None]:
+        now = self.runner.clock.now()
+        with session_scope(self.engine) as session:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CAPACITY_LOCK})
+            check = session.get(Check, check_id, with_for_update=True)
+            if check is None:
+                return "gone", None
+            if check.status == CheckStatus.RUNNING.value:
+                add_event(
+                    session=session,
+                    check=check,
+                    kind="recovery",
+                    message=f"job {job_id} retried after {check.claimed_by} stopped",
+                )
+                return "resolve", self.runner._job(session, check, self._spec(session, check))
+            if check.status != CheckStatus.PLANNED.value or check.claimed_by != QUEUED:
+                return "nothing", None  # done already, cancelled, or taken back
+            campaign = session.get(Campaign, check.campaign_id)
+            if campaign is None or campaign.status != "running":
+                check.claimed_by = None
+                add_event(
+                    session=session,
+                    check=check,
+                    kind="decision",
+                    message="campaign not running: back to planned, out of the queue",
+                )
+                return "unqueued", None
+            spec = CampaignSpec.model_validate(campaign.spec)
+            blocked = _blocked(session, check, spec, now)
+            if blocked is not None:
+                raise CapacityBusy(*blocked)
+            self._claim(session, check, job_id, now)
+            return "execute", self.runner._job(session, check, spec)
+
+    def _spec(self, session: Session, check: Check) -> CampaignSpec:
+        campaign = session.get(Campaign, check.campaign_id)
+        assert campaign is not None
+        return CampaignSpec.model_validate(campaign.spec)
+
+    def _claim(self, session: Session, check: Check, job_id: int, now: datetime) -> None:
+        check.status = CheckStatus.RUNNING.value
+        check.claimed_by = f"{self.runner.worker_id}#job{job_id}"
+        check.claimed_until = now + self.runner.lease
+        check.started_at = now
+        check.updated_at = now
+        add_event(
+            session=session,
+            check=check,
+            kind="claimed",
+            message=f"started by {self.runner.worker_id} (job {job_id})",
+            at=now,
+        )
+
+    # -- running and storing --------------------------------------------------------------
+
+    async def _execute(self, job: _Job) -> None:
+        started = time.perf_counter()
+        result = await run_probe(
+            get_channel(job.channel),
+            job.target,
+            settings=self.runner.settings,
+            timeout=PROBE_TIMEOUTS.get(job.channel, 120.0),
+        )
+        metrics.observe_result(result, time.perf_counter() - started)
+        await self._store(job, result)
+
+    async def _store(self, job: _Job, result: CheckResult) -> None:
+        """The result must not be lost to a database restart: asking the channel again later
+        (recovery) may cost a second call, so keep trying for a while."""
+        deadline = time.monotonic() + self.store_patience
+        delay = 0.2
+        while True:
+            try:
+                await asyncio.to_thread(self.runner._finish, job, result, "result")
+                return
+            except OperationalError:
+                metrics.INTERNAL_ERRORS.labels(where="store_result").inc()
+                if time.monotonic() > deadline:
+                    raise  # the job is retried; the retry resolves the check
+                log.warning("database unreachable: result kept, storing again", delay_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+
+def _blocked(
+    session: Session, check: Check, spec: CampaignSpec, now: datetime
+) -> tuple[str, datetime] | None:
+    """The first limit that says "not now", with when to look again; None when all allow."""
+    until = outage.paused_until(session=session, channel=check.channel, now=now)
+    if until is not None:
+        return "outage: channel paused", until
+    limits = spec.limits
+    if _running(session, Check.campaign_id == check.campaign_id) >= limits.checks_in_parallel:
+        return "capacity: checks in parallel", retry_soon(now)
+    if check.channel in CALL_LIKE:
+        if _running(session, Check.channel == check.channel) >= limits.calls_in_parallel:
+            return "capacity: trunk channels", retry_soon(now)
+        last = _last_call_end(session, check)
+        quiet = timedelta(minutes=limits.quiet_minutes)
+        if last is not None and now - last < quiet:
+            return "quiet: period between calls", last + quiet
+    if check.channel == "email":
+        oldest = _sent_in_last_minute(session, check.channel, now, limits.emails_per_minute)
+        if oldest is not None:
+            return "capacity: smtp rate", oldest + timedelta(minutes=1)
+    return None
+
+
+def _running(session: Session, condition: Any) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Check)
+            .where(col(Check.status) == CheckStatus.RUNNING.value, condition)
+        ).one()
+    )
+
+
+def _last_call_end(session: Session, check: Check) -> datetime | None:
+    return session.exec(
+        select(func.max(Check.finished_at)).where(
+            col(Check.campaign_id) == check.campaign_id,
+            col(Check.organisation_id) == check.organisation_id,
+            col(Check.channel).in_(list(CALL_LIKE)),
+        )
+    ).one()
+
+
+def _sent_in_last_minute(
+    session: Session, channel: str, now: datetime, per_minute: int
+) -> datetime | None:
+    """The oldest of the last `per_minute` sends when they all fall within the minute."""
+    starts = session.exec(
+        select(Check.started_at)
+        .where(
+            col(Check.channel) == channel,
+            col(Check.started_at) >= now - timedelta(minutes=1),
+            col(Check.status).in_(
+                [CheckStatus.RUNNING.value, CheckStatus.WAITING.value, CheckStatus.DONE.value]
+            ),
+        )
+        .order_by(col(Check.started_at).desc())
+        .limit(per_minute)
+    ).all()
+    if len(starts) < per_minute:
+        return None
+    return min(s for s in starts if s is not None)
+
+
+# -- the worker process -----------------------------------------------------------------------
+
+
+class WorkerOptions:
+    def __init__(
+        self,
+        *,
+        queues: list[str] | None,
+        concurrency: int,
+        heartbeat: float = 10.0,
+        stalled_after: float = 30.0,
+        poll: float = 2.0,
+        name: str = "probe-worker",
+    ) -> None:
+        self.queues = queues
+        self.concurrency = concurrency
+        self.heartbeat = heartbeat
+        self.stalled_after = stalled_after
+        self.poll = poll
+        self.name = name
+
+
+async def serve(
+    *, app: App, executor: CheckExecutor, options: WorkerOptions, stop: asyncio.Event
+) -> None:
+    """Run procrastinate workers until `stop`, starting a new one whenever one loses the
+    database; a janitor retries the jobs of workers whose heartbeat stopped."""
+    await _open(app, stop)
+    janitor = asyncio.create_task(_janitor(app, options, stop))
+    try:
+        delay = 0.5
+        while not stop.is_set():
+            started = time.monotonic()
+            error = await _run_one(app, executor, options, stop)
+            if stop.is_set():
+                break
+            metrics.INTERNAL_ERRORS.labels(where="worker").inc()
+            log.warning("worker lost the database: starting a new one", error=str(error))
+            delay = 0.5 if time.monotonic() - started > 30 else min(delay * 2, 10.0)
+            await _sleep_or_stop(stop, delay)
+    finally:
+        janitor.cancel()
+        await asyncio.gather(janitor, return_exceptions=True)
+        await app.close_async()
+
+
+async def _open(app: App, stop: asyncio.Event) -> None:
+    while True:
+        try:
+            await app.open_async()
+            return
+        except Exception as error:
+            log.warning("database unreachable: waiting", error=str(error))
+            if await _sleep_or_stop(stop, 1.0):
+                raise
+
+
+async def _run_one(
+    app: App, executor: CheckExecutor, options: WorkerOptions, stop: asyncio.Event
+) -> BaseException | None:
+    worker = Worker(
+        app,
+        queues=options.queues,
+        name=options.name,
+        concurrency=options.concurrency,
+        fetch_job_polling_interval=options.poll,
+        update_heartbeat_interval=options.heartbeat,
+        stalled_worker_timeout=options.stalled_after,
+        install_signal_handlers=False,
+        additional_context={"executor": executor},
+    )
+    running = asyncio.create_task(worker.run())
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if stop.is_set():
+        worker.stop()  # graceful: checks in flight finish and are stored first
+    stopping.cancel()
+    try:
+        await running
+    except Exception as error:
+        return error
+    return None
+
+
+async def _janitor(app: App, options: WorkerOptions, stop: asyncio.Event) -> None:
+    while not await _sleep_or_stop(stop, options.heartbeat):
+        try:
+            await _retry_stalled(app, options.stalled_after)
+            rows = await app.connector.execute_query_all_async(
+                query="SELECT queue_name, status::text AS status, count(*) AS n "
+                "FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
+                "GROUP BY queue_name, status"
+            )
+            metrics.set_queue_depth([(r["queue_name"], r["status"], r["n"]) for r in rows])
+        except Exception as error:
+            log.info("janitor: database unreachable", error=str(error))
+
+
+async def _retry_stalled(app: App, stalled_after: float) -> None:
+    stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after)
+    for job in stalled:
+        try:
+            await app.job_manager.retry_job(job)
+        except Exception:
+            continue  # another worker's janitor was first
+        metrics.JOB_RETRIES.labels(reason="stalled").inc()
+        log.warning(
+            "job of a stopped worker retried",
+            job_id=job.id,
+            check_id=job.task_kwargs.get("check_id"),
+            worker=job.worker_id,
+        )
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep; True when `stop` was set meanwhile."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return False
+    return True

@@ -1,0 +1,166 @@
+"""1,000 checks through the queue with 3 worker processes, while workers, the scheduler and
+PostgreSQL itself are killed and restarted at random moments: by the test peer's own log,
+every check is executed exactly once, never two calls to one organisation at once, and never
+more calls in flight than the trunk's channels."""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.models import Check, CheckEvent
+from tests.campaign_helpers import add_test_organisations, start_test_campaign
+from tests.scaleout_helpers import (
+    campaign_status,
+    max_parallel,
+    organisation_overlaps,
+    process_env,
+    scheduler,
+    stop,
+    wait_until,
+    worker,
+)
+from tests.servers.postgres import PostgresServer
+from tests.servers.testpeer import TestPeer
+
+pytestmark = pytest.mark.integration
+
+ORGANISATIONS, CONTACTS = 250, 4
+TRUNK_CHANNELS = 6  # calls_in_parallel: fewer than the 3 workers x 3 slots could run
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    """A server of this test's own: it is killed under load, so no other test shares it."""
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _durable_database(server: PostgresServer) -> str:
+    url = server.create_database()
+    name = url.rsplit("/", 1)[1]
+    conninfo = f"host=127.0.0.1 port={server.port} user={server.user} dbname=postgres"
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        # The shared test server acknowledges commits before writing them (fast, and fine
+        # until it is killed): this database must lose no acknowledged commit in a crash.
+        connection.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = on')
+    return url
+
+
+class Fleet:
+    """The scheduler and three workers as processes, each restartable."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env, self.logs = env, logs
+        self.workers = [worker(env, logs / f"worker{n}.log") for n in range(3)]
+        self.scheduler = scheduler(env, logs / "run.log")
+
+    def kill_worker(self, n: int) -> None:
+        self.workers[n].send_signal(signal.SIGKILL)
+        self.workers[n].wait()
+        self.workers[n] = worker(self.env, self.logs / f"worker{n}.log")
+
+    def kill_scheduler(self) -> None:
+        self.scheduler.send_signal(signal.SIGKILL)
+        self.scheduler.wait()
+        self.scheduler = scheduler(self.env, self.logs / "run.log")
+
+    def alive(self) -> bool:
+        return all(p.poll() is None for p in [self.scheduler, *self.workers])
+
+    def stop(self) -> None:
+        for process in [self.scheduler, *self.workers]:
+            stop(process)
+
+
+def _faults(fleet: Fleet, server: PostgresServer, peer: TestPeer, rng: random.Random) -> int:
+    """Kill and restart at random moments while the campaign runs; the number of faults."""
+    plan = ["worker"] * 6 + ["postgres"] * 2 + ["scheduler"]
+    rng.shuffle(plan)
+    done = 0
+    for fault in plan:
+        time.sleep(rng.uniform(0.5, 2.0))
+        assert fleet.alive(), "a process died by itself"
+        if fault == "worker":
+            fleet.kill_worker(rng.randrange(3))
+        elif fault == "postgres":
+            server.restart("immediate")
+        else:
+            fleet.kill_scheduler()
+        done += 1
+    assert len(peer.executions()) < ORGANISATIONS * CONTACTS, "the faults came after the end"
+    return done
+
+
+@pytest.mark.peer_script({}, duration_ms=40)
+def test_a_thousand_checks_survive_killed_workers_and_a_restarted_database(
+    own_postgres: PostgresServer, test_peer: TestPeer, tmp_path: Path
+) -> None:
+    url = _durable_database(own_postgres)
+    upgrade(url)
+    engine = make_engine(url)
+    add_test_organisations(
+        engine,
+        {f"org{i:03d}": [f"v{i:03d}-{n}" for n in range(CONTACTS)] for i in range(ORGANISATIONS)},
+    )
+    start_test_campaign(
+        engine,
+        peer=test_peer.address,
+        now=datetime.now(UTC),
+        limits={"quiet_minutes": 0, "calls_in_parallel": TRUNK_CHANNELS, "checks_in_parallel": 8},
+    )
+    fleet = Fleet(process_env(url, tmp_path / "var"), tmp_path)
+    try:
+        wait_until(lambda: len(test_peer.executions()) > 20, timeout=60, message="nothing ran")
+        assert _faults(fleet, own_postgres, test_peer, random.Random(20261124)) == 9
+        wait_until(
+            lambda: campaign_status(engine) == "done",
+            timeout=150,
+            message="the campaign did not finish",
+        )
+        assert fleet.alive(), "a process died by itself"
+    finally:
+        fleet.stop()
+    _assert_exactly_once_and_limits(engine, test_peer)
+    engine.dispose()
+
+
+def _assert_exactly_once_and_limits(engine: Engine, peer: TestPeer) -> None:
+    runs = peer.executions()
+    with Session(engine) as session:
+        checks = session.exec(select(Check)).all()
+        recovered = session.exec(select(CheckEvent).where(CheckEvent.kind == "recovery")).all()
+    assert len(checks) == ORGANISATIONS * CONTACTS
+    assert {c.status for c in checks} == {"done"}
+    assert {c.outcome for c in checks} == {"connected"}
+    per_check = Counter(r.check_id for r in runs)
+    assert set(per_check) == {c.id for c in checks}
+    doubled = {k: v for k, v in per_check.items() if v != 1}
+    assert doubled == {}, f"executed more than once: {doubled}"
+    assert all(r.end is not None for r in runs)
+    assert organisation_overlaps(runs) == []
+    assert 3 < max_parallel(runs) <= TRUNK_CHANNELS
+    # A killed worker's check was found in flight and resolved by asking the channel.
+    assert recovered, "no kill landed on a check in flight"
+    with engine.connect() as connection:
+        states = connection.execute(
+            text("SELECT DISTINCT status::text FROM procrastinate.procrastinate_jobs")
+        ).scalars()
+        assert set(states) <= {"succeeded"}
