@@ -22,6 +22,9 @@ def run(
         None, min=0, max=65535, help="Serve Prometheus metrics at /metrics on this port (0: any)."
     ),
     metrics_host: str = typer.Option("127.0.0.1", help="Address of the metrics server."),
+    web: bool = typer.Option(False, "--web", help="Serve the review UI in the same process."),
+    web_host: str = typer.Option("127.0.0.1", help="Address of the review UI."),
+    web_port: int = typer.Option(8080, min=0, max=65535, help="Port of the review UI."),
 ) -> None:
     """Run campaigns: wake due checks, watch mailboxes, sweep deadlines. Ctrl-C stops cleanly
     (checks in flight finish first). On PostgreSQL it only plans and enqueues: `probe worker`
@@ -44,7 +47,10 @@ def run(
             asyncio.run(runner.run_once())
             console.print("nothing more is due")
             return
-        asyncio.run(_forever(runner))
+        web_address = (web_host, web_port) if web else None
+        if web_address:
+            console.print(f"review UI at http://{web_host}:{web_port}/", highlight=False)
+        asyncio.run(_forever(runner, web=web_address))
     finally:
         if server is not None:
             server.stop()
@@ -61,9 +67,28 @@ def _dispatcher(url: str) -> Dispatcher | None:
     return QueueDispatcher()
 
 
-async def _forever(runner: CampaignRunner) -> None:
+async def _forever(runner: CampaignRunner, *, web: tuple[str, int] | None = None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await runner.run_forever(stop)
+    ui = None
+    if web is not None:
+        from probe.web.app import serve
+
+        ui = asyncio.create_task(
+            serve(
+                settings=runner.settings,
+                engine=runner.engine,
+                host=web[0],
+                port=web[1],
+                stop=stop,
+            )
+        )
+        # The UI ends with the runner (and a UI that fails to start stops the runner).
+        ui.add_done_callback(lambda _: stop.set())
+    try:
+        await runner.run_forever(stop)
+    finally:
+        if ui is not None:
+            await asyncio.gather(ui, return_exceptions=True)

@@ -6,6 +6,7 @@ under /api/ with token auth for scripts. Both read and write through the storage
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -139,7 +140,14 @@ def _error_page(request: Request, status: int, message: str) -> Response:
     )
 
 
-async def serve(*, settings: Settings, engine: Engine, host: str, port: int) -> None:
+async def serve(
+    *,
+    settings: Settings,
+    engine: Engine,
+    host: str,
+    port: int,
+    stop: asyncio.Event | None = None,
+) -> None:
     """Run the UI in the current event loop (alone under `probe web`, beside the runner under
     `probe run --web`) until the server is told to stop."""
     config = uvicorn.Config(
@@ -150,5 +158,19 @@ async def serve(*, settings: Settings, engine: Engine, host: str, port: int) -> 
         access_log=False,
         proxy_headers=True,
         server_header=False,
+        lifespan="off",  # the app has no start-up or shutdown hooks
     )
-    await uvicorn.Server(config).serve()
+    server = uvicorn.Server(config)
+    if stop is None:
+        await server.serve()
+        return
+
+    async def _exit_on_stop() -> None:
+        await stop.wait()
+        server.should_exit = True  # a graceful shutdown, not a cancelled lifespan
+
+    watcher = asyncio.create_task(_exit_on_stop())
+    try:
+        await server.serve()
+    finally:
+        watcher.cancel()
