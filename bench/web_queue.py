@@ -208,7 +208,7 @@ def main() -> int:
 
 def run(*, engine: object, settings: Settings, repeat: int) -> float:
     """Time every path; the slowest median, in ms."""
-    from probe.web import create_app
+    from probe.web.app import create_app
 
     server = WebServer(create_app(settings=settings, engine=engine))  # type: ignore[arg-type]
     server.start()

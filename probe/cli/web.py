@@ -17,7 +17,7 @@ def web(
     port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
 ) -> None:
     """Serve the review UI until interrupted (Ctrl-C)."""
-    from probe.web import serve
+    from probe.web.app import serve
 
     settings = load_settings()
     engine = open_engine(settings)

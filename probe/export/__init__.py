@@ -16,7 +16,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from probe.export.flat import campaign_dict, csv_rows
-from probe.export.xlsx import write_xlsx
 from probe.scoring import CampaignScore, score_campaign
 from storage.engine import session_scope
 from storage.models import Campaign
@@ -47,8 +46,15 @@ def _write_csv(score: CampaignScore, out: Path) -> Path:
     return out
 
 
+def _write_xlsx(score: CampaignScore, out: Path) -> Path:
+    # openpyxl loads only when a workbook is written: the CLI starts without it.
+    from probe.export.xlsx import write_xlsx
+
+    return write_xlsx(score, out)
+
+
 _WRITERS: dict[str, Callable[[CampaignScore, Path], Path]] = {
-    "xlsx": write_xlsx,
+    "xlsx": _write_xlsx,
     "csv": _write_csv,
     "json": _write_json,
 }

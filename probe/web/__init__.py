@@ -1,5 +1,5 @@
-"""The operator review UI: server-rendered pages for staff and a JSON API for scripts."""
+"""The operator review UI: server-rendered pages for staff and a JSON API for scripts.
 
-from probe.web.app import create_app, serve
-
-__all__ = ["create_app", "serve"]
+`create_app` and `serve` live in probe.web.app; importing this package does not load FastAPI
+(the CLI imports probe.web.security for `probe user` and must start fast).
+"""

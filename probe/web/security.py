@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
 import threading
@@ -19,8 +20,13 @@ SESSION_MAX_AGE_S = 12 * 3600  # one working day; a new login after that
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
+
+
 # Verified when the username is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+@functools.cache
+def _dummy_hash() -> str:
+    # Made on first use, not at import: argon2 is deliberately slow and the CLI must start fast.
+    return _hasher.hash("not-a-real-password")
 
 
 class PasswordPolicyError(ValueError):
@@ -35,7 +41,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

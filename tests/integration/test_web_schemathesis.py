@@ -19,7 +19,7 @@ from schemathesis.checks import not_a_server_error
 from sqlalchemy.engine import Engine
 
 from probe.settings import Settings
-from probe.web import create_app
+from probe.web.app import create_app
 from storage.engine import make_engine
 from tests.integration.test_web_support import (
     Seeded,

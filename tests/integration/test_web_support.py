@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from probe.results import Channel, CheckResult, EvidenceRef, Outcome
 from probe.settings import Settings
-from probe.web import create_app
+from probe.web.app import create_app
 from probe.web.security import hash_password
 from storage.checks import add_review, create_campaign, create_check, record_result
 from storage.directory import UpsertStats, upsert_organisation
