@@ -26,6 +26,17 @@ if (( want_test )); then
   [[ -x /usr/bin/sox ]] || debs+=(sox)
   # docker-compose parses the compose file; there is no Docker engine to run it here.
   command -v docker-compose >/dev/null || debs+=(docker-compose)
+  # Postfix + Dovecot (IMAP, LMTP, Sieve) are the mail servers of the e-mail tests; Postfix's
+  # smtp-source is the bench's reference sender. The tests bring their own configuration, so
+  # Postfix's installer is told not to configure anything (it would ask otherwise).
+  if [[ ! -x /usr/sbin/postfix ]]; then
+    debs+=(postfix)
+    echo "postfix postfix/main_mailer_type select No configuration" \
+      | debconf-set-selections 2>/dev/null || true
+  fi
+  [[ -x /usr/lib/dovecot/imap ]] || debs+=(dovecot-imapd)
+  [[ -x /usr/lib/dovecot/lmtp ]] || debs+=(dovecot-lmtpd)
+  [[ -f /usr/lib/dovecot/modules/lib90_sieve_plugin.so ]] || debs+=(dovecot-sieve)
 fi
 if (( ${#debs[@]} )); then
   if [[ $(id -u) -ne 0 ]]; then
@@ -36,8 +47,10 @@ if (( ${#debs[@]} )); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${debs[@]}" >/dev/null
-  # The packaged cluster is not used: tests start their own servers in temp dirs.
-  service postgresql stop >/dev/null 2>&1 || true
+  # The packaged services are not used: tests start their own servers in temp dirs.
+  for service in postgresql postfix dovecot; do
+    service "$service" stop >/dev/null 2>&1 || true
+  done
 fi
 
 VENV=${VENV:-.venv}
