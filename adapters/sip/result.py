@@ -1,0 +1,143 @@
+"""From a finished CallRecord to the one CheckResult model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from adapters.sip.audio import AudioFindings, Interval, analyse
+from adapters.sip.config import Config
+from adapters.sip.evidence import collect
+from adapters.sip.outcome import decide
+from adapters.sip.prompt import wav_seconds
+from adapters.sip.record import CallRecord
+from adapters.sip.timeline import Instants, instants, timings_ms
+from adapters.sip.transfers import episodes, signalling_evidence, summary
+from probe.results import Channel, CheckResult, utc_now
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    uri: str
+    prompt: Path | None
+    dtmf: str | None
+    config: Config
+    evidence_dir: Path
+    dialled: str = ""  # the number as dialled (Protocol 6 column 4), extension included
+
+
+def _rel(t: float, t0: float) -> float:
+    return round((t - t0) * 1000.0, 1)
+
+
+def _expected_quiet(record: CallRecord, plan: CallPlan) -> list[Interval]:
+    if plan.prompt is None:
+        return []
+    length = wav_seconds(plan.prompt)
+    return [
+        Interval(float(e["t"]), float(e["t"]) + length + 3.0)
+        for e in record.of("action")
+        if e.get("kind") == "prompt_started"
+    ]
+
+
+def _invite_codes(record: CallRecord) -> list[int]:
+    """The final code of each INVITE transaction we started (RFC 6076 counts per INVITE)."""
+    finals: dict[tuple[int, int], int] = {}
+    for m in record.messages:
+        if m.direction == "RX" and m.cseq_method == "INVITE" and (m.status or 0) >= 200:
+            finals.setdefault((m.leg, m.cseq), m.status or 0)
+    return list(finals.values())
+
+
+def _audio_details(audio: AudioFindings, t0: float, answer: float | None) -> dict[str, Any]:
+    return {
+        "speech": [[_rel(s.start, t0), _rel(s.end, t0)] for s in audio.speech],
+        "tones": [
+            {
+                "kind": t.kind,
+                "start_ms": _rel(t.start, t0),
+                "end_ms": _rel(t.end, t0),
+                "freq": t.freq,
+                "early_media": answer is None or t.start < answer,
+            }
+            for t in audio.tones
+        ],
+        "answering_machine": audio.answering_machine,
+        "answering_machine_reason": audio.machine_reason,
+    }
+
+
+def _ladder(record: CallRecord, t0: float) -> list[dict[str, Any]]:
+    """One line per SIP message for the review UI's ladder; the full text is in the trace file."""
+    rows = []
+    for m in record.messages:
+        row: dict[str, Any] = {"at": f"+{(m.t - t0) * 1000.0:.1f} ms", "dir": m.direction.lower()}
+        if m.is_response:
+            row |= {"status": m.status, "reason": m.reason, "method": None, "cseq": m.cseq_method}
+        else:
+            row["method"] = m.method
+        rows.append(row | {"leg": m.leg})
+    return rows
+
+
+def _hangup(record: CallRecord, i: Instants) -> dict[str, Any]:
+    return {"by": i.hangup_by, "reason": record.hangup_reason}
+
+
+def build(record: CallRecord, plan: CallPlan, *, started_at: datetime) -> CheckResult:
+    i = instants(record)
+    t0 = i.invite or record.t0 or 0.0
+    audio = analyse(
+        record,
+        answer=i.answer,
+        machine_speech=plan.config.machine_speech_seconds,
+        transfer_silence=plan.config.transfer_silence_seconds,
+        expected_quiet=_expected_quiet(record, plan),
+    )
+    verdict = decide(record, i, audio)
+    transfers = summary(episodes(signalling_evidence(record) + audio.transfers, t0))
+    final = i.final
+    details: dict[str, Any] = {
+        "request_uri": plan.uri,
+        "dialled": plan.dialled,
+        "sip_code": final.status if final is not None else None,
+        "reason": final.reason if final is not None else None,
+        "outcome_reason": verdict.reason,
+        "hangup": _hangup(record, i),
+        # A count, as the scoring reads it (probe/scoring R7); the evidence of each transfer next.
+        "transfers": transfers["count"],
+        "transfer_class": transfers["class"],
+        "transfer_list": transfers["list"],
+        "sip_trace": _ladder(record, t0),
+        "invites": _invite_codes(record),
+        "invite_sent": i.invite is not None,
+        "legs": len({m.leg for m in record.messages}) or 0,
+        "call_ids": [leg["call_id"] for leg in (record.end or {}).get("legs", [])],
+        "extension": plan.dtmf,
+        "dtmf_sent": any(e.get("kind") == "dtmf_sent" for e in record.of("action")),
+        "prompt": str(plan.prompt) if plan.prompt else None,
+        "prompt_started_ms": next(
+            (_rel(float(e["t"]), t0) for e in record.of("action") if e["kind"] == "prompt_started"),
+            None,
+        ),
+        **_audio_details(audio, t0, i.answer),
+    }
+    if verdict.retry:
+        details["retry"] = True
+    errors = [e["text"] for e in record.of("log") if e.get("level") == "error"]
+    if errors:
+        details["worker_errors"] = errors[:20]
+    return CheckResult(
+        channel=Channel.PHONE,
+        outcome=verdict.outcome,
+        started_at=started_at,
+        finished_at=utc_now(),
+        timings_ms=timings_ms(i),
+        error_class=verdict.error_class,
+        error_detail=verdict.reason if verdict.error_class else None,
+        details=details,
+        evidence=collect(plan.evidence_dir),
+    )

@@ -1,0 +1,166 @@
+"""Outcome and timings of a call, decided from what the far end sent and what we did."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.sip.audio import analyse
+from adapters.sip.outcome import Verdict, decide
+from adapters.sip.record import CallRecord
+from adapters.sip.timeline import instants, timings_ms
+from probe.results import Outcome
+from tests.unit.sip_records import record, request, response, ringing, speech, tone
+
+
+def verdict(rec: CallRecord) -> Verdict:
+    i = instants(rec)
+    audio = analyse(rec, answer=i.answer, machine_speech=6.0, transfer_silence=5.0)
+    return decide(rec, i, audio)
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "outcome"),
+    [
+        (486, "Busy Here", Outcome.BUSY),
+        (600, "Busy Everywhere", Outcome.BUSY),
+        (404, "Not Found", Outcome.UNAVAILABLE),
+        (410, "Gone", Outcome.UNAVAILABLE),
+        (484, "Address Incomplete", Outcome.UNAVAILABLE),
+        (604, "Does Not Exist Anywhere", Outcome.UNAVAILABLE),
+        (603, "Decline", Outcome.REJECTED),
+        (487, "Request Terminated", Outcome.REJECTED),
+        (480, "Temporarily Unavailable", Outcome.NO_ANSWER),
+        (408, "Request Timeout", Outcome.NO_ANSWER),
+    ],
+)
+def test_the_far_ends_final_response_decides_the_outcome(
+    code: int, reason: str, outcome: Outcome
+) -> None:
+    result = verdict(record(*ringing(code, reason)))
+    assert (result.outcome, result.error_class) == (outcome, None)
+
+
+@pytest.mark.parametrize(
+    ("code", "error_class", "retry"),
+    [
+        (503, "sip_server_error", True),
+        (401, "sip_auth", False),
+        (403, "sip_forbidden", False),
+        (488, "sip_client_error", False),
+    ],
+)
+def test_failures_that_are_ours_carry_an_error_class(
+    code: int, error_class: str, retry: bool
+) -> None:
+    result = verdict(record(*ringing(code, "x")))
+    assert (result.outcome, result.error_class, result.retry) == (
+        Outcome.FAILED,
+        error_class,
+        retry,
+    )
+
+
+def test_our_cancel_at_the_ring_timeout_is_no_answer_not_the_487() -> None:
+    rec = record(
+        request(100.0, "INVITE"),
+        response(100.02, 180, "Ringing"),
+        request(130.0, "CANCEL"),
+        response(130.002, 200, "OK", method="CANCEL"),
+        response(130.003, 487, "Request Terminated"),
+        hangup="ring_timeout",
+    )
+    assert verdict(rec).outcome == Outcome.NO_ANSWER
+    assert timings_ms(instants(rec))["ring"] == pytest.approx(29980.0)
+
+
+def test_an_announcement_in_early_media_before_our_cancel_is_unavailable() -> None:
+    rec = record(
+        request(100.0, "INVITE"),
+        response(100.02, 183, "Session Progress"),
+        speech(100.5, 102.5),
+        request(130.0, "CANCEL"),
+        response(130.003, 487, "Request Terminated"),
+        hangup="ring_timeout",
+    )
+    assert verdict(rec).outcome == Outcome.UNAVAILABLE
+
+
+def test_a_special_information_tone_beats_the_final_code() -> None:
+    sit = [tone(100.1, 100.43, 950), tone(100.43, 100.76, 1400), tone(100.76, 101.09, 1800)]
+    result = verdict(record(*ringing(480, "Temporarily Unavailable", at=102.0), *sit))
+    assert result.outcome == Outcome.UNAVAILABLE
+
+
+def test_no_response_at_all_is_our_timeout() -> None:
+    result = verdict(record(request(100.0, "INVITE")))
+    assert (result.outcome, result.error_class) == (Outcome.FAILED, "sip_timeout")
+
+
+def test_a_worker_crash_is_our_failure_and_is_retried() -> None:
+    rec = record(*ringing(200, "OK"))
+    rec.crashed, rec.crash_detail = True, "call worker 42 exited with code -9"
+    result = verdict(rec)
+    assert (result.outcome, result.error_class, result.retry) == (
+        Outcome.FAILED,
+        "worker_crashed",
+        True,
+    )
+    assert result.reason == "call worker 42 exited with code -9"
+
+
+def test_a_call_the_worker_could_not_place_keeps_the_workers_reason() -> None:
+    rec = CallRecord(job_id="j", uri="sip:x@127.0.0.1")
+    rec.add({"ev": "end", "t": 1.0, "error_class": "sip_make_call", "error_detail": "Invalid URI"})
+    result = verdict(rec)
+    assert (result.outcome, result.error_class, result.reason) == (
+        Outcome.FAILED,
+        "sip_make_call",
+        "Invalid URI",
+    )
+
+
+def test_an_answer_is_connected_and_every_phase_is_timed() -> None:
+    rec = record(
+        *ringing(200, "OK", at=100.720),
+        request(100.721, "ACK"),
+        speech(101.2, 103.0),
+        request(102.720, "BYE", cseq=2),
+        response(102.7215, 200, "OK", method="BYE", cseq=2),
+        hangup="listen_time",
+    )
+    assert verdict(rec).outcome == Outcome.CONNECTED
+    assert timings_ms(instants(rec)) == {
+        "trying": 2.0,
+        "pdd": 20.0,
+        "ring": 700.0,
+        "answer": 720.0,
+        "first_speech": 480.0,
+        "duration": 2000.0,
+        "sdd": 1.5,
+        "total": 2720.0,
+    }
+
+
+def test_a_release_by_the_far_end_right_after_the_answer_is_rejected() -> None:
+    rec = record(
+        *ringing(200, "OK"),
+        request(101.5, "BYE", direction="RX", cseq=1),
+    )
+    assert verdict(rec).outcome == Outcome.REJECTED
+
+
+def test_a_long_monologue_right_after_the_answer_is_an_answering_machine() -> None:
+    rec = record(*ringing(200, "OK"), speech(101.3, 104.0), speech(104.3, 108.0))
+    result = verdict(rec)
+    assert result.outcome == Outcome.ANSWERING_MACHINE
+    assert result.reason == "uninterrupted speech of 6.7 s right after the answer"
+
+
+def test_a_beep_after_speech_is_an_answering_machine() -> None:
+    rec = record(*ringing(200, "OK"), speech(101.3, 103.0), tone(103.5, 104.0, 1000))
+    assert verdict(rec).reason == "a 1000 Hz beep after speech"
+
+
+def test_a_person_who_greets_briefly_is_connected() -> None:
+    rec = record(*ringing(200, "OK"), speech(101.6, 103.5), speech(110.0, 112.0))
+    assert verdict(rec).outcome == Outcome.CONNECTED
