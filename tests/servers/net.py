@@ -1,23 +1,5 @@
-"""Loopback helpers for test servers."""
+"""Loopback helpers (they live in the product: the sandbox uses them too)."""
 
-from __future__ import annotations
+from probe.sandbox.net import free_port, free_udp_port, port_bound, wait_for_port
 
-import socket
-import time
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s")
+__all__ = ["free_port", "free_udp_port", "port_bound", "wait_for_port"]
