@@ -12,7 +12,7 @@ setup-test:
 	scripts/setup.sh --test
 
 demo: setup
-	scripts/demo.sh
+	scripts/demo.sh $(DEMO_ARGS)
 
 test: setup-test
 	$(PY) -m pytest -q

@@ -43,6 +43,24 @@ class ScaledClock:
         await asyncio.sleep(seconds / self.factor)
 
 
+class WarpClock(ScaledClock):
+    """A ScaledClock that can also jump forward (the sandbox skips the nights and the days of
+    waiting for replies when nothing is in flight); never backward."""
+
+    def __init__(self, start: datetime, factor: float) -> None:
+        super().__init__(start, factor)
+        self.jumped = timedelta(0)
+
+    def jump_to(self, instant: datetime) -> timedelta:
+        """Move the clock forward to `instant` (no-op if it is not ahead); returns the jump."""
+        ahead = instant.astimezone(UTC) - self.now()
+        if ahead <= timedelta(0):
+            return timedelta(0)
+        self.start += ahead
+        self.jumped += ahead
+        return ahead
+
+
 _CURRENT: Clock = SystemClock()
 
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -56,6 +56,20 @@ class SipSettings(BaseModel):
     # E.164 number -> request URI; placeholders {e164} {digits} {national} {trunk}.
     dial_plan: str = "sip:{e164}@{trunk}"
     workers: int = Field(2, ge=1, le=64)  # call-worker processes, 3 calls each
+    # Static routes (the sandbox, a lab PBX): an E.164 number, or "number;ext=digits", to the
+    # request URIs of its successive attempts (the last one repeats). Bypasses the dial plan.
+    routes: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("routes")
+    @classmethod
+    def _routes_are_sip_uris(cls, routes: dict[str, list[str]]) -> dict[str, list[str]]:
+        for number, uris in routes.items():
+            if not uris:
+                raise ValueError(f"route {number!r}: no URI")
+            for uri in uris:
+                if not uri.startswith(("sip:", "sips:")):
+                    raise ValueError(f"route {number!r}: not a SIP URI: {uri!r}")
+        return routes
 
 
 class TwilioSettings(BaseModel):

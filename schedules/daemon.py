@@ -114,8 +114,10 @@ class CampaignRunner:
         lease_seconds: float = 15 * 60.0,
         dispatcher: Dispatcher | None = None,
         outage_policy: outage.OutagePolicy | None = None,
+        sweep_seconds: float = 60.0,
     ) -> None:
         self.engine = engine
+        self.sweep_seconds = sweep_seconds
         self.dispatcher = dispatcher
         self.outage = outage_policy or outage.OutagePolicy()
         self.settings = settings
@@ -173,7 +175,7 @@ class CampaignRunner:
             id="tick",
         )
         scheduler.add_job(
-            self.sweep, "interval", seconds=60, max_instances=1, coalesce=True, id="sweep"
+            self.sweep, "interval", seconds=self.sweep_seconds, max_instances=1, coalesce=True, id="sweep"
         )
         scheduler.add_job(
             self.spawn_recurring,

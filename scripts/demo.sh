@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
-# The main job on the embedded defaults: a SQLite file under var/, the bundled directories.
-# (The loopback sandbox region with simulated organisations replaces this as it lands.)
+# The main job on the embedded defaults: the sandbox region on loopback (Postfix, Dovecot and
+# SIPp playing the 38 Omsk centres), a SQLite file under var/sandbox, a campaign on a
+# compressed clock, the summary, the XLSX protocol and the review UI (kept up until Ctrl-C
+# when run in a terminal). Extra arguments go to `probe sandbox` (see --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PROBE_DATABASE_URL=${PROBE_DATABASE_URL:-sqlite:///var/demo.db}
-PROBE=${VENV:-.venv}/bin/probe
-for name in omsk-kcson omsk-offices rostov; do
-  "$PROBE" directory import --bundled "$name"
-done
-"$PROBE" directory list --region omsk --kind КЦСОН
+exec "${VENV:-.venv}/bin/probe" sandbox "$@"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine for this project: system packages, then the virtualenv.
-#   scripts/setup.sh          what running the product needs
-#   scripts/setup.sh --test   and what the test suite needs (real servers: PostgreSQL, ...)
+#   scripts/setup.sh          what running the product and its sandbox needs
+#   scripts/setup.sh --test   and what the test suite needs (PostgreSQL, Chromium, ...)
 # Idempotent: a second run installs nothing new.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,23 @@ want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
 debs=()
+# The sandbox (`make demo`) and the phone probe: SIPp plays the organisations' phones, espeak-ng
+# and sox make their audio and the default prompt; Postfix + Dovecot (IMAP, LMTP, Sieve) are
+# their mail servers (also the e-mail tests'; Postfix's smtp-source is the bench's reference
+# sender). They bring their own configuration, so Postfix's installer is told not to configure
+# anything (it would ask otherwise).
+[[ -x /usr/bin/sipp ]] || debs+=(sip-tester)
+[[ -x /usr/bin/espeak-ng ]] || debs+=(espeak-ng)
+[[ -x /usr/bin/sox ]] || debs+=(sox)
+command -v openssl >/dev/null || debs+=(openssl)
+if [[ ! -x /usr/sbin/postfix ]]; then
+  debs+=(postfix)
+  echo "postfix postfix/main_mailer_type select No configuration" \
+    | debconf-set-selections 2>/dev/null || true
+fi
+[[ -x /usr/lib/dovecot/imap ]] || debs+=(dovecot-imapd)
+[[ -x /usr/lib/dovecot/lmtp ]] || debs+=(dovecot-lmtpd)
+[[ -f /usr/lib/dovecot/modules/lib90_sieve_plugin.so ]] || debs+=(dovecot-sieve)
 if (( want_test )); then
   # PostgreSQL for the scale-out mode and the migration tests.
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || debs+=(postgresql)
@@ -19,24 +36,8 @@ if (( want_test )); then
   # LibreOffice renders the XLSX export in its test; poppler turns the PDF into text and PNG.
   [[ -x /usr/bin/libreoffice ]] || debs+=(libreoffice-calc-nogui)
   [[ -x /usr/bin/pdftoppm ]] || debs+=(poppler-utils)
-  # SIPp plays the organisations in the phone tests; espeak-ng and sox make their audio (and
-  # the default prompt).
-  [[ -x /usr/bin/sipp ]] || debs+=(sip-tester)
-  [[ -x /usr/bin/espeak-ng ]] || debs+=(espeak-ng)
-  [[ -x /usr/bin/sox ]] || debs+=(sox)
   # docker-compose parses the compose file; there is no Docker engine to run it here.
   command -v docker-compose >/dev/null || debs+=(docker-compose)
-  # Postfix + Dovecot (IMAP, LMTP, Sieve) are the mail servers of the e-mail tests; Postfix's
-  # smtp-source is the bench's reference sender. The tests bring their own configuration, so
-  # Postfix's installer is told not to configure anything (it would ask otherwise).
-  if [[ ! -x /usr/sbin/postfix ]]; then
-    debs+=(postfix)
-    echo "postfix postfix/main_mailer_type select No configuration" \
-      | debconf-set-selections 2>/dev/null || true
-  fi
-  [[ -x /usr/lib/dovecot/imap ]] || debs+=(dovecot-imapd)
-  [[ -x /usr/lib/dovecot/lmtp ]] || debs+=(dovecot-lmtpd)
-  [[ -f /usr/lib/dovecot/modules/lib90_sieve_plugin.so ]] || debs+=(dovecot-sieve)
 fi
 if (( ${#debs[@]} )); then
   if [[ $(id -u) -ne 0 ]]; then
@@ -47,7 +48,7 @@ if (( ${#debs[@]} )); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${debs[@]}" >/dev/null
-  # The packaged services are not used: tests start their own servers in temp dirs.
+  # The packaged services are not used: the sandbox and the tests start their own.
   for service in postgresql postfix dovecot; do
     service "$service" stop >/dev/null 2>&1 || true
   done

@@ -111,8 +111,13 @@ class PhonePlugin:
         """Validate everything before a call is placed; raises ValueError or ProbeError."""
         config = Config.model_validate(target.options)
         settings = context.settings
+        route = settings.sip.routes.get(
+            f"{target.value};ext={target.extension}" if target.extension else target.value
+        ) or settings.sip.routes.get(target.value)
         if config.sip_uri:
             uri = config.sip_uri
+        elif route:
+            uri = route[min(max(target.attempt, 1), len(route)) - 1]
         else:
             template = config.dial_plan or settings.sip.dial_plan
             uri = request_uri(template, e164=target.value, trunk=settings.sip.registrar)

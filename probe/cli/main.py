@@ -15,6 +15,7 @@ from probe.cli.export import export as export_command
 from probe.cli.health import health as health_command
 from probe.cli.history import app as history_app
 from probe.cli.mail import app as mail_app
+from probe.cli.sandbox import sandbox as sandbox_command
 
 app = typer.Typer(
     name="probe",
@@ -34,6 +35,7 @@ app.add_typer(web_cli.app, name="web")
 app.command("export")(export_command)
 app.add_typer(history_app, name="history")
 app.add_typer(mail_app, name="mail")
+app.command("sandbox")(sandbox_command)
 
 
 @app.callback()

@@ -13,17 +13,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage, Message
-from email.utils import format_datetime, make_msgid
 
-from tests.servers.mail import ORG_DOMAIN, Account, MailServers
-
-VACATION = """require ["vacation"];
-vacation :days 1 :subject "Автоматический ответ: ваше письмо получено"
-"Здравствуйте! Ваше письмо получено и будет рассмотрено в установленный срок.
-Это автоматический ответ.";
-"""
-
-MODES = ("reply", "reply_no_headers", "reply_other_address", "never")
+from probe.sandbox.mailservers import ORG_DOMAIN, Account, MailServers
+from probe.sandbox.staff import MODES, VACATION, compose_reply
 
 
 @dataclass
@@ -104,36 +96,9 @@ class Organisations:
                 org.replies.append((datetime.now(UTC), message))
 
     def _answer(self, org: Org, question: Message) -> EmailMessage:
-        subject = str(email.header.make_header(email.header.decode_header(question["Subject"])))
-        body = question.get_payload(decode=True).decode(question.get_content_charset() or "utf-8")
-        quoted = "\n".join("> " + line for line in body.splitlines())
-        reply = EmailMessage()
-        reply["To"] = question["From"]
-        reply["Date"] = format_datetime(datetime.now(UTC))
-        reply["Message-ID"] = make_msgid(domain=ORG_DOMAIN)
-        answer = (
-            "Добрый день!\n\nДля оформления выплаты обратитесь в МФЦ по месту пребывания с "
-            "паспортом и свидетельством о рождении ребёнка. Регистрация по месту пребывания "
-            "допускается.\n\nС уважением, специалист отдела социальной поддержки\n"
+        return compose_reply(
+            question, mode=org.mode, address=org.account.address, now=datetime.now(UTC)
         )
-        if org.mode == "reply":
-            reply["From"] = org.account.address
-            reply["Subject"] = "Re: " + subject
-            reply["In-Reply-To"] = question["Message-ID"]
-            reply["References"] = question["Message-ID"]
-            reply.set_content(answer + "\n" + quoted, charset="utf-8")
-        elif org.mode == "reply_no_headers":
-            # A web mail client that keeps the subject but drops the threading headers.
-            reply["From"] = org.account.address
-            reply["Subject"] = "RE: " + subject
-            reply.set_content(answer, charset="windows-1251")
-        else:  # reply_other_address: a specialist's own mailbox, a new subject, quote below
-            reply["From"] = (
-                f"Специалист <specialist.{org.account.address.split('@')[0]}@{ORG_DOMAIN}>"
-            )
-            reply["Subject"] = "Ответ на Ваш вопрос"
-            reply.set_content(answer + "\n-----Исходное сообщение-----\n" + body, charset="koi8-r")
-        return reply
 
 
 # -- the prober's side of a test: settings, directory rows, one probe -----------------------

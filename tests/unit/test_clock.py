@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from probe.clock import ScaledClock, SystemClock, current_clock, set_clock
+from probe.clock import ScaledClock, SystemClock, WarpClock, current_clock, set_clock
 from probe.results import utc_now
 
 
@@ -36,3 +36,14 @@ def test_the_process_clock_drives_utc_now() -> None:
 def test_a_naive_start_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         ScaledClock(datetime(2026, 4, 7), 10)
+
+
+def test_a_warp_clock_jumps_forward_only_and_keeps_running() -> None:
+    start = datetime(2026, 4, 6, 3, 0, tzinfo=UTC)
+    clock = WarpClock(start, 60)
+    target = start + timedelta(hours=20)
+    assert clock.jump_to(target) > timedelta(hours=19)
+    assert target <= clock.now() < target + timedelta(minutes=1)
+    assert clock.jump_to(start) == timedelta(0)  # never backward
+    assert clock.now() >= target
+    assert clock.jumped >= timedelta(hours=19)

@@ -1,0 +1,117 @@
+"""`probe sandbox`: the whole job in a local region that cannot reach the outside world."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from probe.cli.common import console
+
+
+def sandbox(
+    data_dir: Path = typer.Option(
+        Path("var/sandbox"), help="Where the database, evidence, export and logs go."
+    ),
+    speed: float = typer.Option(
+        30.0, min=1.0, max=3600.0, help="Campaign seconds per real second while checks run."
+    ),
+    workers: int = typer.Option(4, min=1, max=16, help="Call-worker processes (3 calls each)."),
+    web_port: int = typer.Option(8080, min=0, max=65535, help="Port of the review UI (0: none)."),
+    serve: bool | None = typer.Option(
+        None,
+        "--serve/--no-serve",
+        help="Keep the review UI up after the run until Ctrl-C (default: when run in a terminal).",
+    ),
+    timeout: float = typer.Option(1200.0, min=10.0, help="Give up after this many real seconds."),
+    world: str = typer.Option(
+        "omsk-kcson",
+        help="The organisations' behaviours: a bundled name or a YAML file (a subset of them).",
+    ),
+) -> None:
+    """Start mail and SIP servers on loopback playing the 38 Omsk centres as the 2020 protocol
+    saw them, run a phone + e-mail campaign on a compressed clock, print what each centre did
+    against what it was told to do, write the XLSX protocol and serve the review UI.
+
+    Exits 0 when every centre's recorded outcome matches its behaviour, 1 otherwise."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from probe.logs import configure_logging
+    from probe.sandbox.run import Options, SandboxError, print_summary, run_sandbox
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / "sandbox.log"
+    log_file = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the run
+    configure_logging(level="INFO", fmt="json", stream=log_file)
+    options = Options(
+        data_dir=data_dir,
+        speed=speed,
+        workers=workers,
+        web_port=web_port or None,
+        timeout=timeout,
+        world=world,
+    )
+    keep_serving = sys.stdin.isatty() if serve is None else serve
+
+    def say(text: str) -> None:
+        console.print(text, highlight=False)
+
+    say(f"sandbox: logs in {log_path}; nothing leaves 127.0.0.1")
+    with Progress(
+        TextColumn("campaign"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("campaign", total=None, detail="starting servers")
+
+        def progress(counts: dict[str, int], now: datetime) -> None:
+            total = sum(counts.values())
+            done = counts.get("done", 0) + counts.get("cancelled", 0)
+            local = now.astimezone(options.start.tzinfo)
+            detail = (
+                f"{local:%a %d.%m %H:%M} Omsk · running {counts.get('running', 0)} · "
+                f"waiting for replies {counts.get('waiting', 0)}"
+            )
+            bar.update(task, total=total, completed=done, detail=detail)
+
+        async def main() -> object:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            return await run_sandbox(
+                options, say=say, progress=progress, serve_after=keep_serving, stop=stop
+            )
+
+        try:
+            report = asyncio.run(main())
+        except KeyboardInterrupt:
+            say("interrupted: every sandbox process was stopped")
+            raise typer.Exit(130) from None
+        except SandboxError as error:
+            console.print(f"[red]error:[/red] {error}", highlight=False)
+            raise typer.Exit(2) from None
+        finally:
+            log_file.close()
+    from probe.sandbox.run import SandboxReport
+
+    assert isinstance(report, SandboxReport)
+    print_summary(report, console)
+    say(
+        f"{len(report.rows)} organisations; {report.campaign_days:.1f} campaign days in "
+        f"{report.real_seconds:.0f} s; protocol: {report.xlsx}; summary: {report.summary}"
+    )
+    if report.ok:
+        say("every organisation's recorded outcome matches its sandbox behaviour")
+        return
+    console.print(f"[red]{len(report.mismatches)} mismatches:[/red]", highlight=False)
+    for line in report.mismatches:
+        say(f"  {line}")
+    raise typer.Exit(1)

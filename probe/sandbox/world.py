@@ -1,0 +1,116 @@
+"""The sandbox's organisations: how each phone number and e-mail address behaves.
+
+Loaded from probe/data/sandbox/<name>.yaml (made from seed 000 by scripts/build_sandbox.py).
+Each behaviour maps to a SIPp scenario (phones) or a mailbox mode (e-mail); `expected_*` say
+what the prober must record for it, which the summary and CI compare with what it did record.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+
+from probe.results import Outcome
+
+SANDBOX_DATA = Path(__file__).resolve().parent.parent / "data" / "sandbox"
+
+PhoneBehaviour = Literal[
+    "connected", "busy", "no_answer", "unavailable", "rejected", "answering_machine"
+]
+
+
+class SandboxError(ValueError):
+    pass
+
+
+class Phone(BaseModel):
+    number: str  # E.164, or "E.164;ext=digits" as the directory lists it
+    outcomes: list[PhoneBehaviour] = Field(min_length=1)  # one per attempt; the last repeats
+    ring_ms: int = Field(2000, ge=0, le=20_000)
+    transfers: int = Field(0, ge=0, le=2)  # on a connected call: none, once, several
+
+    @property
+    def value(self) -> str:
+        return self.number.split(";ext=")[0]
+
+    def behaviour(self, attempt: int) -> PhoneBehaviour:
+        return self.outcomes[min(attempt, len(self.outcomes)) - 1]
+
+
+class Mailbox(BaseModel):
+    address: str
+    reply_after_working_days: int | None = Field(None, ge=0, le=30)
+    auto_reply: bool = False
+    bounce: bool = False
+    silence: bool = False
+
+    @property
+    def replies(self) -> bool:
+        return not (self.bounce or self.silence) and self.reply_after_working_days is not None
+
+
+class Organisation(BaseModel):
+    protocol_row: int
+    name: str
+    phones: list[Phone] = Field(default_factory=list)
+    emails: list[Mailbox] = Field(default_factory=list)
+
+
+class World(BaseModel):
+    source: str = ""
+    directory: str = "omsk-kcson"  # the bundled directory these organisations come from
+    organisations: list[Organisation]
+
+    @property
+    def phones(self) -> list[Phone]:
+        return [p for o in self.organisations for p in o.phones]
+
+    @property
+    def mailboxes(self) -> list[Mailbox]:
+        return [m for o in self.organisations for m in o.emails]
+
+
+def load_world(name_or_path: str | Path = "omsk-kcson") -> World:
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = SANDBOX_DATA / f"{name_or_path}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SandboxError(f"cannot read sandbox organisations {path}: {error}") from None
+    except yaml.YAMLError as error:
+        raise SandboxError(f"{path}: not valid YAML: {error}") from None
+    try:
+        return World.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SandboxError(f"{path}: {where}: {first['msg']}") from None
+
+
+# -- what the prober must record ----------------------------------------------------------------
+
+# After these the attempt policy calls the same number again (seed 000's practice).
+_RETRIED = {"busy", "no_answer", "answering_machine"}
+
+
+def expected_phone_outcomes(phone: Phone, *, per_contact: int) -> list[str]:
+    """The outcome of each attempt the policy makes on this number, in order."""
+    found: list[str] = []
+    for attempt in range(1, per_contact + 1):
+        behaviour = phone.behaviour(attempt)
+        found.append(behaviour)
+        if behaviour not in _RETRIED:
+            break
+    return found
+
+
+def expected_email_outcome(mailbox: Mailbox, *, deadline_working_days: int) -> str:
+    if mailbox.bounce:
+        return Outcome.BOUNCED.value
+    if mailbox.replies and (mailbox.reply_after_working_days or 0) <= deadline_working_days:
+        return Outcome.REPLIED.value
+    return (Outcome.AUTO_REPLIED if mailbox.auto_reply else Outcome.NO_REPLY).value

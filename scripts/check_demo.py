@@ -1,0 +1,45 @@
+"""Check what `make demo` produced (CI runs it after the demo on a fresh clone).
+
+    python scripts/check_demo.py [var/sandbox]
+
+Fails unless: the campaign finished with every organisation's outcomes matching its sandbox
+behaviour, every organisation has a row, the outcome counts equal the expected ones, and the
+XLSX protocol opens with one row per organisation in the Protocol 6 phone table."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+
+def main(folder: Path) -> int:
+    summary = json.loads((folder / "sandbox-summary.json").read_text(encoding="utf-8"))
+    problems = []
+    if not summary["ok"]:
+        problems.append(f"mismatches: {summary['mismatches']}")
+    if summary["organisations"] != len(summary["rows"]) or not summary["rows"]:
+        problems.append("not every organisation has a row")
+    if summary["expected"] != summary["recorded"]:
+        problems.append(f"counts differ: {summary['expected']} != {summary['recorded']}")
+    book = load_workbook(summary["xlsx"], read_only=True)
+    sheet = book.worksheets[0]
+    names = {row["name"] for row in summary["rows"]}
+    listed = {c for row in sheet.iter_rows(values_only=True) for c in row if c in names}
+    if listed != names:
+        problems.append(f"XLSX {sheet.title!r} lacks {sorted(names - listed)[:3]}...")
+    for problem in problems:
+        print(f"check_demo: {problem}", file=sys.stderr)
+    if not problems:
+        print(
+            f"check_demo: ok: {summary['organisations']} organisations, "
+            f"{sum(summary['recorded'].values())} outcomes as configured, {summary['xlsx']} opens "
+            f"({len(book.sheetnames)} sheets)"
+        )
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "var/sandbox")))
