@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
 import pytest
 
 from adapters.sip.plugin import PhonePlugin
-from probe.results import Outcome
+from probe.results import CheckResult, Outcome
 from tests.servers.sipp import Audio, Sipp, phone_settings, place
 
 pytestmark = pytest.mark.integration
@@ -119,3 +121,60 @@ async def test_ringback_after_the_answer_is_an_internal_transfer(
     # buffer add a few tens of ms).
     assert 3850 <= result.timings_ms["first_speech"] <= 4100, result.timings_ms
     assert result.details["hangup"]["by"] == "them"
+
+
+async def test_a_finished_transfer_never_touches_a_later_call_in_its_old_slot(
+    phone: PhonePlugin, phone_data_dir: Path, tmp_path: Path, sipp_servers: list[Sipp]
+) -> None:
+    """PJSUA numbers calls by slot (0..3, handed out in turn) and reuses a slot once its call is
+    over. Here the transferring PBX hangs up its leg early; the next calls of the same worker
+    take that slot while they ring, and the transfer's check ends (dropping its legs) before
+    they are answered: neither may be cancelled, nor lose its callbacks."""
+    specialist = Sipp("answer_wait.xml", pause_ms=200).start()
+    reception = Sipp(
+        "refer.xml", pause_ms=200, keys={"target": specialist.uri}, extra=["-aa"]
+    ).start()
+    busy = Sipp("reject.xml", calls=2, fill={"code": "486", "reason": "Busy Here"}).start()
+    later = Sipp("answer_wait.xml", pause_ms=2500, calls=2).start()
+    sipp_servers += [specialist, reception, busy, later]
+    settings = phone_settings(phone_data_dir / "slots", workers=1)
+    await asyncio.to_thread(phone.pool(settings).start_all)
+
+    def call(name: str, uri: str, listen: float) -> asyncio.Task[CheckResult]:
+        directory = tmp_path / name
+        return asyncio.create_task(
+            place(
+                phone,
+                settings,
+                directory,
+                sip_uri=uri,
+                listen_seconds=listen,
+                ring_timeout_seconds=8,
+            )
+        )
+
+    # Slot 0: the transfer's first leg (answered at 0.2 s, REFER at 0.7 s, hung up by the PBX
+    # at 1.5 s); slots 1 and 2: two short refused calls; slot 3: the leg the REFER adds.
+    transfer = call("transfer", reception.uri, 3.5)
+    started = time.monotonic()
+    await asyncio.sleep(0.05)
+    refused = [call(f"busy{n}", busy.uri, 1.0) for n in range(2)]
+    assert [r.outcome for r in await asyncio.gather(*refused)] == [Outcome.BUSY] * 2
+    # After the PBX's BYE: these take slots 0 and 1, and ring until 4.5 s; the transfer's
+    # check hangs up at 3.7 s and ends while they ring.
+    await asyncio.sleep(started + 2.0 - time.monotonic())
+    ringing = [call(f"later{n}", later.uri, 0.5) for n in range(2)]
+    first = await transfer
+    assert first.outcome == Outcome.CONNECTED, first.details
+    assert (first.details["legs"], first.details["transfers"]) == (2, 1), first.details
+    for n, result in enumerate(await asyncio.gather(*ringing)):
+        trace = (tmp_path / f"later{n}" / "sip-trace.txt").read_text()
+        assert "CANCEL sip:" not in trace, trace
+        assert result.outcome == Outcome.CONNECTED, (result.details, trace)
+        assert result.details["hangup"] == {"by": "us", "reason": "listen_time"}
+    # The timeline the test is about: the PBX's leg was over before the later calls were placed,
+    # and the transfer's check ended (our BYE to the specialist) while both still rang.
+    invites = [m.wall for m in later.log() if m.first_line.startswith("INVITE")]
+    assert reception.sent_at("BYE") < min(invites)
+    ended = next(m.wall for m in specialist.log() if m.first_line.startswith("BYE"))
+    assert ended < later.sent_at("SIP/2.0 200")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pjsua2 as pj
 
+from adapters.sip.worker.legs import locate_call_id
 from adapters.sip.worker.media import PortPool
 from adapters.sip.worker.trace import Tracer
 
@@ -109,6 +110,14 @@ class Endpoint:
         self.priority = boost_sip_thread()
         self.account = Account(self)
         self.account.create(self._account_config(), True)
+        if not locate_call_id(self.account):
+            self.emit(
+                {
+                    "ev": "log",
+                    "level": "error",
+                    "text": "pj::Call layout unknown: finished calls are kept, not destroyed",
+                }
+            )
 
     def _account_config(self) -> Any:
         s = self.settings

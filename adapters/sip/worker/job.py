@@ -116,10 +116,14 @@ class Job:
         try:
             leg.makeCall(self.spec["uri"], prm)
         except Exception as error:
+            leg.release_slot()  # PJSUA freed any slot it took: the leg must not keep its id
             self.legs.clear()
             self._end(error=("sip_make_call", _pj_reason(error)))
             return
-        info = leg.getInfo()
+        try:
+            info = leg.getInfo()
+        except Exception:
+            return  # over already: its DISCONNECTED callback ran inside makeCall (and claimed it)
         if info.callIdString and not leg.call_id:
             leg.call_id = info.callIdString
             self.claim(leg)
