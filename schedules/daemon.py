@@ -175,7 +175,12 @@ class CampaignRunner:
             id="tick",
         )
         scheduler.add_job(
-            self.sweep, "interval", seconds=self.sweep_seconds, max_instances=1, coalesce=True, id="sweep"
+            self.sweep,
+            "interval",
+            seconds=self.sweep_seconds,
+            max_instances=1,
+            coalesce=True,
+            id="sweep",
         )
         scheduler.add_job(
             self.spawn_recurring,
