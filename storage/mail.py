@@ -3,15 +3,28 @@ messages (matched or kept unmatched), and the steps that complete a waiting e-ma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from probe.results import Channel, CheckStatus, Outcome, utc_now
 from storage.checks import add_event
 from storage.models import Campaign, Check, InboundMessage, MailboxState, Organisation
+
+
+class MailboxKey(Protocol):
+    """Which mailbox (and which numbering of it) a message was read from."""
+
+    @property
+    def account(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def uidvalidity(self) -> int: ...
 
 
 def get_mailbox_state(*, session: Session, account: str, mailbox: str) -> MailboxState | None:
@@ -33,35 +46,72 @@ def save_mailbox_state(
     return state
 
 
-def inbound_seen(
-    *, session: Session, account: str, mailbox: str, uidvalidity: int, uid: int
-) -> bool:
-    return (
+def inbound_uids_seen(
+    *, session: Session, account: str, mailbox: str, uidvalidity: int, uids: Collection[int]
+) -> set[int]:
+    """Which of these UIDs are already recorded (one query for a fetched batch)."""
+    if not uids:
+        return set()
+    return set(
         session.exec(
-            select(InboundMessage.id).where(
+            select(InboundMessage.uid).where(
                 InboundMessage.account == account,
                 InboundMessage.mailbox == mailbox,
                 InboundMessage.uidvalidity == uidvalidity,
-                InboundMessage.uid == uid,
+                col(InboundMessage.uid).in_(list(uids)),
             )
-        ).first()
-        is not None
+        ).all()
     )
 
 
-def inbound_with_hash(*, session: Session, account: str, sha256: str) -> InboundMessage | None:
-    """The same bytes read before (a mailbox whose UIDVALIDITY changed hands them out again)."""
-    return session.exec(
-        select(InboundMessage).where(
-            InboundMessage.account == account, InboundMessage.sha256 == sha256
-        )
-    ).first()
+def first_inbound_by_hash(
+    *, session: Session, account: str, hashes: Collection[str]
+) -> dict[str, int]:
+    """For each of these hashes read before, the id of the first message that had those bytes
+    (a mailbox whose UIDVALIDITY changed hands the same messages out again)."""
+    if not hashes:
+        return {}
+    rows = session.exec(
+        select(InboundMessage.sha256, func.min(InboundMessage.id))
+        .where(InboundMessage.account == account, col(InboundMessage.sha256).in_(list(hashes)))
+        .group_by(col(InboundMessage.sha256))
+    ).all()
+    return {sha256: first for sha256, first in rows if sha256 is not None and first is not None}
 
 
 def add_inbound(*, session: Session, message: InboundMessage) -> InboundMessage:
     session.add(message)
     session.flush()
     return message
+
+
+def insert_inbound(
+    *, session: Session, box: MailboxKey, rows: Sequence[dict[str, Any]]
+) -> dict[int, int]:
+    """Record messages of one mailbox given as column values; returns uid -> id.
+
+    One INSERT for the batch and one SELECT for the ids: as objects, the ORM would insert
+    them one at a time on SQLite to learn each generated id, and building the objects cost
+    as much again. Columns left out get the model's defaults.
+    """
+    if not rows:
+        return {}
+    created = utc_now()
+    values = [
+        {"subject": "", "weak_match": False, "details": {}, "created_at": created, **row,
+         "account": box.account, "mailbox": box.name, "uidvalidity": box.uidvalidity}
+        for row in rows
+    ]  # fmt: skip
+    session.execute(insert(InboundMessage), values)
+    found = session.exec(
+        select(InboundMessage.uid, InboundMessage.id).where(
+            InboundMessage.account == box.account,
+            InboundMessage.mailbox == box.name,
+            InboundMessage.uidvalidity == box.uidvalidity,
+            col(InboundMessage.uid).in_([row["uid"] for row in rows]),
+        )
+    ).all()
+    return {uid: id_ for uid, id_ in found if id_ is not None}
 
 
 def list_unmatched(*, session: Session, limit: int = 100) -> Sequence[InboundMessage]:
@@ -90,15 +140,20 @@ def list_inbound(*, session: Session, check_id: int) -> Sequence[InboundMessage]
     ).all()
 
 
-def email_checks_since(*, session: Session, since: datetime) -> Sequence[Check]:
-    """E-mail checks sent since `since` that a message may still answer (waiting or done)."""
-    return session.exec(
-        select(Check).where(
+def email_check_refs(
+    *, session: Session, since: datetime
+) -> list[tuple[int, datetime | None, dict[str, Any]]]:
+    """(id, started_at, details) of the e-mail checks sent since `since` that a message may
+    still answer (waiting or done); plain rows, not objects: the watcher reads them for every
+    batch."""
+    rows = session.exec(
+        select(Check.id, Check.started_at, Check.details).where(
             Check.channel == Channel.EMAIL.value,
             col(Check.status).in_([CheckStatus.WAITING.value, CheckStatus.DONE.value]),
             col(Check.started_at) >= since,
         )
     ).all()
+    return [(id_, started_at, dict(details or {})) for id_, started_at, details in rows if id_]
 
 
 def waiting_email_checks(*, session: Session) -> Sequence[Check]:
@@ -114,6 +169,41 @@ def check_context(*, session: Session, check: Check) -> tuple[Organisation, Camp
     assert organisation is not None
     campaign = session.get(Campaign, check.campaign_id) if check.campaign_id else None
     return organisation, campaign
+
+
+@dataclass
+class LoadedChecks:
+    """Checks with their organisations and campaigns, loaded together. Holding this keeps them
+    in the session, so `check_context` and `session.get` find them without a query (or the
+    flush of pending changes that a query would cause)."""
+
+    checks: dict[int, Check] = field(default_factory=dict)
+    organisations: dict[int, Organisation] = field(default_factory=dict)
+    campaigns: dict[int, Campaign] = field(default_factory=dict)
+
+
+def load_checks(*, session: Session, ids: Collection[int]) -> LoadedChecks:
+    """The checks with these ids, their organisations and campaigns: three queries in all."""
+    loaded = LoadedChecks()
+    if not ids:
+        return loaded
+    for check in session.exec(select(Check).where(col(Check.id).in_(list(ids)))).all():
+        assert check.id is not None
+        loaded.checks[check.id] = check
+    organisation_ids = {c.organisation_id for c in loaded.checks.values()}
+    for organisation in session.exec(
+        select(Organisation).where(col(Organisation.id).in_(list(organisation_ids)))
+    ).all():
+        assert organisation.id is not None
+        loaded.organisations[organisation.id] = organisation
+    campaign_ids = {c.campaign_id for c in loaded.checks.values() if c.campaign_id is not None}
+    if campaign_ids:
+        for campaign in session.exec(
+            select(Campaign).where(col(Campaign.id).in_(list(campaign_ids)))
+        ).all():
+            assert campaign.id is not None
+            loaded.campaigns[campaign.id] = campaign
+    return loaded
 
 
 def _merge_details(check: Check, extra: dict[str, Any]) -> None:

@@ -7,10 +7,12 @@ charsets it does not know by the name given, and bodies whose declared charset i
 
 from __future__ import annotations
 
+import base64
+import binascii
 import codecs
 import html
 import re
-from email.message import EmailMessage, Message
+from email.message import Message
 from typing import Any
 
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
@@ -58,29 +60,89 @@ def _plausible(text: str) -> bool:
     return letters == 0 or len(_LOWER_CYRILLIC.findall(text)) * 2 >= letters
 
 
+def raw_header(message: Message, name: str) -> str | None:
+    """The first `name` header as it came (folded, encoded words and 8-bit bytes left as is)."""
+    wanted = name.lower()
+    for key, value in message.raw_items():
+        if key.lower() == wanted:
+            return str(value)
+    return None
+
+
 def header(message: Message, name: str) -> str:
-    """A header as text; raw 8-bit header bytes are decoded like a body."""
-    try:
-        value = message.get(name)
-    except (ValueError, IndexError, AttributeError):
-        value = message.get_all(name, [""])[0] if hasattr(message, "get_all") else ""
-    if value is None:
-        return ""
-    text = str(value)
-    if "\ufffd" in text or any("\udc80" <= c <= "\udcff" for c in text):
-        text = _raw_header(message, name) or text
+    """A header as one line of text (see `header_text`); "" when it is absent."""
+    raw = raw_header(message, name)
+    return "" if raw is None else header_text(raw)
+
+
+def header_text(raw: str) -> str:
+    """A raw header value as text: raw 8-bit bytes decoded like a body (old Russian mailers send
+    undeclared windows-1251), encoded words decoded, folding and runs of spaces collapsed.
+
+    Read straight from the raw value rather than through `email.policy.default`'s header objects,
+    which parse every structured header in full on each access and made most of the cost of
+    classifying a message.
+    """
+    text = raw
+    if not text.isascii():
+        text = guess_decode(text.encode("utf-8", "surrogateescape"))
+    if "=?" in text:
+        text = decode_words(text)
     return " ".join(text.split())
 
 
-def _raw_header(message: Message, name: str) -> str | None:
-    """Undeclared 8-bit bytes in a header (old Russian mailers send raw windows-1251)."""
-    for key, value in message.raw_items():
-        if key.lower() == name.lower():
-            data = str(value).encode("utf-8", "surrogateescape")
-            if b"=?" in data:
-                return None
-            return guess_decode(data)
-    return None
+ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_Q_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
+
+
+def decode_words(text: str) -> str:
+    """RFC 2047 encoded words decoded, each charset read like a body's (`guess_decode`).
+
+    Space between two encoded words is dropped (RFC 2047 6.2). Adjacent words in one charset
+    are joined before decoding: some mailers split a multi-byte character between two words.
+    A word that does not decode is left as it is.
+    """
+    out: list[str] = []
+    run = bytearray()
+    run_charset: str | None = None
+    position = 0
+    for word in ENCODED_WORD.finditer(text):
+        data = _word_bytes(word.group(2), word.group(3))
+        gap = text[position : word.start()]
+        if data is None:
+            continue  # stays in the next gap, as text
+        charset = word.group(1).partition("*")[0].lower()  # RFC 2231: charset*language
+        if run_charset is not None and not gap.strip() and charset == run_charset:
+            run += data
+        else:
+            if run_charset is not None:
+                out.append(_word_text(bytes(run), run_charset))
+            if run_charset is None or gap.strip():
+                out.append(gap)
+            run, run_charset = bytearray(data), charset
+        position = word.end()
+    if run_charset is not None:
+        out.append(_word_text(bytes(run), run_charset))
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _word_text(data: bytes, charset: str) -> str:
+    known = _known(charset)
+    if known in ("cp1251", "koi8-r") or known is None or known == "ascii":
+        return guess_decode(data, charset)  # mislabelled, unknown or 8-bit "ascii": guessed
+    # Declared and known: a broken byte is a broken character, not a wrong charset.
+    return data.decode(known, "replace")
+
+
+def _word_bytes(encoding: str, payload: str) -> bytes | None:
+    data = payload.encode("ascii", "surrogateescape")
+    if encoding in "qQ":
+        return _Q_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data.replace(b"_", b" "))
+    try:
+        return base64.b64decode(data + b"=" * (-len(data) % 4), validate=True)
+    except binascii.Error:
+        return None
 
 
 def part_text(part: Message) -> str:
@@ -99,7 +161,7 @@ def html_to_text(markup: str) -> str:
     return html.unescape(text)
 
 
-def body_text(message: EmailMessage | Message, *, limit: int = 50_000) -> str:
+def body_text(message: Message, *, limit: int = 50_000) -> str:
     """The readable text: the plain part when there is one, else the HTML one, as text.
 
     Attached messages (a bounce's returned copy, its delivery-status) are left out.

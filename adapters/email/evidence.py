@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,11 +31,19 @@ def store_raw(
     kept = raw[:max_bytes]
     digest = hashlib.sha256(kept).hexdigest()
     path = directory / digest[:2] / f"{digest}.eml"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        partial.write_bytes(kept)
-        partial.replace(path)  # a crash never leaves a half-written file under the final name
+    name = str(path)
+    # Plain os calls: the watcher stores every message it reads, and pathlib's extra work
+    # (a mkdir that fails on an existing folder each time) cost as much as the write.
+    if not os.path.exists(name):
+        partial = name[: -len(".eml")] + ".part"
+        try:
+            handle = open(partial, "wb")  # noqa: SIM115 - closed below; the folder may be new
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(name), exist_ok=True)
+            handle = open(partial, "wb")  # noqa: SIM115
+        with handle:
+            handle.write(kept)
+        os.replace(partial, name)  # a crash never leaves a half-written file under the final name
     truncated = len(kept) < max(len(raw), full_size or 0)
     return StoredRaw(path=path, sha256=digest, size=len(kept), truncated=truncated)
 

@@ -1,4 +1,4 @@
-"""One fetched message through classification, matching and storage, in the caller's session.
+"""Fetched messages through classification, matching and storage, in the caller's session.
 
 The caller commits a whole fetched batch together with the mailbox's new last UID, so after a
 crash a batch is either fully recorded or read again; a UID already recorded is skipped.
@@ -16,13 +16,13 @@ from sqlmodel import Session
 
 from adapters.email.classify import Classified, Kind, classify
 from adapters.email.config import config_from_spec
-from adapters.email.evidence import inbound_dir, store_raw
+from adapters.email.evidence import StoredRaw, inbound_dir, store_raw
 from adapters.email.imap import Fetched
-from adapters.email.matching import Candidate, Match, match
+from adapters.email.matching import Candidate, CandidateIndex, Match, match
 from adapters.email.timing import reply_deadline, reply_timing, schedule_of
 from probe.results import CheckStatus, Outcome
 from storage import mail
-from storage.models import Check, InboundMessage
+from storage.models import Check
 
 
 @dataclass(frozen=True)
@@ -42,92 +42,141 @@ class Mailbox:
 
 def candidates(*, session: Session, now: datetime, days: int = 120) -> list[Candidate]:
     found = []
-    for check in mail.email_checks_since(session=session, since=now - timedelta(days=days)):
-        details = check.details or {}
-        if not details.get("message_id") or check.id is None:
+    for check_id, started_at, details in mail.email_check_refs(
+        session=session, since=now - timedelta(days=days)
+    ):
+        if not details.get("message_id"):
             continue
         found.append(
             Candidate(
-                check_id=check.id,
+                check_id=check_id,
                 message_id=details["message_id"],
                 token=details.get("token", ""),
                 recipient=details.get("recipient", ""),
                 subject=details.get("subject", ""),
-                sent_at=sent_instant(check),
+                sent_at=_sent_instant(details, started_at),
             )
         )
     return found
 
 
 def sent_instant(check: Check) -> datetime:
-    accepted = (check.details or {}).get("accepted_at")
+    return _sent_instant(check.details or {}, check.started_at)
+
+
+def _sent_instant(details: dict[str, Any], started_at: datetime | None) -> datetime:
+    accepted = details.get("accepted_at")
     if accepted:
         return datetime.fromisoformat(accepted).astimezone(UTC)
-    assert check.started_at is not None
-    return check.started_at
+    assert started_at is not None
+    return started_at
 
 
-def ingest(
+def ingest_batch(
     *,
     session: Session,
     box: Mailbox,
-    fetched: Fetched,
+    batch: Sequence[Fetched],
     data_dir: Path,
-    pool: Sequence[Candidate],
+    pool: Sequence[Candidate] | CandidateIndex,
     now: datetime,
     max_bytes: int,
-) -> Ingested:
-    if mail.inbound_seen(
+) -> list[Ingested]:
+    """A fetched batch, in order, with a handful of statements for the whole batch.
+
+    A UID already recorded is skipped; bytes read before (in an earlier batch or this one)
+    are recorded as a duplicate without touching any check.
+    """
+    index = pool if isinstance(pool, CandidateIndex) else CandidateIndex(pool)
+    seen = mail.inbound_uids_seen(
         session=session,
         account=box.account,
         mailbox=box.name,
         uidvalidity=box.uidvalidity,
-        uid=fetched.uid,
-    ):
-        return Ingested(fetched.uid, "", None, "duplicate")
-    stored = store_raw(
-        inbound_dir(data_dir), fetched.raw, max_bytes=max_bytes, full_size=fetched.size
+        uids=[f.uid for f in batch],
     )
-    classified, problem = _classify(fetched.raw)
-    received_at = fetched.internaldate or now
-    earlier = mail.inbound_with_hash(session=session, account=box.account, sha256=stored.sha256)
-    found = None if earlier else match(classified, pool, received_at=received_at)
-    row = mail.add_inbound(
-        session=session,
-        message=InboundMessage(
-            account=box.account,
-            mailbox=box.name,
-            uidvalidity=box.uidvalidity,
-            uid=fetched.uid,
-            message_id=classified.message_id,
-            in_reply_to=classified.in_reply_to,
-            from_address=classified.from_address,
-            subject=classified.subject[:1000],
-            received_at=received_at,
-            kind=_effective_kind(classified, found).value,
-            check_id=found.check_id if found else None,
-            match_method=found.method if found else None,
-            weak_match=bool(found and found.weak),
-            evidence_path=str(stored.path),
-            sha256=stored.sha256,
-            size=fetched.size,
-            details=_inbound_details(classified, stored.truncated, problem, earlier),
-        ),
+    fresh = [f for f in batch if f.uid not in seen]
+    directory = inbound_dir(data_dir)
+    # Evidence first: a committed row never points to a file that is not there.
+    stored = [store_raw(directory, f.raw, max_bytes=max_bytes, full_size=f.size) for f in fresh]
+    earlier = mail.first_inbound_by_hash(
+        session=session, account=box.account, hashes={s.sha256 for s in stored}
     )
-    assert row.id is not None
-    if found is None:
-        return Ingested(fetched.uid, row.kind, None, "duplicate" if earlier else "unmatched")
-    check = session.get(Check, found.check_id)
-    assert check is not None
-    mail.attach_evidence(
-        session=session, check=check, evidence=stored.ref("eml_inbound").model_dump(mode="json")
-    )
-    action = _apply(session, check, classified, found, row, received_at)
-    return Ingested(fetched.uid, row.kind, check.id, action)
+    first_here: dict[str, int] = {}  # hash -> uid of the first message of this batch with it
+    rows: list[dict[str, Any]] = []
+    recorded: list[_Recorded] = []
+    ids: dict[int, int] = {}  # uid -> inbound_message.id
+    for fetched, kept in zip(fresh, stored, strict=True):
+        classified, problem = _classify(fetched.raw)
+        received_at = fetched.internaldate or now
+        duplicate_of = earlier.get(kept.sha256)
+        if duplicate_of is None and kept.sha256 in first_here:
+            if first_here[kept.sha256] not in ids:  # rare: the same bytes twice in one batch
+                ids.update(mail.insert_inbound(session=session, box=box, rows=rows))
+                rows = []
+            duplicate_of = ids[first_here[kept.sha256]]
+        found = None if duplicate_of else match(classified, index, received_at=received_at)
+        kind = _effective_kind(classified, found)
+        rows.append(
+            {
+                "uid": fetched.uid,
+                "message_id": classified.message_id,
+                "in_reply_to": classified.in_reply_to,
+                "from_address": classified.from_address,
+                "subject": classified.subject[:1000],
+                "received_at": received_at,
+                "kind": kind.value,
+                "check_id": found.check_id if found else None,
+                "match_method": found.method if found else None,
+                "weak_match": bool(found and found.weak),
+                "evidence_path": str(kept.path),
+                "sha256": kept.sha256,
+                "size": fetched.size,
+                "details": _inbound_details(classified, kept.truncated, problem, duplicate_of),
+            }
+        )
+        first_here.setdefault(kept.sha256, fetched.uid)
+        recorded.append(
+            _Recorded(fetched.uid, kind, received_at, kept, classified, found, bool(duplicate_of))
+        )
+    ids.update(mail.insert_inbound(session=session, box=box, rows=rows))
+    # The checks claimed, with what a reply's timing needs: loaded together, after the insert.
+    loaded = mail.load_checks(session=session, ids={r.found.check_id for r in recorded if r.found})
+    done = {uid: Ingested(uid, "", None, "duplicate") for uid in seen}
+    for r in recorded:
+        if r.found is None:
+            action = "duplicate" if r.duplicate else "unmatched"
+            done[r.uid] = Ingested(r.uid, r.kind.value, None, action)
+            continue
+        check = loaded.checks[r.found.check_id]
+        evidence = r.kept.ref("eml_inbound").model_dump(mode="json")
+        mail.attach_evidence(session=session, check=check, evidence=evidence)
+        action = _apply(
+            session, check, r.classified, r.found,
+            inbound_id=ids[r.uid], kind=r.kind, subject=r.classified.subject[:1000],
+            at=r.received_at,
+        )  # fmt: skip
+        done[r.uid] = Ingested(r.uid, r.kind.value, check.id, action)
+    return [done[f.uid] for f in batch]
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    uid: int
+    kind: Kind
+    received_at: datetime
+    kept: StoredRaw
+    classified: Classified
+    found: Match | None
+    duplicate: bool
 
 
 def rematch_recent(
-    *, session: Session, pool: Sequence[Candidate], now: datetime, window: timedelta
+    *,
+    session: Session,
+    pool: Sequence[Candidate] | CandidateIndex,
+    now: datetime,
+    window: timedelta,
 ) -> list[Ingested]:
     """Match again the recent messages no check claimed.
 
@@ -135,13 +184,14 @@ def rematch_recent(
     sent (the result is stored after the server's 250): it is kept unmatched, and claimed here
     once the check is known, before newer messages are applied.
     """
+    index = pool if isinstance(pool, CandidateIndex) else CandidateIndex(pool)
     done = []
     for row in mail.recent_unmatched(session=session, since=now - window):
         details = row.details or {}
         if details.get("duplicate_of") or details.get("parse_error") or row.received_at is None:
             continue
         classified = Classified.from_json(details)
-        found = match(classified, pool, received_at=row.received_at)
+        found = match(classified, index, received_at=row.received_at)
         if found is None:
             continue
         row.check_id, row.match_method, row.weak_match = found.check_id, found.method, found.weak
@@ -153,7 +203,10 @@ def rematch_recent(
             evidence = {"kind": "eml_inbound", "path": row.evidence_path, "sha256": row.sha256,
                         "size": row.size, "media_type": "message/rfc822"}  # fmt: skip
             mail.attach_evidence(session=session, check=check, evidence=evidence)
-        action = _apply(session, check, classified, found, row, row.received_at)
+        action = _apply(
+            session, check, classified, found,
+            inbound_id=row.id, kind=Kind(row.kind), subject=row.subject, at=row.received_at,
+        )  # fmt: skip
         done.append(Ingested(row.uid, row.kind, check.id, action))
     return done
 
@@ -174,14 +227,14 @@ def _effective_kind(classified: Classified, found: Match | None) -> Kind:
 
 
 def _inbound_details(
-    classified: Classified, truncated: bool, problem: str | None, earlier: InboundMessage | None
+    classified: Classified, truncated: bool, problem: str | None, duplicate_of: int | None
 ) -> dict[str, Any]:
     details = classified.as_json()
     details["truncated"] = truncated
     if problem:
         details["parse_error"] = problem
-    if earlier is not None:
-        details["duplicate_of"] = earlier.id
+    if duplicate_of is not None:
+        details["duplicate_of"] = duplicate_of
     return details
 
 
@@ -190,29 +243,34 @@ def _apply(
     check: Check,
     classified: Classified,
     found: Match,
-    row: InboundMessage,
+    *,
+    inbound_id: int,
+    kind: Kind,
+    subject: str,
     at: datetime,
 ) -> str:
-    assert row.id is not None
-    kind = Kind(row.kind)
     if check.status != CheckStatus.WAITING.value:
         mail.record_late_message(
-            session=session, check=check, kind=kind.value, inbound_id=row.id, at=at
+            session=session, check=check, kind=kind.value, inbound_id=inbound_id, at=at
         )
         return "late"
     if kind is Kind.AUTO_REPLY:
         mail.record_auto_reply(
-            session=session, check=check, at=at, inbound_id=row.id,
+            session=session, check=check, at=at, inbound_id=inbound_id,
             reason=classified.auto_reply_reason or "",
         )  # fmt: skip
         return "auto_reply"
     if kind is Kind.DELAY:
         notice = classified.as_json()["bounce"] or {}
         mail.record_delay_notice(
-            session=session, check=check, at=at, inbound_id=row.id, notice=notice
+            session=session, check=check, at=at, inbound_id=inbound_id, notice=notice
         )
         return "delay"
-    match_details = {"match_method": found.method, "weak_match": found.weak, "inbound_id": row.id}
+    match_details = {
+        "match_method": found.method,
+        "weak_match": found.weak,
+        "inbound_id": inbound_id,
+    }
     if kind is Kind.BOUNCE:
         bounce = classified.as_json()["bounce"]
         mail.complete_email_check(
@@ -222,7 +280,7 @@ def _apply(
         )  # fmt: skip
         return "bounced"
     details, timings = reply_details(session, check, at)
-    details.update(match_details, reply_from=classified.from_address, reply_subject=row.subject)
+    details.update(match_details, reply_from=classified.from_address, reply_subject=subject)
     mail.complete_email_check(
         session=session, check=check, outcome=Outcome.REPLIED, finished_at=at,
         details=details, timings_ms=timings, message=found.method,

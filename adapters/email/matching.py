@@ -10,7 +10,7 @@ mailbox from matching new checks.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -46,36 +46,69 @@ def subject_core(subject: str) -> str:
     return " ".join(text.lower().split())
 
 
+class CandidateIndex:
+    """The candidates by Message-ID, token and recipient: a batch of messages is matched
+    against thousands of checks without scanning them all for each message."""
+
+    def __init__(self, candidates: Sequence[Candidate]) -> None:
+        self.candidates = list(candidates)
+        self.by_id: dict[str, list[Candidate]] = {}
+        self.by_token: dict[str, list[Candidate]] = {}
+        self.by_recipient: dict[str, list[Candidate]] = {}
+        for c in self.candidates:  # each list keeps the candidates' order
+            self.by_id.setdefault(c.message_id, []).append(c)
+            self.by_token.setdefault(c.token, []).append(c)
+            self.by_recipient.setdefault(c.recipient.lower(), []).append(c)
+        self._cores: dict[str, str] = {}
+
+    def core(self, subject: str) -> str:
+        if subject not in self._cores:
+            self._cores[subject] = subject_core(subject)
+        return self._cores[subject]
+
+
 def match(
-    message: Classified, candidates: Sequence[Candidate], *, received_at: datetime
+    message: Classified,
+    candidates: Sequence[Candidate] | CandidateIndex,
+    *,
+    received_at: datetime,
 ) -> Match | None:
-    eligible = [c for c in candidates if c.sent_at <= received_at + CLOCK_SLACK]
-    by_id = {c.message_id: c for c in eligible}
+    index = candidates if isinstance(candidates, CandidateIndex) else CandidateIndex(candidates)
+    latest = received_at + CLOCK_SLACK
+
+    def eligible(found: Sequence[Candidate]) -> list[Candidate]:
+        return [c for c in found if c.sent_at <= latest]
+
     for method, ids in (
         ("in_reply_to", [message.in_reply_to]),
         ("returned_message", [message.original_message_id]),
         ("references", list(reversed(message.references))),
     ):
         for message_id in ids:
-            if message_id and message_id in by_id:
-                return Match(by_id[message_id].check_id, method)
+            # Two checks with one Message-ID cannot happen; if it did, the last one wins.
+            same_id = eligible(index.by_id.get(message_id, [])) if message_id else []
+            if same_id:
+                return Match(same_id[-1].check_id, method)
     if message.matched_token:
-        by_token = [c for c in eligible if c.token == message.matched_token]
+        by_token = eligible(index.by_token.get(message.matched_token, []))
         if by_token:
             return Match(max(by_token, key=lambda c: c.sent_at).check_id, "token")
-    return _weak(message, eligible)
+    return _weak(message, index, eligible)
 
 
-def _weak(message: Classified, eligible: Sequence[Candidate]) -> Match | None:
+def _weak(
+    message: Classified,
+    index: CandidateIndex,
+    eligible: Callable[[Sequence[Candidate]], list[Candidate]],
+) -> Match | None:
     if message.kind in (Kind.UNRELATED,) and not message.subject:
         return None
     sender = (message.from_address or "").lower()
     core = subject_core(message.subject)
-    same = [
-        c
-        for c in eligible
-        if c.recipient.lower() == sender and core and subject_core(c.subject) in core
-    ]
+    if not core:
+        return None
+    from_sender = eligible(index.by_recipient.get(sender, []))
+    same = [c for c in from_sender if index.core(c.subject) in core]
     if not same:
         return None
     return Match(max(same, key=lambda c: c.sent_at).check_id, "sender_subject", weak=True)

@@ -6,12 +6,19 @@ Saturdays, shortened pre-holiday days); this module only applies it to an e-mail
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from probe.directory.hours import WeeklySchedule
-from schedules.calendar import open_windows_utc, working_days_elapsed, working_deadline
+from probe.directory.hours import WeeklySchedule, default_schedule
+from schedules.calendar import (
+    is_holiday,
+    open_windows_utc,
+    working_days_elapsed,
+    working_deadline,
+)
 
 
 @dataclass(frozen=True)
@@ -28,9 +35,28 @@ class ReplyTiming:
         }
 
 
-def schedule_of(hours: dict[str, Any] | None) -> WeeklySchedule | None:
-    """An organisation's stored hours (None: the calendar's default five-day week)."""
-    return WeeklySchedule.model_validate(hours) if hours else None
+def load_calendar() -> None:
+    """Load the production calendar now: the `holidays` package takes about 0.2 s to import,
+    better spent when the watcher starts than while it records the first reply."""
+    is_holiday(date.today())
+
+
+def schedule_of(hours: dict[str, Any] | None) -> WeeklySchedule:
+    """An organisation's stored hours, or the calendar's default five-day week.
+
+    Validated once per distinct value: the calendar asks for the schedule of every day it
+    counts, and building one (or the default, which the calendar would build for each day
+    itself) cost more than the rest of recording a reply. The instances are shared: not to be
+    modified.
+    """
+    return _schedule(json.dumps(hours, sort_keys=True) if hours else "")
+
+
+@lru_cache(maxsize=1024)
+def _schedule(hours_json: str) -> WeeklySchedule:
+    if not hours_json:
+        return default_schedule()
+    return WeeklySchedule.model_validate(json.loads(hours_json))
 
 
 def reply_timing(

@@ -17,7 +17,9 @@ import aioimaplib
 from sqlalchemy.engine import Engine
 
 from adapters.email import imap
-from adapters.email.ingest import Ingested, Mailbox, candidates, ingest, rematch_recent
+from adapters.email.ingest import Ingested, Mailbox, candidates, ingest_batch, rematch_recent
+from adapters.email.matching import CandidateIndex
+from adapters.email.timing import load_calendar
 from probe.errors import OurSideError
 from probe.logs import get_logger
 from probe.results import utc_now
@@ -82,6 +84,7 @@ class Watcher:
         self._rematch_until = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
+        await asyncio.to_thread(load_calendar)
         delay = self.options.backoff_initial
         while not stop.is_set():
             try:
@@ -141,20 +144,17 @@ class Watcher:
         now = self.clock()
         box = Mailbox(self.account, self.mailbox, uidvalidity)
         with session_scope(self.engine) as session:
-            pool = candidates(session=session, now=now)
+            pool = CandidateIndex(candidates(session=session, now=now))
             done = rematch_recent(session=session, pool=pool, now=now, window=REMATCH_WINDOW)
-            done += [
-                ingest(
-                    session=session,
-                    box=box,
-                    fetched=fetched,
-                    data_dir=self.settings.data_dir,
-                    pool=pool,
-                    now=now,
-                    max_bytes=self.options.max_eml_bytes,
-                )
-                for fetched in batch
-            ]
+            done += ingest_batch(
+                session=session,
+                box=box,
+                batch=batch,
+                data_dir=self.settings.data_dir,
+                pool=pool,
+                now=now,
+                max_bytes=self.options.max_eml_bytes,
+            )
             mail.save_mailbox_state(
                 session=session,
                 account=self.account,
