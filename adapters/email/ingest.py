@@ -72,6 +72,17 @@ def _sent_instant(details: dict[str, Any], started_at: datetime | None) -> datet
     return started_at
 
 
+def on_our_clock(server_instant: datetime | None, now: datetime) -> datetime:
+    """The server's arrival instant (INTERNALDATE) on the prober's clock: its age by the wall
+    clock, taken back from `now`. Under the system clock this is the server's instant; under
+    the sandbox's compressed clock a reply that arrived a moment ago is a moment old, not
+    dated on the real calendar."""
+    if server_instant is None:
+        return now
+    age = datetime.now(UTC) - server_instant.astimezone(UTC)
+    return now - max(age, timedelta(0))
+
+
 def ingest_batch(
     *,
     session: Session,
@@ -108,7 +119,7 @@ def ingest_batch(
     ids: dict[int, int] = {}  # uid -> inbound_message.id
     for fetched, kept in zip(fresh, stored, strict=True):
         classified, problem = _classify(fetched.raw)
-        received_at = fetched.internaldate or now
+        received_at = on_our_clock(fetched.internaldate, now)
         duplicate_of = earlier.get(kept.sha256)
         if duplicate_of is None and kept.sha256 in first_here:
             if first_here[kept.sha256] not in ids:  # rare: the same bytes twice in one batch

@@ -108,3 +108,21 @@ def test_the_suggested_grade_follows_the_campaigns_rules() -> None:
     assert [strict.suggest_grade(d) for d in (0, 1, 2)] == [
         "excellent", "satisfactory", "unsatisfactory",
     ]  # fmt: skip
+
+
+def test_the_servers_arrival_instant_is_taken_onto_the_probers_clock() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from adapters.email.ingest import on_our_clock
+
+    wall = datetime.now(UTC)
+    # The system clock: the server's own instant (give or take the test's run time).
+    assert abs(on_our_clock(wall - timedelta(seconds=5), wall) - (wall - timedelta(seconds=5))) < (
+        timedelta(seconds=1)
+    )
+    # A compressed clock in 2026-04: the reply is as old as the server says, not dated today.
+    sandbox_now = datetime(2026, 4, 8, 5, 0, tzinfo=UTC)
+    got = on_our_clock(wall - timedelta(seconds=2), sandbox_now)
+    assert sandbox_now - timedelta(seconds=3) < got <= sandbox_now - timedelta(seconds=2)
+    assert on_our_clock(None, sandbox_now) == sandbox_now
+    assert on_our_clock(wall + timedelta(seconds=30), sandbox_now) == sandbox_now  # clock skew
