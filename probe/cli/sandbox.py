@@ -20,7 +20,7 @@ def sandbox(
     speed: float = typer.Option(
         30.0, min=1.0, max=3600.0, help="Campaign seconds per real second while checks run."
     ),
-    workers: int = typer.Option(4, min=1, max=16, help="Call-worker processes (3 calls each)."),
+    workers: int = typer.Option(6, min=1, max=16, help="Call-worker processes (3 calls each)."),
     web_port: int = typer.Option(8080, min=0, max=65535, help="Port of the review UI (0: none)."),
     serve: bool | None = typer.Option(
         None,

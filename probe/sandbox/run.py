@@ -74,7 +74,7 @@ class Options:
     world: str = "omsk-kcson"
     speed: float = 60.0  # campaign seconds per real second while something is in flight
     start: datetime = DEFAULT_START
-    workers: int = 4  # call-worker processes (3 calls each)
+    workers: int = 6  # call-worker processes: 12 calls leave each a slot for a REFER leg
     web_port: int | None = 8080  # None: no review UI
     timeout: float = 1200.0  # real seconds before the run is declared stuck
 
