@@ -18,6 +18,7 @@ relay freely: the simulated organisations and the bench use it), `imap` (plain),
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socketserver
@@ -155,6 +156,14 @@ class MailServers:
             self._policy.server_close()
             self._policy = None
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def pids(self) -> list[int]:
+        """Dovecot's and Postfix's master process ids (for a clean-up after a SIGKILL)."""
+        found = [self._dovecot.pid] if self._dovecot is not None else []
+        master = self.root / "spool" / "pid" / "master.pid"
+        with contextlib.suppress(OSError, ValueError):
+            found.append(int(master.read_text().split()[0]))
+        return found
 
     def stop_dovecot(self) -> None:
         if self._dovecot is not None:

@@ -54,6 +54,7 @@ from probe.sandbox.world import (
     load_world,
 )
 from probe.settings import ImapSettings, Settings, SipSettings, SmtpSettings
+from storage.models import Check
 
 log = get_logger(component="sandbox")
 
@@ -140,10 +141,6 @@ class Exchange:
         self.routes: dict[str, list[str]] = {}
         self._specialists: dict[int, Sipp] = {}
 
-    def _start(self, sipp: Sipp) -> Sipp:
-        sipp.start()
-        return sipp
-
     def _specialist(self, transfers: int) -> Sipp:
         """Where a REFER leads: one who answers (once), one who holds and passes the call on
         again more than five seconds later (several)."""
@@ -153,7 +150,7 @@ class Exchange:
             else:
                 sipp = Sipp("hold_update.xml", pause_ms=6500, audio=self.audio["speech"])
             sipp.calls = 1_000_000
-            self._specialists[transfers] = self._start(sipp)
+            self._specialists[transfers] = sipp.start()
         return self._specialists[transfers]
 
     def instance(self, behaviour: str, phone: Phone) -> Sipp:
@@ -193,7 +190,7 @@ class Exchange:
                 fill={"code": "404", "reason": "Not Found"},
                 calls=many,
             )
-        self.instances[key] = self._start(sipp)
+        self.instances[key] = sipp.start()
         return sipp
 
     def route(self, phone: Phone) -> None:
@@ -209,7 +206,7 @@ class Exchange:
         key = ("unknown", 0, 0)
         if key not in self.instances:
             sipp = Sipp("reject.xml", fill={"code": "404", "reason": "Not Found"}, calls=1_000_000)
-            self.instances[key] = self._start(sipp)
+            self.instances[key] = sipp.start()
         return self.instances[key]
 
     @property
@@ -293,11 +290,7 @@ class Region:
     def _pids(self) -> None:
         pids = self.exchange.pids() if self.exchange else []
         if self.mail is not None:
-            if self.mail._dovecot is not None:
-                pids.append(self.mail._dovecot.pid)
-            master = self.mail.root / "spool" / "pid" / "master.pid"
-            with contextlib.suppress(OSError, ValueError):
-                pids.append(int(master.read_text().split()[0]))
+            pids += self.mail.pids()
         _record_pids(self.options.data_dir, pids)
 
     def prober_settings(self, database_url: str) -> Settings:
@@ -372,15 +365,9 @@ def campaign_spec(start: datetime, world: World) -> dict[str, Any]:
 def _counts(engine: Engine) -> dict[str, int]:
     with Session(engine) as session:
         rows = session.exec(
-            select(col(_check().status), func.count()).group_by(col(_check().status))
+            select(col(Check.status), func.count()).group_by(col(Check.status))
         ).all()
     return {status: count for status, count in rows}
-
-
-def _check() -> Any:
-    from storage.models import Check
-
-    return Check
 
 
 class TimeWarp:
@@ -394,21 +381,17 @@ class TimeWarp:
         self.engine = engine
         self.staff = staff
 
-    def next_event(self) -> datetime | None:
+    def next_event(self, counts: dict[str, int]) -> datetime | None:
         """None while something is in flight or due; else the next planned instant."""
-        Check = _check()
+        if counts.get(CheckStatus.RUNNING.value):
+            return None
         now = self.clock.now()
         with Session(self.engine) as session:
-            running = session.exec(
-                select(func.count()).where(col(Check.status) == CheckStatus.RUNNING.value)
-            ).one()
             next_planned = session.exec(
                 select(func.min(Check.planned_at)).where(
                     col(Check.status) == CheckStatus.PLANNED.value
                 )
             ).one()
-        if running:
-            return None
         if next_planned is not None:
             next_planned = next_planned.replace(tzinfo=next_planned.tzinfo or UTC)
             if next_planned <= now:
@@ -429,7 +412,7 @@ class TimeWarp:
             counts = await asyncio.to_thread(_counts, self.engine)
             if counts != state:  # a check started, ended or began waiting: let mail settle
                 state, changed = counts, time.monotonic()
-            target = await asyncio.to_thread(self.next_event)
+            target = await asyncio.to_thread(self.next_event, counts)
             last = max(self.staff.last_activity, changed)
             quiet = time.monotonic() - last >= self.QUIET_SECONDS
             if target is None or not quiet:
@@ -443,7 +426,7 @@ class TimeWarp:
 
 def compare(engine: Engine, world: World) -> SandboxReport:
     """Each organisation's recorded outcomes against the behaviour the sandbox gave it."""
-    from storage.models import Check, Contact, Organisation
+    from storage.models import Contact, Organisation
 
     result = SandboxReport()
     with Session(engine) as session:

@@ -12,8 +12,10 @@ import email
 import email.header
 import smtplib
 import threading
+import time
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
+from datetime import time as day_time
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -88,9 +90,9 @@ def reply_instant(received: datetime, working_days: int, *, tz: str) -> datetime
         remaining -= is_working_day(day)
     at = (local + timedelta(hours=1)).time()
     if working_days > 0:
-        at = min(max(at, time(9, 0)), time(17, 30))
+        at = min(max(at, day_time(9, 0)), day_time(17, 30))
     elif (local + timedelta(hours=1)).date() != day:
-        at = time(23, 30)
+        at = day_time(23, 30)
     return datetime.combine(day, at, tzinfo=zone)
 
 
@@ -137,15 +139,13 @@ class Staff:
         return min(dues, default=None)
 
     def _run(self) -> None:
-        import time as _time
-
         while not self._stop.is_set():
             with self._lock:
                 employees = list(self.employees.values())
             for employee in employees:
                 try:
                     if self._read(employee) or self._send_due(employee):
-                        self.last_activity = _time.monotonic()
+                        self.last_activity = time.monotonic()
                 except Exception as error:
                     self.errors.append(f"{employee.address}: {error!r}")
                     log.warning("staff error", address=employee.address, error=repr(error))
