@@ -33,6 +33,9 @@ class SmtpSettings(BaseModel):
     security: Literal["starttls", "tls", "none"] = "starttls"
     ca_file: Path | None = None
     from_address: str = "prober@localhost"
+    # A mailbox known to accept mail (ours, or a partner's): before e-mail is paused as our
+    # outage, a control message is sent there (schedules/control.py). None: no control.
+    control_address: str | None = None
 
 
 class ImapSettings(BaseModel):
@@ -59,6 +62,10 @@ class SipSettings(BaseModel):
     # Static routes (the sandbox, a lab PBX): an E.164 number, or "number;ext=digits", to the
     # request URIs of its successive attempts (the last one repeats). Bypasses the dial plan.
     routes: dict[str, list[str]] = Field(default_factory=dict)
+    # A known-good number (E.164, dialled like any other: routes, dial plan) or a SIP URI.
+    # Before a streak of failures pauses calls as our outage, a control call is placed there:
+    # failed too, our outage; answered, the organisations' results stand (schedules/control.py).
+    control_target: str | None = None
 
     @field_validator("routes")
     @classmethod
@@ -70,6 +77,30 @@ class SipSettings(BaseModel):
                 if not uri.startswith(("sip:", "sips:")):
                     raise ValueError(f"route {number!r}: not a SIP URI: {uri!r}")
         return routes
+
+
+SuspectOutcome = Literal["unavailable", "no_answer", "rejected", "busy", "bounced"]
+
+
+class OutageSettings(BaseModel):
+    """When failures on our side pause a channel (schedules/outage.py, docs/scale-out.md)."""
+
+    # This many failures of ours in a row on a channel (failed, send_failed) pause it.
+    threshold: int = Field(5, ge=1, le=1000)
+    # The first pause; it doubles while the failures go on, up to max_pause_seconds.
+    first_pause_seconds: float = Field(60.0, gt=0)
+    max_pause_seconds: float = Field(900.0, gt=0)
+    # This many outcomes in `suspect_outcomes` in a row on a channel (a trunk answering 404 to
+    # everything looks like the organisations' fault) ask for a control call; 0: never.
+    suspect_streak: int = Field(0, ge=0, le=1000)
+    suspect_outcomes: list[SuspectOutcome] = ["unavailable"]
+    control_timeout_seconds: float = Field(120.0, gt=0, le=900)
+
+    @model_validator(mode="after")
+    def _pauses_grow(self) -> OutageSettings:
+        if self.max_pause_seconds < self.first_pause_seconds:
+            raise ValueError("max_pause_seconds must not be shorter than first_pause_seconds")
+        return self
 
 
 class TwilioSettings(BaseModel):
@@ -98,6 +129,7 @@ class Settings(BaseSettings):
     imap: ImapSettings = Field(default_factory=ImapSettings)
     sip: SipSettings = Field(default_factory=SipSettings)
     twilio: TwilioSettings = Field(default_factory=TwilioSettings)
+    outage: OutageSettings = Field(default_factory=OutageSettings)
 
     @classmethod
     def settings_customise_sources(

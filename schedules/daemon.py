@@ -37,9 +37,9 @@ from probe.clock import Clock, SystemClock
 from probe.results import Channel, CheckResult, CheckStatus, Outcome
 from probe.runner import evidence_dir, run_probe
 from probe.settings import Settings
-from schedules import outage
+from schedules import control, outage
 from schedules.planner import CALL_LIKE, ContactInput, OrganisationInput, windows_for
-from schedules.policy import Decision, Finished, decide
+from schedules.policy import Decision, Finished, Retry, decide
 from schedules.spec import CampaignSpec
 from storage import campaigns as q
 from storage.audit import write_audit
@@ -119,7 +119,7 @@ class CampaignRunner:
         self.engine = engine
         self.sweep_seconds = sweep_seconds
         self.dispatcher = dispatcher
-        self.outage = outage_policy or outage.OutagePolicy()
+        self.outage = outage_policy or outage.OutagePolicy.from_settings(settings.outage)
         self.settings = settings
         self.clock = clock or SystemClock()
         self.worker_id = worker_id or make_worker_id()
@@ -407,18 +407,23 @@ class CampaignRunner:
                 timeout=PROBE_TIMEOUTS.get(job.channel, 120.0),
             )
             metrics.observe_result(result, time.perf_counter() - started)
-            await asyncio.to_thread(self._finish, job, result, "result")
+            needed = await asyncio.to_thread(self._finish, job, result, "result")
         except Exception:
             # Storing failed (database down): the check stays `running` and is resolved by
             # recovery; it is never lost.
             metrics.INTERNAL_ERRORS.labels(where="store_result").inc()
             self.log.exception("could not store a result", check_id=job.check_id)
+            return
         finally:
             self._release(job)
+        if needed is not None:
+            await self.control(needed, job)
 
     # -- results and the policy -------------------------------------------------------------
 
-    def _finish(self, job: _Job, result: CheckResult, how: str) -> None:
+    def _finish(self, job: _Job, result: CheckResult, how: str) -> outage.ControlNeeded | None:
+        """Store the result with the policy's decisions; a ControlNeeded when the outage
+        watch asks for a control probe (the caller places it: `control`)."""
         with session_scope(self.engine) as session:
             # Locked: a worker's job and its retry (after the worker seemed gone) may both end.
             check = session.get(Check, job.check_id, with_for_update=True)
@@ -429,21 +434,93 @@ class CampaignRunner:
                     check_id=job.check_id,
                     status=check.status,
                 )
-                return
+                return None
             record_result(session=session, check=check, result=result)
-            outage.record_outcome(
+            watched = outage.record_outcome(
                 session=session,
                 channel=check.channel,
                 result=result,
                 now=self.clock.now(),
                 policy=self.outage,
                 actor=f"runner:{self.worker_id}",
+                control_target=control.control_target(check.channel, self.settings),
             )
             if how != "result":
                 add_event(session=session, check=check, kind=how, message=result.outcome or "")
             if result.outcome is not None and not result.pending:
                 self._apply_policy(session, check, job.spec, result.outcome)
             self._maybe_close_campaign(session, job.campaign_id)
+        return watched if isinstance(watched, outage.ControlNeeded) else None
+
+    # -- the control probe -------------------------------------------------------------------
+
+    async def control(self, needed: outage.ControlNeeded, job: _Job) -> str:
+        """Place the control probe a streak asked for and record its verdict ("ours" or
+        "theirs"). Never raises: a failure to store the verdict leaves the `control_call` row
+        in flight, and the next control is asked for once it is stale."""
+        target = control.control_target(needed.channel, self.settings)
+        assert target is not None
+        result = await control.place_control(
+            needed.channel,
+            target,
+            settings=self.settings,
+            options=job.target.options,
+            timeout=self.settings.outage.control_timeout_seconds,
+        )
+        try:
+            return await asyncio.to_thread(self._control_verdict, needed, result)
+        except Exception:
+            metrics.INTERNAL_ERRORS.labels(where="control_verdict").inc()
+            self.log.exception("could not store a control verdict", channel=needed.channel)
+            return "unknown"
+
+    def _control_verdict(self, needed: outage.ControlNeeded, result: CheckResult) -> str:
+        with session_scope(self.engine) as session:
+            verdict, _ = outage.control_verdict(
+                session=session,
+                needed=needed,
+                control=result,
+                now=self.clock.now(),
+                policy=self.outage,
+                actor=f"runner:{self.worker_id}",
+            )
+            if verdict == "ours" and needed.trigger == "suspect":
+                for check_id in needed.check_ids:
+                    self._not_theirs(session, check_id, result)
+        return verdict
+
+    def _not_theirs(self, session: Session, check_id: int, control_result: CheckResult) -> None:
+        """A suspect outcome (e.g. `unavailable`) the failed control probe shows to be our
+        outage: the check becomes our failure and is retried, not held against anyone."""
+        check = session.get(Check, check_id, with_for_update=True)
+        if check is None or check.outcome not in self.outage.suspect_outcomes:
+            return
+        assert check.campaign_id is not None
+        channel = Channel(check.channel)
+        before = check.outcome
+        check.outcome = (Outcome.FAILED if channel != Channel.EMAIL else Outcome.SEND_FAILED).value
+        check.error_class = "our_outage"
+        check.error_detail = (
+            f"{before}, but the control probe failed too "
+            f"({control_result.error_class or control_result.outcome}): our outage"
+        )
+        check.details = {**(check.details or {}), "outcome_before_control": before}
+        metrics.OUR_FAILURES.labels(channel=check.channel, error_class="our_outage").inc()
+        spec = self._spec(session, check.campaign_id)
+        minutes = (
+            spec.email.our_failure_retry_minutes
+            if channel == Channel.EMAIL
+            else spec.calls.our_failure_retry_minutes
+        )
+        retry = Retry(
+            check.contact_id,
+            self.clock.now() + timedelta(minutes=minutes),
+            f"{before} was our outage (control probe failed): retry in {minutes} min "
+            "(not held against the organisation)",
+            counts_against_organisation=False,
+        )
+        org = self._org_input(session, check.organisation_id, check.channel)
+        self._carry_out(session, check, spec, org, Decision(retries=[retry]))
 
     def _apply_policy(
         self, session: Session, check: Check, spec: CampaignSpec, outcome: Outcome

@@ -6,11 +6,20 @@ the failures go on (up to `max_pause`). The pause is an audit-log row (action "a
 "channel") that every runner and worker reads, so it holds across machines, and the UI shows
 it; the first result that is not our failure writes "alert_cleared". The failed checks keep the
 policy's own retry, which never counts against the organisation.
+
+A control target (`PROBE_SIP__CONTROL_TARGET`, `PROBE_SMTP__CONTROL_ADDRESS`) tells our
+failure from theirs: when a streak is full, `record_outcome` does not pause at once but asks
+for a control probe (`ControlNeeded`, a `control_call` row); the runner places it
+(schedules/control.py) and `control_verdict` decides: the control failed too, our outage
+(pause and alert); it worked, the results stand and the streak starts again. A streak of
+"suspect" outcomes (`unavailable` by default, off unless `suspect_streak` is set) asks for a
+control too: when that fails, the suspect checks were our outage, never the organisations'.
+The thresholds are settings (`PROBE_OUTAGE__*`, probe/settings.py OutageSettings).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +28,8 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from probe import metrics
-from probe.results import CheckResult, CheckStatus, Outcome
+from probe.results import SUCCESS_OUTCOMES, CheckResult, CheckStatus, Outcome
+from probe.settings import OutageSettings
 from storage.audit import write_audit
 from storage.models import AuditLog, Check
 
@@ -27,6 +37,10 @@ log = structlog.get_logger()
 
 ALERT = "alert"
 CLEARED = "alert_cleared"
+CONTROL = "control_call"  # a control probe is being placed (after: target, trigger, checks)
+CONTROL_RESULT = "control_result"  # its verdict (after: verdict "ours" or "theirs", outcome)
+# A control probe without a result after this long is forgotten (its runner died).
+CONTROL_STALE = timedelta(minutes=15)
 ENTITY = "channel"
 # Our failures for this purpose; UNKNOWN (the fate of a check after a crash) says nothing
 # about the channel.
@@ -39,6 +53,31 @@ class OutagePolicy:
     threshold: int = 5  # consecutive failures of ours on a channel
     first_pause: timedelta = timedelta(minutes=1)
     max_pause: timedelta = timedelta(minutes=15)
+    suspect_streak: int = 0  # 0: suspect outcomes never ask for a control probe
+    suspect_outcomes: frozenset[str] = frozenset({Outcome.UNAVAILABLE.value})
+
+    @classmethod
+    def from_settings(cls, settings: OutageSettings) -> OutagePolicy:
+        return cls(
+            threshold=settings.threshold,
+            first_pause=timedelta(seconds=settings.first_pause_seconds),
+            max_pause=timedelta(seconds=settings.max_pause_seconds),
+            suspect_streak=settings.suspect_streak,
+            suspect_outcomes=frozenset(settings.suspect_outcomes),
+        )
+
+
+@dataclass(frozen=True)
+class ControlNeeded:
+    """A full streak on a channel with a control target: place the control probe, then call
+    `control_verdict` (the `control_call` row `control_id` is written already)."""
+
+    channel: str
+    trigger: str  # "our_failures" or "suspect"
+    control_id: int
+    check_ids: list[int] = field(default_factory=list)
+    error_class: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 def _latest(session: Session, channel: str) -> AuditLog | None:
@@ -68,18 +107,58 @@ def paused_until(*, session: Session, channel: str, now: datetime) -> datetime |
     return until if paused else None
 
 
-def _streak(session: Session, channel: str, threshold: int) -> list[str | None]:
+def _streak_rows(
+    session: Session, channel: str, threshold: int, since: datetime | None = None
+) -> list[tuple[int, str | None]]:
+    """(check id, outcome) of the channel's last `threshold` results (after `since`)."""
+    query = select(Check.id, Check.outcome).where(
+        col(Check.channel) == channel,
+        col(Check.status).in_([CheckStatus.DONE.value, CheckStatus.WAITING.value]),
+        col(Check.finished_at).is_not(None),
+    )
+    if since is not None:
+        query = query.where(col(Check.finished_at) > since)
     rows = session.exec(
-        select(Check.outcome)
-        .where(
-            col(Check.channel) == channel,
-            col(Check.status).in_([CheckStatus.DONE.value, CheckStatus.WAITING.value]),
-            col(Check.finished_at).is_not(None),
-        )
-        .order_by(col(Check.finished_at).desc(), col(Check.id).desc())
-        .limit(threshold)
+        query.order_by(col(Check.finished_at).desc(), col(Check.id).desc()).limit(threshold)
     ).all()
-    return list(rows)
+    return [(int(i or 0), o) for i, o in rows]
+
+
+def _streak(session: Session, channel: str, threshold: int) -> list[str | None]:
+    return [o for _, o in _streak_rows(session, channel, threshold)]
+
+
+def _controls(session: Session, channel: str) -> list[AuditLog]:
+    """The channel's control rows, newest first (a few: what a decision needs)."""
+    return list(
+        session.exec(
+            select(AuditLog)
+            .where(
+                col(AuditLog.entity) == ENTITY,
+                col(AuditLog.entity_id) == channel,
+                col(AuditLog.action).in_([CONTROL, CONTROL_RESULT]),
+            )
+            .order_by(col(AuditLog.id).desc())
+            .limit(20)
+        ).all()
+    )
+
+
+def _control_in_flight(rows: list[AuditLog], now: datetime) -> bool:
+    return bool(rows) and rows[0].action == CONTROL and now - rows[0].at < CONTROL_STALE
+
+
+def _cleared_by_control(rows: list[AuditLog]) -> datetime | None:
+    """When the last control probe said "theirs": results before it are settled."""
+    for row in rows:
+        if row.action == CONTROL_RESULT and row.after and row.after.get("verdict") == "theirs":
+            return row.at
+    return None
+
+
+def _lock(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OUTAGE_LOCK})
 
 
 def record_outcome(
@@ -90,26 +169,152 @@ def record_outcome(
     now: datetime,
     policy: OutagePolicy,
     actor: str,
-) -> AuditLog | None:
-    """After a result is stored (same transaction): open or clear an alert when due."""
+    control_target: str | None = None,
+) -> AuditLog | ControlNeeded | None:
+    """After a result is stored (same transaction): open or clear an alert when due, or, with
+    a `control_target`, ask for a control probe first (ControlNeeded)."""
     outcome = result.outcome.value if result.outcome else None
     if outcome is None or outcome == Outcome.UNKNOWN.value:
         return None
     if outcome not in OUR_SIDE:
-        return _clear(session, channel, actor)
+        cleared = _clear(session, channel, actor)
+        if (
+            control_target
+            and policy.suspect_streak > 0
+            and outcome in policy.suspect_outcomes
+            and _full(session, channel, policy.suspect_streak, policy.suspect_outcomes)
+        ):
+            _lock(session)
+            needed = _ask_control(
+                session, channel, actor, now, control_target, policy.suspect_streak,
+                policy.suspect_outcomes, "suspect", result,
+            )  # fmt: skip
+            if needed is not None:
+                return needed
+        return cleared
     session.flush()  # the streak must see this result
-    streak = _streak(session, channel, policy.threshold)
-    if len(streak) < policy.threshold or any(o not in OUR_SIDE for o in streak):
+    if not _full(session, channel, policy.threshold, OUR_SIDE, settled=control_target is not None):
         return None
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OUTAGE_LOCK})
+    _lock(session)
     latest = _latest(session, channel)
     if (until := _until(latest)) is not None and until > now:
         return None  # already paused (another worker saw the same streak)
-    pause = policy.first_pause
+    if control_target:
+        return _ask_control(
+            session, channel, actor, now, control_target, policy.threshold, OUR_SIDE,
+            "our_failures", result,
+        )  # fmt: skip
+    return _open(
+        session, channel, actor, result, now, _next_pause(latest, policy), policy.threshold
+    )
+
+
+def _full(
+    session: Session, channel: str, size: int, outcomes: frozenset[str], *, settled: bool = True
+) -> bool:
+    session.flush()
+    since = _cleared_by_control(_controls(session, channel)) if settled else None
+    streak = _streak_rows(session, channel, size, since)
+    return len(streak) >= size and all(o in outcomes for _, o in streak)
+
+
+def _next_pause(latest: AuditLog | None, policy: OutagePolicy) -> timedelta:
     if latest is not None and latest.action == ALERT and latest.after:
-        pause = min(timedelta(seconds=latest.after["pause_seconds"] * 2), policy.max_pause)
-    return _open(session, channel, actor, result, now, pause, policy.threshold)
+        return min(timedelta(seconds=latest.after["pause_seconds"] * 2), policy.max_pause)
+    return policy.first_pause
+
+
+def _ask_control(
+    session: Session,
+    channel: str,
+    actor: str,
+    now: datetime,
+    target: str,
+    size: int,
+    outcomes: frozenset[str],
+    trigger: str,
+    result: CheckResult,
+) -> ControlNeeded | None:
+    """Under the outage lock: one control probe at a time per channel, for a full streak."""
+    rows = _controls(session, channel)
+    if _control_in_flight(rows, now):
+        return None  # another worker's control probe will decide
+    streak = _streak_rows(session, channel, size, _cleared_by_control(rows))
+    if len(streak) < size or any(o not in outcomes for _, o in streak):
+        return None
+    check_ids = sorted(i for i, _ in streak)
+    row = write_audit(
+        session=session,
+        actor=actor,
+        action=CONTROL,
+        entity=ENTITY,
+        entity_id=channel,
+        before=None,
+        after={
+            "target": target,
+            "trigger": trigger,
+            "check_ids": check_ids,
+            "error_class": result.error_class,
+            "message": f"{size} results in a row on channel {channel} ({trigger}): "
+            f"control probe to {target}",
+        },
+    )
+    session.flush()
+    assert row.id is not None
+    log.warning("control probe placed", channel=channel, trigger=trigger, target=target)
+    return ControlNeeded(channel, trigger, row.id, check_ids, result.error_class)
+
+
+def control_verdict(
+    *,
+    session: Session,
+    needed: ControlNeeded,
+    control: CheckResult,
+    now: datetime,
+    policy: OutagePolicy,
+    actor: str,
+) -> tuple[str, AuditLog | None]:
+    """Record the control probe's verdict: ("ours", the alert) when it failed too (dispatch
+    pauses), ("theirs", None) when it worked (the results stand)."""
+    _lock(session)
+    worked = control.pending or control.outcome in SUCCESS_OUTCOMES
+    verdict = "theirs" if worked else "ours"
+    outcome = control.outcome.value if control.outcome else ("accepted" if worked else None)
+    after: dict[str, Any] = {
+        "verdict": verdict,
+        "trigger": needed.trigger,
+        "outcome": outcome,
+        "error_class": control.error_class,
+        "check_ids": needed.check_ids,
+        "message": (
+            f"control probe on channel {needed.channel}: {outcome}; "
+            + ("the results stand" if worked else "it failed too: our outage")
+        ),
+    }
+    write_audit(
+        session=session,
+        actor=actor,
+        action=CONTROL_RESULT,
+        entity=ENTITY,
+        entity_id=needed.channel,
+        before={"control_id": needed.control_id},
+        after=after,
+    )
+    if worked:
+        log.warning("control probe worked: results stand", channel=needed.channel, **after)
+        return verdict, None
+    latest = _latest(session, needed.channel)
+    if (until := _until(latest)) is not None and until > now:
+        return verdict, latest
+    failures = len(needed.check_ids)
+    failed = control.model_copy(
+        update={"error_class": needed.error_class or control.error_class or "control_failed"}
+    )
+    alert = _open(
+        session, needed.channel, actor, failed, now, _next_pause(latest, policy), failures,
+        control=after,
+    )  # fmt: skip
+    return verdict, alert
 
 
 def _open(
@@ -120,6 +325,7 @@ def _open(
     now: datetime,
     pause: timedelta,
     failures: int,
+    control: dict[str, Any] | None = None,
 ) -> AuditLog:
     after: dict[str, Any] = {
         "paused_until": (now + pause).isoformat(),
@@ -131,6 +337,9 @@ def _open(
             f"({result.error_class}): dispatch paused for {pause.total_seconds():g} s"
         ),
     }
+    if control is not None:
+        after["control"] = {k: control[k] for k in ("outcome", "error_class", "trigger")}
+        after["message"] += f"; the control probe failed too ({control['outcome']})"
     row = write_audit(
         session=session,
         actor=actor,
@@ -150,7 +359,7 @@ def _clear(session: Session, channel: str, actor: str) -> AuditLog | None:
     if latest is None or latest.action != ALERT:
         return None
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OUTAGE_LOCK})
+        _lock(session)
         latest = _latest(session, channel)  # another worker may have cleared it meanwhile
         if latest is None or latest.action != ALERT:
             return None

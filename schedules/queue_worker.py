@@ -139,17 +139,18 @@ class CheckExecutor:
             timeout=PROBE_TIMEOUTS.get(job.channel, 120.0),
         )
         metrics.observe_result(result, time.perf_counter() - started)
-        await self._store(job, result)
+        needed = await self._store(job, result)
+        if needed is not None:  # a streak asks for a control probe before any pause
+            await self.runner.control(needed, job)
 
-    async def _store(self, job: _Job, result: CheckResult) -> None:
+    async def _store(self, job: _Job, result: CheckResult) -> outage.ControlNeeded | None:
         """The result must not be lost to a database restart: asking the channel again later
         (recovery) may cost a second call, so keep trying for a while."""
         deadline = time.monotonic() + self.store_patience
         delay = 0.2
         while True:
             try:
-                await asyncio.to_thread(self.runner._finish, job, result, "result")
-                return
+                return await asyncio.to_thread(self.runner._finish, job, result, "result")
             except OperationalError:
                 metrics.INTERNAL_ERRORS.labels(where="store_result").inc()
                 if time.monotonic() > deadline:
