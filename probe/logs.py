@@ -56,19 +56,50 @@ def configure_logging(
         if as_json
         else structlog.dev.ConsoleRenderer(colors=stream.isatty())
     )
+    redactor = SecretRedactor(secrets)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
-            SecretRedactor(secrets),
+            redactor,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         logger_factory=structlog.PrintLoggerFactory(file=stream),
         cache_logger_on_first_use=False,
     )
+    _route_stdlib(stream, renderer, redactor)
+
+
+def _route_stdlib(stream: Any, renderer: Any, redactor: SecretRedactor) -> None:
+    """Libraries that log through `logging` (APScheduler, procrastinate, asyncio) write to the
+    same stream in the same format, redacted alike, from WARNING up (their INFO is chatter)."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "_probe", False)]:
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(stream)
+    handler._probe = True  # type: ignore[attr-defined]
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.add_logger_name,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+                structlog.processors.format_exc_info,
+            ],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                redactor,
+                renderer,
+            ],
+        )
+    )
+    root.addHandler(handler)
+    if root.level > logging.WARNING or root.level == logging.NOTSET:
+        root.setLevel(logging.WARNING)
 
 
 class _CurrentStderr:

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -164,7 +164,13 @@ class CampaignRunner:
         scheduler = AsyncIOScheduler(timezone="UTC")
         if self.dispatcher is not None:
             scheduler.add_job(
-                self.maintain, "interval", seconds=10, max_instances=1, coalesce=True, id="queue"
+                self.maintain,
+                "interval",
+                seconds=10,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+                id="queue",
             )
         scheduler.add_job(
             self.tick,
@@ -172,6 +178,7 @@ class CampaignRunner:
             seconds=self.tick_seconds,
             max_instances=1,
             coalesce=True,
+            misfire_grace_time=None,  # late is better than skipped
             id="tick",
         )
         scheduler.add_job(
@@ -180,6 +187,7 @@ class CampaignRunner:
             seconds=self.sweep_seconds,
             max_instances=1,
             coalesce=True,
+            misfire_grace_time=None,  # late is better than skipped
             id="sweep",
         )
         scheduler.add_job(
@@ -188,8 +196,9 @@ class CampaignRunner:
             minutes=30,
             max_instances=1,
             coalesce=True,
+            misfire_grace_time=None,  # late is better than skipped
             id="recurring",
-            next_run_time=self.clock.now(),
+            next_run_time=datetime.now(UTC),  # APScheduler runs on the real clock
         )
         scheduler.start()
         services: dict[str, list[asyncio.Task[Any]]] = {}
@@ -200,8 +209,9 @@ class CampaignRunner:
             args=(stop, services),
             max_instances=1,
             coalesce=True,
+            misfire_grace_time=None,  # late is better than skipped
             id="services",
-            next_run_time=self.clock.now(),
+            next_run_time=datetime.now(UTC),  # APScheduler runs on the real clock
         )
         try:
             await stop.wait()

@@ -1,10 +1,11 @@
 """The pool of call-worker processes, supervised from the parent.
 
 Each worker is a process with one PJSUA2 endpoint (adapters.sip.worker) running at most
-CHECKS_PER_WORKER calls. The pool starts workers on demand, sends each call to the least busy
-one, and reads every worker's events on a thread of its own, so it serves any asyncio loop (the
-CLI's, the campaign runner's, a test's). When a worker dies, each of its calls is resolved at
-once as crashed (the caller records worker_crashed and retries), and the worker is replaced.
+CHECKS_PER_WORKER calls. The pool starts workers on demand and sends each call to the least busy
+one (starting another before giving any worker a second call). It reads every worker's events
+on a thread of its own, so it serves any asyncio loop (the CLI's, the campaign runner's, a
+test's). When a worker dies, each of its calls is resolved at once as crashed (the caller
+records worker_crashed and retries), and the worker is replaced.
 """
 
 from __future__ import annotations
@@ -239,13 +240,15 @@ class CallPool:
                 raise WorkerFailed("pool_closed", "the call pool is shut down")
             live = [w for w in self._workers if w is not None and w.failure is None]
             free = [w for w in live if w.reserved < CHECKS_PER_WORKER]
-            if free:
-                chosen = min(free, key=lambda w: w.reserved)
-            else:
+            chosen = min(free, key=lambda w: w.reserved) if free else None
+            # Spread calls over the whole pool before doubling up: every call a worker takes
+            # uses one of its slots, and a REFER's new leg needs a free one in the same worker.
+            if chosen is None or chosen.reserved > 0:
                 empty = [i for i, w in enumerate(self._workers) if w is None]
-                if not empty:
-                    return None
-                chosen = self._spawn(empty[0])
+                if empty:
+                    chosen = self._spawn(empty[0])
+            if chosen is None:
+                return None
             chosen.reserved += 1
             return chosen
 

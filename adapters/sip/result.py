@@ -83,6 +83,22 @@ def _ladder(record: CallRecord, t0: float) -> list[dict[str, Any]]:
     return rows
 
 
+def _unfollowed_transfers(record: CallRecord) -> list[dict[str, Any]]:
+    """Accepted REFERs whose new leg never got a SIP dialog (no Call-ID at the end)."""
+    if record.end is None:
+        return []  # the worker died: which legs it placed is unknown, not unfollowed
+    placed = {int(leg["leg"]) for leg in (record.end or {}).get("legs", []) if leg.get("call_id")}
+    return [
+        {
+            "leg": int(e["leg"]),
+            "target": str(e.get("target") or "").strip().strip("<>"),
+            "from_leg": e.get("from_leg"),
+        }
+        for e in record.of("leg")
+        if e.get("kind") == "refer" and "leg" in e and int(e["leg"]) not in placed
+    ]
+
+
 def _hangup(record: CallRecord, i: Instants) -> dict[str, Any]:
     return {"by": i.hangup_by, "reason": record.hangup_reason}
 
@@ -125,6 +141,11 @@ def build(record: CallRecord, plan: CallPlan, *, started_at: datetime) -> CheckR
         ),
         **_audio_details(audio, t0, i.answer),
     }
+    unfollowed = _unfollowed_transfers(record)
+    if unfollowed:
+        # The far end handed the call on, but no new leg could be placed (PJSUA answered the
+        # REFER's NOTIFY with 500, e.g. no free call slot): what came after was not observed.
+        details["transfers_unfollowed"] = unfollowed
     if verdict.retry:
         details["retry"] = True
     errors = [e["text"] for e in record.of("log") if e.get("level") == "error"]

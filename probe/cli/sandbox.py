@@ -108,8 +108,6 @@ def sandbox(
         f"{len(report.rows)} organisations; {report.campaign_days:.1f} campaign days in "
         f"{report.real_seconds:.0f} s; protocol: {report.xlsx}; summary: {report.summary}"
     )
-    for line in report.notes:
-        say(f"note: {line}")
     if report.ok:
         say("every organisation's recorded outcome matches its sandbox behaviour")
         return

@@ -178,3 +178,50 @@ async def test_a_finished_transfer_never_touches_a_later_call_in_its_old_slot(
     assert reception.sent_at("BYE") < min(invites)
     ended = next(m.wall for m in specialist.log() if m.first_line.startswith("BYE"))
     assert ended < later.sent_at("SIP/2.0 200")
+
+
+async def _three_transfers_at_once(
+    phone: PhonePlugin, settings: object, tmp_path: Path, sipp_servers: list[Sipp]
+) -> list[CheckResult]:
+    specialist = Sipp("answer_wait.xml", pause_ms=200, calls=3).start()
+    reception = Sipp(
+        "refer.xml", pause_ms=300, calls=3, keys={"target": specialist.uri}, extra=["-aa"]
+    ).start()
+    sipp_servers += [specialist, reception]
+    calls = [
+        place(phone, settings, tmp_path / f"call{n}", sip_uri=reception.uri, listen_seconds=2.0)
+        for n in range(3)
+    ]
+    return list(await asyncio.gather(*calls))
+
+
+async def test_calls_are_spread_over_the_pool_so_each_transfer_finds_a_free_slot(
+    phone: PhonePlugin, phone_data_dir: Path, tmp_path: Path, sipp_servers: list[Sipp]
+) -> None:
+    """Three calls transferred at the same moment: with three workers each call has one to
+    itself, and each REFER's new leg a free slot next to it."""
+    settings = phone_settings(phone_data_dir / "spread", workers=3)
+    results = await _three_transfers_at_once(phone, settings, tmp_path, sipp_servers)
+    for result in results:
+        assert result.outcome == Outcome.CONNECTED, result.details
+        assert (result.details["legs"], result.details["transfers"]) == (2, 1), result.details
+        assert "transfers_unfollowed" not in result.details
+    assert len(phone.pool(settings).pids()) == 3
+
+
+async def test_a_transfer_with_no_free_slot_is_recorded_as_not_followed(
+    phone: PhonePlugin, phone_data_dir: Path, tmp_path: Path, sipp_servers: list[Sipp]
+) -> None:
+    """One worker, three calls (slots 0-2), three REFERs at once: the first new leg takes the
+    last slot, PJSUA cannot place the other two (NOTIFY 500). Those checks say so instead of
+    passing for calls that simply were not transferred further."""
+    settings = phone_settings(phone_data_dir / "full", workers=1)
+    results = await _three_transfers_at_once(phone, settings, tmp_path, sipp_servers)
+    assert [r.outcome for r in results] == [Outcome.CONNECTED] * 3
+    followed = [r for r in results if r.details["legs"] == 2]
+    lost = [r for r in results if r.details.get("transfers_unfollowed")]
+    assert (len(followed), len(lost)) == (1, 2), [r.details for r in results]
+    for result in lost:
+        assert result.details["transfers"] == 1  # the REFER itself is the organisation's act
+        (unfollowed,) = result.details["transfers_unfollowed"]
+        assert unfollowed["leg"] == 1 and unfollowed["target"].startswith("sip:")

@@ -83,3 +83,25 @@ def test_secrets_never_reach_the_log(monkeypatch: pytest.MonkeyPatch) -> None:
     assert lines[0]["password"] == "[redacted]"
     assert lines[0]["check_id"] == 7
     assert lines[1]["headers"]["Authorization"] == "[redacted]"
+
+
+def test_library_warnings_reach_the_same_log_redacted_and_their_chatter_does_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import logging
+
+    monkeypatch.setenv("PROBE_SMTP__PASSWORD", "hunter2-smtp")
+    stream = io.StringIO()
+    configure_logging(fmt="json", secrets=Settings().secret_values(), stream=stream)
+    configure_logging(fmt="json", secrets=Settings().secret_values(), stream=stream)  # again
+    logging.getLogger("apscheduler.scheduler").warning("job missed; login hunter2-smtp")
+    logging.getLogger("apscheduler.executors.default").info("Running job tick")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert lines == [
+        {
+            "event": "job missed; login [redacted]",
+            "level": "warning",
+            "logger": "apscheduler.scheduler",
+            "timestamp": lines[0]["timestamp"],
+        }
+    ]
