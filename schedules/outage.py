@@ -173,6 +173,8 @@ def record_outcome(
 ) -> AuditLog | ControlNeeded | None:
     """After a result is stored (same transaction): open or clear an alert when due, or, with
     a `control_target`, ask for a control probe first (ControlNeeded)."""
+    if result.pending:  # an e-mail accepted by the server: the channel works
+        return _clear(session, channel, actor)
     outcome = result.outcome.value if result.outcome else None
     if outcome is None or outcome == Outcome.UNKNOWN.value:
         return None
