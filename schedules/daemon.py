@@ -531,6 +531,19 @@ class CampaignRunner:
         )
         org = self._org_input(session, check.organisation_id, check.channel)
         self._carry_out(session, check, spec, org, Decision(retries=[retry]))
+        campaign = session.get(Campaign, check.campaign_id)
+        if campaign is not None and campaign.status == "done":
+            # It ended on those results; the retries are its work again.
+            q.set_campaign_status(session=session, campaign=campaign, status="running")
+            write_audit(
+                session=session,
+                actor=f"runner:{self.worker_id}",
+                action="reopen",
+                entity="campaign",
+                entity_id=str(campaign.id),
+                before={"status": "done"},
+                after={"status": "running", "reason": "a control probe showed our outage"},
+            )
 
     def _apply_policy(
         self, session: Session, check: Check, spec: CampaignSpec, outcome: Outcome

@@ -180,13 +180,10 @@ def record_outcome(
         return None
     if outcome not in OUR_SIDE:
         cleared = _clear(session, channel, actor)
-        if (
-            control_target
-            and policy.suspect_streak > 0
-            and outcome in policy.suspect_outcomes
-            and _full(session, channel, policy.suspect_streak, policy.suspect_outcomes)
-        ):
-            _lock(session)
+        if control_target and policy.suspect_streak > 0 and outcome in policy.suspect_outcomes:
+            _lock(session)  # first: two results stored at once must see each other
+            if not _full(session, channel, policy.suspect_streak, policy.suspect_outcomes):
+                return cleared
             needed = _ask_control(
                 session, channel, actor, now, control_target, policy.suspect_streak,
                 policy.suspect_outcomes, "suspect", result,
@@ -195,9 +192,10 @@ def record_outcome(
                 return needed
         return cleared
     session.flush()  # the streak must see this result
+    # Locked first: results stored at once by two workers must see each other's.
+    _lock(session)
     if not _full(session, channel, policy.threshold, OUR_SIDE, settled=control_target is not None):
         return None
-    _lock(session)
     latest = _latest(session, channel)
     if (until := _until(latest)) is not None and until > now:
         return None  # already paused (another worker saw the same streak)
