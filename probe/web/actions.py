@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
@@ -11,11 +14,24 @@ from probe.web.deps import CurrentUser, PageError, csrf_form, page_operator, web
 from probe.web.filters import MAX_ID
 
 router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
 
 
 def _field(form: FormData, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
+
+
+def _fields(form: FormData, *names: str) -> dict[str, str]:
+    return {name: _field(form, name) for name in names}
+
+
+def _perform(request: Request, action: Callable[..., T], **arguments: Any) -> T:
+    """Run one operation for the page; its refusal becomes the page's error, word for word."""
+    try:
+        return action(engine=web_state(request).engine, **arguments)
+    except operations.ActionError as error:
+        raise PageError(error.status, error.message) from None
 
 
 def _id(value: int, what: str) -> int:
@@ -36,17 +52,13 @@ def review(
     user: CurrentUser = Depends(page_operator),
 ) -> Response:
     _id(check_id, "Проверка")
-    try:
-        operations.review(
-            engine=web_state(request).engine,
-            user=user,
-            check_id=check_id,
-            field=_field(form, "field"),
-            value=_field(form, "value"),
-            reason=_field(form, "reason"),
-        )
-    except operations.ActionError as error:
-        raise PageError(error.status, error.message) from None
+    _perform(
+        request,
+        operations.review,
+        user=user,
+        check_id=check_id,
+        **_fields(form, "field", "value", "reason"),
+    )
     return _back(check_id, "saved")
 
 
@@ -58,16 +70,13 @@ def verdict(
     user: CurrentUser = Depends(page_operator),
 ) -> Response:
     _id(check_id, "Проверка")
-    try:
-        operations.verdict(
-            engine=web_state(request).engine,
-            user=user,
-            check_id=check_id,
-            value=_field(form, "value"),
-            reason=_field(form, "reason"),
-        )
-    except operations.ActionError as error:
-        raise PageError(error.status, error.message) from None
+    _perform(
+        request,
+        operations.verdict,
+        user=user,
+        check_id=check_id,
+        **_fields(form, "value", "reason"),
+    )
     return _back(check_id, "verdict")
 
 
@@ -79,15 +88,9 @@ def requeue(
     user: CurrentUser = Depends(page_operator),
 ) -> Response:
     _id(check_id, "Проверка")
-    try:
-        new_id = operations.requeue(
-            engine=web_state(request).engine,
-            user=user,
-            check_id=check_id,
-            reason=_field(form, "reason"),
-        )
-    except operations.ActionError as error:
-        raise PageError(error.status, error.message) from None
+    new_id = _perform(
+        request, operations.requeue, user=user, check_id=check_id, **_fields(form, "reason")
+    )
     return RedirectResponse(f"/checks/{check_id}?msg=requeued&new={new_id}", status_code=303)
 
 
@@ -99,17 +102,13 @@ def correct(
     user: CurrentUser = Depends(page_operator),
 ) -> Response:
     _id(contact_id, "Контакт")
-    try:
-        operations.correct(
-            engine=web_state(request).engine,
-            user=user,
-            contact_id=contact_id,
-            kind=_field(form, "kind"),
-            raw=_field(form, "raw"),
-            reason=_field(form, "reason"),
-        )
-    except operations.ActionError as error:
-        raise PageError(error.status, error.message) from None
+    _perform(
+        request,
+        operations.correct,
+        user=user,
+        contact_id=contact_id,
+        **_fields(form, "kind", "raw", "reason"),
+    )
     back = _field(form, "back")
     if back.isdigit() and 1 <= int(back) <= MAX_ID:
         return _back(int(back), "corrected")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 
@@ -16,7 +17,7 @@ from probe.web.filters import MAX_ID
 from probe.web.render import render
 from probe.web.security import PasswordPolicyError, hash_password
 from storage.engine import session_scope
-from storage.models import Campaign
+from storage.models import AppUser, Campaign
 from storage.review_queue import CAMPAIGN_STATUSES, set_campaign_status
 from storage.users import (
     UserError,
@@ -41,6 +42,20 @@ def _field(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _password_hash(form: FormData) -> str:
+    try:
+        return hash_password(_field(form, "password"))
+    except PasswordPolicyError:
+        raise PageError(400, "Пароль слишком короткий: не менее 10 символов.") from None
+
+
+def _account(db: Session, user_id: int) -> AppUser:
+    account = get_user(session=db, user_id=user_id) if 1 <= user_id <= MAX_ID else None
+    if account is None:
+        raise PageError(404, "Пользователь не найден.")
+    return account
+
+
 @router.get("/users", response_class=HTMLResponse)
 def users(request: Request, user: CurrentUser = Depends(page_admin)) -> Response:
     with session_scope(web_state(request).engine) as db:
@@ -52,8 +67,8 @@ def users(request: Request, user: CurrentUser = Depends(page_admin)) -> Response
 def add_user(
     request: Request, form: FormData = Depends(csrf_form), user: CurrentUser = Depends(page_admin)
 ) -> Response:
+    password_hash = _password_hash(form)
     try:
-        password_hash = hash_password(_field(form, "password"))
         with session_scope(web_state(request).engine) as db:
             create_user(
                 session=db,
@@ -62,8 +77,6 @@ def add_user(
                 role=_field(form, "role"),
                 actor=user.username,
             )
-    except PasswordPolicyError:
-        raise PageError(400, "Пароль слишком короткий: не менее 10 символов.") from None
     except UserError as error:
         raise PageError(400, f"Пользователь не создан: {error}.") from None
     return RedirectResponse("/users", status_code=303)
@@ -76,15 +89,11 @@ def toggle_user(
     form: FormData = Depends(csrf_form),
     user: CurrentUser = Depends(page_admin),
 ) -> Response:
-    if not 1 <= user_id <= MAX_ID:
-        raise PageError(404, "Пользователь не найден.")
     active = _field(form, "active") == "1"
     if user_id == user.id and not active:
         raise PageError(400, "Нельзя отключить собственную учётную запись.")
     with session_scope(web_state(request).engine) as db:
-        account = get_user(session=db, user_id=user_id)
-        if account is None:
-            raise PageError(404, "Пользователь не найден.")
+        account = _account(db, user_id)
         set_active(session=db, user=account, active=active, actor=user.username)
     return RedirectResponse("/users", status_code=303)
 
@@ -96,16 +105,9 @@ def reset_password(
     form: FormData = Depends(csrf_form),
     user: CurrentUser = Depends(page_admin),
 ) -> Response:
-    if not 1 <= user_id <= MAX_ID:
-        raise PageError(404, "Пользователь не найден.")
-    try:
-        password_hash = hash_password(_field(form, "password"))
-    except PasswordPolicyError:
-        raise PageError(400, "Пароль слишком короткий: не менее 10 символов.") from None
+    password_hash = _password_hash(form)
     with session_scope(web_state(request).engine) as db:
-        account = get_user(session=db, user_id=user_id)
-        if account is None:
-            raise PageError(404, "Пользователь не найден.")
+        account = _account(db, user_id)
         set_password(session=db, user=account, password_hash=password_hash, actor=user.username)
     return RedirectResponse("/users", status_code=303)
 

@@ -5,8 +5,9 @@ Reading needs any active account's token; changing needs an operator's or an adm
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, Field
@@ -292,6 +293,7 @@ def organisation(
         )
 
 
+T = TypeVar("T")
 _CHANGE: dict[int | str, dict[str, Any]] = {
     400: {"description": "refused input, with the exact reason"},
     403: {"description": "the token's role may only read"},
@@ -299,25 +301,19 @@ _CHANGE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _refused(error: operations.ActionError) -> HTTPException:
-    return HTTPException(error.status, error.message)
+def _perform(request: Request, action: Callable[..., T], **arguments: Any) -> T:
+    """Run one operation for the API; its refusal becomes a 4xx with the exact reason."""
+    try:
+        return action(engine=web_state(request).engine, **arguments)
+    except operations.ActionError as error:
+        raise HTTPException(error.status, error.message) from None
 
 
 @router.post("/checks/{check_id}/reviews", responses=_CHANGE)
 def add_review(
     request: Request, check_id: Id, body: ReviewIn, user: CurrentUser = Depends(api_operator)
 ) -> Done:
-    try:
-        operations.review(
-            engine=web_state(request).engine,
-            user=user,
-            check_id=check_id,
-            field=body.field,
-            value=body.value,
-            reason=body.reason,
-        )
-    except operations.ActionError as error:
-        raise _refused(error) from None
+    _perform(request, operations.review, user=user, check_id=check_id, **body.model_dump())
     return Done()
 
 
@@ -325,16 +321,7 @@ def add_review(
 def set_verdict(
     request: Request, check_id: Id, body: VerdictIn, user: CurrentUser = Depends(api_operator)
 ) -> Done:
-    try:
-        operations.verdict(
-            engine=web_state(request).engine,
-            user=user,
-            check_id=check_id,
-            value=body.value,
-            reason=body.reason,
-        )
-    except operations.ActionError as error:
-        raise _refused(error) from None
+    _perform(request, operations.verdict, user=user, check_id=check_id, **body.model_dump())
     return Done()
 
 
@@ -342,12 +329,9 @@ def set_verdict(
 def requeue(
     request: Request, check_id: Id, body: RequeueIn, user: CurrentUser = Depends(api_operator)
 ) -> Done:
-    try:
-        new_id = operations.requeue(
-            engine=web_state(request).engine, user=user, check_id=check_id, reason=body.reason
-        )
-    except operations.ActionError as error:
-        raise _refused(error) from None
+    new_id = _perform(
+        request, operations.requeue, user=user, check_id=check_id, **body.model_dump()
+    )
     return Done(new_id=new_id)
 
 
@@ -355,15 +339,7 @@ def requeue(
 def correct(
     request: Request, contact_id: Id, body: CorrectionIn, user: CurrentUser = Depends(api_operator)
 ) -> Done:
-    try:
-        new_id = operations.correct(
-            engine=web_state(request).engine,
-            user=user,
-            contact_id=contact_id,
-            kind=body.kind,
-            raw=body.raw,
-            reason=body.reason,
-        )
-    except operations.ActionError as error:
-        raise _refused(error) from None
+    new_id = _perform(
+        request, operations.correct, user=user, contact_id=contact_id, **body.model_dump()
+    )
     return Done(new_id=new_id)
