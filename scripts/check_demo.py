@@ -3,8 +3,9 @@
     python scripts/check_demo.py [var/sandbox]
 
 Fails unless: the campaign finished with every organisation's outcomes matching its sandbox
-behaviour, every organisation has a row, the outcome counts equal the expected ones, and the
-XLSX protocol opens with one row per organisation in the Protocol 6 phone table."""
+behaviour, every organisation has a row, the outcome counts equal the expected ones, every
+connected number was transferred none / once / several times as configured, and the XLSX
+protocol opens with one row per organisation in the Protocol 6 phone table."""
 
 from __future__ import annotations
 
@@ -24,6 +25,15 @@ def main(folder: Path) -> int:
         problems.append("not every organisation has a row")
     if summary["expected"] != summary["recorded"]:
         problems.append(f"counts differ: {summary['expected']} != {summary['recorded']}")
+    moved = [
+        f"row {row['row']} {phone['number']}: {phone['transfers']} != {phone['expected_transfers']}"
+        for row in summary["rows"]
+        for phone in row["phones"]
+        if phone["observed"][-1:] == ["connected"]
+        and min(phone["transfers"], 2) != phone["expected_transfers"]
+    ]
+    if moved:
+        problems.append(f"transfers (none / once / several) differ: {moved}")
     book = load_workbook(summary["xlsx"], read_only=True)
     sheet = book.worksheets[0]
     names = {row["name"] for row in summary["rows"]}

@@ -448,6 +448,7 @@ def compare(engine: Engine, world: World) -> SandboxReport:
             unfollowed.add((protocol_row, key))
     for organisation in world.organisations:
         row = organisation.protocol_row
+        mismatched_before = len(result.mismatches)
         phones = []
         for phone in organisation.phones:
             expected = expected_phone_outcomes(phone, per_contact=PER_CONTACT)
@@ -488,7 +489,8 @@ def compare(engine: Engine, world: World) -> SandboxReport:
             emails.append({"address": mailbox.address, "expected": expected_mail,
                            "observed": observed_mail})  # fmt: skip
         result.rows.append({"row": row, "name": organisation.name, "phones": phones,
-                            "emails": emails})  # fmt: skip
+                            "emails": emails,
+                            "match": len(result.mismatches) == mismatched_before})  # fmt: skip
     return result
 
 
@@ -498,12 +500,11 @@ def print_summary(outcome: SandboxReport, console: Any) -> None:
     table = Table(title="Sandbox: what each centre did, and what it was told to do")
     for name in ("№", "organisation", "phone outcomes", "transfers", "e-mail", "match"):
         table.add_column(name, overflow="fold")
-    bad_rows = {m.split()[1] for m in outcome.mismatches}
     for row in outcome.rows:
         phones = "; ".join("→".join(p["observed"]) or "—" for p in row["phones"]) or "—"
         moved = ", ".join(str(p["transfers"]) for p in row["phones"]) or "—"
         mail = "; ".join(",".join(e["observed"]) or "—" for e in row["emails"]) or "—"
-        match = "[red]no[/red]" if str(row["row"]) in bad_rows else "yes"
+        match = "yes" if row["match"] else "[red]no[/red]"
         table.add_row(str(row["row"]), row["name"][:60], phones, moved, mail, match)
     console.print(table)
     counts = Table(title="Outcomes: expected from the sandbox's behaviours, and recorded")
