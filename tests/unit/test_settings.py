@@ -105,3 +105,36 @@ def test_library_warnings_reach_the_same_log_redacted_and_their_chatter_does_not
             "timestamp": lines[0]["timestamp"],
         }
     ]
+
+
+def test_outage_thresholds_and_control_targets_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import timedelta
+
+    from schedules.outage import OutagePolicy
+
+    monkeypatch.setenv("PROBE_OUTAGE__THRESHOLD", "3")
+    monkeypatch.setenv("PROBE_OUTAGE__FIRST_PAUSE_SECONDS", "30")
+    monkeypatch.setenv("PROBE_OUTAGE__SUSPECT_STREAK", "4")
+    monkeypatch.setenv("PROBE_SIP__CONTROL_TARGET", "+73812000001")
+    monkeypatch.setenv("PROBE_SMTP__CONTROL_ADDRESS", "control@prober.test")
+    settings = Settings()
+    policy = OutagePolicy.from_settings(settings.outage)
+    assert (policy.threshold, policy.first_pause, policy.max_pause) == (
+        3,
+        timedelta(seconds=30),
+        timedelta(minutes=15),
+    )
+    assert (policy.suspect_streak, policy.suspect_outcomes) == (4, frozenset({"unavailable"}))
+    assert settings.sip.control_target == "+73812000001"
+    assert settings.smtp.control_address == "control@prober.test"
+
+
+def test_an_outage_pause_that_cannot_grow_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROBE_OUTAGE__FIRST_PAUSE_SECONDS", "600")
+    monkeypatch.setenv("PROBE_OUTAGE__MAX_PAUSE_SECONDS", "60")
+    with pytest.raises(
+        ValidationError, match="max_pause_seconds must not be shorter than first_pause_seconds"
+    ):
+        Settings()
