@@ -8,12 +8,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, insert
+from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from probe.results import Channel, CheckStatus, Outcome, utc_now
 from storage.checks import add_event
-from storage.models import Campaign, Check, InboundMessage, MailboxState, Organisation
+from storage.models import (
+    Campaign,
+    Check,
+    CheckEvent,
+    InboundMessage,
+    MailboxState,
+    Organisation,
+)
 
 
 class MailboxKey(Protocol):
@@ -206,28 +214,169 @@ def load_checks(*, session: Session, ids: Collection[int]) -> LoadedChecks:
     return loaded
 
 
-def _merge_details(check: Check, extra: dict[str, Any]) -> None:
+# The columns of a check that recording a message may change.
+_WRITABLE = ("status", "outcome", "finished_at", "timings_ms", "details", "evidence", "updated_at")
+
+
+@dataclass(eq=False)
+class CheckRow:
+    """A check as plain values: what `CheckBatch` loads, changes and writes back. Has the
+    attributes of `Check` that the functions below read and set."""
+
+    id: int
+    status: str
+    outcome: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    timings_ms: dict[str, float]
+    details: dict[str, Any]
+    evidence: list[dict[str, Any]]
+    updated_at: datetime
+    organisation_id: int
+    campaign_id: int | None
+    original: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class OrganisationRow:
+    id: int
+    timezone: str
+    hours: dict[str, Any] | None
+
+
+class CheckBatch:
+    """E-mail checks recorded together, for a whole fetched batch of messages: loaded as plain
+    rows with their organisations' zones and hours and their campaigns' specs (three queries),
+    changed in memory by the functions below (pass it as their `session`), and written back by
+    `flush`: one UPDATE per set of changed columns and one INSERT for all their events.
+
+    As ORM objects, building, tracking and flushing the checks and their events cost more than
+    everything else recording a reply does; and each query in between flushed them first.
+    """
+
+    def __init__(self, *, session: Session, ids: Collection[int]) -> None:
+        self.session = session
+        self.checks: dict[int, CheckRow] = {}
+        self.organisations: dict[int, OrganisationRow] = {}
+        self.campaigns: dict[int, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []
+        self._changed: dict[int, CheckRow] = {}
+        if not ids:
+            return
+        columns: list[Any] = [
+            Check.id, Check.status, Check.outcome, Check.started_at, Check.finished_at,
+            Check.timings_ms, Check.details, Check.evidence, Check.updated_at,
+            Check.organisation_id, Check.campaign_id,
+        ]  # fmt: skip
+        for values in session.execute(core_select(*columns).where(col(Check.id).in_(list(ids)))):
+            row = CheckRow(*values)
+            row.original = {name: getattr(row, name) for name in _WRITABLE}
+            self.checks[row.id] = row
+        organisation_ids = list({row.organisation_id for row in self.checks.values()})
+        for id_, timezone, hours in session.execute(
+            select(Organisation.id, Organisation.timezone, Organisation.hours).where(
+                col(Organisation.id).in_(organisation_ids)
+            )
+        ):
+            self.organisations[id_] = OrganisationRow(id_, timezone, hours)
+        campaign_ids = [r.campaign_id for r in self.checks.values() if r.campaign_id is not None]
+        if campaign_ids:
+            for id_, spec in session.execute(
+                select(Campaign.id, Campaign.spec).where(col(Campaign.id).in_(set(campaign_ids)))
+            ):
+                self.campaigns[id_] = spec
+
+    def add(self, check: CheckRow) -> None:
+        self._changed[check.id] = check
+
+    def add_event(
+        self, *, check: CheckRow, kind: str, message: str, data: dict[str, Any], at: datetime | None
+    ) -> None:
+        self.events.append(
+            {"check_id": check.id, "kind": kind, "message": message, "data": data,
+             "at": at or utc_now()}
+        )  # fmt: skip
+
+    def flush(self) -> None:
+        """Write the changed checks and the events; the caller's transaction commits them."""
+        table = Check.__table__  # type: ignore[attr-defined]
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in self._changed.values():
+            names = tuple(n for n in _WRITABLE if getattr(row, n) != row.original[n])
+            if names:
+                values = {f"v_{n}": getattr(row, n) for n in names}
+                groups.setdefault(names, []).append({"v_id": row.id, **values})
+                row.original = {name: getattr(row, name) for name in _WRITABLE}
+        for names, params in groups.items():
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("v_id"))
+                .values({n: bindparam(f"v_{n}") for n in names})
+            )
+            self.session.execute(statement, params)
+        self._changed.clear()
+        if self.events:
+            self.session.execute(insert(CheckEvent), self.events)
+            self.events = []
+
+
+def check_timezone_hours_spec(
+    *, session: Session | CheckBatch, check: Check | CheckRow
+) -> tuple[str, dict[str, Any] | None, dict[str, Any] | None]:
+    """The organisation's time zone and hours and the campaign's spec of a check."""
+    if isinstance(session, CheckBatch):
+        organisation_row = session.organisations[check.organisation_id]
+        spec = session.campaigns.get(check.campaign_id) if check.campaign_id else None
+        return organisation_row.timezone, organisation_row.hours, spec
+    assert isinstance(check, Check)
+    organisation, campaign = check_context(session=session, check=check)
+    return organisation.timezone, organisation.hours, campaign.spec if campaign else None
+
+
+def _add_event(
+    session: Session | CheckBatch,
+    check: Any,
+    *,
+    kind: str,
+    message: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    if isinstance(session, CheckBatch):
+        session.add_event(check=check, kind=kind, message=message, data=data or {}, at=at)
+    else:
+        add_event(session=session, check=check, kind=kind, message=message, data=data, at=at)
+
+
+def _merge_details(check: Check | CheckRow, extra: dict[str, Any]) -> None:
     # A new dict: JSON columns do not notice changes made in place.
     check.details = {**(check.details or {}), **extra}
     check.updated_at = utc_now()
 
 
-def attach_evidence(*, session: Session, check: Check, evidence: dict[str, Any]) -> None:
+def attach_evidence(
+    *, session: Session | CheckBatch, check: Check | CheckRow, evidence: dict[str, Any]
+) -> None:
     if evidence not in (check.evidence or []):
         check.evidence = [*(check.evidence or []), evidence]
-        session.add(check)
+        session.add(check)  # type: ignore[arg-type]
 
 
 def record_auto_reply(
-    *, session: Session, check: Check, at: datetime, inbound_id: int, reason: str
+    *,
+    session: Session | CheckBatch,
+    check: Check | CheckRow,
+    at: datetime,
+    inbound_id: int,
+    reason: str,
 ) -> None:
     """An auto-reply does not end the check: the human reply is still awaited."""
     if not (check.details or {}).get("auto_reply_at"):
         _merge_details(check, {"auto_reply_at": at.isoformat(), "auto_reply_reason": reason})
-        session.add(check)
-    add_event(
-        session=session,
-        check=check,
+        session.add(check)  # type: ignore[arg-type]
+    _add_event(
+        session,
+        check,
         kind="auto_reply",
         message=reason,
         data={"inbound_id": inbound_id, "at": at.isoformat()},
@@ -235,14 +384,19 @@ def record_auto_reply(
 
 
 def record_delay_notice(
-    *, session: Session, check: Check, at: datetime, inbound_id: int, notice: dict[str, Any]
+    *,
+    session: Session | CheckBatch,
+    check: Check | CheckRow,
+    at: datetime,
+    inbound_id: int,
+    notice: dict[str, Any],
 ) -> None:
     """A delayed-delivery notice is not a failure yet; it is kept on the timeline."""
     _merge_details(check, {"delay_notice_at": at.isoformat(), "delay_notice": notice})
-    session.add(check)
-    add_event(
-        session=session,
-        check=check,
+    session.add(check)  # type: ignore[arg-type]
+    _add_event(
+        session,
+        check,
         kind="delay_notice",
         message=notice.get("status") or "",
         data={"inbound_id": inbound_id, **notice},
@@ -251,14 +405,14 @@ def record_delay_notice(
 
 def complete_email_check(
     *,
-    session: Session,
-    check: Check,
+    session: Session | CheckBatch,
+    check: Check | CheckRow,
     outcome: Outcome,
     finished_at: datetime,
     details: dict[str, Any],
     timings_ms: dict[str, float] | None = None,
     message: str = "",
-) -> Check:
+) -> Check | CheckRow:
     """End a waiting e-mail check: replied, bounced, auto_replied or no_reply."""
     if check.status != CheckStatus.WAITING.value:
         raise ValueError(f"check {check.id} is {check.status}, not waiting")
@@ -268,10 +422,10 @@ def complete_email_check(
     if timings_ms:
         check.timings_ms = {**(check.timings_ms or {}), **timings_ms}
     _merge_details(check, details)
-    session.add(check)
-    add_event(
-        session=session,
-        check=check,
+    session.add(check)  # type: ignore[arg-type]
+    _add_event(
+        session,
+        check,
         kind="result",
         message=outcome.value + (f": {message}" if message else ""),
         data={k: v for k, v in details.items() if k in ("match_method", "weak_match", "bounce")},
@@ -281,12 +435,17 @@ def complete_email_check(
 
 
 def record_late_message(
-    *, session: Session, check: Check, kind: str, inbound_id: int, at: datetime
+    *,
+    session: Session | CheckBatch,
+    check: Check | CheckRow,
+    kind: str,
+    inbound_id: int,
+    at: datetime,
 ) -> None:
     """A message for a check that has already ended: kept on its timeline, outcome unchanged."""
-    add_event(
-        session=session,
-        check=check,
+    _add_event(
+        session,
+        check,
         kind="late_message",
         message=kind,
         data={"inbound_id": inbound_id, "at": at.isoformat()},

@@ -22,7 +22,7 @@ from typing import Any
 from adapters.email.decode import (
     ENCODED_WORD as _ENCODED_WORD,
 )
-from adapters.email.decode import body_text, guess_decode, header, header_text, raw_header
+from adapters.email.decode import body_text, guess_decode, header, header_text
 from adapters.email.message import find_token
 
 
@@ -113,16 +113,36 @@ class _Words:
     the text itself, for the words exactly as written.
     """
 
-    def __init__(self, pattern: str, flags: int = 0) -> None:
+    def __init__(self, pattern: str, flags: int = 0, *, needs: tuple[str, ...] = ()) -> None:
         if pattern != pattern.lower():
             raise ValueError(f"write the pattern in lower case: {pattern!r}")
         self.quick = re.compile(pattern, flags)
         self.exact = re.compile(pattern, flags | re.IGNORECASE)
+        # Words at least one of which every match contains: text without any is passed over
+        # without the pattern (some, anchored at every line, cost tens of microseconds).
+        self.needs = needs
 
     def search(self, text: str) -> re.Match[str] | None:
-        if self.quick.search(text.casefold()) is None:
+        folded = _casefold(text)
+        if self.needs and not any(word in folded for word in self.needs):
+            return None
+        if self.quick.search(folded) is None:
             return None
         return self.exact.search(text)
+
+
+_folded: tuple[str, str] = ("", "")
+
+
+def _casefold(text: str) -> str:
+    """`text.casefold()`, remembered for the last text: several patterns read the same one."""
+    global _folded
+    last = _folded  # read once: another thread may replace it
+    if last[0] is text:
+        return last[1]
+    folded = text.casefold()
+    _folded = (text, folded)
+    return folded
 
 
 _MSGID = re.compile(r"<[^<>\s]+>")
@@ -161,6 +181,7 @@ _QUOTE_START = _Words(
     r"^(-{2,}\s*(original message|исходное сообщение|пересылаемое сообщение)|"
     r".*(wrote|писал\(а\)|пишет|написал\w*):\s*$)",
     re.MULTILINE,
+    needs=("--", "wrote", "писал(а)", "пишет", "написал"),
 )
 _ACK_MAX_CHARS = 500  # an acknowledgement is short; a real answer that starts the same is not
 
@@ -170,17 +191,83 @@ def parse(raw: bytes) -> Message:
 
     The compat32 policy keeps headers as strings: `policy.default` builds and parses a header
     object on every access (Content-Type alone several times per message), which made a
-    classification cost milliseconds.
+    classification cost milliseconds. A single-part text message with well-formed headers is
+    split directly (`parse_simple`): the same message the parser builds, without its walk over
+    every line of the body.
     """
-    return BytesParser(policy=policy.compat32).parsebytes(raw)
+    message = parse_simple(raw)
+    if message is None:
+        message = BytesParser(policy=policy.compat32).parsebytes(raw)
+    return message
+
+
+# A header line as the standard parser recognises one (email.feedparser.headerRE), less its
+# Unix "From " line; or a continuation.
+_HEADER_START = re.compile(r"[\041-\071\073-\176]+:")
+
+
+def parse_simple(raw: bytes) -> Message | None:
+    """What `BytesParser(policy=compat32)` makes of `raw`, when `raw` is a single-part
+    non-`message/*` message whose header lines all end alike (CRLF or LF), each a `Name:` line
+    or a continuation, closed by an empty line; None for anything else (the parser's job).
+
+    The parser builds such a message from its header lines (`policy.header_source_parse` each,
+    in order) and takes everything after the empty line as the payload, as text decoded from
+    ASCII with surrogate escapes. So does this, without reading the body line by line.
+    """
+    text = raw.decode("ascii", "surrogateescape")
+    newline = text.find("\n")
+    if newline <= 0:
+        return None
+    eol = "\r\n" if text[newline - 1] == "\r" else "\n"
+    end = text.find(eol + eol)
+    if end <= 0:
+        return None
+    lines = text[:end].split(eol)
+    if not _HEADER_START.match(lines[0]):
+        return None
+    message = Message(policy=policy.compat32)
+    source: list[str] = []
+    for line in lines:
+        if "\r" in line or "\n" in line:
+            return None
+        if line[:1] in (" ", "\t"):
+            source.append(line + eol)
+            continue
+        if not _HEADER_START.match(line):
+            return None
+        if source:
+            message.set_raw(*policy.compat32.header_source_parse(source))
+        source = [line + eol]
+    message.set_raw(*policy.compat32.header_source_parse(source))
+    if message.get_content_maintype() in ("multipart", "message"):
+        return None
+    message.set_payload(text[end + 2 * len(eol) :])
+    return message
+
+
+class _Head:
+    """The first value of each of a message's headers, as `decode.raw_header` reads it, looked
+    up once per message instead of a walk over all the headers per name."""
+
+    def __init__(self, message: Message) -> None:
+        self.raw: dict[str, str] = {}
+        for key, value in message.raw_items():
+            self.raw.setdefault(key.lower(), str(value))
+
+    def text(self, name: str) -> str:
+        """As `decode.header`."""
+        raw = self.raw.get(name.lower())
+        return "" if raw is None else header_text(raw)
 
 
 def classify(raw: bytes) -> Classified:
     message = parse(raw)
-    result = _envelope(message)
+    head = _Head(message)
+    result = _envelope(head)
     result.text = body_text(message)
     bounce, original = _standard_report(message)
-    if bounce is None and _looks_like_bounce(message, result):
+    if bounce is None and _looks_like_bounce(head, result):
         bounce, original = _prose_bounce(message, result)
     if original is not None:
         result.original_message_id = _first_id(header(original, "Message-ID"))
@@ -191,7 +278,7 @@ def classify(raw: bytes) -> Classified:
         result.bounce = bounce
         result.kind = _bounce_kind(bounce.action)
         return result
-    reason = _auto_reply_reason(message, result)
+    reason = _auto_reply_reason(head, result)
     if reason:
         result.kind, result.auto_reply_reason = Kind.AUTO_REPLY, reason
     elif result.linked_ids() or result.matched_token or _REPLY_PREFIX.match(result.subject):
@@ -199,9 +286,9 @@ def classify(raw: bytes) -> Classified:
     return result
 
 
-def _envelope(message: Message) -> Classified:
-    addresses = getaddresses([_address_source(raw_header(message, "From") or "")])
-    date_text = header(message, "Date")
+def _envelope(head: _Head) -> Classified:
+    addresses = getaddresses([_address_source(head.raw.get("from") or "")])
+    date_text = head.text("Date")
     date = None
     if date_text:
         try:
@@ -211,11 +298,11 @@ def _envelope(message: Message) -> Classified:
             date = None
     return Classified(
         kind=Kind.UNRELATED,
-        message_id=_first_id(header(message, "Message-ID")),
-        in_reply_to=_first_id(header(message, "In-Reply-To")),
-        references=_MSGID.findall(header(message, "References")),
+        message_id=_first_id(head.text("Message-ID")),
+        in_reply_to=_first_id(head.text("In-Reply-To")),
+        references=_MSGID.findall(head.text("References")),
         from_address=addresses[0][1].lower() if addresses and addresses[0][1] else None,
-        subject=header(message, "Subject"),
+        subject=head.text("Subject"),
         date=date,
     )
 
@@ -315,11 +402,11 @@ def _status_in(text: str) -> str | None:
 
 
 # -- prose bounces ---------------------------------------------------------------------------
-def _looks_like_bounce(message: Message, envelope: Classified) -> bool:
+def _looks_like_bounce(head: _Head, envelope: Classified) -> bool:
     sender = envelope.from_address or ""
-    from_header = header(message, "From")
+    from_header = head.text("From")
     by_sender = bool(_BOUNCE_SENDER.match(sender) or _BOUNCE_SENDER_NAME.search(from_header))
-    empty_path = header(message, "Return-Path").strip() == "<>"
+    empty_path = head.text("Return-Path").strip() == "<>"
     words = _FAILURE_WORDS.search(envelope.subject) or _DELAY_WORDS.search(envelope.subject)
     return (by_sender or empty_path) and bool(words or _FAILURE_WORDS.search(envelope.text[:4000]))
 
@@ -375,15 +462,15 @@ def _headers_text(original: Message | None) -> str:
 
 
 # -- auto-replies ----------------------------------------------------------------------------
-def _auto_reply_reason(message: Message, envelope: Classified) -> str | None:
-    auto_submitted = header(message, "Auto-Submitted").lower()
+def _auto_reply_reason(head: _Head, envelope: Classified) -> str | None:
+    auto_submitted = head.text("Auto-Submitted").lower()
     if auto_submitted and auto_submitted != "no":
         return f"Auto-Submitted: {auto_submitted}"
     for name in ("X-Autoreply", "X-Autorespond", "X-Autogenerated", "X-Auto-Reply"):
-        value = header(message, name)
+        value = head.text(name)
         if value and value.lower() not in ("no", "false"):
             return f"{name}: {value}"
-    precedence = header(message, "Precedence").lower()
+    precedence = head.text("Precedence").lower()
     if precedence == "auto_reply":
         return "Precedence: auto_reply"
     own_text = _own_text(envelope.text)
@@ -403,4 +490,7 @@ def _own_text(text: str) -> str:
     match = _QUOTE_START.search(text)
     if match:
         text = text[: match.start()]
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
+    lines = text.splitlines()
+    if ">" not in text:
+        return "\n".join(lines)
+    return "\n".join(line for line in lines if not line.lstrip().startswith(">"))

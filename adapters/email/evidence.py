@@ -28,24 +28,38 @@ def store_raw(
     directory: Path, raw: bytes, *, max_bytes: int, full_size: int | None = None
 ) -> StoredRaw:
     """Write `raw` (cut at `max_bytes`) under `directory`, named by its hash; idempotent."""
-    kept = raw[:max_bytes]
+    stored = name_raw(directory, raw, max_bytes=max_bytes, full_size=full_size)
+    write_raw(stored, raw)
+    return stored
+
+
+def name_raw(
+    directory: Path, raw: bytes, *, max_bytes: int, full_size: int | None = None
+) -> StoredRaw:
+    """Where `store_raw` puts `raw`, and its hash, without writing it."""
+    kept = raw[:max_bytes] if len(raw) > max_bytes else raw
     digest = hashlib.sha256(kept).hexdigest()
     path = directory / digest[:2] / f"{digest}.eml"
-    name = str(path)
-    # Plain os calls: the watcher stores every message it reads, and pathlib's extra work
-    # (a mkdir that fails on an existing folder each time) cost as much as the write.
-    if not os.path.exists(name):
-        partial = name[: -len(".eml")] + ".part"
-        try:
-            handle = open(partial, "wb")  # noqa: SIM115 - closed below; the folder may be new
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(name), exist_ok=True)
-            handle = open(partial, "wb")  # noqa: SIM115
-        with handle:
-            handle.write(kept)
-        os.replace(partial, name)  # a crash never leaves a half-written file under the final name
     truncated = len(kept) < max(len(raw), full_size or 0)
     return StoredRaw(path=path, sha256=digest, size=len(kept), truncated=truncated)
+
+
+def write_raw(stored: StoredRaw, raw: bytes) -> None:
+    """Write the bytes `stored` names (`raw` cut at its size) unless the file is there."""
+    name = str(stored.path)
+    # Plain os calls: the watcher stores every message it reads, and pathlib's extra work
+    # (a mkdir that fails on an existing folder each time) cost as much as the write.
+    if os.path.exists(name):
+        return
+    partial = name[: -len(".eml")] + ".part"
+    try:
+        handle = open(partial, "wb")  # noqa: SIM115 - closed below; the folder may be new
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(name), exist_ok=True)
+        handle = open(partial, "wb")  # noqa: SIM115
+    with handle:
+        handle.write(memoryview(raw)[: stored.size])
+    os.replace(partial, name)  # a crash never leaves a half-written file under the final name
 
 
 def inbound_dir(data_dir: Path) -> Path:

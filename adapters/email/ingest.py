@@ -6,6 +6,7 @@ crash a batch is either fully recorded or read again; a UID already recorded is 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ from sqlmodel import Session
 
 from adapters.email.classify import Classified, Kind, classify
 from adapters.email.config import config_from_spec
-from adapters.email.evidence import StoredRaw, inbound_dir, store_raw
+from adapters.email.evidence import StoredRaw, inbound_dir, name_raw, write_raw
 from adapters.email.imap import Fetched
 from adapters.email.matching import Candidate, CandidateIndex, Match, match
 from adapters.email.timing import reply_deadline, reply_timing, schedule_of
@@ -60,7 +61,7 @@ def candidates(*, session: Session, now: datetime, days: int = 120) -> list[Cand
     return found
 
 
-def sent_instant(check: Check) -> datetime:
+def sent_instant(check: Check | mail.CheckRow) -> datetime:
     return _sent_instant(check.details or {}, check.started_at)
 
 
@@ -108,8 +109,57 @@ def ingest_batch(
     )
     fresh = [f for f in batch if f.uid not in seen]
     directory = inbound_dir(data_dir)
-    # Evidence first: a committed row never points to a file that is not there.
-    stored = [store_raw(directory, f.raw, max_bytes=max_bytes, full_size=f.size) for f in fresh]
+    stored = [name_raw(directory, f.raw, max_bytes=max_bytes, full_size=f.size) for f in fresh]
+    # The files are written on another thread while the messages are read and recorded, and
+    # all written before this returns: a committed row never points to a file that is not there.
+    writing = _Writing(stored, [f.raw for f in fresh])
+    try:
+        done = _ingest(
+            session=session, box=box, batch=batch, fresh=fresh, stored=stored, seen=seen,
+            index=index, now=now,
+        )  # fmt: skip
+    except BaseException:
+        writing.thread.join()
+        raise
+    writing.wait()
+    return done
+
+
+class _Writing:
+    """Evidence files written on a thread of their own (one per batch: nothing to inherit
+    across a fork); `wait` re-raises what the writing raised."""
+
+    def __init__(self, stored: Sequence[StoredRaw], raws: Sequence[bytes]) -> None:
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(
+            target=self._run, args=(stored, raws), name="eml-evidence", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self, stored: Sequence[StoredRaw], raws: Sequence[bytes]) -> None:
+        try:
+            for kept, raw in zip(stored, raws, strict=True):
+                write_raw(kept, raw)
+        except BaseException as error:  # handed to the caller by `wait`
+            self.error = error
+
+    def wait(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+def _ingest(
+    *,
+    session: Session,
+    box: Mailbox,
+    batch: Sequence[Fetched],
+    fresh: Sequence[Fetched],
+    stored: Sequence[StoredRaw],
+    seen: set[int],
+    index: CandidateIndex,
+    now: datetime,
+) -> list[Ingested]:
     earlier = mail.first_inbound_by_hash(
         session=session, account=box.account, hashes={s.sha256 for s in stored}
     )
@@ -151,24 +201,32 @@ def ingest_batch(
             _Recorded(fetched.uid, kind, received_at, kept, classified, found, bool(duplicate_of))
         )
     ids.update(mail.insert_inbound(session=session, box=box, rows=rows))
-    # The checks claimed, with what a reply's timing needs: loaded together, after the insert.
-    loaded = mail.load_checks(session=session, ids={r.found.check_id for r in recorded if r.found})
+    # The checks claimed, with what a reply's timing needs: loaded together after the insert,
+    # changed as plain rows and written back together.
+    session.flush()
+    claimed = mail.CheckBatch(session=session, ids={r.found.check_id for r in recorded if r.found})
     done = {uid: Ingested(uid, "", None, "duplicate") for uid in seen}
     for r in recorded:
         if r.found is None:
             action = "duplicate" if r.duplicate else "unmatched"
             done[r.uid] = Ingested(r.uid, r.kind.value, None, action)
             continue
-        check = loaded.checks[r.found.check_id]
-        evidence = r.kept.ref("eml_inbound").model_dump(mode="json")
-        mail.attach_evidence(session=session, check=check, evidence=evidence)
+        check = claimed.checks[r.found.check_id]
+        mail.attach_evidence(session=claimed, check=check, evidence=_evidence_json(r.kept))
         action = _apply(
-            session, check, r.classified, r.found,
+            claimed, check, r.classified, r.found,
             inbound_id=ids[r.uid], kind=r.kind, subject=r.classified.subject[:1000],
             at=r.received_at,
         )  # fmt: skip
         done[r.uid] = Ingested(r.uid, r.kind.value, check.id, action)
+    claimed.flush()
     return [done[f.uid] for f in batch]
+
+
+def _evidence_json(kept: StoredRaw) -> dict[str, Any]:
+    """`kept.ref("eml_inbound").model_dump(mode="json")`, without building the model."""
+    return {"kind": "eml_inbound", "path": str(kept.path), "sha256": kept.sha256,
+            "size": kept.size, "media_type": "message/rfc822"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -250,8 +308,8 @@ def _inbound_details(
 
 
 def _apply(
-    session: Session,
-    check: Check,
+    session: Session | mail.CheckBatch,
+    check: Check | mail.CheckRow,
     classified: Classified,
     found: Match,
     *,
@@ -300,20 +358,15 @@ def _apply(
 
 
 def reply_details(
-    session: Session, check: Check, replied_at: datetime
+    session: Session | mail.CheckBatch, check: Check | mail.CheckRow, replied_at: datetime
 ) -> tuple[dict[str, Any], dict[str, float]]:
-    organisation, campaign = mail.check_context(session=session, check=check)
-    config = config_from_spec(campaign.spec if campaign else None)
-    schedule = schedule_of(organisation.hours)
+    tz, hours, spec = mail.check_timezone_hours_spec(session=session, check=check)
+    config = config_from_spec(spec)
+    schedule = schedule_of(hours)
     sent_at = sent_instant(check)
-    timing = reply_timing(
-        sent_at=sent_at, replied_at=replied_at, tz=organisation.timezone, schedule=schedule
-    )
+    timing = reply_timing(sent_at=sent_at, replied_at=replied_at, tz=tz, schedule=schedule)
     deadline = reply_deadline(
-        sent_at=sent_at,
-        working_days=config.deadline_working_days,
-        tz=organisation.timezone,
-        schedule=schedule,
+        sent_at=sent_at, working_days=config.deadline_working_days, tz=tz, schedule=schedule
     )
     details = {
         "replied_at": replied_at.astimezone(UTC).isoformat(),

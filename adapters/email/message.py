@@ -57,6 +57,10 @@ def identity_for(target: ProbeTarget, settings: Settings, *, nonce: str = "") ->
 
 
 def find_token(text: str) -> str | None:
+    # Only the ASCII letters of "PRB-" match it in any case: without them in the lower-cased
+    # text there is no token, found without the slower case-insensitive search.
+    if "prb-" not in text.lower():
+        return None
     match = TOKEN_RE.search(text)
     return TOKEN_PREFIX + match.group(1).upper() if match else None
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from probe.directory.hours import WeeklySchedule, default_schedule
 from schedules.calendar import (
@@ -65,8 +66,42 @@ def reply_timing(
     latency = max(replied_at - sent_at, timedelta(0))
     return ReplyTiming(
         latency_hours=round(latency.total_seconds() / 3600, 4),
-        working_days=working_days_elapsed(sent_at, replied_at, tz=tz, schedule=schedule),
+        working_days=_working_days(sent_at, replied_at, tz=tz, schedule=schedule),
         working_hours=round(_open_hours(sent_at, replied_at, tz=tz, schedule=schedule), 2),
+    )
+
+
+# The calendar's answers by the dates they depend on: a batch of replies to one campaign asks
+# the same few questions hundreds of times. An answer is kept with the schedule it was for and
+# used only for that same (shared, unmodified: see `schedule_of`) schedule object.
+_ANSWERS: dict[tuple[Any, ...], tuple[WeeklySchedule | None, Any]] = {}
+_MAX_ANSWERS = 10_000
+
+
+def _remembered(key: tuple[Any, ...], schedule: WeeklySchedule | None, compute: Any) -> Any:
+    found = _ANSWERS.get(key)
+    if found is not None and found[0] is schedule:
+        return found[1]
+    value = compute()
+    if len(_ANSWERS) >= _MAX_ANSWERS:
+        _ANSWERS.clear()
+    _ANSWERS[key] = (schedule, value)
+    return value
+
+
+def _local_date(instant: datetime, tz: str) -> date:
+    return instant.astimezone(ZoneInfo(tz)).date()
+
+
+def _working_days(
+    start: datetime, end: datetime, *, tz: str, schedule: WeeklySchedule | None
+) -> int:
+    """`working_days_elapsed`, which depends only on the two local dates."""
+    key = ("days", _local_date(start, tz), _local_date(end, tz), tz, id(schedule))
+    return int(
+        _remembered(
+            key, schedule, lambda: working_days_elapsed(start, end, tz=tz, schedule=schedule)
+        )
     )
 
 
@@ -77,8 +112,13 @@ def _open_hours(
         return 0.0
     first = (start - timedelta(days=1)).date()
     last = (end + timedelta(days=1)).date()
+    windows = _remembered(
+        ("windows", first, last, tz, id(schedule)),
+        schedule,
+        lambda: list(open_windows_utc(first, last, tz=tz, schedule=schedule)),
+    )
     total = timedelta(0)
-    for opens, closes in open_windows_utc(first, last, tz=tz, schedule=schedule):
+    for opens, closes in windows:
         overlap = min(closes, end) - max(opens, start)
         if overlap > timedelta(0):
             total += overlap
@@ -89,4 +129,8 @@ def reply_deadline(
     *, sent_at: datetime, working_days: int, tz: str, schedule: WeeklySchedule | None
 ) -> datetime:
     """After this instant (UTC) a check without a human reply is `no_reply`."""
-    return working_deadline(sent_at, working_days, tz=tz, schedule=schedule)
+    key = ("deadline", _local_date(sent_at, tz), working_days, tz, id(schedule))
+    deadline: datetime = _remembered(
+        key, schedule, lambda: working_deadline(sent_at, working_days, tz=tz, schedule=schedule)
+    )
+    return deadline

@@ -114,18 +114,38 @@ class Watcher:
             await imap.close(client)
 
     async def catch_up(self, client: aioimaplib.IMAP4, uidvalidity: int) -> int:
-        """Read every message after the last recorded UID, a batch per round trip."""
+        """Read every message after the last recorded UID, a batch per round trip.
+
+        The next batch is asked for before the last one is recorded, and recording runs on a
+        thread, off the event loop: the server sends one batch while the other is recorded.
+        The checks a message may answer are read once per round.
+        """
         last_uid = self._last_uid(uidvalidity)
         uids = await imap.uids_after(client, last_uid)
         if not uids and time.monotonic() < self._rematch_until:
             self._rematch()
         size = self.options.batch_size
-        for start in range(0, len(uids), size):
-            batch = await imap.fetch(
-                client, uids[start : start + size], max_bytes=self.options.max_eml_bytes
-            )
-            self._store(batch, uidvalidity)
+        chunks = [uids[start : start + size] for start in range(0, len(uids), size)]
+        pool: CandidateIndex | None = None
+        pending = self._fetch(client, chunks[0]) if chunks else None
+        try:
+            for index in range(len(chunks)):
+                assert pending is not None
+                batch = await pending
+                pending = (
+                    self._fetch(client, chunks[index + 1]) if index + 1 < len(chunks) else None
+                )
+                done, pool = await asyncio.to_thread(self._store, batch, uidvalidity, pool)
+                self._note(done)
+        finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
         return len(uids)
+
+    def _fetch(
+        self, client: aioimaplib.IMAP4, uids: list[int]
+    ) -> asyncio.Future[list[imap.Fetched]]:
+        return asyncio.ensure_future(imap.fetch(client, uids, max_bytes=self.options.max_eml_bytes))
 
     def _last_uid(self, uidvalidity: int) -> int:
         with session_scope(self.engine) as session:
@@ -138,13 +158,18 @@ class Watcher:
                 return 0
             return state.last_uid
 
-    def _store(self, batch: list[imap.Fetched], uidvalidity: int) -> None:
+    def _store(
+        self, batch: list[imap.Fetched], uidvalidity: int, pool: CandidateIndex | None = None
+    ) -> tuple[list[Ingested], CandidateIndex | None]:
+        """Record a fetched batch in one transaction (on a worker thread: no event-loop state
+        is touched here). Returns what was done and the candidates it matched against."""
         if not batch:
-            return
+            return [], pool
         now = self.clock()
         box = Mailbox(self.account, self.mailbox, uidvalidity)
         with session_scope(self.engine) as session:
-            pool = CandidateIndex(candidates(session=session, now=now))
+            if pool is None:
+                pool = CandidateIndex(candidates(session=session, now=now))
             done = rematch_recent(session=session, pool=pool, now=now, window=REMATCH_WINDOW)
             done += ingest_batch(
                 session=session,
@@ -162,7 +187,7 @@ class Watcher:
                 uidvalidity=uidvalidity,
                 last_uid=max(f.uid for f in batch),
             )
-        self._note(done)
+        return done, pool
 
     def _rematch(self) -> None:
         with session_scope(self.engine) as session:
