@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
 import threading
 import time
 import wave
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,7 @@ import pytest
 
 from adapters.sip.plugin import PhonePlugin
 from probe.results import Outcome
-from tests.servers.sipp import Audio, Sipp, phone_settings, place
+from tests.servers.sipp import Audio, Dial, Sipp, phone_settings, place
 
 pytestmark = pytest.mark.integration
 pytest_plugins = ("tests.servers.sipp_fixtures",)  # fixtures: phone, sipp_audio, sipp_servers, ...
@@ -90,13 +92,10 @@ class RtpSink:
 
 
 async def test_answer_after_ringing_is_timed_within_five_ms_of_what_sipp_sent(
-    phone: PhonePlugin, phone_data_dir: Path, tmp_path: Path, sipp_servers: list[Sipp]
+    dial: Dial,
 ) -> None:
-    org = Sipp("answer_wait.xml", pause_ms=700).start()
-    sipp_servers.append(org)
-    result = await place(
-        phone, phone_settings(phone_data_dir), tmp_path, sip_uri=org.uri, listen_seconds=0.5
-    )
+    org = Sipp("answer_wait.xml", pause_ms=700)
+    result = await dial(org, listen_seconds=0.5)
     assert result.outcome == Outcome.CONNECTED, result.details
     assert result.details["sip_code"] == 200
     truth_ms = (org.sent_at("SIP/2.0 200") - org.sent_at("SIP/2.0 180")) * 1000.0
@@ -115,20 +114,40 @@ async def test_answer_after_ringing_is_timed_within_five_ms_of_what_sipp_sent(
     assert kinds == {"sip_trace", "recording"}
 
 
+async def test_received_messages_are_dated_by_their_arrival_which_sipp_logged_just_after(
+    phone: PhonePlugin, phone_data_dir: Path, tmp_path: Path, sipp_servers: list[Sipp]
+) -> None:
+    org = Sipp("answer_wait.xml", pause_ms=300).start()
+    sipp_servers.append(org)
+    result = await place(
+        phone, phone_settings(phone_data_dir), tmp_path, sip_uri=org.uri, listen_seconds=0.3
+    )
+    assert result.outcome == Outcome.CONNECTED, result.details
+    trace = next(Path(e.path) for e in result.evidence if e.kind == "sip_trace").read_text()
+    arrivals: dict[str, float] = {}  # the first of each (a 200 to our BYE comes later)
+    for stamp, source, first in re.findall(
+        r"^== (\S+) \+\S+ ms leg 0 RX received from UDP \S+ "
+        r"\((\w+); callback \+[\d.]+ ms\)\n(.*)$",
+        trace,
+        re.M,
+    ):
+        if source == "kernel":
+            arrivals.setdefault(first[:11], datetime.fromisoformat(stamp).timestamp())
+    assert {"SIP/2.0 100", "SIP/2.0 180", "SIP/2.0 200"} <= set(arrivals), trace[:2000]
+    for first_line in ("SIP/2.0 180", "SIP/2.0 200"):
+        # The kernel dates a datagram inside SIPp's sendto; SIPp takes its own stamp just after.
+        after = org.sent_at(first_line) - arrivals[first_line]
+        assert -0.00002 <= after <= 0.05, (first_line, after)
+
+
 async def test_speech_after_the_answer_is_found_and_the_far_end_hang_up_is_timed(
-    phone: PhonePlugin,
-    phone_data_dir: Path,
-    tmp_path: Path,
-    sipp_servers: list[Sipp],
+    dial: Dial,
     sipp_audio: Audio,
 ) -> None:
     org = Sipp(
         "answer_play.xml", pause_ms=200, keys={"audio_ms": "3000"}, audio=sipp_audio["speech"]
-    ).start()
-    sipp_servers.append(org)
-    result = await place(
-        phone, phone_settings(phone_data_dir), tmp_path, sip_uri=org.uri, listen_seconds=10
     )
+    result = await dial(org, listen_seconds=10)
     assert result.outcome == Outcome.CONNECTED, result.details
     assert result.details["hangup"] == {"by": "them", "reason": None}
     truth = (org.sent_at("BYE") - org.sent_at("SIP/2.0 200")) * 1000.0
@@ -142,19 +161,13 @@ async def test_speech_after_the_answer_is_found_and_the_far_end_hang_up_is_timed
 
 
 async def test_the_recording_is_a_wav_of_the_far_end_as_long_as_the_call(
-    phone: PhonePlugin,
-    phone_data_dir: Path,
-    tmp_path: Path,
-    sipp_servers: list[Sipp],
+    dial: Dial,
     sipp_audio: Audio,
 ) -> None:
     org = Sipp(
         "answer_play.xml", pause_ms=100, keys={"audio_ms": "2500"}, audio=sipp_audio["speech"]
-    ).start()
-    sipp_servers.append(org)
-    result = await place(
-        phone, phone_settings(phone_data_dir), tmp_path, sip_uri=org.uri, listen_seconds=10
     )
+    result = await dial(org, listen_seconds=10)
     recording = next(e for e in result.evidence if e.kind == "recording")
     samples, rate = read_wav(Path(recording.path))
     assert rate == 8000
@@ -166,17 +179,11 @@ async def test_the_recording_is_a_wav_of_the_far_end_as_long_as_the_call(
 
 
 async def test_early_media_then_answer_is_connected_and_its_ringback_is_no_transfer(
-    phone: PhonePlugin,
-    phone_data_dir: Path,
-    tmp_path: Path,
-    sipp_servers: list[Sipp],
+    dial: Dial,
     sipp_audio: Audio,
 ) -> None:
-    org = Sipp("early_media.xml", pause_ms=1500, audio=sipp_audio["ringback"]).start()
-    sipp_servers.append(org)
-    result = await place(
-        phone, phone_settings(phone_data_dir), tmp_path, sip_uri=org.uri, listen_seconds=0.5
-    )
+    org = Sipp("early_media.xml", pause_ms=1500, audio=sipp_audio["ringback"])
+    result = await dial(org, listen_seconds=0.5)
     assert result.outcome == Outcome.CONNECTED, result.details
     truth = (org.sent_at("SIP/2.0 200") - org.sent_at("SIP/2.0 183")) * 1000.0
     assert abs(result.timings_ms["ring"] - truth) <= 5.0, (result.timings_ms, truth)
@@ -186,19 +193,13 @@ async def test_early_media_then_answer_is_connected_and_its_ringback_is_no_trans
 
 
 async def test_a_long_monologue_with_a_beep_is_an_answering_machine(
-    phone: PhonePlugin,
-    phone_data_dir: Path,
-    tmp_path: Path,
-    sipp_servers: list[Sipp],
+    dial: Dial,
     sipp_audio: Audio,
 ) -> None:
     org = Sipp(
         "answer_play.xml", pause_ms=100, keys={"audio_ms": "9000"}, audio=sipp_audio["machine"]
-    ).start()
-    sipp_servers.append(org)
-    result = await place(
-        phone, phone_settings(phone_data_dir), tmp_path, sip_uri=org.uri, listen_seconds=15
     )
+    result = await dial(org, listen_seconds=15)
     assert result.outcome == Outcome.ANSWERING_MACHINE, result.details
     assert result.details["answering_machine"] is True
     assert "uninterrupted speech" in result.details["outcome_reason"]

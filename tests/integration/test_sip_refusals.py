@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from adapters.sip.plugin import PhonePlugin
 from probe.results import Outcome
-from tests.servers.sipp import Audio, Sipp, phone_settings, place
+from tests.servers.sipp import Audio, Dial, Sipp
 
 pytestmark = pytest.mark.integration
 pytest_plugins = ("tests.servers.sipp_fixtures",)  # fixtures: phone, sipp_audio, sipp_servers, ...
@@ -26,17 +23,13 @@ pytest_plugins = ("tests.servers.sipp_fixtures",)  # fixtures: phone, sipp_audio
     ],
 )
 async def test_a_final_response_after_ringing_gives_its_outcome_and_code(
-    phone: PhonePlugin,
-    phone_data_dir: Path,
-    tmp_path: Path,
-    sipp_servers: list[Sipp],
+    dial: Dial,
     code: int,
     reason: str,
     outcome: Outcome,
 ) -> None:
-    org = Sipp("reject.xml", pause_ms=300, fill={"code": str(code), "reason": reason}).start()
-    sipp_servers.append(org)
-    result = await place(phone, phone_settings(phone_data_dir), tmp_path, sip_uri=org.uri)
+    org = Sipp("reject.xml", pause_ms=300, fill={"code": str(code), "reason": reason})
+    result = await dial(org)
     assert result.outcome == outcome, result.details
     assert result.details["sip_code"] == code
     assert result.details["reason"] == reason
@@ -48,11 +41,10 @@ async def test_a_final_response_after_ringing_gives_its_outcome_and_code(
 
 
 async def test_a_server_error_is_our_failure_and_is_retried(
-    phone: PhonePlugin, phone_data_dir: Path, tmp_path: Path, sipp_servers: list[Sipp]
+    dial: Dial,
 ) -> None:
-    org = Sipp("reject.xml", fill={"code": "503", "reason": "Service Unavailable"}).start()
-    sipp_servers.append(org)
-    result = await place(phone, phone_settings(phone_data_dir), tmp_path, sip_uri=org.uri)
+    org = Sipp("reject.xml", fill={"code": "503", "reason": "Service Unavailable"})
+    result = await dial(org)
     assert result.outcome == Outcome.FAILED
     assert result.error_class == "sip_server_error"
     assert result.details["sip_code"] == 503
@@ -60,13 +52,10 @@ async def test_a_server_error_is_our_failure_and_is_retried(
 
 
 async def test_ringing_past_the_ring_timeout_is_cancelled_as_no_answer(
-    phone: PhonePlugin, phone_data_dir: Path, tmp_path: Path, sipp_servers: list[Sipp]
+    dial: Dial,
 ) -> None:
-    org = Sipp("ring_forever.xml").start()
-    sipp_servers.append(org)
-    result = await place(
-        phone, phone_settings(phone_data_dir), tmp_path, sip_uri=org.uri, ring_timeout_seconds=1.0
-    )
+    org = Sipp("ring_forever.xml")
+    result = await dial(org, ring_timeout_seconds=1.0)
     assert result.outcome == Outcome.NO_ANSWER, result.details
     assert result.details["sip_code"] == 487
     assert result.details["hangup"]["reason"] == "ring_timeout"
@@ -76,10 +65,7 @@ async def test_ringing_past_the_ring_timeout_is_cancelled_as_no_answer(
 
 
 async def test_a_special_information_tone_in_early_media_means_unavailable(
-    phone: PhonePlugin,
-    phone_data_dir: Path,
-    tmp_path: Path,
-    sipp_servers: list[Sipp],
+    dial: Dial,
     sipp_audio: Audio,
 ) -> None:
     org = Sipp(
@@ -87,9 +73,8 @@ async def test_a_special_information_tone_in_early_media_means_unavailable(
         pause_ms=3000,
         fill={"code": "480", "reason": "Temporarily Unavailable"},
         audio=sipp_audio["sit"],
-    ).start()
-    sipp_servers.append(org)
-    result = await place(phone, phone_settings(phone_data_dir), tmp_path, sip_uri=org.uri)
+    )
+    result = await dial(org)
     assert result.outcome == Outcome.UNAVAILABLE, result.details
     assert result.details["sip_code"] == 480
     sit = [t for t in result.details["tones"] if t["kind"] == "sit"]

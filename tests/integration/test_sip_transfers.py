@@ -10,7 +10,7 @@ import pytest
 
 from adapters.sip.plugin import PhonePlugin
 from probe.results import CheckResult, Outcome
-from tests.servers.sipp import Audio, Sipp, phone_settings, place
+from tests.servers.sipp import Audio, Dial, Sipp, phone_settings, place
 
 pytestmark = pytest.mark.integration
 pytest_plugins = ("tests.servers.sipp_fixtures",)  # fixtures: phone, sipp_audio, sipp_servers, ...
@@ -64,13 +64,10 @@ async def test_a_refer_after_the_answer_is_followed_as_a_new_leg_and_both_are_ke
 
 
 async def test_hold_then_a_new_identity_is_one_transfer_with_two_pieces_of_evidence(
-    phone: PhonePlugin, phone_data_dir: Path, tmp_path: Path, sipp_servers: list[Sipp]
+    dial: Dial,
 ) -> None:
-    org = Sipp("hold_update.xml", pause_ms=100).start()
-    sipp_servers.append(org)
-    result = await place(
-        phone, phone_settings(phone_data_dir), tmp_path, sip_uri=org.uri, listen_seconds=1.5
-    )
+    org = Sipp("hold_update.xml", pause_ms=100)
+    result = await dial(org, listen_seconds=1.5)
     assert result.outcome == Outcome.CONNECTED, result.details
     transfers = result.details["transfer_list"]
     assert result.details["transfers"] == 1, transfers
@@ -80,13 +77,10 @@ async def test_hold_then_a_new_identity_is_one_transfer_with_two_pieces_of_evide
 
 
 async def test_forwarding_inside_the_network_is_one_transfer(
-    phone: PhonePlugin, phone_data_dir: Path, tmp_path: Path, sipp_servers: list[Sipp]
+    dial: Dial,
 ) -> None:
-    org = Sipp("forwarded.xml", pause_ms=200).start()
-    sipp_servers.append(org)
-    result = await place(
-        phone, phone_settings(phone_data_dir), tmp_path, sip_uri=org.uri, listen_seconds=0.3
-    )
+    org = Sipp("forwarded.xml", pause_ms=200)
+    result = await dial(org, listen_seconds=0.3)
     assert result.outcome == Outcome.CONNECTED, result.details
     transfers = result.details["transfer_list"]
     assert result.details["transfers"] == 1, transfers
@@ -94,10 +88,7 @@ async def test_forwarding_inside_the_network_is_one_transfer(
 
 
 async def test_ringback_after_the_answer_is_an_internal_transfer(
-    phone: PhonePlugin,
-    phone_data_dir: Path,
-    tmp_path: Path,
-    sipp_servers: list[Sipp],
+    dial: Dial,
     sipp_audio: Audio,
 ) -> None:
     org = Sipp(
@@ -105,11 +96,8 @@ async def test_ringback_after_the_answer_is_an_internal_transfer(
         pause_ms=100,
         keys={"audio_ms": "6400"},
         audio=sipp_audio["ringback_speech"],
-    ).start()
-    sipp_servers.append(org)
-    result = await place(
-        phone, phone_settings(phone_data_dir), tmp_path, sip_uri=org.uri, listen_seconds=10
     )
+    result = await dial(org, listen_seconds=10)
     assert result.outcome == Outcome.CONNECTED, result.details
     ringbacks = [t for t in result.details["tones"] if t["kind"] == "ringback"]
     assert len(ringbacks) == 2, result.details["tones"]

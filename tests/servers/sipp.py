@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,10 @@ def require_tools() -> None:
 
 def phone_settings(data_dir: Path, **sip: Any) -> Settings:
     return Settings(data_dir=data_dir, network="loopback", sip=SipSettings(**sip))
+
+
+# The `dial` fixture: starts an organisation's SIPp, places one check to it and returns it.
+Dial = Callable[..., Awaitable[CheckResult]]
 
 
 async def place(

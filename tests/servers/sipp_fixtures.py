@@ -8,11 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from adapters.sip.plugin import PhonePlugin
-from tests.servers.sipp import Audio, Sipp, make_audio, require_tools
+from probe.results import CheckResult
+from tests.servers.sipp import (
+    Audio,
+    Dial,
+    Sipp,
+    make_audio,
+    phone_settings,
+    place,
+    require_tools,
+)
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +54,18 @@ def sipp_servers() -> Iterator[list[Sipp]]:
     yield started
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def dial(
+    phone: PhonePlugin, phone_data_dir: Path, tmp_path: Path, sipp_servers: list[Sipp]
+) -> Dial:
+    """Start the organisation's SIPp (stopped after the test) and place one check to it with
+    the module's plugin and default settings; `options` are the check's (listen_seconds...)."""
+
+    async def call(org: Sipp, **options: Any) -> CheckResult:
+        sipp_servers.append(org.start())
+        settings = phone_settings(phone_data_dir)
+        return await place(phone, settings, tmp_path, sip_uri=org.uri, **options)
+
+    return call
