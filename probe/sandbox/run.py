@@ -73,9 +73,9 @@ REQUIRED_TOOLS = ("sipp", "espeak-ng", "sox", "postfix", "dovecot", "openssl")
 class Options:
     data_dir: Path = Path("var/sandbox")
     world: str = "omsk-kcson"
-    speed: float = 60.0  # campaign seconds per real second while something is in flight
+    speed: float = 30.0  # campaign seconds per real second while anything is in flight
     start: datetime = DEFAULT_START
-    workers: int = 6  # call-worker processes: 12 calls leave each a slot for a REFER leg
+    workers: int = 6  # call-worker processes: 12 calls, 2 each, leave a slot per REFER leg
     web_port: int | None = 8080  # None: no review UI
     timeout: float = 1200.0  # real seconds before the run is declared stuck
 
