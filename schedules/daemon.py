@@ -789,7 +789,9 @@ class CampaignRunner:
         if result is None:
             await asyncio.to_thread(self._reset, job)
         else:
-            await asyncio.to_thread(self._finish, job, result, "recovered")
+            needed = await asyncio.to_thread(self._finish, job, result, "recovered")
+            if needed is not None:
+                await self.control(needed, job)
 
     def _reset(self, job: _Job) -> None:
         with session_scope(self.engine) as session:

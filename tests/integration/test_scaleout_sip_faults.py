@@ -197,11 +197,14 @@ async def test_trunk_registration_lost_pauses_calls_as_ours_and_they_resume_once
         await until(
             lambda: "alert" in actions(pg), timeout=30, what="the alert", state=lambda: summary(pg)
         )
-        failed = [c for c in checks(pg) if c.outcome == "failed"]
+        snapshot = checks(pg)
+        failed = [c for c in snapshot if c.outcome == "failed"]
         assert len(failed) >= 2
         assert {c.error_class for c in failed} == {"sip_registration"}
         assert all("503 Service Unavailable" in (c.error_detail or "") for c in failed)
         assert _invites(organisations) == 0  # no call left without a registration
+        retried = [c.details["retry_of"] for c in snapshot if c.details.get("our_failure")]
+        assert sorted(retried) == sorted(c.id for c in failed)  # retried, none charged
         # Registration regained: the registrar answers again on the same address.
         lost.stop()
         regained = Sipp("register.xml", calls=50)
