@@ -21,6 +21,12 @@ counted per message.
     .venv/bin/python bench/email_probe.py [--messages 300] [--latency-samples 15] [--send-rounds 3]
 
 Targets: send >= 0.8x smtp-source; ingestion >= 0.5x plain fetch; recorded <= 1 s after delivery.
+
+Last measured (three runs of `nice -n 5 .venv/bin/python bench/email_probe.py`, shared 2-core
+machine, load average 4-8), after the second ingestion round (docs/email.md): send 0.74x,
+0.77x, 0.94x; ingestion 0.06x, 0.08x, 0.12x of the plain fetch (before it: 0.05x, 0.05x,
+0.04x) and 0.10x, 0.23x, 0.20x of fetch+parse+row (before: 0.17x, 0.13x, 0.10x); delivery to
+record 0.52 s median, 0.54 s max. The ingestion target is not met.
 """
 
 from __future__ import annotations
