@@ -124,10 +124,6 @@ def _streak_rows(
     return [(int(i or 0), o) for i, o in rows]
 
 
-def _streak(session: Session, channel: str, threshold: int) -> list[str | None]:
-    return [o for _, o in _streak_rows(session, channel, threshold)]
-
-
 def _controls(session: Session, channel: str) -> list[AuditLog]:
     """The channel's control rows, newest first (a few: what a decision needs)."""
     return list(
@@ -339,7 +335,14 @@ def _open(
     }
     if control is not None:
         after["control"] = {k: control[k] for k in ("outcome", "error_class", "trigger")}
-        after["message"] += f"; the control probe failed too ({control['outcome']})"
+        if control["trigger"] == "suspect":
+            after["message"] = (
+                f"{failures} suspect results in a row on channel {channel}, and the control "
+                f"probe failed too ({control['outcome']}, {control['error_class']}): our "
+                f"outage, dispatch paused for {pause.total_seconds():g} s"
+            )
+        else:
+            after["message"] += f"; the control probe failed too ({control['outcome']})"
     row = write_audit(
         session=session,
         actor=actor,

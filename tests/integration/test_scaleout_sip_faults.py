@@ -172,6 +172,7 @@ async def test_a_trunk_answering_404_with_its_control_number_down_is_our_outage_
         "error_class": "sip_timeout",
         "trigger": "suspect",
     }
+    assert "suspect results in a row on channel phone" in alert["message"]
     assert _invites(not_found) == 2 and _invites(answering) == 2  # once each, never twice
 
 
