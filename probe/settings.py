@@ -67,6 +67,15 @@ class SipSettings(BaseModel):
     # failed too, our outage; answered, the organisations' results stand (schedules/control.py).
     control_target: str | None = None
 
+    @field_validator("control_target")
+    @classmethod
+    def _control_target_is_dialable(cls, target: str | None) -> str | None:
+        if target is None or target.startswith(("sip:", "sips:")):
+            return target
+        if not (target.startswith("+") and target[1:].isdigit() and 8 <= len(target) <= 16):
+            raise ValueError(f"control_target must be an E.164 number or a SIP URI: {target!r}")
+        return target
+
     @field_validator("routes")
     @classmethod
     def _routes_are_sip_uris(cls, routes: dict[str, list[str]]) -> dict[str, list[str]]:

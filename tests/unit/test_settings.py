@@ -138,3 +138,14 @@ def test_an_outage_pause_that_cannot_grow_is_refused(monkeypatch: pytest.MonkeyP
         ValidationError, match="max_pause_seconds must not be shorter than first_pause_seconds"
     ):
         Settings()
+
+
+def test_a_control_target_that_cannot_be_dialled_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PROBE_SIP__CONTROL_TARGET", "8 (3812) 35-70-00")
+    with pytest.raises(
+        ValidationError,
+        match=r"control_target must be an E\.164 number or a SIP URI: '8 \(3812\) 35-70-00'",
+    ):
+        Settings()
