@@ -43,9 +43,14 @@ class TraceWriter:
     def _format(self, event: dict[str, Any]) -> str:
         wall = datetime.fromtimestamp(float(event.get("w", 0.0)), UTC)
         arrow = "sent to" if event["dir"] == "TX" else "received from"
+        # A received message's instant is its arrival when known (worker/rxstamp.py: "kernel"
+        # or "read"); the lag is how long it then waited for the callback that stamps the rest.
+        read = ""
+        if "lag" in event:
+            read = f" ({event.get('src', 'read')}; callback +{float(event['lag']) * 1000.0:.3f} ms)"
         head = (
             f"== {wall.isoformat(timespec='microseconds')} {self._stamp(event)} "
-            f"leg {event.get('leg', 0)} {event['dir']} {arrow} {event.get('peer', '')}\n"
+            f"leg {event.get('leg', 0)} {event['dir']} {arrow} {event.get('peer', '')}{read}\n"
         )
         return head + str(event["text"]).replace("\r\n", "\n").rstrip("\n") + "\n\n"
 

@@ -115,13 +115,10 @@ async def test_answer_after_ringing_is_timed_within_five_ms_of_what_sipp_sent(
 
 
 async def test_received_messages_are_dated_by_their_arrival_which_sipp_logged_just_after(
-    phone: PhonePlugin, phone_data_dir: Path, tmp_path: Path, sipp_servers: list[Sipp]
+    dial: Dial,
 ) -> None:
-    org = Sipp("answer_wait.xml", pause_ms=300).start()
-    sipp_servers.append(org)
-    result = await place(
-        phone, phone_settings(phone_data_dir), tmp_path, sip_uri=org.uri, listen_seconds=0.3
-    )
+    org = Sipp("answer_wait.xml", pause_ms=300)
+    result = await dial(org, listen_seconds=0.3)
     assert result.outcome == Outcome.CONNECTED, result.details
     trace = next(Path(e.path) for e in result.evidence if e.kind == "sip_trace").read_text()
     arrivals: dict[str, float] = {}  # the first of each (a 200 to our BYE comes later)

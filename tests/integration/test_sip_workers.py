@@ -67,8 +67,9 @@ async def test_six_parallel_calls_over_two_workers_are_each_timed_against_sipps_
         call_id = result.details["call_ids"][0]
         truth = org.sent_at("SIP/2.0 200", call_id) - org.sent_at("SIP/2.0 180", call_id)
         errors.append(abs(result.timings_ms["ring"] - truth * 1000))
-    # Six calls set up in the same millisecond on two cores: each message waits its turn for a
-    # CPU, so the bound is looser than a lone call's 5 ms (bench/sip_calls.py has percentiles).
+    # Received messages are dated by their arrival (worker/rxstamp.py), but SIPp, busy with six
+    # calls on two cores, can stamp a message late after sending it: the bound is looser than a
+    # lone call's 5 ms (bench/sip_calls.py has percentiles).
     assert sorted(errors)[len(errors) // 2] <= 3.0 and max(errors) <= 10.0, errors
     assert len(phone.pool(settings).pids()) == 2
 

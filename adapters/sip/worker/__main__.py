@@ -63,6 +63,7 @@ class Engine:
                 "reg_code": code,
                 "reg_reason": reason,
                 "priority": self.endpoint.priority,
+                "rx_stamps": self.endpoint.tracer.rx_clock.status,
             }
         )
         return True

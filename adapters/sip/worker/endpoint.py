@@ -28,9 +28,12 @@ class RegistrationError(Exception):
     pass
 
 
-# PJSUA's SIP thread (named by PJLIB) receives the messages and stamps them. On a busy machine
-# it can wait several ms for a CPU, and so stamp late: it asks for a better nice value when
-# allowed. (A real-time policy was tried and is worse: the thread then waits on the Python GIL
+# PJSUA's SIP threads (named by PJLIB) receive and process the messages. On a busy machine they
+# can wait several ms for a CPU: they ask for a better nice value when allowed. A received
+# message is dated by its arrival, which no such wait delays (see rxstamp), but what we send is
+# stamped as it goes, and each datagram waits for the one before it to be processed. (Nice 0,
+# like SIPp, was measured too: SIPp's own stamps were no better, and messages waited longer for
+# processing. A real-time policy was tried and is worse: the thread then waits on the Python GIL
 # held by a normal-priority thread that cannot run, a priority inversion of up to a second.)
 SIP_THREAD_PREFIX = "pjsua_"
 SIP_THREAD_NICE = -10
@@ -104,10 +107,17 @@ class Endpoint:
         transport.port = 0
         transport.boundAddress = self.settings.get("bind", "127.0.0.1")
         kind = self.settings.get("transport", "udp")
-        self.ep.transportCreate(_TRANSPORTS[kind], transport)
+        transport_id = self.ep.transportCreate(_TRANSPORTS[kind], transport)
         self.ep.libStart()
         self.ep.audDevManager().setNullDev()
         self.priority = boost_sip_thread()
+        if kind == "udp":
+            # Received messages are stamped with their arrival once datagrams to ourselves show
+            # the stamps are where and what rxstamp expects.
+            host, _, port = str(self.ep.transportGetInfo(transport_id).localName).rpartition(":")
+            self.tracer.rx_clock.self_test(host.strip("[]"), int(port))
+        else:
+            self.tracer.rx_clock.status = f"callback ({kind} transport)"
         self.account = Account(self)
         self.account.create(self._account_config(), True)
         if not locate_call_id(self.account):

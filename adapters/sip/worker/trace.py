@@ -2,8 +2,12 @@
 
 PJSIP's message logger calls our LogWriter right before a message is sent and right after one is
 parsed, so a monotonic stamp taken there is the message's instant (checked against a packet
-capture: within 0.5 ms). Messages are routed by Call-ID; those of a Call-ID not yet known (the
-INVITE logged inside makeCall, before the call knows its id) wait until the call claims it.
+capture: within 0.5 ms) -- with one call. Under load a received message reaches that callback
+late (PJSUA reads one datagram at a time, see `rxstamp`), so it is stamped with its arrival on
+our socket instead: the kernel's stamp, else the transport's read stamp, each verified at start
+and per message; the callback's own stamp is the fallback. Messages are routed by Call-ID;
+those of a Call-ID not yet known (the INVITE logged inside makeCall, before the call knows its
+id) wait until the call claims it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pjsua2 as pj
+
+from adapters.sip.worker.rxstamp import COMPARE, SELF_TEST_PREFIX, RxClock
 
 _HEAD = re.compile(r"^(TX|RX) \d+ bytes .*? (?:to|from) (\S+ \S+?):\s*\n", re.S)
 _CALL_ID = re.compile(r"^(?:Call-ID|i)\s*:\s*(\S+)", re.M | re.I)
@@ -37,6 +43,7 @@ class Tracer(pj.LogWriter):
     def __init__(self, emit: Callable[[dict[str, Any]], None]) -> None:
         super().__init__()
         self._emit = emit
+        self.rx_clock = RxClock()
         self._lock = threading.Lock()
         self._owners: dict[str, tuple[str, int]] = {}
         self._waiting: dict[str, list[dict[str, Any]]] = {}
@@ -58,8 +65,23 @@ class Tracer(pj.LogWriter):
             if entry.level <= 1:
                 self._emit({"ev": "log", "level": "error", "text": entry.msg.strip()[:500]})
             return
-        direction, peer, call_id, text = parsed
-        event = {"ev": "sip", "t": stamp, "w": wall, "dir": direction, "peer": peer, "text": text}
+        direction, peer, call_id, body = parsed
+        event = {"ev": "sip", "t": stamp, "w": wall, "dir": direction, "peer": peer, "text": body}
+        if direction == "RX":
+            head, _, raw = text.partition("\n")
+            arrival = self.rx_clock.instant(head, raw[:COMPARE], call_id, stamp, wall)
+            if arrival is not None:
+                # "lag": how long the message then waited for this callback; "src": which stamp.
+                t, source = arrival
+                event |= {
+                    "t": t,
+                    "w": wall - (stamp - t),
+                    "lag": round(stamp - t, 6),
+                    "src": source,
+                }
+        if call_id.startswith(SELF_TEST_PREFIX):
+            return  # the start-up check of the read instants (and our answer to it)
+        text = body
         if _REGISTER.search(text):
             self._emit({**event, "id": None})  # the trunk's own exchange, kept by the pool
             return
