@@ -72,6 +72,13 @@ JOB_RETRIES = Counter(
     ["reason"],
     registry=REGISTRY,
 )
+CONTROL_PROBES = Counter(
+    "probe_control_probes",
+    "Control probes to a known-good target, by channel and verdict (ours: our outage; "
+    "theirs: the results stand).",
+    ["channel", "verdict"],
+    registry=REGISTRY,
+)
 PAUSED = Gauge(
     "probe_channel_paused",
     "1 while dispatch on a channel is paused after failures on our side.",

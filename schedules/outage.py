@@ -275,6 +275,7 @@ def control_verdict(
     _lock(session)
     worked = control.pending or control.outcome in SUCCESS_OUTCOMES
     verdict = "theirs" if worked else "ours"
+    metrics.CONTROL_PROBES.labels(channel=needed.channel, verdict=verdict).inc()
     outcome = control.outcome.value if control.outcome else ("accepted" if worked else None)
     after: dict[str, Any] = {
         "verdict": verdict,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from probe import metrics
 from probe.results import Channel, CheckResult, Outcome
 from schedules.outage import ControlNeeded, OutagePolicy, control_verdict, record_outcome
 from storage.engine import session_scope
@@ -72,6 +73,7 @@ def test_a_full_streak_asks_for_one_control_probe_and_pauses_only_when_it_fails_
         # Another failure while the control probe is out: no second probe, no pause yet.
         assert _finish(session, "c0", _result(Outcome.FAILED)) is None
     assert _actions(engine)[-1] == "control_call"
+    ours = metrics.value("probe_control_probes_total", channel="test", verdict="ours")
     with session_scope(engine) as session:
         verdict, alert = control_verdict(
             session=session,
@@ -89,6 +91,7 @@ def test_a_full_streak_asks_for_one_control_probe_and_pauses_only_when_it_fails_
             "trigger": "our_failures",
         }
     assert _actions(engine)[-3:] == ["control_call", "control_result", "alert"]
+    assert metrics.value("probe_control_probes_total", channel="test", verdict="ours") == ours + 1
 
 
 def test_a_working_control_probe_lets_the_results_stand_and_the_streak_starts_again(
