@@ -3,13 +3,15 @@ messages (matched or kept unmatched), and the steps that complete a waiting e-ma
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import Table, bindparam, func, insert, update
 from sqlalchemy import select as core_select
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, col, select
 
 from probe.results import Channel, CheckStatus, Outcome, utc_now
@@ -35,6 +37,74 @@ class MailboxKey(Protocol):
     def uidvalidity(self) -> int: ...
 
 
+class _Many:
+    """An INSERT or UPDATE run for many rows given as plain tuples, through the DBAPI's
+    executemany (`Connection.exec_driver_sql`).
+
+    Compiled once per kind of database (its SQL depends only on the dialect and its parameter
+    style); each value goes through its column's bind processor here, once (a JSON column's
+    value is serialised once). Through `Session.execute`, SQLAlchemy looked the statement up,
+    built a dict of parameters and ran every processor through its own machinery for each row,
+    which cost more than the database's work.
+    """
+
+    def __init__(
+        self,
+        table: Table,
+        build: Callable[[], Executable],
+        names: Sequence[str],
+        columns: Sequence[str] | None = None,
+    ) -> None:
+        self.table = table
+        self.build = build
+        self.names = tuple(names)  # the bind parameters, in the order of each row's values
+        self.columns = tuple(columns or names)  # the column each one is written to
+        self._prepared: dict[tuple[str, str, str], tuple[str, list[Any], bool]] = {}
+
+    def _prepare(self, dialect: Dialect) -> tuple[str, list[Any], bool]:
+        key = (dialect.name, str(dialect.driver), str(dialect.paramstyle))
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            statement: Any = self.build()
+            compiled = statement.compile(
+                dialect=dialect, column_keys=list(self.names), for_executemany=True
+            )
+            processors = [
+                self.table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+                for column in self.columns
+            ]
+            if compiled.positional:
+                order = list(compiled.positiontup or [])
+                unknown = set(order) - set(self.names)
+                if unknown:
+                    raise ValueError(f"no values given for {sorted(unknown)}")
+                plan: list[Any] = [
+                    (self.names.index(n), processors[self.names.index(n)]) for n in order
+                ]
+            else:
+                plan = [(name, processor) for name, processor in zip(self.names, processors,
+                        strict=True)]  # fmt: skip
+            prepared = (compiled.string, plan, bool(compiled.positional))
+            self._prepared[key] = prepared
+        return prepared
+
+    def run(self, connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        sql, plan, positional = self._prepare(connection.dialect)
+        if positional:
+            params: list[Any] = [
+                tuple(row[i] if p is None else p(row[i]) for i, p in plan) for row in rows
+            ]
+        else:
+            params = [
+                {name: row[i] if p is None else p(row[i])
+                 for i, (name, p) in enumerate(plan)}
+                for row in rows
+            ]  # fmt: skip
+        connection.exec_driver_sql(sql, params)
+
+
 def get_mailbox_state(*, session: Session, account: str, mailbox: str) -> MailboxState | None:
     return session.exec(
         select(MailboxState).where(MailboxState.account == account, MailboxState.mailbox == mailbox)
@@ -54,21 +124,26 @@ def save_mailbox_state(
     return state
 
 
+def _inbound() -> Table:
+    return InboundMessage.__table__  # type: ignore[attr-defined]
+
+
 def inbound_uids_seen(
     *, session: Session, account: str, mailbox: str, uidvalidity: int, uids: Collection[int]
 ) -> set[int]:
     """Which of these UIDs are already recorded (one query for a fetched batch)."""
     if not uids:
         return set()
+    table = _inbound()
     return set(
-        session.exec(
-            select(InboundMessage.uid).where(
-                InboundMessage.account == account,
-                InboundMessage.mailbox == mailbox,
-                InboundMessage.uidvalidity == uidvalidity,
-                col(InboundMessage.uid).in_(list(uids)),
+        session.connection().scalars(
+            core_select(table.c.uid).where(
+                table.c.account == account,
+                table.c.mailbox == mailbox,
+                table.c.uidvalidity == uidvalidity,
+                table.c.uid.in_(list(uids)),
             )
-        ).all()
+        )
     )
 
 
@@ -79,11 +154,12 @@ def first_inbound_by_hash(
     (a mailbox whose UIDVALIDITY changed hands the same messages out again)."""
     if not hashes:
         return {}
-    rows = session.exec(
-        select(InboundMessage.sha256, func.min(InboundMessage.id))
-        .where(InboundMessage.account == account, col(InboundMessage.sha256).in_(list(hashes)))
-        .group_by(col(InboundMessage.sha256))
-    ).all()
+    table = _inbound()
+    rows = session.connection().execute(
+        core_select(table.c.sha256, func.min(table.c.id))
+        .where(table.c.account == account, table.c.sha256.in_(list(hashes)))
+        .group_by(table.c.sha256)
+    )
     return {sha256: first for sha256, first in rows if sha256 is not None and first is not None}
 
 
@@ -93,32 +169,42 @@ def add_inbound(*, session: Session, message: InboundMessage) -> InboundMessage:
     return message
 
 
-def insert_inbound(
-    *, session: Session, box: MailboxKey, rows: Sequence[dict[str, Any]]
-) -> dict[int, int]:
-    """Record messages of one mailbox given as column values; returns uid -> id.
+# What `insert_inbound` takes for each message, in this order.
+INBOUND_COLUMNS = (
+    "uid", "message_id", "in_reply_to", "from_address", "subject", "received_at", "kind",
+    "check_id", "match_method", "weak_match", "evidence_path", "sha256", "size", "details",
+)  # fmt: skip
+_INSERT_INBOUND = _Many(
+    _inbound(),
+    lambda: insert(_inbound()),
+    (*INBOUND_COLUMNS, "account", "mailbox", "uidvalidity", "created_at"),
+)
 
-    One INSERT for the batch and one SELECT for the ids: as objects, the ORM would insert
-    them one at a time on SQLite to learn each generated id, and building the objects cost
-    as much again. Columns left out get the model's defaults.
+
+def insert_inbound(
+    *, session: Session, box: MailboxKey, rows: Sequence[tuple[Any, ...]]
+) -> dict[int, int]:
+    """Record messages of one mailbox, each given as its values of `INBOUND_COLUMNS`; returns
+    uid -> id.
+
+    One INSERT for the batch (executemany of plain tuples) and one SELECT for the ids: as
+    objects, the ORM would insert them one at a time on SQLite to learn each generated id, and
+    building the objects cost as much again.
     """
     if not rows:
         return {}
-    created = utc_now()
-    values = [
-        {"subject": "", "weak_match": False, "details": {}, "created_at": created, **row,
-         "account": box.account, "mailbox": box.name, "uidvalidity": box.uidvalidity}
-        for row in rows
-    ]  # fmt: skip
-    session.execute(insert(InboundMessage), values)
-    found = session.exec(
-        select(InboundMessage.uid, InboundMessage.id).where(
-            InboundMessage.account == box.account,
-            InboundMessage.mailbox == box.name,
-            InboundMessage.uidvalidity == box.uidvalidity,
-            col(InboundMessage.uid).in_([row["uid"] for row in rows]),
+    connection = session.connection()
+    mailbox = (box.account, box.name, box.uidvalidity, utc_now())
+    _INSERT_INBOUND.run(connection, [(*row, *mailbox) for row in rows])
+    table = _inbound()
+    found = connection.execute(
+        core_select(table.c.uid, table.c.id).where(
+            table.c.account == box.account,
+            table.c.mailbox == box.name,
+            table.c.uidvalidity == box.uidvalidity,
+            table.c.uid.in_([row[0] for row in rows]),
         )
-    ).all()
+    )
     return {uid: id_ for uid, id_ in found if id_ is not None}
 
 
@@ -259,30 +345,32 @@ class CheckBatch:
         self.checks: dict[int, CheckRow] = {}
         self.organisations: dict[int, OrganisationRow] = {}
         self.campaigns: dict[int, dict[str, Any]] = {}
-        self.events: list[dict[str, Any]] = []
+        self.events: list[tuple[Any, ...]] = []
         self._changed: dict[int, CheckRow] = {}
         if not ids:
             return
-        columns: list[Any] = [
-            Check.id, Check.status, Check.outcome, Check.started_at, Check.finished_at,
-            Check.timings_ms, Check.details, Check.evidence, Check.updated_at,
-            Check.organisation_id, Check.campaign_id,
-        ]  # fmt: skip
-        for values in session.execute(core_select(*columns).where(col(Check.id).in_(list(ids)))):
+        connection = session.connection()
+        checks = _checks()
+        columns = [checks.c[name] for name in _ROW_COLUMNS]
+        for values in connection.execute(core_select(*columns).where(checks.c.id.in_(list(ids)))):
             row = CheckRow(*values)
             row.original = {name: getattr(row, name) for name in _WRITABLE}
             self.checks[row.id] = row
+        organisations = Organisation.__table__  # type: ignore[attr-defined]
         organisation_ids = list({row.organisation_id for row in self.checks.values()})
-        for id_, timezone, hours in session.execute(
-            select(Organisation.id, Organisation.timezone, Organisation.hours).where(
-                col(Organisation.id).in_(organisation_ids)
+        for id_, timezone, hours in connection.execute(
+            core_select(organisations.c.id, organisations.c.timezone, organisations.c.hours).where(
+                organisations.c.id.in_(organisation_ids)
             )
         ):
             self.organisations[id_] = OrganisationRow(id_, timezone, hours)
-        campaign_ids = [r.campaign_id for r in self.checks.values() if r.campaign_id is not None]
+        campaign_ids = {r.campaign_id for r in self.checks.values() if r.campaign_id is not None}
         if campaign_ids:
-            for id_, spec in session.execute(
-                select(Campaign.id, Campaign.spec).where(col(Campaign.id).in_(set(campaign_ids)))
+            campaigns = Campaign.__table__  # type: ignore[attr-defined]
+            for id_, spec in connection.execute(
+                core_select(campaigns.c.id, campaigns.c.spec).where(
+                    campaigns.c.id.in_(list(campaign_ids))
+                )
             ):
                 self.campaigns[id_] = spec
 
@@ -292,32 +380,59 @@ class CheckBatch:
     def add_event(
         self, *, check: CheckRow, kind: str, message: str, data: dict[str, Any], at: datetime | None
     ) -> None:
-        self.events.append(
-            {"check_id": check.id, "kind": kind, "message": message, "data": data,
-             "at": at or utc_now()}
-        )  # fmt: skip
+        self.events.append((check.id, kind, message, data, at or utc_now()))
 
     def flush(self) -> None:
         """Write the changed checks and the events; the caller's transaction commits them."""
-        table = Check.__table__  # type: ignore[attr-defined]
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         for row in self._changed.values():
             names = tuple(n for n in _WRITABLE if getattr(row, n) != row.original[n])
             if names:
-                values = {f"v_{n}": getattr(row, n) for n in names}
-                groups.setdefault(names, []).append({"v_id": row.id, **values})
+                groups.setdefault(names, []).append((*(getattr(row, n) for n in names), row.id))
                 row.original = {name: getattr(row, name) for name in _WRITABLE}
-        for names, params in groups.items():
-            statement = (
+        connection = self.session.connection()
+        for names, rows in groups.items():
+            _check_update(names).run(connection, rows)
+        self._changed.clear()
+        if self.events:
+            _INSERT_EVENTS.run(connection, self.events)
+            self.events = []
+
+
+def _checks() -> Table:
+    return Check.__table__  # type: ignore[attr-defined]
+
+
+# The columns `CheckBatch` loads, in `CheckRow`'s order.
+_ROW_COLUMNS = (
+    "id", "status", "outcome", "started_at", "finished_at", "timings_ms", "details", "evidence",
+    "updated_at", "organisation_id", "campaign_id",
+)  # fmt: skip
+_UPDATES: dict[tuple[str, ...], _Many] = {}
+_INSERT_EVENTS = _Many(
+    CheckEvent.__table__,  # type: ignore[attr-defined]
+    lambda: insert(CheckEvent.__table__),  # type: ignore[attr-defined]
+    ("check_id", "kind", "message", "data", "at"),
+)
+
+
+def _check_update(names: tuple[str, ...]) -> _Many:
+    """UPDATE check_run SET <names> WHERE id = ?, for rows of (*values, id)."""
+    statement = _UPDATES.get(names)
+    if statement is None:
+
+        def build() -> Executable:
+            table = _checks()
+            return (
                 update(table)
                 .where(table.c.id == bindparam("v_id"))
                 .values({n: bindparam(f"v_{n}") for n in names})
             )
-            self.session.execute(statement, params)
-        self._changed.clear()
-        if self.events:
-            self.session.execute(insert(CheckEvent), self.events)
-            self.events = []
+
+        statement = _UPDATES[names] = _Many(
+            _checks(), build, [*(f"v_{n}" for n in names), "v_id"], [*names, "id"]
+        )
+    return statement
 
 
 def check_timezone_hours_spec(

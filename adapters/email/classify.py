@@ -22,7 +22,7 @@ from typing import Any
 from adapters.email.decode import (
     ENCODED_WORD as _ENCODED_WORD,
 )
-from adapters.email.decode import body_text, guess_decode, header, header_text
+from adapters.email.decode import body_text, content_type, guess_decode, header, header_text
 from adapters.email.message import find_token
 
 
@@ -154,11 +154,13 @@ _FAILURE_WORDS = _Words(
     r"failure notice|delivery failure|could not be delivered|permanent error|"
     r"message was not accepted|mail failure|недоставленное сообщение|не доставлено|"
     r"не удалось доставить|не может быть доставлено|не был[оа]? доставлен",
+    needs=("deliver", "returned mail", "failure", "permanent error", "not accepted", "достав"),
 )
 _DELAY_WORDS = _Words(
     r"delayed mail|delivery status notification \(delay\)|still being retried|will retry|"
     r"delivery (has been )?delayed|warning: message .* delayed|задерж|отложен|"
     r"повторная попытка",
+    needs=("delay", "retr", "задерж", "отложен", "повторная попытка"),
 )
 _STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
 _SMTP_CODE_LINE = re.compile(r"\b([45]\d\d)[ -]([^\n]{0,300})")
@@ -166,16 +168,19 @@ _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _AUTO_SUBJECT = _Words(
     r"автоответ|автоматическ\w* ответ|auto[- ]?reply|autoreply|automatic reply|auto[- ]?response|"
     r"out of (the )?office|^\s*auto:|отсутств\w* на рабочем месте|в отпуске",
+    needs=("автоответ", "автоматическ", "auto", "out of ", "отсутств", "в отпуске"),
 )
 _AUTO_BODY = _Words(
     r"это автоматическ\w* (ответ|сообщение|уведомление)|автоматическ\w* ответ|"
     r"сформирован\w* автоматически|автоматически сформирован|"
     r"не отвечайте на (это|данное) (письмо|сообщение)|this is an auto|automatic reply|"
     r"auto-?reply|out of (the )?office|i am (currently )?away",
+    needs=("автоматическ", "не отвечайте на ", "auto", "out of ", "i am "),
 )
 _ACK_BODY = _Words(
     r"ваше (письмо|обращение|сообщение) (было )?(получено|принято|зарегистрировано)|"
     r"we have received your (message|e-?mail|request)|thank you for your (message|e-?mail)",
+    needs=("ваше ", "we have received your ", "thank you for your "),
 )
 _QUOTE_START = _Words(
     r"^(-{2,}\s*(original message|исходное сообщение|пересылаемое сообщение)|"
@@ -240,7 +245,7 @@ def parse_simple(raw: bytes) -> Message | None:
             message.set_raw(*policy.compat32.header_source_parse(source))
         source = [line + eol]
     message.set_raw(*policy.compat32.header_source_parse(source))
-    if message.get_content_maintype() in ("multipart", "message"):
+    if content_type(message)[0].startswith(("multipart/", "message/")):
         return None
     message.set_payload(text[end + 2 * len(eol) :])
     return message
@@ -287,7 +292,6 @@ def classify(raw: bytes) -> Classified:
 
 
 def _envelope(head: _Head) -> Classified:
-    addresses = getaddresses([_address_source(head.raw.get("from") or "")])
     date_text = head.text("Date")
     date = None
     if date_text:
@@ -301,10 +305,25 @@ def _envelope(head: _Head) -> Classified:
         message_id=_first_id(head.text("Message-ID")),
         in_reply_to=_first_id(head.text("In-Reply-To")),
         references=_MSGID.findall(head.text("References")),
-        from_address=addresses[0][1].lower() if addresses and addresses[0][1] else None,
+        from_address=_from_address(head.raw.get("from") or ""),
         subject=head.text("Subject"),
         date=date,
     )
+
+
+_SENDERS: dict[str, str | None] = {}
+
+
+def _from_address(raw: str) -> str | None:
+    """The sender's address from the raw From value; remembered (a mailbox's senders repeat)."""
+    if raw in _SENDERS:
+        return _SENDERS[raw]
+    addresses = getaddresses([_address_source(raw)])
+    found = addresses[0][1].lower() if addresses and addresses[0][1] else None
+    if len(_SENDERS) >= 4096:
+        _SENDERS.clear()
+    _SENDERS[raw] = found
+    return found
 
 
 def _address_source(raw: str) -> str:
@@ -331,7 +350,7 @@ def _bounce_kind(action: str) -> Kind:
 
 # -- RFC 3464 --------------------------------------------------------------------------------
 def _standard_report(message: Message) -> tuple[Bounce | None, Message | None]:
-    if message.get_content_type() != "multipart/report":
+    if content_type(message)[0] != "multipart/report":
         return None, None
     if str(message.get_param("report-type") or "").lower() != "delivery-status":
         return None, None
@@ -406,9 +425,10 @@ def _looks_like_bounce(head: _Head, envelope: Classified) -> bool:
     sender = envelope.from_address or ""
     from_header = head.text("From")
     by_sender = bool(_BOUNCE_SENDER.match(sender) or _BOUNCE_SENDER_NAME.search(from_header))
-    empty_path = head.text("Return-Path").strip() == "<>"
+    if not (by_sender or head.text("Return-Path").strip() == "<>"):
+        return False
     words = _FAILURE_WORDS.search(envelope.subject) or _DELAY_WORDS.search(envelope.subject)
-    return (by_sender or empty_path) and bool(words or _FAILURE_WORDS.search(envelope.text[:4000]))
+    return bool(words or _FAILURE_WORDS.search(envelope.text[:4000]))
 
 
 def _prose_bounce(message: Message, envelope: Classified) -> tuple[Bounce, Message | None]:

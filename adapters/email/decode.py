@@ -149,10 +149,33 @@ def part_text(part: Message) -> str:
     payload: Any = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    text = guess_decode(payload, part.get_content_charset())
-    if part.get_content_type() == "text/html":
+    kind, charset = content_type(part)
+    text = guess_decode(payload, charset)
+    if kind == "text/html":
         text = html_to_text(text)
     return text
+
+
+_CONTENT_TYPES: dict[str, tuple[str, str | None]] = {}
+
+
+def content_type(message: Message) -> tuple[str, str | None]:
+    """`message.get_content_type()` and `message.get_content_charset()`.
+
+    Both are read from the first Content-Type header alone (or the default type when there is
+    none): they are remembered by that header's raw value, which a mailbox repeats from message
+    to message, instead of its parameters being parsed again several times per message.
+    """
+    raw = raw_header(message, "Content-Type")
+    if raw is None:
+        return message.get_content_type(), message.get_content_charset()
+    found = _CONTENT_TYPES.get(raw)
+    if found is None:
+        found = (message.get_content_type(), message.get_content_charset())
+        if len(_CONTENT_TYPES) >= 1024:
+            _CONTENT_TYPES.clear()
+        _CONTENT_TYPES[raw] = found
+    return found
 
 
 def html_to_text(markup: str) -> str:
@@ -166,12 +189,19 @@ def body_text(message: Message, *, limit: int = 50_000) -> str:
 
     Attached messages (a bounce's returned copy, its delivery-status) are left out.
     """
+    if not message.is_multipart():  # one part: what the walk below does for it
+        kind = content_type(message)[0]
+        if kind not in ("text/plain", "text/html"):
+            return ""
+        if message.get_content_disposition() == "attachment":
+            return ""
+        return part_text(message)[:limit]
     plain: list[str] = []
     markup: list[str] = []
     for part in _walk_skipping_attached(message):
         if part.get_content_disposition() == "attachment":
             continue
-        kind = part.get_content_type()
+        kind = content_type(part)[0]
         if kind == "text/plain":
             plain.append(part_text(part))
         elif kind == "text/html":
@@ -183,8 +213,8 @@ def _walk_skipping_attached(message: Message) -> list[Message]:
     found: list[Message] = []
     if message.is_multipart():
         for sub in message.get_payload():
-            if isinstance(sub, Message) and sub.get_content_maintype() != "message":
+            if isinstance(sub, Message) and not content_type(sub)[0].startswith("message/"):
                 found.extend(_walk_skipping_attached(sub))
-    elif message.get_content_maintype() == "text":
+    elif content_type(message)[0].startswith("text/"):
         found.append(message)
     return found

@@ -47,18 +47,24 @@ def name_raw(
 def write_raw(stored: StoredRaw, raw: bytes) -> None:
     """Write the bytes `stored` names (`raw` cut at its size) unless the file is there."""
     name = str(stored.path)
-    # Plain os calls: the watcher stores every message it reads, and pathlib's extra work
-    # (a mkdir that fails on an existing folder each time) cost as much as the write.
+    # Plain os calls on descriptors: the watcher stores every message it reads, and pathlib's
+    # extra work (a mkdir that fails on an existing folder each time) and a buffered file
+    # object cost as much as the write.
     if os.path.exists(name):
         return
     partial = name[: -len(".eml")] + ".part"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
     try:
-        handle = open(partial, "wb")  # noqa: SIM115 - closed below; the folder may be new
+        handle = os.open(partial, flags, 0o666)
     except FileNotFoundError:
         os.makedirs(os.path.dirname(name), exist_ok=True)
-        handle = open(partial, "wb")  # noqa: SIM115
-    with handle:
-        handle.write(memoryview(raw)[: stored.size])
+        handle = os.open(partial, flags, 0o666)
+    try:
+        data = memoryview(raw)[: stored.size]
+        while data:
+            data = data[os.write(handle, data) :]
+    finally:
+        os.close(handle)
     os.replace(partial, name)  # a crash never leaves a half-written file under the final name
 
 

@@ -164,7 +164,7 @@ def _ingest(
         session=session, account=box.account, hashes={s.sha256 for s in stored}
     )
     first_here: dict[str, int] = {}  # hash -> uid of the first message of this batch with it
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     recorded: list[_Recorded] = []
     ids: dict[int, int] = {}  # uid -> inbound_message.id
     for fetched, kept in zip(fresh, stored, strict=True):
@@ -178,24 +178,15 @@ def _ingest(
             duplicate_of = ids[first_here[kept.sha256]]
         found = None if duplicate_of else match(classified, index, received_at=received_at)
         kind = _effective_kind(classified, found)
-        rows.append(
-            {
-                "uid": fetched.uid,
-                "message_id": classified.message_id,
-                "in_reply_to": classified.in_reply_to,
-                "from_address": classified.from_address,
-                "subject": classified.subject[:1000],
-                "received_at": received_at,
-                "kind": kind.value,
-                "check_id": found.check_id if found else None,
-                "match_method": found.method if found else None,
-                "weak_match": bool(found and found.weak),
-                "evidence_path": str(kept.path),
-                "sha256": kept.sha256,
-                "size": fetched.size,
-                "details": _inbound_details(classified, kept.truncated, problem, duplicate_of),
-            }
-        )
+        rows.append(  # mail.INBOUND_COLUMNS
+            (
+                fetched.uid, classified.message_id, classified.in_reply_to,
+                classified.from_address, classified.subject[:1000], received_at, kind.value,
+                found.check_id if found else None, found.method if found else None,
+                bool(found and found.weak), str(kept.path), kept.sha256, fetched.size,
+                _inbound_details(classified, kept.truncated, problem, duplicate_of),
+            )
+        )  # fmt: skip
         first_here.setdefault(kept.sha256, fetched.uid)
         recorded.append(
             _Recorded(fetched.uid, kind, received_at, kept, classified, found, bool(duplicate_of))
