@@ -9,6 +9,7 @@ import signal
 import smtplib
 import subprocess
 import sys
+import threading
 import time
 from email.message import EmailMessage
 from pathlib import Path
@@ -40,20 +41,48 @@ def small_world(folder: Path) -> Path:
     return path
 
 
-def servers_running() -> set[int]:
-    """PIDs of SIPp, Dovecot and Postfix master processes on this machine."""
+def alive(pids: set[int]) -> set[int]:
+    """Those of `pids` that are still SIPp, Dovecot or a Postfix master."""
     found = set()
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
+    for pid in pids:
         try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
         name = Path(argv[0].decode(errors="replace")).name if argv and argv[0] else ""
         if name in ("sipp", "dovecot", "master"):
-            found.add(int(proc.name))
+            found.add(pid)
     return found
+
+
+def recorded(data_dir: Path) -> set[int]:
+    """The servers a run has written to its pid file (what a SIGKILLed run leaves behind)."""
+    try:
+        return {int(x) for x in (data_dir / "sandbox.pids").read_text().split()}
+    except (OSError, ValueError):
+        return set()
+
+
+class PidWatch:
+    """Collects, while a run lasts, every server PID it records: this run's servers, and no
+    other test's or program's on a shared machine."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.pids: set[int] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self.pids |= recorded(self.data_dir)
+
+    def stop(self) -> set[int]:
+        self._stop.set()
+        self._thread.join()
+        assert self.pids, "the run never recorded its servers' PIDs"
+        return self.pids
 
 
 def sandbox(data_dir: Path, world: Path, *extra: str) -> subprocess.Popen[str]:
@@ -83,21 +112,20 @@ def wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float = 120
     raise AssertionError(f"no {needle!r} in the output:\n{''.join(seen)}")
 
 
-def gone(before: set[int], timeout: float = 15) -> set[int]:
+def gone(pids: set[int], timeout: float = 15) -> set[int]:
+    """Waits for `pids` to end; those still running after `timeout`."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        left = servers_running() - before
-        if not left:
-            return set()
+    while alive(pids) and time.monotonic() < deadline:
         time.sleep(0.2)
-    return servers_running() - before
+    return alive(pids)
 
 
 def test_a_sandbox_run_records_what_each_centre_was_told_to_do(tmp_path: Path) -> None:
     require_tools()
-    before = servers_running()
+    watch = PidWatch(tmp_path / "run")
     proc = sandbox(tmp_path / "run", small_world(tmp_path))
     output, _ = proc.communicate(timeout=600)
+    servers = watch.stop()
     assert proc.returncode == 0, output
     assert "every organisation's recorded outcome matches its sandbox behaviour" in output
     summary = json.loads((tmp_path / "run" / "sandbox-summary.json").read_text())
@@ -109,7 +137,7 @@ def test_a_sandbox_run_records_what_each_centre_was_told_to_do(tmp_path: Path) -
     book = load_workbook(summary["xlsx"], read_only=True)
     text = {c for sheet in book.worksheets for r in sheet.iter_rows(values_only=True) for c in r}
     assert {row["name"] for row in summary["rows"]} <= text
-    assert not gone(before), "the sandbox left processes behind"
+    assert not gone(servers), "the sandbox left processes behind"
 
 
 def test_ctrl_c_stops_everything_and_a_killed_run_is_cleaned_up_by_the_next(
@@ -117,26 +145,29 @@ def test_ctrl_c_stops_everything_and_a_killed_run_is_cleaned_up_by_the_next(
 ) -> None:
     require_tools()
     world = small_world(tmp_path)
-    before = servers_running()
+    watch = PidWatch(tmp_path / "run")
     proc = sandbox(tmp_path / "run", world)
     wait_for_line(proc, "directory:")
     proc.send_signal(signal.SIGINT)
     output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 130, output
     assert "interrupted: every sandbox process was stopped" in output
-    assert not gone(before), "Ctrl-C left processes behind"
+    assert not gone(watch.stop()), "Ctrl-C left processes behind"
 
     killed = sandbox(tmp_path / "run", world)
     wait_for_line(killed, "directory:")
+    leftovers = recorded(tmp_path / "run")
     killed.kill()  # SIGKILL: nothing of ours runs; SIPp, Dovecot and Postfix stay
     killed.wait(10)
-    assert servers_running() - before, "expected leftovers after SIGKILL"
+    assert alive(leftovers), "expected leftovers after SIGKILL"
+    watch = PidWatch(tmp_path / "run")
     again = sandbox(tmp_path / "run", world)
     text = wait_for_line(again, "directory:")
     assert "processes a previous sandbox run left behind" in text
     again.send_signal(signal.SIGINT)
     again.communicate(timeout=60)
-    assert not gone(before), "the second run did not clean up the first one's leftovers"
+    assert not gone(leftovers), "the second run did not clean up the first one's leftovers"
+    assert not gone(watch.stop()), "the second run left processes behind"
 
 
 async def test_nothing_leaves_loopback_from_the_sandbox(tmp_path: Path) -> None:
