@@ -12,9 +12,9 @@ import pytest
 from pydantic import SecretStr
 
 from probe.results import Outcome
+from probe.sandbox.mailservers import ORG_DOMAIN
 from probe.settings import Settings
 from tests.integration.test_email_sending import _probe
-from tests.servers.mail import ORG_DOMAIN
 from tests.servers.mail_fixtures import orgs, servers, settings  # noqa: F401
 from tests.servers.mail_orgs import Organisations
 
@@ -46,7 +46,7 @@ async def test_a_certificate_from_an_unknown_ca_is_a_tls_failure(
 
 
 async def test_a_closed_port_is_a_connection_failure(settings: Settings, tmp_path: Path) -> None:
-    from tests.servers.net import free_port
+    from probe.sandbox.net import free_port
 
     closed = settings.model_copy(
         update={"smtp": settings.smtp.model_copy(update={"port": free_port()})}

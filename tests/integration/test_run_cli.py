@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from tests.servers.net import free_port
+from probe.sandbox.net import free_port
 
 pytestmark = pytest.mark.integration
 

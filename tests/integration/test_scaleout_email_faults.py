@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from probe.sandbox.mailservers import MailServers
 from probe.settings import OutageSettings, Settings
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -34,7 +35,6 @@ from tests.scaleout_inprocess import (
     summary,
     until,
 )
-from tests.servers.mail import MailServers
 from tests.servers.mail_fixtures import orgs, servers  # noqa: F401
 from tests.servers.mail_orgs import Organisations, prober_settings
 

@@ -15,12 +15,12 @@ from sqlmodel import Session, col, select
 from structlog.testing import capture_logs
 
 from probe import metrics
+from probe.sandbox.net import free_port
 from probe.settings import get_settings
 from schedules.daemon import CampaignRunner
 from schedules.outage import OutagePolicy
 from storage.models import AuditLog, Check
 from tests.campaign_helpers import add_test_organisations, start_test_campaign
-from tests.servers.net import free_port
 from tests.servers.testpeer import TestPeer
 
 pytestmark = pytest.mark.integration

@@ -15,6 +15,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from probe.sandbox.net import free_port
 from schedules import campaigns as service
 from schedules.queue import QUEUE_SCHEMA, QUEUED, QueueDispatcher, _job, queue_name
 from schedules.queue_worker import CheckExecutor
@@ -30,7 +31,6 @@ from tests.scaleout_helpers import (
     wait_until,
     worker,
 )
-from tests.servers.net import free_port
 from tests.servers.testpeer import TestPeer
 
 pytestmark = pytest.mark.integration

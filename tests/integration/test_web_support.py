@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from probe.results import Channel, CheckResult, EvidenceRef, Outcome
+from probe.sandbox.net import free_port, wait_for_port
 from probe.settings import Settings
 from probe.web.app import create_app
 from probe.web.security import hash_password
@@ -28,7 +29,6 @@ from storage.directory import UpsertStats, upsert_organisation
 from storage.engine import session_scope
 from storage.models import Check, Contact, InboundMessage
 from storage.users import create_token, create_user
-from tests.servers.net import free_port, wait_for_port
 
 PASSWORD = "correct horse battery"
 EVIL_ORG = "КЦСОН <script>alert('org')</script> Кировского округа"

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 
 from adapters.email import plugin, run_watcher
 from adapters.email.watcher import WatcherOptions
+from probe.sandbox.mailservers import MailServers, mail_servers_installed
 from probe.settings import Settings
-from tests.servers.mail import MailServers, mail_servers_installed
 from tests.servers.mail_orgs import Organisations, prober_settings
 
 

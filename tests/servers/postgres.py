@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.servers.net import free_port, wait_for_port
+from probe.sandbox.net import free_port, wait_for_port
 
 
 def find_postgres_bin() -> Path | None:
