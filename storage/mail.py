@@ -240,13 +240,14 @@ def email_check_refs(
     """(id, started_at, details) of the e-mail checks sent since `since` that a message may
     still answer (waiting or done); plain rows, not objects: the watcher reads them for every
     batch."""
-    rows = session.exec(
-        select(Check.id, Check.started_at, Check.details).where(
-            Check.channel == Channel.EMAIL.value,
-            col(Check.status).in_([CheckStatus.WAITING.value, CheckStatus.DONE.value]),
-            col(Check.started_at) >= since,
+    checks = _checks()
+    rows = session.connection().execute(
+        core_select(checks.c.id, checks.c.started_at, checks.c.details).where(
+            checks.c.channel == Channel.EMAIL.value,
+            checks.c.status.in_([CheckStatus.WAITING.value, CheckStatus.DONE.value]),
+            checks.c.started_at >= since,
         )
-    ).all()
+    )
     return [(id_, started_at, dict(details or {})) for id_, started_at, details in rows if id_]
 
 
@@ -347,6 +348,8 @@ class CheckBatch:
         self.campaigns: dict[int, dict[str, Any]] = {}
         self.events: list[tuple[Any, ...]] = []
         self._changed: dict[int, CheckRow] = {}
+        # What a caller works out from these rows, kept for the batch by its own keys.
+        self.derived: dict[Any, Any] = {}
         if not ids:
             return
         connection = session.connection()

@@ -228,27 +228,40 @@ def parse_simple(raw: bytes) -> Message | None:
     end = text.find(eol + eol)
     if end <= 0:
         return None
-    lines = text[:end].split(eol)
+    block = text[:end]
+    lines = block.split(eol)
+    # No line may hold a lone CR or LF (the parser would split it there).
+    if block.count("\r") != (len(lines) - 1) * (len(eol) - 1) or (
+        eol == "\r\n" and block.count("\n") != len(lines) - 1
+    ):
+        return None
     if not _HEADER_START.match(lines[0]):
         return None
     message = Message(policy=policy.compat32)
     source: list[str] = []
     for line in lines:
-        if "\r" in line or "\n" in line:
-            return None
         if line[:1] in (" ", "\t"):
-            source.append(line + eol)
+            source.append(line)
             continue
         if not _HEADER_START.match(line):
             return None
         if source:
-            message.set_raw(*policy.compat32.header_source_parse(source))
-        source = [line + eol]
-    message.set_raw(*policy.compat32.header_source_parse(source))
+            message.set_raw(*_header_source(source, eol))
+        source = [line]
+    message.set_raw(*_header_source(source, eol))
     if content_type(message)[0].startswith(("multipart/", "message/")):
         return None
     message.set_payload(text[end + 2 * len(eol) :])
     return message
+
+
+def _header_source(lines: list[str], eol: str) -> tuple[str, str]:
+    """`policy.compat32.header_source_parse` of these lines, each given without its `eol`."""
+    name, value = lines[0].split(":", 1)
+    if len(lines) == 1:
+        return name, value.lstrip(" \t")
+    value = (value + eol).lstrip(" \t") + "".join(line + eol for line in lines[1:])
+    return name, value.rstrip("\r\n")
 
 
 class _Head:

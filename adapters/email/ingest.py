@@ -16,11 +16,12 @@ from typing import Any
 from sqlmodel import Session
 
 from adapters.email.classify import Classified, Kind, classify
-from adapters.email.config import config_from_spec
+from adapters.email.config import Config, config_from_spec
 from adapters.email.evidence import StoredRaw, inbound_dir, name_raw, write_raw
 from adapters.email.imap import Fetched
 from adapters.email.matching import Candidate, CandidateIndex, Match, match
 from adapters.email.timing import reply_deadline, reply_timing, schedule_of
+from probe.directory.hours import WeeklySchedule
 from probe.results import CheckStatus, Outcome
 from storage import mail
 from storage.models import Check
@@ -351,9 +352,7 @@ def _apply(
 def reply_details(
     session: Session | mail.CheckBatch, check: Check | mail.CheckRow, replied_at: datetime
 ) -> tuple[dict[str, Any], dict[str, float]]:
-    tz, hours, spec = mail.check_timezone_hours_spec(session=session, check=check)
-    config = config_from_spec(spec)
-    schedule = schedule_of(hours)
+    tz, config, schedule = _check_rules(session, check)
     sent_at = sent_instant(check)
     timing = reply_timing(sent_at=sent_at, replied_at=replied_at, tz=tz, schedule=schedule)
     deadline = reply_deadline(
@@ -367,3 +366,20 @@ def reply_details(
         "suggested_grade": config.suggest_grade(timing.working_days).value,
     }
     return details, {"reply": round((replied_at - sent_at).total_seconds() * 1000, 1)}
+
+
+def _check_rules(
+    session: Session | mail.CheckBatch, check: Check | mail.CheckRow
+) -> tuple[str, Config, WeeklySchedule]:
+    """The organisation's zone and schedule and the campaign's options of a check; in a
+    `CheckBatch`, worked out once per organisation and campaign (validating the options cost
+    more than the rest of a reply's timing)."""
+    key = (check.organisation_id, check.campaign_id)
+    if isinstance(session, mail.CheckBatch) and key in session.derived:
+        found: tuple[str, Config, WeeklySchedule] = session.derived[key]
+        return found
+    tz, hours, spec = mail.check_timezone_hours_spec(session=session, check=check)
+    rules = (tz, config_from_spec(spec), schedule_of(hours))
+    if isinstance(session, mail.CheckBatch):
+        session.derived[key] = rules
+    return rules
