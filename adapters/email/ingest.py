@@ -372,14 +372,13 @@ def _check_rules(
     session: Session | mail.CheckBatch, check: Check | mail.CheckRow
 ) -> tuple[str, Config, WeeklySchedule]:
     """The organisation's zone and schedule and the campaign's options of a check; in a
-    `CheckBatch`, worked out once per organisation and campaign (validating the options cost
-    more than the rest of a reply's timing)."""
-    key = (check.organisation_id, check.campaign_id)
-    if isinstance(session, mail.CheckBatch) and key in session.derived:
-        found: tuple[str, Config, WeeklySchedule] = session.derived[key]
-        return found
+    `CheckBatch`, the options validated once per campaign (validating them cost more than the
+    rest of a reply's timing)."""
     tz, hours, spec = mail.check_timezone_hours_spec(session=session, check=check)
-    rules = (tz, config_from_spec(spec), schedule_of(hours))
-    if isinstance(session, mail.CheckBatch):
-        session.derived[key] = rules
-    return rules
+    if not isinstance(session, mail.CheckBatch):
+        return tz, config_from_spec(spec), schedule_of(hours)
+    key = ("email_config", check.campaign_id)
+    config = session.derived.get(key)
+    if config is None:
+        config = session.derived[key] = config_from_spec(spec)
+    return tz, config, schedule_of(hours)
