@@ -59,6 +59,12 @@ class SipSettings(BaseModel):
     # E.164 number -> request URI; placeholders {e164} {digits} {national} {trunk}.
     dial_plan: str = "sip:{e164}@{trunk}"
     workers: int = Field(2, ge=1, le=64)  # call-worker processes, 3 calls each
+    # The registration's expiry asked of the registrar (PJSUA refreshes it before it lapses),
+    # and the wait before a failed or lost registration is tried again (PJSUA's retry, 408 and
+    # 5xx/6xx answers). Calls given to a worker whose registration is lost fail at once as
+    # ours (sip_registration) until it is regained. Below 6 s PJSIP would refresh too late.
+    registration_seconds: int = Field(300, ge=6, le=3600)
+    registration_retry_seconds: int = Field(30, ge=1, le=3600)
     # Static routes (the sandbox, a lab PBX): an E.164 number, or "number;ext=digits", to the
     # request URIs of its successive attempts (the last one repeats). Bypasses the dial plan.
     routes: dict[str, list[str]] = Field(default_factory=dict)

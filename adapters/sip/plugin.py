@@ -42,6 +42,8 @@ def worker_settings(settings: Settings) -> WorkerSettings:
         password=sip.password.get_secret_value() if sip.password else None,
         caller_id=sip.caller_id,
         outbound_proxy=sip.outbound_proxy,
+        registration_seconds=sip.registration_seconds,
+        registration_retry_seconds=sip.registration_retry_seconds,
     )
 
 

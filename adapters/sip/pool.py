@@ -6,6 +6,11 @@ one (starting another before giving any worker a second call). It reads every wo
 on a thread of its own, so it serves any asyncio loop (the CLI's, the campaign runner's, a
 test's). When a worker dies, each of its calls is resolved at once as crashed (the caller
 records worker_crashed and retries), and the worker is replaced.
+
+Each worker's trunk registration is followed from its "reg" events (PJSUA's refreshes and
+retries): while it is lost (a refresh refused or unanswered, or the binding past its expiry
+with no answer yet), a call given to that worker is not placed but fails at once as ours
+(sip_registration, retried); workers still registered are chosen first.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ class WorkerSettings:
     password: str | None = None
     caller_id: str | None = None
     outbound_proxy: str | None = None
+    registration_seconds: int = 300
+    registration_retry_seconds: int = 30
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -66,6 +73,35 @@ class PendingCall:
             self.loop.call_soon_threadsafe(done)
 
 
+@dataclass(frozen=True)
+class Registration:
+    """A worker's trunk registration as its last REGISTER answer left it."""
+
+    ok: bool = True  # no registrar at all: nothing to lose
+    code: int = 0
+    reason: str = ""
+    until: float | None = None  # monotonic instant the registrar's binding lapses
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> Registration:
+        code = int(event.get("code") or 0)
+        reason = str(event.get("reason") or "")
+        if code // 100 != 2:
+            return cls(False, code, reason)
+        expires = int(event.get("expires") or 0)
+        # An un-REGISTER answers 2xx with 0; PJSIP's "not specified" is 2**32 - 1.
+        until = float(event.get("t") or time.monotonic()) + expires if 0 < expires < 2**31 else None
+        return cls(True, code, reason, until)
+
+    def lost(self, now: float | None = None) -> str | None:
+        """Why calls cannot go out through this registration, or None."""
+        if not self.ok:
+            return f"{self.code} {self.reason}".strip()
+        if self.until is not None and (time.monotonic() if now is None else now) > self.until:
+            return "expired, its refresh unanswered"
+        return None
+
+
 class WorkerFailed(Exception):
     def __init__(self, error_class: str, detail: str) -> None:
         super().__init__(detail)
@@ -86,6 +122,7 @@ class Worker:
     failure: WorkerFailed | None = None
     was_ready: bool = False
     registration: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20))
+    reg_state: Registration = field(default_factory=Registration)
     _send_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -146,6 +183,8 @@ class Worker:
             self.failure = WorkerFailed(event["error_class"], event.get("detail", ""))
             self.ready.set()
             return
+        if kind == "reg":
+            self.reg_state = Registration.from_event(event)
         pending = self.calls.get(event.get("id") or "")
         if pending is None:
             if kind in ("sip", "reg"):
@@ -225,6 +264,12 @@ class CallPool:
                 if w is not None and w.pid is not None and w.calls
             ]
 
+    def registrations(self) -> list[tuple[int, Registration]]:
+        """(pid, registration) of each live worker that is ready."""
+        with self._lock:
+            workers = [w for w in self._workers if w is not None and w.was_ready]
+        return [(w.pid, w.reg_state) for w in workers if w.pid is not None]
+
     def worker_of(self, job_id: str) -> Worker | None:
         with self._lock:
             for worker in self._workers:
@@ -240,7 +285,13 @@ class CallPool:
                 raise WorkerFailed("pool_closed", "the call pool is shut down")
             live = [w for w in self._workers if w is not None and w.failure is None]
             free = [w for w in live if w.reserved < CHECKS_PER_WORKER]
-            chosen = min(free, key=lambda w: w.reserved) if free else None
+            now = time.monotonic()
+            # A worker still registered first; one whose registration is lost fails the call.
+            chosen = (
+                min(free, key=lambda w: (w.reg_state.lost(now) is not None, w.reserved))
+                if free
+                else None
+            )
             # Spread calls over the whole pool before doubling up: every call a worker takes
             # uses one of its slots, and a REFER's new leg needs a free one in the same worker.
             if chosen is None or chosen.reserved > 0:
@@ -280,6 +331,13 @@ class CallPool:
         )
         if failure is None and worker.proc is not None and worker.proc.poll() is not None:
             failure = WorkerFailed("worker_start", "call worker exited at start-up")
+        lost = worker.reg_state.lost() if failure is None else None
+        if lost is not None:
+            # PJSUA retries the registration by itself: the worker stays, the call does not go.
+            failure = WorkerFailed("sip_registration", f"registration lost: {lost}")
+            failure.trace = list(worker.registration)
+            self._release(worker)
+            raise failure
         if failure is not None:
             failure.trace = list(worker.registration)
             self._release(worker)

@@ -149,3 +149,34 @@ def test_a_control_target_that_cannot_be_dialled_is_refused(
         match=r"control_target must be an E\.164 number or a SIP URI: '8 \(3812\) 35-70-00'",
     ):
         Settings()
+
+
+def test_the_trunk_registration_expiry_and_retry_come_from_the_environment_and_reach_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from adapters.sip.plugin import worker_settings
+
+    assert (Settings().sip.registration_seconds, Settings().sip.registration_retry_seconds) == (
+        300,
+        30,
+    )
+    monkeypatch.setenv("PROBE_SIP__REGISTRATION_SECONDS", "120")
+    monkeypatch.setenv("PROBE_SIP__REGISTRATION_RETRY_SECONDS", "10")
+    workers = worker_settings(Settings())
+    assert (workers.registration_seconds, workers.registration_retry_seconds) == (120, 10)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("REGISTRATION_SECONDS", "5", "greater than or equal to 6"),
+        ("REGISTRATION_SECONDS", "3601", "less than or equal to 3600"),
+        ("REGISTRATION_RETRY_SECONDS", "0", "greater than or equal to 1"),
+    ],
+)
+def test_a_registration_expiry_or_retry_out_of_bounds_is_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, error: str
+) -> None:
+    monkeypatch.setenv(f"PROBE_SIP__{name}", value)
+    with pytest.raises(ValidationError, match=rf"sip\.{name.lower()}\n  Input should be {error}"):
+        Settings()

@@ -138,8 +138,18 @@ class Endpoint:
         param = "" if s.get("transport", "udp") == "udp" else f";transport={s['transport']}"
         if s.get("registrar"):
             cfg.regConfig.registrarUri = f"sip:{s['registrar']}{param}"
-            cfg.regConfig.timeoutSec = 300
-            cfg.regConfig.retryIntervalSec = 0  # a failed registration is reported, not retried
+            expires = int(s.get("registration_seconds") or 300)
+            retry = int(s.get("registration_retry_seconds") or 30)
+            cfg.regConfig.timeoutSec = expires
+            # Refresh ahead of the expiry (PJSUA's 5 s, less for a short test registration).
+            cfg.regConfig.delayBeforeRefreshSec = min(5, max(1, expires // 4))
+            # A refresh refused (408, 5xx, 6xx) or a registration that could not be regained is
+            # tried again after `retry` s, jittered by up to a fifth of it so that many workers
+            # do not all hit the registrar at once. The pool stops giving the worker calls
+            # meanwhile (registration lost). A worker that fails its first registration exits.
+            cfg.regConfig.retryIntervalSec = retry
+            cfg.regConfig.firstRetryIntervalSec = retry
+            cfg.regConfig.randomRetryIntervalSec = retry // 5
         if s.get("username"):
             cred = pj.AuthCredInfo("digest", "*", s["username"], 0, s.get("password") or "")
             cfg.sipConfig.authCreds.append(cred)
@@ -195,7 +205,13 @@ class Account(pj.Account):
         try:
             self.reg_result = (int(prm.code), str(prm.reason))
             self.owner.emit(
-                {"ev": "reg", "t": time.monotonic(), "code": int(prm.code), "reason": prm.reason}
+                {
+                    "ev": "reg",
+                    "t": time.monotonic(),
+                    "code": int(prm.code),
+                    "reason": prm.reason,
+                    "expires": int(prm.expiration),
+                }
             )
         except Exception as error:
             self.owner.emit({"ev": "log", "level": "error", "text": f"onRegState: {error!r}"})
