@@ -34,14 +34,26 @@ def _invites(server: Sipp) -> int:
     )
 
 
+@pytest.mark.parametrize(
+    ("refusing_scenario", "refusal"),
+    [
+        ("register_unavailable.xml", "503 Service Unavailable"),  # PJSUA retries it
+        ("register_forbidden.xml", "403 Forbidden"),  # PJSUA does not: the worker does
+    ],
+)
 async def test_a_registration_lost_while_workers_run_fails_calls_at_once_until_it_is_regained(
-    phone: PhonePlugin, phone_data_dir: Path, tmp_path: Path, sipp_servers: list[Sipp]
+    phone: PhonePlugin,
+    phone_data_dir: Path,
+    tmp_path: Path,
+    sipp_servers: list[Sipp],
+    refusing_scenario: str,
+    refusal: str,
 ) -> None:
     registrar = _registrar()
     org = Sipp("answer_wait.xml", pause_ms=50, calls=10).start()
     sipp_servers += [registrar, org]
     settings = phone_settings(
-        phone_data_dir / "lost",
+        phone_data_dir / refusing_scenario,
         registrar=registrar.hostport,
         username="prober",
         password=PASSWORD,
@@ -58,23 +70,23 @@ async def test_a_registration_lost_while_workers_run_fails_calls_at_once_until_i
     assert first.outcome == Outcome.CONNECTED, (first.error_detail, first.details)
     [(pid, _)] = pool.registrations()
 
-    # The registrar loses us: the same address now answers every REGISTER 503.
+    # The registrar loses us: the same address now refuses every REGISTER.
     registrar.stop()
-    refusing = _registrar(registrar.port, "register_unavailable.xml")
+    refusing = _registrar(registrar.port, refusing_scenario)
     sipp_servers.append(refusing)
     await until(lost, timeout=EXPIRES + 2, what="the refresh refused", state=pool.registrations)
     started = time.monotonic()
     result = await place(phone, settings, tmp_path / "2", sip_uri=org.uri, listen_seconds=0.3)
     took = time.monotonic() - started
     assert (result.outcome, result.error_class) == (Outcome.FAILED, "sip_registration")
-    assert result.error_detail == "registration lost: 503 Service Unavailable"
+    assert result.error_detail == f"registration lost: {refusal}"
     assert result.details == {"request_uri": org.uri, "retry": True}
     assert took < 0.5, took
     assert _invites(org) == 1  # no INVITE left without a registration
     trace = next(e for e in result.evidence if e.kind == "sip_trace")
-    assert "SIP/2.0 503 Service Unavailable" in Path(trace.path).read_text()
+    assert f"SIP/2.0 {refusal}" in Path(trace.path).read_text()
 
-    # Regained: the registrar answers again on the same address; PJSUA's retry registers.
+    # Regained: the registrar answers again on the same address; the retry registers.
     refusing.stop()
     regained = _registrar(registrar.port)
     sipp_servers.append(regained)
@@ -86,6 +98,8 @@ async def test_a_registration_lost_while_workers_run_fails_calls_at_once_until_i
     sent = [m.first_line for m in regained.log() if m.direction == "sent"]
     assert sent[:2] == ["SIP/2.0 401 Unauthorized", "SIP/2.0 200 OK"]
     # The password is never written: not in the worker's log, the trace or the results.
-    logs = "".join(p.read_text(errors="replace") for p in (phone_data_dir / "lost").rglob("*.log"))
+    logs = "".join(
+        p.read_text(errors="replace") for p in (phone_data_dir / refusing_scenario).rglob("*.log")
+    )
     traces = "".join(p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file())
     assert PASSWORD not in logs + traces + repr([first, result, again])

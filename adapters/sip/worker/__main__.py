@@ -72,6 +72,8 @@ class Engine:
         while True:
             self._commands(wait=TICK)
             now = time.monotonic()
+            if not self.stopping:
+                self.endpoint.retry_registration(now)
             for job in list(self.jobs.values()):
                 job.tick(now)
                 if job.finished:

@@ -28,6 +28,11 @@ class RegistrationError(Exception):
     pass
 
 
+# Refusals PJSUA retries by itself after retryIntervalSec (besides 6xx and transport failures);
+# any other refusal of a refresh (401, 403, 404...) the worker retries itself.
+PJSUA_RETRIES = frozenset({408, 480, 500, 502, 503, 504})
+
+
 # PJSUA's SIP threads (named by PJLIB) receive and process the messages. On a busy machine they
 # can wait several ms for a CPU: they ask for a better nice value when allowed. A received
 # message is dated by its arrival, which no such wait delays (see rxstamp), but what we send is
@@ -181,6 +186,24 @@ class Endpoint:
             raise RegistrationError(f"registrar refused: {code} {reason}")
         return code, reason
 
+    def retry_registration(self, now: float) -> None:
+        """Register again after a refusal PJSUA does not retry, once per retry interval."""
+        account = self.account
+        result = account.reg_result if account is not None else None
+        if account is None or result is None or not self.settings.get("registrar"):
+            return
+        code = result[0]
+        if code // 100 == 2 or code in PJSUA_RETRIES or code // 100 == 6:
+            return
+        if now - account.reg_at < int(self.settings.get("registration_retry_seconds") or 30):
+            return
+        account.reg_at = now
+        try:
+            account.setRegistration(True)
+        except Exception as error:
+            detail = getattr(error, "reason", None) or repr(error)
+            self.emit({"ev": "log", "level": "error", "text": f"re-register: {detail}"})
+
     def destroy(self) -> None:
         """Every Call and media object must already be unreferenced (else PJSUA aborts)."""
         if self.account is not None:
@@ -200,10 +223,12 @@ class Account(pj.Account):
         super().__init__()
         self.owner = owner
         self.reg_result: tuple[int, str] | None = None
+        self.reg_at = 0.0  # monotonic instant of the last answer (or of our last retry)
 
     def onRegState(self, prm: Any) -> None:
         try:
             self.reg_result = (int(prm.code), str(prm.reason))
+            self.reg_at = time.monotonic()
             self.owner.emit(
                 {
                     "ev": "reg",
