@@ -23,10 +23,13 @@ counted per message.
 Targets: send >= 0.8x smtp-source; ingestion >= 0.5x plain fetch; recorded <= 1 s after delivery.
 
 Last measured (three runs of `nice -n 5 .venv/bin/python bench/email_probe.py`, shared 2-core
-machine, load average 4-8), after the second ingestion round (docs/email.md): send 0.74x,
-0.77x, 0.94x; ingestion 0.06x, 0.08x, 0.12x of the plain fetch (before it: 0.05x, 0.05x,
-0.04x) and 0.10x, 0.23x, 0.20x of fetch+parse+row (before: 0.17x, 0.13x, 0.10x); delivery to
-record 0.52 s median, 0.54 s max. The ingestion target is not met.
+machine), after the third ingestion round (docs/email.md), `uptime` load average 1.3, 3.3,
+5.1: send 0.99x, 0.87x, 0.73x; ingestion 0.12x, 0.07x, 0.07x of the plain fetch (after the
+second round, load 4-8: 0.06x, 0.08x, 0.12x) and 0.30x, 0.14x, 0.15x of fetch+parse+row
+(second round: 0.10x, 0.23x, 0.20x); delivery to record 0.52 s median, 0.53 s max. Single runs
+vary by more than the change; alternating the second and third rounds' code (6 processes of 3
+rounds each) the ingestion ratio's median went from 0.086x to 0.117x. The ingestion target is
+not met.
 """
 
 from __future__ import annotations
