@@ -1,4 +1,5 @@
-"""E-mail probe throughput and latency against a real Postfix + Dovecot (tests/servers/mail.py).
+"""E-mail probe throughput and latency against a real Postfix + Dovecot
+(probe.sandbox.mailservers).
 
 Three figures, each against a reference measured in the same run:
 1. send: N probes through our SMTP session (one connection, as in a campaign batch) against
@@ -61,12 +62,12 @@ from adapters.email.watcher import Watcher, WatcherOptions  # noqa: E402
 from probe.channels import ProbeContext, ProbeTarget  # noqa: E402
 from probe.logs import configure_logging, get_logger  # noqa: E402
 from probe.results import Channel, utc_now  # noqa: E402
+from probe.sandbox.mailservers import Account, MailServers  # noqa: E402
 from probe.settings import Settings, SmtpSettings  # noqa: E402
 from storage.checks import record_result  # noqa: E402
 from storage.engine import make_engine, session_scope  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Check, InboundMessage  # noqa: E402
-from tests.servers.mail import Account, MailServers  # noqa: E402
 from tests.servers.mail_orgs import make_check, prober_settings  # noqa: E402
 
 
