@@ -85,11 +85,20 @@ class CapacityBusy(Exception):
 class CheckRetry(BaseRetryStrategy):
     """Waiting for capacity is not a failure: retried whenever the limit lifts, never counted.
     Anything else (the database away, a bug) backs off exponentially, up to `max_attempts`;
-    the scheduler re-enqueues a check whose job gave up (QueueDispatcher.requeue_orphans)."""
+    the scheduler re-enqueues a check whose job gave up (QueueDispatcher.requeue_orphans).
+
+    The back-off counts a job's errors, not procrastinate's `attempts`: every wait for capacity
+    is an attempt too, and a job that waited its turn twelve times must not sit out a minute
+    (or give up) at its first error, holding its organisation's other checks back meanwhile.
+    Errors are counted in this process (a worker that restarts starts again from short waits).
+    """
+
+    KEEP = 10_000  # jobs whose errors are remembered
 
     def __init__(self, *, max_attempts: int = 12, max_wait: float = 60.0) -> None:
         self.max_attempts = max_attempts
         self.max_wait = max_wait
+        self._errors: dict[int | None, int] = {}
 
     def get_retry_decision(
         self, *, exception: BaseException, job: jobs.Job
@@ -97,10 +106,14 @@ class CheckRetry(BaseRetryStrategy):
         if isinstance(exception, CapacityBusy):
             metrics.JOB_RETRIES.labels(reason=exception.reason.split(":")[0]).inc()
             return RetryDecision(retry_at=exception.retry_at)
-        if job.attempts >= self.max_attempts:
+        errors = self._errors.pop(job.id, 0)
+        if errors >= self.max_attempts:
             return None
+        self._errors[job.id] = errors + 1
+        while len(self._errors) > self.KEEP:
+            del self._errors[next(iter(self._errors))]
         metrics.JOB_RETRIES.labels(reason="error").inc()
-        wait = min(self.max_wait, 0.5 * 2**job.attempts) * random.uniform(0.8, 1.2)
+        wait = min(self.max_wait, 0.5 * 2**errors) * random.uniform(0.8, 1.2)
         return RetryDecision(retry_in={"seconds": wait})
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import structlog
 from procrastinate import App
+from procrastinate.exceptions import ConnectorException
 from procrastinate.worker import Worker
 from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
@@ -282,10 +283,48 @@ async def _open(app: App, stop: asyncio.Event) -> None:
                 raise
 
 
+# How long a worker keeps trying to write a finished job's status while the database is away.
+PERSIST_PATIENCE = 120.0
+
+
+class DurableWorker(Worker):
+    """procrastinate's Worker, except that a job's final status is written even when the
+    database blinks at that very moment.
+
+    procrastinate writes it once (`_persist_job_status`); if that write fails, the job stays
+    'doing' under a worker that lives on and keeps its heartbeat, so it is never seen as
+    stalled, and its organisation's lock holds every other check of that organisation back
+    until the worker dies. Here the write is retried until the database answers. A retry that
+    finds the job no longer 'doing' means the first write did land (only its answer was lost).
+    """
+
+    async def _persist_job_status(self, *args: Any, **kwargs: Any) -> None:
+        deadline = time.monotonic() + PERSIST_PATIENCE
+        delay, attempt = 0.1, 0
+        while True:
+            attempt += 1
+            try:
+                await super()._persist_job_status(*args, **kwargs)
+                return
+            except ConnectorException as error:
+                if attempt > 1 and "Job was not found or" in f"{error} {error.__cause__}":
+                    return  # the previous attempt was applied
+                if time.monotonic() >= deadline or self._stop_event.is_set():
+                    raise  # stalled-job recovery takes it once this worker is gone
+                metrics.INTERNAL_ERRORS.labels(where="job_status").inc()
+                log.warning("job status not written: retrying", error=str(error))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+
+if not hasattr(Worker, "_persist_job_status"):  # a procrastinate that works otherwise
+    DurableWorker = Worker  # type: ignore[misc,assignment]
+
+
 async def _run_one(
     app: App, executor: CheckExecutor, options: WorkerOptions, stop: asyncio.Event
 ) -> BaseException | None:
-    worker = Worker(
+    worker = DurableWorker(
         app,
         queues=options.queues,
         name=options.name,

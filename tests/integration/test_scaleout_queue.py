@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -177,3 +179,53 @@ def test_workers_execute_a_queued_campaign_and_serve_metrics_and_json_logs(
     assert {e["check_id"] for e in finished} == set(per_check)
     assert all(isinstance(e.get("campaign_id"), int) for e in finished)
     assert {j[4] for j in _jobs(pg_engine)} == {"succeeded"}
+
+
+async def test_a_job_status_lost_with_the_database_is_written_again_and_frees_its_organisation(
+    pg_engine: Engine, test_peer: TestPeer, postgres_url: str
+) -> None:
+    """procrastinate writes a finished job's status once; if the database blinks then, the job
+    stays 'doing' under a live worker and its organisation's lock holds back the next check
+    for good. Here the first write fails before it lands and the next lands with its answer
+    lost: the worker writes again, sees it landed, and the organisation's second check runs."""
+    from procrastinate.exceptions import ConnectorException
+
+    from probe.settings import Settings
+    from schedules.queue import make_app
+    from schedules.queue_worker import WorkerOptions, serve
+
+    add_test_organisations(pg_engine, {"a": ["a0", "a1"]})
+    now = datetime.now(UTC)
+    start_test_campaign(pg_engine, peer=test_peer.address, now=now, limits={"quiet_minutes": 0})
+    assert QueueDispatcher().enqueue(engine=pg_engine, now=now + timedelta(seconds=5)) == 2
+    app = make_app(postgres_url)
+    finish = app.job_manager.finish_job
+    blinks = ["before", "after"]
+
+    async def blinking_finish(**kwargs: object) -> None:
+        blink = blinks.pop(0) if blinks else None
+        if blink == "after":
+            await finish(**kwargs)  # type: ignore[arg-type]
+        if blink is not None:
+            raise ConnectorException(f"connection lost ({blink} the write)")
+        await finish(**kwargs)  # type: ignore[arg-type]
+
+    app.job_manager.finish_job = blinking_finish  # type: ignore[method-assign]
+    executor = CheckExecutor(
+        engine=pg_engine, settings=Settings(database_url=postgres_url), worker_id="w"
+    )
+    options = WorkerOptions(queues=None, concurrency=2, heartbeat=0.5, stalled_after=30, poll=0.1)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(serve(app=app, executor=executor, options=options, stop=stop))
+    try:
+        deadline = time.monotonic() + 20
+        while len(test_peer.executions()) < 2 or {j[4] for j in _jobs(pg_engine)} - {"succeeded"}:
+            assert time.monotonic() < deadline, (test_peer.executions(), _jobs(pg_engine))
+            await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, 30)
+    assert blinks == []
+    runs = sorted(test_peer.executions(), key=lambda e: e.start)
+    assert [e.value for e in runs] == ["a0", "a1"]
+    assert runs[0].end is not None and runs[0].end <= runs[1].start  # one call at a time

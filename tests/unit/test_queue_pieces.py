@@ -67,12 +67,23 @@ def test_other_errors_back_off_and_stop_after_the_last_attempt() -> None:
     strategy = CheckRetry(max_attempts=3, max_wait=60)
     before = datetime.now(UTC)
     first = strategy.get_retry_decision(exception=OSError("db down"), job=_job(attempts=0))
+    strategy.get_retry_decision(exception=OSError("db down"), job=_job(attempts=1))
     third = strategy.get_retry_decision(exception=OSError("db down"), job=_job(attempts=2))
     assert first is not None and first.retry_at is not None
     assert third is not None and third.retry_at is not None
     assert first.retry_at - before < timedelta(seconds=1)
     assert timedelta(seconds=1.5) < third.retry_at - before < timedelta(seconds=3)
     assert strategy.get_retry_decision(exception=OSError("db down"), job=_job(attempts=3)) is None
+
+
+def test_waits_for_capacity_do_not_lengthen_the_back_off_of_a_first_error() -> None:
+    """procrastinate counts every retry as an attempt; a job that waited for its turn fifty
+    times and then meets the database restarting is retried within a second."""
+    strategy = CheckRetry(max_attempts=3, max_wait=60)
+    before = datetime.now(UTC)
+    decision = strategy.get_retry_decision(exception=OSError("db down"), job=_job(attempts=50))
+    assert decision is not None and decision.retry_at is not None
+    assert decision.retry_at - before < timedelta(seconds=1)
 
 
 def test_a_worker_on_sqlite_is_refused_with_the_reason(cli: CliRunner) -> None:
