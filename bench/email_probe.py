@@ -197,24 +197,35 @@ def _count(servers: MailServers, user: str, password: str) -> int:
     return int(data[0])
 
 
-async def bench_ingest(servers: MailServers, n: int, root: Path) -> dict:
+def _prober(servers: MailServers, root: Path, name: str, data: str):  # type: ignore[no-untyped-def]
+    """A prober's account, an organisation's address, and a fresh database with its settings."""
     account = servers.add_account()
     org = servers.add_account(domain="org.test").address
-    url = f"sqlite:///{root / 'ingest.db'}"
+    url = f"sqlite:///{root / f'{name}.db'}"
     upgrade(url)
     engine = make_engine(url)
-    settings = prober_settings(servers, account, str(root / "var"), url)
+    return account, org, engine, prober_settings(servers, account, str(root / data), url)
+
+
+def _plain_fetch(servers: MailServers, account: Account) -> list:  # type: ignore[type-arg]
+    """The reference: one UID FETCH of the whole mailbox with `imaplib`, nothing else."""
+    imap = imaplib.IMAP4("127.0.0.1", servers.ports["imap"])
+    imap.login(account.address, account.password)
+    imap.select("INBOX", readonly=True)
+    _, fetched = imap.uid("fetch", "1:*", "(UID INTERNALDATE BODY.PEEK[])")
+    imap.logout()
+    return fetched
+
+
+async def bench_ingest(servers: MailServers, n: int, root: Path) -> dict:
+    account, org, engine, settings = _prober(servers, root, "ingest", "var")
     ids = _waiting_checks(engine, settings, org, n)
     _deliver(servers, org, account.address, ids)
     while _count(servers, account.address, account.password) < n:
         time.sleep(0.1)
 
     started = time.perf_counter()
-    imap = imaplib.IMAP4("127.0.0.1", servers.ports["imap"])
-    imap.login(account.address, account.password)
-    imap.select("INBOX", readonly=True)
-    _, fetched = imap.uid("fetch", "1:*", "(UID INTERNALDATE BODY.PEEK[])")
-    imap.logout()
+    fetched = _plain_fetch(servers, account)
     reference = time.perf_counter() - started
     assert sum(1 for part in fetched if isinstance(part, tuple)) == n
     parse_store = _fetch_parse_store(servers, account, root / "reference.db")
@@ -249,11 +260,7 @@ def _fetch_parse_store(servers: MailServers, account: Account, path: Path) -> fl
     one row of SQLite (the product's settings: WAL, synchronous=NORMAL), committed once.
     Nothing is classified, matched, kept as evidence or applied to a check."""
     started = time.perf_counter()
-    imap = imaplib.IMAP4("127.0.0.1", servers.ports["imap"])
-    imap.login(account.address, account.password)
-    imap.select("INBOX", readonly=True)
-    _, fetched = imap.uid("fetch", "1:*", "(UID INTERNALDATE BODY.PEEK[])")
-    imap.logout()
+    fetched = _plain_fetch(servers, account)
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
@@ -286,12 +293,7 @@ def _last_delivery(maildir: Path) -> datetime:
 
 
 async def bench_latency(servers: MailServers, samples: int, root: Path) -> list[float]:
-    account = servers.add_account()
-    org = servers.add_account(domain="org.test").address
-    url = f"sqlite:///{root / 'latency.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    settings = prober_settings(servers, account, str(root / "var2"), url)
+    account, org, engine, settings = _prober(servers, root, "latency", "var2")
     ids = _waiting_checks(engine, settings, org, samples)
     watcher = Watcher(engine=engine, settings=settings, options=WatcherOptions())
     stop = asyncio.Event()

@@ -161,44 +161,19 @@ class CampaignRunner:
 
         if self.dispatcher is None:  # the queue's workers resolve their own checks
             await self.recover()
-        scheduler = AsyncIOScheduler(timezone="UTC")
+        # One run of a job at a time; a late run is better than a skipped one; APScheduler
+        # runs on the real clock (not a sandbox's warp clock).
+        scheduler = AsyncIOScheduler(
+            timezone="UTC",
+            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+        )
+        now = datetime.now(UTC)
         if self.dispatcher is not None:
-            scheduler.add_job(
-                self.maintain,
-                "interval",
-                seconds=10,
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=None,
-                id="queue",
-            )
+            scheduler.add_job(self.maintain, "interval", seconds=10, id="queue")
+        scheduler.add_job(self.tick, "interval", seconds=self.tick_seconds, id="tick")
+        scheduler.add_job(self.sweep, "interval", seconds=self.sweep_seconds, id="sweep")
         scheduler.add_job(
-            self.tick,
-            "interval",
-            seconds=self.tick_seconds,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,  # late is better than skipped
-            id="tick",
-        )
-        scheduler.add_job(
-            self.sweep,
-            "interval",
-            seconds=self.sweep_seconds,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,  # late is better than skipped
-            id="sweep",
-        )
-        scheduler.add_job(
-            self.spawn_recurring,
-            "interval",
-            minutes=30,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,  # late is better than skipped
-            id="recurring",
-            next_run_time=datetime.now(UTC),  # APScheduler runs on the real clock
+            self.spawn_recurring, "interval", minutes=30, id="recurring", next_run_time=now
         )
         scheduler.start()
         services: dict[str, list[asyncio.Task[Any]]] = {}
@@ -207,11 +182,8 @@ class CampaignRunner:
             "interval",
             seconds=5,
             args=(stop, services),
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,  # late is better than skipped
             id="services",
-            next_run_time=datetime.now(UTC),  # APScheduler runs on the real clock
+            next_run_time=now,
         )
         try:
             await stop.wait()

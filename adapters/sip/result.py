@@ -87,7 +87,7 @@ def _unfollowed_transfers(record: CallRecord) -> list[dict[str, Any]]:
     """Accepted REFERs whose new leg never got a SIP dialog (no Call-ID at the end)."""
     if record.end is None:
         return []  # the worker died: which legs it placed is unknown, not unfollowed
-    placed = {int(leg["leg"]) for leg in (record.end or {}).get("legs", []) if leg.get("call_id")}
+    placed = {int(leg["leg"]) for leg in record.end.get("legs", []) if leg.get("call_id")}
     return [
         {
             "leg": int(e["leg"]),
