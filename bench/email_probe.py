@@ -243,7 +243,7 @@ async def bench_ingest(servers: MailServers, n: int, root: Path) -> dict:
     from adapters.email import imap as ours
 
     client = await ours.connect(plain.imap, network="loopback")
-    selected = await ours.select(client, "INBOX")
+    selected = await ours.select(client, "INBOX", readonly=True)
     await watcher.catch_up(client, selected.uidvalidity)
     await ours.close(client)
     elapsed = time.perf_counter() - started

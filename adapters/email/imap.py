@@ -136,6 +136,17 @@ class _Protocol(aioimaplib.IMAP4ClientProtocol):
             else:
                 current_cmd = None
 
+    @aioimaplib.change_state
+    async def examine(self, mailbox: str = "INBOX") -> aioimaplib.Response:
+        """EXAMINE as aioimaplib's SELECT: the session is then in the selected state (its own
+        `examine` leaves it authenticated, where FETCH and IDLE are refused)."""
+        response = await self.execute(
+            aioimaplib.Command("EXAMINE", self.new_tag(), mailbox, loop=self.loop)
+        )
+        if response.result == "OK":
+            self.state = aioimaplib.SELECTED
+        return response
+
     async def fetch(
         self, message_set: str, message_parts: str, by_uid: bool = False, timeout: Any = None
     ) -> aioimaplib.Response:
@@ -274,8 +285,18 @@ def check(response: Any, what: str) -> Any:
     return response
 
 
-async def select(client: aioimaplib.IMAP4, mailbox: str) -> Selected:
-    response = check(await client.select(mailbox_arg(mailbox)), f"SELECT {mailbox}")
+async def select(client: aioimaplib.IMAP4, mailbox: str, *, readonly: bool = False) -> Selected:
+    """SELECT the mailbox, or EXAMINE it (`readonly`): a reader that fetches with BODY.PEEK and
+    keeps its place by UID changes nothing, and a read-only open spares the server its
+    bookkeeping of what this session saw first (Dovecot moves every new maildir file to cur/
+    on a read-write open: 10 ms for 300 messages)."""
+    verb = "EXAMINE" if readonly else "SELECT"
+    if readonly:
+        opening = client.protocol.examine(mailbox_arg(mailbox))
+        response = await asyncio.wait_for(opening, client.timeout)
+    else:
+        response = await client.select(mailbox_arg(mailbox))
+    check(response, f"{verb} {mailbox}")
     uidvalidity = uidnext = None
     for line in response.lines:
         if isinstance(line, bytes):
@@ -284,7 +305,7 @@ async def select(client: aioimaplib.IMAP4, mailbox: str) -> Selected:
             if match := _UIDNEXT.search(line):
                 uidnext = int(match.group(1))
     if uidvalidity is None:
-        raise ImapConnectionLost(f"SELECT {mailbox} returned no UIDVALIDITY")
+        raise ImapConnectionLost(f"{verb} {mailbox} returned no UIDVALIDITY")
     return Selected(uidvalidity=uidvalidity, uidnext=uidnext)
 
 
