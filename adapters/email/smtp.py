@@ -2,8 +2,8 @@
 
 Failures are sorted by whose they are: a refused connection, a TLS or AUTH failure or a refused
 sender is ours (`OurSideError` with an error class); a 5xx to RCPT or DATA is the recipient's
-(`RecipientRefused`: the check is bounced at once); a 4xx is retried with backoff on the same
-connection, still the same check.
+(`RecipientRefused`: the check is bounced at once); a 4xx, to a command or as the greeting, is
+retried with backoff, still the same check.
 """
 
 from __future__ import annotations
@@ -102,6 +102,19 @@ class SmtpSession:
             timeout=self.timeout,
         )
         self.messages_sent = 0
+        try:
+            self.open_timings = await self._handshake()
+        except BaseException:
+            # Half-open (a 4xx greeting, a failed EHLO, TLS or AUTH): dropped, the next send
+            # opens a new connection.
+            client, self.client = self.client, None
+            if client is not None:
+                client.close()
+            raise
+
+    async def _handshake(self) -> dict[str, float]:
+        s = self.settings
+        assert self.client is not None
         timings: dict[str, float] = {}
         await _phase(timings, "connect", "smtp_connect", self.client.connect())
         await _phase(timings, "ehlo", "smtp_protocol", self.client.ehlo())
@@ -115,7 +128,7 @@ class SmtpSession:
         if s.username:
             password = s.password.get_secret_value() if s.password else ""
             await _phase(timings, "auth", "smtp_auth", self.client.login(s.username, password))
-        self.open_timings = timings
+        return timings
 
     async def close(self) -> None:
         client, self.client = self.client, None
@@ -216,6 +229,14 @@ async def _phase(timings: dict[str, float], name: str, error_class: str, step: A
         ) from error
     except ssl.SSLError as error:
         raise OurSideError(f"SMTP TLS failed: {error}", error_class="smtp_tls") from error
+    except aiosmtplib.SMTPResponseException as error:
+        if 400 <= error.code < 500:
+            # "421 try again later" as the greeting or the answer to EHLO: the server's
+            # temporary refusal, retried like a 4xx to MAIL or RCPT (`send_with_retry`).
+            raise TemporaryFailure(phase=name, code=error.code, message=error.message) from error
+        raise OurSideError(
+            f"SMTP {name} failed: {error.code} {error.message}", error_class=error_class
+        ) from error
     except (aiosmtplib.SMTPException, OSError) as error:
         if isinstance(error.__cause__ or error.__context__, ssl.SSLError):
             error_class = "smtp_tls"

@@ -1,9 +1,10 @@
 # ruff: noqa: F811  (the mail fixtures are imported into each module by name)
 """E-mail faults through the PostgreSQL queue, against real Postfix and Dovecot: the SMTP
-server stopped mid-campaign, answering 421 or 451, serving a certificate we cannot verify;
-the IMAP connection dropped mid-IDLE. Each is recorded as our failure (never a bounce, never
-held against an organisation), pauses e-mail with an alert once the threshold is reached, and
-once the server is back every organisation gets its question exactly once."""
+server stopped mid-campaign, answering 421 (at RCPT or as its greeting) or 451, serving a
+certificate we cannot verify; the IMAP connection dropped mid-IDLE. Each is recorded as our
+failure (never a bounce, never held against an organisation), pauses e-mail with an alert once
+the threshold is reached, and once the server is back every organisation gets its question
+exactly once."""
 
 from __future__ import annotations
 
@@ -111,6 +112,7 @@ def _untrusted_certificate(servers: MailServers) -> list[str]:
 def _healthy(servers: MailServers) -> list[str]:
     return [
         "smtpd_client_restrictions =",
+        "smtpd_delay_reject = yes",
         f"smtpd_tls_cert_file = {servers.tls_dir / 'server.crt'}",
         f"smtpd_tls_key_file = {servers.tls_dir / 'server.key'}",
     ]
@@ -225,7 +227,12 @@ async def test_smtp_stopped_mid_campaign_pauses_email_then_every_organisation_ge
 
 @pytest.mark.parametrize(
     ("fault", "error_class"),
-    [("421", "smtp_deferred"), ("451", "smtp_deferred"), ("tls", "smtp_tls")],
+    [
+        ("421", "smtp_deferred"),
+        ("421-greeting", "smtp_deferred"),
+        ("451", "smtp_deferred"),
+        ("tls", "smtp_tls"),
+    ],
 )
 async def test_a_failing_smtp_server_is_our_failure_paused_then_sent_exactly_once(
     fault: str,
@@ -241,6 +248,12 @@ async def test_a_failing_smtp_server_is_our_failure_paused_then_sent_exactly_onc
     start_campaign(pg, "email", options=EMAIL)
     if fault == "tls":
         broken = _untrusted_certificate(servers)
+    elif fault == "421-greeting":
+        # Client restrictions applied on connect: Postfix greets with the 421 and hangs up.
+        broken = [
+            *_answer_every_client(servers, "421 4.3.2 Service shutting down"),
+            "smtpd_delay_reject = no",
+        ]
     else:
         reply = {"421": "421 4.3.2 Service shutting down", "451": "451 4.3.0 Try again later"}
         broken = _answer_every_client(servers, reply[fault])
@@ -251,8 +264,13 @@ async def test_a_failing_smtp_server_is_our_failure_paused_then_sent_exactly_onc
             failed = _assert_our_failures_only(pg, error_class)
             assert len(failed) == 2
             detail = next(c.error_detail for c in checks(pg) if c.outcome == "send_failed")
-            expected = {"421": "421 4.3.2", "451": "451 4.3.0", "tls": "CERTIFICATE_VERIFY"}
-            assert expected[fault] in (detail or "")
+            expected = {
+                "421": "rcpt: 421 4.3.2",  # the default: restrictions applied at RCPT
+                "421-greeting": "connect: 421 4.3.2",
+                "451": "451 4.3.0",
+                "tls": "CERTIFICATE_VERIFY",
+            }
+            assert expected[fault] in (detail or ""), detail
             _restart_with(servers, *_healthy(servers))
             await _back_and_exactly_once(pg, servers, addresses)
     finally:
