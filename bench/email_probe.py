@@ -265,14 +265,17 @@ async def _our_fetch_only(settings: Settings, n: int) -> float:
     log in, EXAMINE, SEARCH, FETCH in the watcher's batches), the messages then dropped."""
     from adapters.email import imap as ours
 
-    size = WatcherOptions().batch_size
+    options = WatcherOptions()
+    size = options.batch_size
     started = time.perf_counter()
     client = await ours.connect(settings.imap, network="loopback")
     await ours.select(client, "INBOX", readonly=True)
     uids = await ours.uids_after(client, 0)
     got = 0
     for start in range(0, len(uids), size):
-        got += len(await ours.fetch(client, uids[start : start + size], max_bytes=5 << 20))
+        got += len(
+            await ours.fetch(client, uids[start : start + size], max_bytes=options.max_eml_bytes)
+        )
     await ours.close(client)
     elapsed = time.perf_counter() - started
     assert got == n, got
@@ -283,9 +286,10 @@ def _evidence_files_only(raws: list[bytes], directory: Path) -> float:
     """The other floor of the current design: the N raw messages kept as content-addressed
     .eml files (`evidence.store_raw`, on this thread, nothing else) in a fresh folder of the
     same file system as the data directory."""
+    cap = WatcherOptions().max_eml_bytes
     started = time.perf_counter()
     for raw in raws:
-        store_raw(directory, raw, max_bytes=5 << 20)
+        store_raw(directory, raw, max_bytes=cap)
     return time.perf_counter() - started
 
 

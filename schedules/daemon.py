@@ -506,16 +506,10 @@ class CampaignRunner:
         campaign = session.get(Campaign, check.campaign_id)
         if campaign is not None and campaign.status == "done":
             # It ended on those results; the retries are its work again.
-            q.set_campaign_status(session=session, campaign=campaign, status="running")
-            write_audit(
-                session=session,
-                actor=f"runner:{self.worker_id}",
-                action="reopen",
-                entity="campaign",
-                entity_id=str(campaign.id),
-                before={"status": "done"},
-                after={"status": "running", "reason": "a control probe showed our outage"},
-            )
+            self._set_campaign_status(
+                session, campaign, "running", action="reopen",
+                reason="a control probe showed our outage",
+            )  # fmt: skip
 
     def _apply_policy(
         self, session: Session, check: Check, spec: CampaignSpec, outcome: Outcome
@@ -690,17 +684,30 @@ class CampaignRunner:
         if campaign is None or campaign.status != "running":
             return
         if q.open_work(session=session, campaign_id=campaign_id) == 0:
-            q.set_campaign_status(session=session, campaign=campaign, status="done")
-            write_audit(
-                session=session,
-                actor=f"runner:{self.worker_id}",
-                action="finish",
-                entity="campaign",
-                entity_id=str(campaign_id),
-                before={"status": "running"},
-                after={"status": "done"},
-            )
+            self._set_campaign_status(session, campaign, "done", action="finish")
             self.log.info("campaign finished", campaign=campaign.name)
+
+    def _set_campaign_status(
+        self,
+        session: Session,
+        campaign: Campaign,
+        status: str,
+        *,
+        action: str,
+        reason: str | None = None,
+    ) -> None:
+        """The runner changes a campaign's status, with an audit row saying why."""
+        before = {"status": campaign.status}
+        q.set_campaign_status(session=session, campaign=campaign, status=status)
+        write_audit(
+            session=session,
+            actor=f"runner:{self.worker_id}",
+            action=action,
+            entity="campaign",
+            entity_id=str(campaign.id),
+            before=before,
+            after={"status": status, **({"reason": reason} if reason else {})},
+        )
 
     def _close_finished_campaigns(self) -> None:
         with session_scope(self.engine) as session:

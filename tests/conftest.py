@@ -65,6 +65,15 @@ def postgres_url(postgres_server: PostgresServer, request: pytest.FixtureRequest
 
 
 @pytest.fixture
+def pg_engine(postgres_url: str) -> Iterator[Engine]:
+    """An engine on a fresh PostgreSQL database, migrated to the current schema."""
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def cli() -> CliRunner:
     return CliRunner()
 

@@ -22,8 +22,6 @@ from sqlmodel import Session, select
 
 from probe.sandbox.mailservers import MailServers
 from probe.settings import OutageSettings, Settings
-from storage.engine import make_engine
-from storage.migrate import upgrade
 from storage.models import InboundMessage
 from tests.scaleout_inprocess import (
     actions,
@@ -43,14 +41,6 @@ pytestmark = pytest.mark.integration
 
 OUTAGE = OutageSettings(threshold=2, first_pause_seconds=1.5, max_pause_seconds=3)
 EMAIL = {"email": {"retry_delays": [0.1]}}  # a 4xx is tried once more, 0.1 s later
-
-
-@pytest.fixture
-def pg(postgres_url: str) -> Iterator[Engine]:
-    upgrade(postgres_url)
-    engine = make_engine(postgres_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
@@ -107,6 +97,17 @@ def _untrusted_certificate(servers: MailServers) -> list[str]:
         f"smtpd_tls_cert_file = {directory / 'server.crt'}",
         f"smtpd_tls_key_file = {directory / 'server.key'}",
     ]
+
+
+def _broken(servers: MailServers, fault: str) -> list[str]:
+    """Postfix settings for a fault: `tls`, or a reply to every client (`421` and `451` at
+    RCPT, Postfix's default; `421-greeting` on connect, as the greeting, then it hangs up)."""
+    if fault == "tls":
+        return _untrusted_certificate(servers)
+    reply = {"421": "421 4.3.2 Service shutting down", "451": "451 4.3.0 Try again later"}
+    on_connect = fault == "421-greeting"
+    settings = _answer_every_client(servers, reply["421" if on_connect else fault])
+    return [*settings, "smtpd_delay_reject = no"] if on_connect else settings
 
 
 def _healthy(servers: MailServers) -> list[str]:
@@ -178,7 +179,7 @@ async def _back_and_exactly_once(
 
 
 async def test_smtp_stopped_mid_campaign_pauses_email_then_every_organisation_gets_one_question(
-    pg: Engine,
+    pg_engine: Engine,
     postgres_url: str,
     servers: MailServers,
     orgs: Organisations,
@@ -189,28 +190,28 @@ async def test_smtp_stopped_mid_campaign_pauses_email_then_every_organisation_ge
     settings = mail_settings.model_copy(
         update={"smtp": mail_settings.smtp.model_copy(update={"control_address": control.address})}
     )
-    add_organisations(pg, "email", {f"o{i}": a for i, a in enumerate(addresses)})
-    start_campaign(pg, "email", options=EMAIL)
+    add_organisations(pg_engine, "email", {f"o{i}": a for i, a in enumerate(addresses)})
+    start_campaign(pg_engine, "email", options=EMAIL)
     stopped = False
     try:
-        async with queue_path(url=postgres_url, engine=pg, settings=settings, concurrency=1):
+        async with queue_path(url=postgres_url, engine=pg_engine, settings=settings, concurrency=1):
             await until(
-                lambda: sum(c.status == "waiting" for c in checks(pg)) >= 2,
+                lambda: sum(c.status == "waiting" for c in checks(pg_engine)) >= 2,
                 timeout=20,
                 what="two questions sent",
             )
             _postfix(servers, "stop")
             stopped = True
-            await until(lambda: "alert" in actions(pg), timeout=20, what="the alert")
-            failed = _assert_our_failures_only(pg, "smtp_connect")
+            await until(lambda: "alert" in actions(pg_engine), timeout=20, what="the alert")
+            failed = _assert_our_failures_only(pg_engine, "smtp_connect")
             assert len(failed) == 2  # the threshold, then the pause
             _postfix(servers, "start")
             stopped = False
-            await _back_and_exactly_once(pg, servers, addresses)
+            await _back_and_exactly_once(pg_engine, servers, addresses)
     finally:
         if stopped:
             _postfix(servers, "start")
-    control_call, control_result, alert, *_ = channel_rows(pg)
+    control_call, control_result, alert, *_ = channel_rows(pg_engine)
     assert (control_call.action, control_call.entity_id) == ("control_call", "email")
     assert control_call.after is not None and control_call.after["target"] == control.address
     assert control_result.after is not None
@@ -237,33 +238,24 @@ async def test_smtp_stopped_mid_campaign_pauses_email_then_every_organisation_ge
 async def test_a_failing_smtp_server_is_our_failure_paused_then_sent_exactly_once(
     fault: str,
     error_class: str,
-    pg: Engine,
+    pg_engine: Engine,
     postgres_url: str,
     servers: MailServers,
     orgs: Organisations,
     mail_settings: Settings,
 ) -> None:
     addresses = [orgs.add("never").address for _ in range(3)]
-    add_organisations(pg, "email", {f"o{i}": a for i, a in enumerate(addresses)})
-    start_campaign(pg, "email", options=EMAIL)
-    if fault == "tls":
-        broken = _untrusted_certificate(servers)
-    elif fault == "421-greeting":
-        # Client restrictions applied on connect: Postfix greets with the 421 and hangs up.
-        broken = [
-            *_answer_every_client(servers, "421 4.3.2 Service shutting down"),
-            "smtpd_delay_reject = no",
-        ]
-    else:
-        reply = {"421": "421 4.3.2 Service shutting down", "451": "451 4.3.0 Try again later"}
-        broken = _answer_every_client(servers, reply[fault])
-    _restart_with(servers, *broken)
+    add_organisations(pg_engine, "email", {f"o{i}": a for i, a in enumerate(addresses)})
+    start_campaign(pg_engine, "email", options=EMAIL)
+    _restart_with(servers, *_broken(servers, fault))
     try:
-        async with queue_path(url=postgres_url, engine=pg, settings=mail_settings, concurrency=1):
-            await until(lambda: "alert" in actions(pg), timeout=20, what="the alert")
-            failed = _assert_our_failures_only(pg, error_class)
+        async with queue_path(
+            url=postgres_url, engine=pg_engine, settings=mail_settings, concurrency=1
+        ):
+            await until(lambda: "alert" in actions(pg_engine), timeout=20, what="the alert")
+            failed = _assert_our_failures_only(pg_engine, error_class)
             assert len(failed) == 2
-            detail = next(c.error_detail for c in checks(pg) if c.outcome == "send_failed")
+            detail = next(c.error_detail for c in checks(pg_engine) if c.outcome == "send_failed")
             expected = {
                 "421": "rcpt: 421 4.3.2",  # the default: restrictions applied at RCPT
                 "421-greeting": "connect: 421 4.3.2",
@@ -272,28 +264,32 @@ async def test_a_failing_smtp_server_is_our_failure_paused_then_sent_exactly_onc
             }
             assert expected[fault] in (detail or ""), detail
             _restart_with(servers, *_healthy(servers))
-            await _back_and_exactly_once(pg, servers, addresses)
+            await _back_and_exactly_once(pg_engine, servers, addresses)
     finally:
         _restart_with(servers, *_healthy(servers))
-    alert = next(r for r in channel_rows(pg) if r.action == "alert")
+    alert = next(r for r in channel_rows(pg_engine) if r.action == "alert")
     assert alert.after is not None and alert.after["error_class"] == error_class
     assert alert.after["pause_seconds"] == 1.5
 
 
 async def test_imap_dropped_mid_idle_under_the_queue_misses_and_doubles_no_reply(
-    pg: Engine,
+    pg_engine: Engine,
     postgres_url: str,
     servers: MailServers,
     orgs: Organisations,
     mail_settings: Settings,
 ) -> None:
     addresses = [orgs.add("reply", delay=1.0).address for _ in range(3)]
-    add_organisations(pg, "email", {f"o{i}": a for i, a in enumerate(addresses)})
-    start_campaign(pg, "email", options=EMAIL)
+    add_organisations(pg_engine, "email", {f"o{i}": a for i, a in enumerate(addresses)})
+    start_campaign(pg_engine, "email", options=EMAIL)
     me = mail_settings.imap.username or ""
-    async with queue_path(url=postgres_url, engine=pg, settings=mail_settings, concurrency=1):
+    async with queue_path(
+        url=postgres_url, engine=pg_engine, settings=mail_settings, concurrency=1
+    ):
         await until(
-            lambda: sum(c.status == "waiting" for c in checks(pg)) == 3, timeout=20, what="sent"
+            lambda: sum(c.status == "waiting" for c in checks(pg_engine)) == 3,
+            timeout=20,
+            what="sent",
         )
         await asyncio.sleep(0.2)  # the watcher (in the scheduler) is in IDLE; replies on the way
         kicked = subprocess.run(
@@ -302,13 +298,13 @@ async def test_imap_dropped_mid_idle_under_the_queue_misses_and_doubles_no_reply
         )  # fmt: skip
         assert me in kicked.stdout  # a live connection of ours was dropped
         await until(
-            lambda: sum(c.outcome == "replied" for c in checks(pg)) == 3,
+            lambda: sum(c.outcome == "replied" for c in checks(pg_engine)) == 3,
             timeout=30,
             what="three replies matched",
         )
         await asyncio.sleep(0.5)  # a duplicate, if any, would be recorded by now
-    assert [(c.status, c.outcome) for c in checks(pg)] == [("done", "replied")] * 3
-    with Session(pg) as session:
+    assert [(c.status, c.outcome) for c in checks(pg_engine)] == [("done", "replied")] * 3
+    with Session(pg_engine) as session:
         inbound = session.exec(select(InboundMessage)).all()
     assert len(inbound) == 3 and len({m.uid for m in inbound}) == 3
     assert {m.kind for m in inbound} == {"human_reply"}

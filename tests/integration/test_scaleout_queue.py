@@ -7,7 +7,6 @@ import json
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,14 +35,6 @@ from tests.scaleout_helpers import (
 from tests.servers.testpeer import TestPeer
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def pg_engine(postgres_url: str) -> Iterator[Engine]:
-    upgrade(postgres_url)
-    engine = make_engine(postgres_url)
-    yield engine
-    engine.dispose()
 
 
 def _jobs(engine: Engine) -> list[tuple[int, str, str | None, str, str]]:

@@ -14,8 +14,6 @@ from sqlalchemy.engine import Engine
 
 from probe.channels import get_channel
 from probe.settings import OutageSettings, Settings, SipSettings
-from storage.engine import make_engine
-from storage.migrate import upgrade
 from tests.scaleout_inprocess import (
     actions,
     add_organisations,
@@ -35,14 +33,6 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "servers" / "scenarios"
 PHONE = {"phone": {"ring_timeout_seconds": 2, "listen_seconds": 0.3, "prompt": "none"}}
 LIMITS = {"quiet_minutes": 0, "calls_in_parallel": 2, "checks_in_parallel": 2}
 OUTAGE = OutageSettings(threshold=2, first_pause_seconds=1.5, max_pause_seconds=3)
-
-
-@pytest.fixture
-def pg(postgres_url: str) -> Iterator[Engine]:
-    upgrade(postgres_url)
-    engine = make_engine(postgres_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
@@ -77,7 +67,7 @@ def _numbers(count: int) -> list[str]:
 
 
 async def test_503_and_a_silent_peer_fail_as_ours_and_a_working_control_call_lets_them_stand(
-    pg: Engine, postgres_url: str, tmp_path: Path, sipps: list[Sipp]
+    pg_engine: Engine, postgres_url: str, tmp_path: Path, sipps: list[Sipp]
 ) -> None:
     refusing = Sipp("reject.xml", fill={"code": "503", "reason": "Service Unavailable"}, calls=9)
     control = Sipp("answer_wait.xml", pause_ms=50, calls=9)
@@ -90,47 +80,47 @@ async def test_503_and_a_silent_peer_fail_as_ours_and_a_working_control_call_let
         routes={unavailable: [refusing.uri], quiet: [silent]},
         control_target=control.uri,
     )
-    add_organisations(pg, "phone", {"refusing": unavailable, "silent": quiet})
-    start_campaign(pg, "phone", options=PHONE, limits=LIMITS)
-    async with queue_path(url=postgres_url, engine=pg, settings=settings):
+    add_organisations(pg_engine, "phone", {"refusing": unavailable, "silent": quiet})
+    start_campaign(pg_engine, "phone", options=PHONE, limits=LIMITS)
+    async with queue_path(url=postgres_url, engine=pg_engine, settings=settings):
         await until(
-            lambda: "control_result" in actions(pg),
+            lambda: "control_result" in actions(pg_engine),
             timeout=30,
             what="the control call",
-            state=lambda: summary(pg),
+            state=lambda: summary(pg_engine),
         )
-        first = {c.organisation_id: c for c in checks(pg) if c.attempt == 1}
+        first = {c.organisation_id: c for c in checks(pg_engine) if c.attempt == 1}
         assert {(c.status, c.outcome) for c in first.values()} == {("done", "failed")}
         assert sorted(c.error_class or "" for c in first.values()) == [
             "sip_server_error",
             "sip_timeout",
         ]
         # Retried as our failures, per the policy, never charged to the organisations.
-        retries = [c for c in checks(pg) if c.attempt == 2]
+        retries = [c for c in checks(pg_engine) if c.attempt == 2]
         assert len(retries) == 2 and all(c.details.get("our_failure") for c in retries)
-        assert bring_retries_forward(pg) == 2
+        assert bring_retries_forward(pg_engine) == 2
         await until(
             lambda: (
-                sum(c.status == "done" for c in checks(pg)) == 4
-                and actions(pg).count("control_result") == 2
+                sum(c.status == "done" for c in checks(pg_engine)) == 4
+                and actions(pg_engine).count("control_result") == 2
             ),
             timeout=30,
             what="the retries and a second control call",
-            state=lambda: summary(pg),
+            state=lambda: summary(pg_engine),
         )
-    assert actions(pg) == ["control_call", "control_result"] * 2  # no pause, no alert
-    verdicts = [r.after for r in channel_rows(pg) if r.action == "control_result"]
+    assert actions(pg_engine) == ["control_call", "control_result"] * 2  # no pause, no alert
+    verdicts = [r.after for r in channel_rows(pg_engine) if r.action == "control_result"]
     assert [(v or {}).get("verdict") for v in verdicts] == ["theirs", "theirs"]
     assert [(v or {}).get("outcome") for v in verdicts] == ["connected", "connected"]
-    done = [c for c in checks(pg) if c.status == "done"]
+    done = [c for c in checks(pg_engine) if c.status == "done"]
     assert Counter(c.error_class for c in done) == {"sip_server_error": 2, "sip_timeout": 2}
-    third = [c for c in checks(pg) if c.attempt == 3]
+    third = [c for c in checks(pg_engine) if c.attempt == 3]
     assert len(third) == 2 and all(c.details.get("our_failure") for c in third)
     assert _invites(refusing) == 2 and _invites(control) == 2  # each call placed once
 
 
 async def test_a_trunk_answering_404_with_its_control_number_down_is_our_outage_not_theirs(
-    pg: Engine, postgres_url: str, tmp_path: Path, sipps: list[Sipp]
+    pg_engine: Engine, postgres_url: str, tmp_path: Path, sipps: list[Sipp]
 ) -> None:
     not_found = Sipp("reject.xml", fill={"code": "404", "reason": "Not Found"}, calls=9)
     answering = Sipp("answer_wait.xml", pause_ms=50, calls=9)
@@ -145,28 +135,31 @@ async def test_a_trunk_answering_404_with_its_control_number_down_is_our_outage_
         routes={n: [not_found.uri, answering.uri] for n in numbers},
         control_target=control.uri,  # nothing listens there yet
     )
-    add_organisations(pg, "phone", {f"o{i}": n for i, n in enumerate(numbers)})
-    start_campaign(pg, "phone", options=PHONE, limits=LIMITS)
-    async with queue_path(url=postgres_url, engine=pg, settings=settings):
+    add_organisations(pg_engine, "phone", {f"o{i}": n for i, n in enumerate(numbers)})
+    start_campaign(pg_engine, "phone", options=PHONE, limits=LIMITS)
+    async with queue_path(url=postgres_url, engine=pg_engine, settings=settings):
         await until(
-            lambda: "alert" in actions(pg), timeout=30, what="the alert", state=lambda: summary(pg)
+            lambda: "alert" in actions(pg_engine),
+            timeout=30,
+            what="the alert",
+            state=lambda: summary(pg_engine),
         )
-        first = [c for c in checks(pg) if c.attempt == 1]
+        first = [c for c in checks(pg_engine) if c.attempt == 1]
         # "unavailable" was the trunk's doing: recorded as ours, retried, not charged.
         assert {(c.outcome, c.error_class) for c in first} == {("failed", "our_outage")}
         assert {c.details["outcome_before_control"] for c in first} == {"unavailable"}
-        retries = [c for c in checks(pg) if c.attempt == 2]
+        retries = [c for c in checks(pg_engine) if c.attempt == 2]
         assert len(retries) == 2 and all(c.details.get("our_failure") for c in retries)
         control.start()
-        bring_retries_forward(pg)
+        bring_retries_forward(pg_engine)
         await until(
-            lambda: sum(c.outcome == "connected" for c in checks(pg)) == 2,
+            lambda: sum(c.outcome == "connected" for c in checks(pg_engine)) == 2,
             timeout=30,
             what="the organisations reached",
-            state=lambda: summary(pg),
+            state=lambda: summary(pg_engine),
         )
-    assert actions(pg) == ["control_call", "control_result", "alert", "alert_cleared"]
-    alert = channel_rows(pg)[2].after or {}
+    assert actions(pg_engine) == ["control_call", "control_result", "alert", "alert_cleared"]
+    alert = channel_rows(pg_engine)[2].after or {}
     assert alert["control"] == {
         "outcome": "failed",
         "error_class": "sip_timeout",
@@ -177,7 +170,7 @@ async def test_a_trunk_answering_404_with_its_control_number_down_is_our_outage_
 
 
 async def test_trunk_registration_lost_pauses_calls_as_ours_and_they_resume_once_it_is_back(
-    pg: Engine, postgres_url: str, tmp_path: Path, sipps: list[Sipp]
+    pg_engine: Engine, postgres_url: str, tmp_path: Path, sipps: list[Sipp]
 ) -> None:
     lost = Sipp(str(SCENARIOS / "register_unavailable.xml"), calls=50)
     organisations = Sipp("answer_wait.xml", pause_ms=50, calls=9)
@@ -192,13 +185,16 @@ async def test_trunk_registration_lost_pauses_calls_as_ours_and_they_resume_once
         routes={n: [organisations.uri] for n in numbers},
         control_target=organisations.uri,
     )
-    add_organisations(pg, "phone", {f"o{i}": n for i, n in enumerate(numbers)})
-    start_campaign(pg, "phone", options=PHONE, limits=LIMITS)
-    async with queue_path(url=postgres_url, engine=pg, settings=settings):
+    add_organisations(pg_engine, "phone", {f"o{i}": n for i, n in enumerate(numbers)})
+    start_campaign(pg_engine, "phone", options=PHONE, limits=LIMITS)
+    async with queue_path(url=postgres_url, engine=pg_engine, settings=settings):
         await until(
-            lambda: "alert" in actions(pg), timeout=30, what="the alert", state=lambda: summary(pg)
+            lambda: "alert" in actions(pg_engine),
+            timeout=30,
+            what="the alert",
+            state=lambda: summary(pg_engine),
         )
-        snapshot = checks(pg)
+        snapshot = checks(pg_engine)
         failed = [c for c in snapshot if c.outcome == "failed"]
         assert len(failed) >= 2
         assert {c.error_class for c in failed} == {"sip_registration"}
@@ -213,15 +209,17 @@ async def test_trunk_registration_lost_pauses_calls_as_ours_and_they_resume_once
         sipps.append(regained.start())
 
         def all_connected() -> bool:
-            bring_retries_forward(pg)
-            return sum(c.outcome == "connected" for c in checks(pg)) == 3
+            bring_retries_forward(pg_engine)
+            return sum(c.outcome == "connected" for c in checks(pg_engine)) == 3
 
-        await until(all_connected, timeout=40, what="calls resumed", state=lambda: summary(pg))
-    assert actions(pg)[-1] == "alert_cleared"
-    alert = next(r.after for r in channel_rows(pg) if r.action == "alert") or {}
+        await until(
+            all_connected, timeout=40, what="calls resumed", state=lambda: summary(pg_engine)
+        )
+    assert actions(pg_engine)[-1] == "alert_cleared"
+    alert = next(r.after for r in channel_rows(pg_engine) if r.action == "alert") or {}
     assert alert["error_class"] == "sip_registration"
     assert alert["control"]["error_class"] == "sip_registration"
-    rows = checks(pg)
+    rows = checks(pg_engine)
     assert not [c for c in rows if c.outcome not in ("failed", "connected", None)]
     assert (
         Counter(c.organisation_id for c in rows if c.outcome == "connected").most_common(1)[0][1]
