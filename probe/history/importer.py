@@ -78,6 +78,8 @@ class _Context:
     campaign: Campaign
     report: HistoryImportReport
     attempts: dict[int, int] = field(default_factory=dict)
+    # Local days of every dial, letter sent and reply received: the campaign's dates cover them.
+    days: list[date] = field(default_factory=list)
 
     def check(self, *, contact_id: int, result: CheckResult, details: dict[str, Any]) -> Check:
         from storage.models import Contact
@@ -219,6 +221,8 @@ def _import_phone_row(ctx: _Context, row: PhoneRow, org: Organisation) -> None:
         return
     ctx.report.add(1, row.number, log.problems)
     _cross_check(row, log.calls, ctx.report)
+    zone = ZoneInfo(org.timezone)
+    ctx.days.extend(d.at.astimezone(zone).date() for c in log.calls for d in c.dials)
     # Judgements sit on the last connected dial: the conversation the operator judged.
     target: Check | None = None
     last: Check | None = None
@@ -281,6 +285,7 @@ def _import_mail_row(ctx: _Context, row: MailRow, org: Organisation) -> None:
     ctx.report.add(2, row.number, log.problems)
     for number, letter in enumerate(log.letters, start=1):
         _letter_check(ctx, book, org, row.number, number, letter)
+        ctx.days.extend(d for d in (letter.sent, letter.replied) if d is not None)
         ctx.report.letters += 1
     ctx.report.contacts_created += book.created
 
@@ -315,6 +320,7 @@ def _campaign(
 
 
 def _days(rows: list[MailRow]) -> list[date]:
+    """The days letters were sent: they name the campaign's year before the rows are read."""
     days: list[date] = []
     for row in rows:
         try:
@@ -351,5 +357,7 @@ def import_protocol6(
         for mail_row in document.mail_rows:
             if mail_row.number in orgs:
                 _import_mail_row(ctx, mail_row, session.merge(orgs[mail_row.number]))
+        if ctx.days:
+            campaign.starts_on, campaign.ends_on = min(ctx.days), max(ctx.days)
         report.organisations = len(orgs)
     return report

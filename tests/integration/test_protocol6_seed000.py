@@ -193,3 +193,14 @@ def test_the_cli_imports_and_exports_the_seed(cli: CliRunner, tmp_path: Path) ->
     )
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8-sig").count("\n") > 38
+
+
+def test_the_campaigns_dates_cover_every_letter_call_and_reply(exported) -> None:
+    # By hand: the first letters went out on 6.05.2020 (table 2, rows 1-4), the calls were made
+    # on 13-15.05.2020 (table 1), and the last reply came on 08.06.2020 (table 2, row 12, to the
+    # second letter sent on 06.06.2020).
+    data, _ = exported
+    assert (data["campaign"]["starts_on"], data["campaign"]["ends_on"]) == (
+        "2020-05-06",
+        "2020-06-08",
+    )
