@@ -102,7 +102,9 @@ def build(seeds: Path) -> dict[str, Any]:
 
 def _emails(mail_row: Any, org: Any) -> list[dict[str, Any]]:
     log = parse_mail_row(mail_row)
-    listed = [c.value for c in org.contacts if c.channel == "email" and c.value]
+    # The directory keeps an address's local part as published; the sandbox's mailboxes and
+    # this table are keyed by the lower-cased address.
+    listed = [c.value.lower() for c in org.contacts if c.channel == "email" and c.value]
     behaviour: dict[str, dict[str, Any]] = {}
     for index, letter in enumerate(log.letters):
         replaced = index < len(log.letters) - 1  # the operator wrote again elsewhere

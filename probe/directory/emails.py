@@ -152,8 +152,13 @@ def _mixed_script_error(address: str) -> str | None:
     )
     suggestion = _suggestion(address)
     if _valid(suggestion):
-        message += f"; did you mean '{suggestion.lower()}'?"
+        message += f"; did you mean '{_lower_domain(suggestion)}'?"
     return message
+
+
+def _lower_domain(address: str) -> str:
+    local, at, domain = address.rpartition("@")
+    return f"{local}{at}{domain.lower()}"
 
 
 def _valid(address: str) -> bool:
@@ -182,8 +187,10 @@ def _parse_one(address: _Address, check_mx: bool) -> ParsedEmail:
         info = validate_email(address.joined, check_deliverability=check_mx)
     except EmailNotValidError as exc:
         return ParsedEmail(address.raw, None, f"invalid address '{address.joined}': {exc}")
-    # The contact key is the lower-cased address: mail servers in practice ignore case.
-    return ParsedEmail(address.raw, info.normalized.lower())
+    # The local part is the owner's: kept as published ("CSO-Test"); only the domain, which is
+    # case-insensitive by definition, is lower-cased (email_validator does that). The contact
+    # key and reply matching compare addresses without case.
+    return ParsedEmail(address.raw, info.normalized)
 
 
 def _clean(text: str) -> str:

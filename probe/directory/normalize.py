@@ -29,6 +29,10 @@ class ContactDraft:
 
     @property
     def key(self) -> str:
+        if self.value is not None and self.channel == Channel.EMAIL.value:
+            # One mailbox whatever the case it is published in: re-importing "CSO-Test@mail.ru"
+            # after "cso-test@mail.ru" updates the contact, its checks stay with it.
+            return self.value.lower()
         if self.value is not None:
             return self.value + (f";ext={self.extension}" if self.extension else "")
         return "raw:" + fold(self.raw)

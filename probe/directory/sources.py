@@ -158,15 +158,30 @@ def _decode_lines(data: bytes) -> tuple[str, str, set[int]]:
     return text, "utf-8 (mixed)", bad
 
 
+_SEPARATORS = ",;\t"
+
+
+def _separator(header_line: str) -> str:
+    """The separator of the header line: comma, semicolon or tab.
+
+    Only the separator is sniffed. A header line holds no doubled quotes, so a sniffer asked for
+    the whole dialect guesses `doublequote=False` and splits at its comma an Excel cell that
+    doubles its quotes (a name holding quotes and a comma: issue 14).
+    """
+    try:
+        return csv.Sniffer().sniff(header_line, delimiters=_SEPARATORS).delimiter
+    except csv.Error:
+        counts = {sep: header_line.count(sep) for sep in _SEPARATORS}
+        best = max(counts, key=lambda sep: counts[sep])
+        return best if counts[best] else ","
+
+
 def read_csv(data: bytes, *, name: str) -> SourceFile:
     text, encoding, bad_lines = _decode_lines(data)
     source = SourceFile(name=name, encoding=encoding)
-    first_line = text.split("\n", 1)[0]
-    try:
-        dialect: Any = csv.Sniffer().sniff(first_line, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    separator = _separator(text.split("\n", 1)[0])
+    # The standard (Excel) dialect, doubled quotes included: only the separator varies.
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=separator)
     header = next(reader, None)
     if header is None:
         raise DirectoryFileError(f"{name}: the file is empty")

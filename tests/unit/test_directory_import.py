@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -251,3 +253,67 @@ def test_reimport_keeps_an_operators_correction(tmp_path: Path, engine: Engine) 
     with session_scope(engine) as session:
         values = {c.value: c.active for c in list_contacts(session=session, organisation_id=org.id)}
         assert values["+73812631981"] is True
+
+
+@pytest.mark.parametrize("separator", [",", ";"])
+def test_a_csv_as_excel_writes_it_keeps_doubled_quotes_and_commas_inside_a_name(
+    tmp_path: Path, engine: Engine, separator: str
+) -> None:
+    # Excel quotes a cell holding quotes or the separator and doubles its quotes:
+    # "БУ ""КЦСОН ""Надежда"", Тарского района""". Sniffing the header line alone guessed
+    # doublequote=False and split the name into two cells.
+    name = 'БУ "КЦСОН "Надежда", Тарского района"'
+    header = HEADER.rstrip("\n").split(";")
+    row = [name, "", "Омская область", "КЦСОН", "г. Тара, ул. Ленина, 1", "", "", "", "", ""]
+    row[header.index("phones")] = "8 (38171) 2-30-89, 2-30-46"
+    row[header.index("emails")] = "nadezhda@omskmintrud.ru"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
+    writer.writerows([header, row])
+    assert '"БУ ""КЦСОН ""Надежда"", Тарского района"""' in buffer.getvalue()
+    path = tmp_path / "excel.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8-sig")
+    report = import_directory(path, engine=engine)
+    assert report.rejected == []
+    [org] = report.organisations
+    assert org.name == name
+    assert org.address == "г. Тара, ул. Ленина, 1"
+    assert [c.value for c in org.contacts] == [
+        "+73817123089",
+        "+73817123046",
+        "nadezhda@omskmintrud.ru",
+    ]
+
+
+def test_an_address_keeps_its_local_part_as_published_and_stays_one_contact_in_any_case(
+    tmp_path: Path, engine: Engine
+) -> None:
+    path = tmp_path / "case.csv"
+    path.write_text(HEADER + GOOD_OMSK.replace("lubava_kcson@omskmintrud.ru", "CSO-Test@Mail.RU"))
+    import_directory(path, engine=engine)
+    with session_scope(engine) as session:
+        [org] = list_organisations(session=session)
+        assert org.id is not None
+        [email] = [
+            c
+            for c in list_contacts(session=session, organisation_id=org.id)
+            if c.channel == "email"
+        ]
+        assert (email.raw, email.value, email.key) == (
+            "CSO-Test@Mail.RU",
+            "CSO-Test@mail.ru",
+            "cso-test@mail.ru",
+        )
+        first_id = email.id
+    # The same mailbox published in another case is the same contact: updated, not replaced.
+    path.write_text(HEADER + GOOD_OMSK.replace("lubava_kcson@omskmintrud.ru", "cso-test@mail.ru"))
+    report = import_directory(path, engine=engine)
+    assert report.stats is not None
+    assert (report.stats.contacts_created, report.stats.contacts_deactivated) == (0, 0)
+    with session_scope(engine) as session:
+        [email] = [
+            c
+            for c in list_contacts(session=session, organisation_id=org.id)
+            if c.channel == "email"
+        ]
+        assert (email.id, email.value) == (first_id, "cso-test@mail.ru")
