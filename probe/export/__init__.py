@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -20,7 +21,7 @@ from probe.scoring import CampaignScore, score_campaign
 from storage.engine import session_scope
 from storage.models import Campaign
 
-__all__ = ["FORMATS", "ExportError", "export_campaign", "find_campaign"]
+__all__ = ["FORMATS", "ExportError", "export_campaign", "find_campaign", "neutralise"]
 
 FORMATS = ("xlsx", "csv", "json")
 
@@ -36,13 +37,27 @@ def _write_json(score: CampaignScore, out: Path) -> Path:
     return out
 
 
+# What a spreadsheet program takes for the start of a formula (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell that cannot run as a formula: a leading formula character gets a single
+    quote before it (OWASP's recipe). Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _write_csv(score: CampaignScore, out: Path) -> Path:
     header, rows = csv_rows(score)
     # UTF-8 with a BOM: the spreadsheet programs ministry staff open it with read it as UTF-8.
+    # Every text cell quoted (numbers not), and names, contacts and notes (untrusted: from
+    # directories and websites) neutralised, so that opening the file runs nothing.
     with out.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
+        writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC)
+        writer.writerow([neutralise(v) for v in header])
+        writer.writerows([neutralise(v) for v in row] for row in rows)
     return out
 
 

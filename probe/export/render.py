@@ -26,25 +26,32 @@ def _tool(name: str) -> str:
     return found
 
 
-def xlsx_to_pdf(xlsx: Path, out_dir: Path) -> Path:
-    """The whole workbook as one PDF in `out_dir` (sheets in order, one after another)."""
+def convert(source: Path, out_dir: Path, *, to: str, infilter: str | None = None) -> Path:
+    """`source` converted by LibreOffice into `out_dir` as `to` (a file extension); `infilter`
+    is LibreOffice's import filter with its options (e.g. how to read a CSV)."""
     with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
         # A profile of its own: a LibreOffice already running elsewhere would swallow the job.
         command = [
             _tool("libreoffice"),
             f"-env:UserInstallation=file://{profile}",
             "--headless",
+            *([f"--infilter={infilter}"] if infilter else []),
             "--convert-to",
-            "pdf",
+            to,
             "--outdir",
             str(out_dir),
-            str(xlsx),
+            str(source),
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S)
-    pdf = out_dir / (xlsx.stem + ".pdf")
-    if done.returncode != 0 or not pdf.is_file():
+    result = out_dir / f"{source.stem}.{to}"
+    if done.returncode != 0 or not result.is_file():
         raise RenderError(f"libreoffice failed ({done.returncode}): {done.stderr.strip()}")
-    return pdf
+    return result
+
+
+def xlsx_to_pdf(xlsx: Path, out_dir: Path) -> Path:
+    """The whole workbook as one PDF in `out_dir` (sheets in order, one after another)."""
+    return convert(xlsx, out_dir, to="pdf")
 
 
 def pdf_text(pdf: Path, *, page: int = 1) -> str:

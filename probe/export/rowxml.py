@@ -4,8 +4,10 @@ openpyxl's write-only mode still makes a cell object and an element tree per cel
 cell, and an audit sheet of a large campaign has half a million. Here a row is one string, built
 from a few f-strings per cell; the sheet around the rows (columns, merges, page setup, print
 titles) and the styles are still openpyxl's. Values this module does not serialise itself (floats,
-dates, formulas, error codes, strings openpyxl would truncate or refuse) are handed to openpyxl's
-own cell writer, so the file is byte for byte what openpyxl would have written.
+dates, strings openpyxl would truncate or refuse) are handed to openpyxl's own cell writer, so the
+file is byte for byte what openpyxl would have written, with one deliberate difference: every
+string is written as text, even one openpyxl would take for a formula ("=...") or an error code
+("#N/A"). No export writes a formula.
 
 It relies on two details of openpyxl 3.1 writing through et_xmlfile (not lxml): a write-only sheet
 writes its rows through a generator it closes on save (`_rows`), and et_xmlfile's writer exposes
@@ -22,13 +24,12 @@ from typing import Any, NamedTuple
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell._writer import write_cell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 _MAX_TEXT = 32767  # openpyxl truncates longer strings
-_ERRORS = frozenset(ERROR_CODES)
 _ILLEGAL = ILLEGAL_CHARACTERS_RE.search
 
 
@@ -134,12 +135,9 @@ class RowWriter:
                 if value == "":
                     parts.append(refs[index] + style.empty_text)
                     continue
-                if (
-                    len(value) <= _MAX_TEXT
-                    and not (value[0] == "=" and len(value) > 1)
-                    and value not in _ERRORS
-                    and _ILLEGAL(value) is None
-                ):
+                # Text is always text: a name that starts with "=" or reads "#N/A" is written
+                # as an inline string, never as a formula or an error (see text_cell).
+                if len(value) <= _MAX_TEXT and _ILLEGAL(value) is None:
                     if value[0].isspace() or value[-1].isspace():
                         space = ' xml:space="preserve">' if value.strip() else ">"
                     else:
@@ -159,8 +157,21 @@ class RowWriter:
         self._write("".join(parts))
 
     def _openpyxl_cell(self, row: int, column: int, value: Any, array: StyleArray | None) -> None:
-        cell = WriteOnlyCell(self.ws, value=value)
+        cell = text_cell(self.ws, value, array)
         cell.row, cell.column = row, column
-        if array is not None:
-            cell._style = StyleArray(array)
         write_cell(self._xf, self.ws, cell, cell.has_style)
+
+
+def text_cell(ws: WriteOnlyWorksheet, value: Any, array: StyleArray | None) -> WriteOnlyCell:
+    """openpyxl's cell for `value`, a string always typed as a string.
+
+    openpyxl types a string that starts with "=" as a formula and one that reads like an error
+    code ("#N/A") as an error. Names, notes and contacts come from directories and websites
+    (untrusted): written as formulas they would run in whoever opens the protocol.
+    """
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    if array is not None:
+        cell._style = StyleArray(array)
+    return cell

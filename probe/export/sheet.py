@@ -8,7 +8,6 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -114,11 +113,9 @@ class Sheet:
 
     def _cell(self, value: Any, style: CellStyle) -> Any:
         """openpyxl's own cell, where rows cannot be serialised directly (rowxml.supported)."""
-        if style.array is None:
+        if style.array is None and not isinstance(value, str):
             return value
-        cell = WriteOnlyCell(self.ws, value=value)
-        cell._style = StyleArray(style.array)
-        return cell
+        return rowxml.text_cell(self.ws, value, style.array)
 
     def append(self, values: Sequence[Any], style: str | None = None) -> int:
         points = _WRAPPED.get(style or "")

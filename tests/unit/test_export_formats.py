@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
-from probe.export import ExportError, export_campaign
+from probe.export import ExportError, export_campaign, neutralise
 from probe.results import Outcome
 from probe.scoring.rules import RULES
 from tests.scoring_helpers import world
@@ -135,3 +136,92 @@ def test_the_cli_refuses_an_unknown_format_with_the_exact_error(cli, campaign: s
     result = cli.invoke(app, ["export", campaign, "--format", "ods"])
     assert result.exit_code == 1
     assert "unknown format 'ods'; one of: xlsx, csv, json" in result.output
+
+
+HOSTILE_NAME = '=HYPERLINK("http://evil.example/";"Нажмите")'
+HOSTILE_PHONE = "+1+cmd|' /C calc'!A0"
+HOSTILE_MAIL = "@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+@pytest.fixture
+def hostile(engine: Engine) -> str:
+    """An organisation whose name and contacts, as published, read as formulas."""
+    session, w = world(engine)
+    org, (phone, mail, _) = w.organisation(row=1)
+    org.name = HOSTILE_NAME
+    phone.raw = HOSTILE_PHONE
+    mail.raw = mail.value = HOSTILE_MAIL
+    session.add_all([org, phone, mail])
+    session.flush()
+    answered = w.check(phone, Outcome.CONNECTED, details={"note": "-1+1"})
+    w.review("note", "=1+1", check=answered)
+    w.check(mail, Outcome.NO_REPLY, finished_after=timedelta(days=3))
+    session.commit()
+    session.close()
+    return w.campaign.name
+
+
+@pytest.mark.parametrize("own_rows", [True, False], ids=["row-xml", "openpyxl-cells"])
+def test_no_xlsx_cell_is_a_formula_however_the_text_begins(
+    engine: Engine, hostile: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_rows: bool
+) -> None:
+    if not own_rows:  # the path taken when openpyxl writes through lxml
+        monkeypatch.setattr("probe.export.rowxml.supported", lambda: False)
+    path = export_campaign(engine=engine, campaign=hostile, fmt="xlsx", out=tmp_path / "h.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert len(sheets) == 6
+        for name in sheets:
+            assert "<f>" not in archive.read(name).decode("utf-8"), name
+    book = load_workbook(path)
+    seen = {"name": 0, "phone": 0, "mail": 0}
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    assert cell.data_type == "s", (sheet.title, cell.coordinate, cell.value)
+                    seen["name"] += HOSTILE_NAME in cell.value
+                    seen["phone"] += cell.value.startswith(HOSTILE_PHONE)
+                    seen["mail"] += cell.value.startswith(HOSTILE_MAIL)
+    # The name on the two protocol 6 tables, protocol 5 and the pending sheet; the contacts as
+    # published on table 1 (numbers called), table 2 and the audit sheet.
+    assert seen["name"] >= 4 and seen["phone"] >= 2 and seen["mail"] >= 2, seen
+
+
+def test_csv_text_cells_that_read_as_formulas_are_quoted_and_neutralised(
+    engine: Engine, hostile: str, tmp_path: Path
+) -> None:
+    path = export_campaign(engine=engine, campaign=hostile, fmt="csv", out=tmp_path / "h.csv")
+    text = path.read_text(encoding="utf-8-sig")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header, row = list(csv.reader(handle))
+    cells = dict(zip(header, row, strict=True))
+    assert HOSTILE_NAME.replace('"', '""') in text
+    assert "'" + HOSTILE_NAME in row
+    assert "'" + HOSTILE_PHONE in row
+    assert "'" + HOSTILE_MAIL in row
+    for value in row:
+        assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+    # Every text cell is in quotes, numbers are not.
+    line = text.splitlines()[1]
+    assert line.startswith('1,1,1,"\'=HYPERLINK(""http://')
+    assert list(cells.values())[:3] == ["1", "1", "1"]
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+7 (3812) 20-00-01", "'+7 (3812) 20-00-01"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("КЦСОН =1", "КЦСОН =1"),
+        (-2, -2),
+        (100, 100),
+        ("", ""),
+    ],
+)
+def test_neutralise_follows_the_owasp_recipe(value: object, written: object) -> None:
+    assert neutralise(value) == written
