@@ -24,7 +24,7 @@ class ReviewField(StrEnum):
 
 
 class Etiquette(StrEnum):
-    FULL = "full"  # named full name and position (column 7)
+    FULL = "full"  # named the organisation, full name and position (column 7; regulation 001)
     ORGANISATION_ONLY = "organisation_only"  # named only the organisation (column 8)
     NONE = "none"  # did not introduce (column 9)
 

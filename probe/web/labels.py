@@ -48,9 +48,10 @@ FIELDS = {
 }
 VALUES = {
     "etiquette": {
-        "full": "назвал(а) ФИО и должность",
-        "organisation_only": "назвал(а) только организацию",
-        "none": "не представился(ась)",
+        # Regulation 001: the answer begins with the organisation, the full name and the position.
+        "full": "назвал(а) организацию, ФИО и должность (графа 7)",
+        "organisation_only": "назвал(а) только организацию (графа 8)",
+        "none": "не представился(ась) и не назвал(а) организацию (графа 9)",
     },
     "transfers": {
         "none": "сразу специалист, способный проконсультировать",
