@@ -51,6 +51,8 @@ double-quoted with "\\n" escapes (so every field is one line and diffs stay smal
 Left verbatim on purpose (doubtful; an operator has to confirm the real value):
 * omsk-kcson row 1 e-mail "vдох_omsk@mail.ru" (Cyrillic "дох"; the Latin spelling is a guess);
 * omsk-kcson row 12 second e-mail "isilkul_kcson@mtsр.omsportal.ru" (Cyrillic "р");
+* rostov No. 1 e-mail "сsovor@yandex.ru" (a Cyrillic "с" first: probably "csovor", ЦСО
+  Ворошиловского района like its neighbours' addresses; reported like the two above);
 * omsk-kcson row 3 phone cell "(3812) 32-49-46 –" (trailing dash as published);
 * omsk-offices row 6 e-mail "gorkov tu@omskmintrud.ru" (a space, probably a hidden "_");
 * rostov No. 57 e-mail "a-z 1715@yandex.ru" (a space), the unnumbered Шолоховский row
@@ -128,19 +130,12 @@ ROSTOV_NAME_FIXES: dict[str, tuple[str, str]] = {
     ),
 }
 
-# rostov, e-mail addresses, keyed by the published address. Only certain repairs live here;
-# doubtful addresses stay verbatim (listed in the module docstring).
-ROSTOV_EMAIL_FIXES: dict[str, tuple[str, str]] = {
-    # published address: (replacement, reason)
-    "сsovor@yandex.ru": (
-        "csovor@yandex.ru",
-        "first letter is CYRILLIC SMALL LETTER ES, a look-alike of Latin 'c' typed on the "
-        "Russian layout; 'csovor' = ЦСО Ворошиловского района like its neighbours' addresses",
-    ),
-}
+# Contacts (phones, e-mail addresses) have no override table: they stay as published and the
+# importer reports their defects by one rule everywhere (a Cyrillic look-alike letter in a Latin
+# address: omsk-kcson rows 1 and 12, rostov No. 1 "сsovor@yandex.ru"), with its suggestion, for
+# an operator to confirm. A contact repaired here would be one nobody published.
 
-# omsk-offices: none needed. omsk-kcson e-mails: none (kept verbatim as the protocol records
-# the addresses that were actually written to).
+# omsk-offices and omsk-kcson names: none needed.
 
 
 # ---------------------------------------------------------------------------------------------
@@ -532,7 +527,7 @@ def _rostov_cells(lines: list[str]) -> list[str]:
 _EMAIL_LABEL = re.compile(r"^(эл\. адрес|E-mail)\s*:\s*", re.IGNORECASE)
 
 
-def _split_rostov_contacts(cell: str, used_fixes: set[str]) -> dict[str, str]:
+def _split_rostov_contacts(cell: str) -> dict[str, str]:
     """R5: address lines, then "тел:" / "факс:" lines, then the e-mail line(s)."""
     address: list[str] = []
     phones: list[str] = []
@@ -546,11 +541,7 @@ def _split_rostov_contacts(cell: str, used_fixes: set[str]) -> dict[str, str]:
                 raise BuildError(f"phone after e-mail in {cell!r}")
             phones.append(line.rstrip(",").rstrip())
         elif _EMAIL_LABEL.match(line) or emails:
-            email = _EMAIL_LABEL.sub("", line).rstrip(",").strip()
-            if email in ROSTOV_EMAIL_FIXES:
-                used_fixes.add(email)
-                email = ROSTOV_EMAIL_FIXES[email][0]
-            emails.append(email)
+            emails.append(_EMAIL_LABEL.sub("", line).rstrip(",").strip())
         elif phones:
             raise BuildError(f"address after phone in {cell!r}")
         else:
@@ -594,10 +585,10 @@ def build_rostov(seeds: Path) -> dict[str, Any]:
                 region=ROSTOV,
                 kind=_rostov_kind(name),
                 hours="\n".join(p.strip() for p in hours.split("\n") if p.strip()),
-                **_split_rostov_contacts(contacts, used_fixes),
+                **_split_rostov_contacts(contacts),
             )
         )
-    unused = (set(ROSTOV_NAME_FIXES) | set(ROSTOV_EMAIL_FIXES)) - used_fixes
+    unused = set(ROSTOV_NAME_FIXES) - used_fixes
     if unused:
         raise BuildError(f"rostov overrides not used: {sorted(unused)}")
     return {

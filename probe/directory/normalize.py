@@ -122,7 +122,12 @@ def normalise_row(
 
     area_code = re.sub(r"\D", "", fields.get("area_code", ""))
     contacts = _contacts(fields, area_code or None, problem)
-    if not any(c.value for c in contacts):
+    phones = [c for c in contacts if c.channel == Channel.PHONE.value and c.value]
+    if phones and all(c.is_fax for c in phones):
+        published = ", ".join(f"'{c.raw}'" for c in phones)
+        reason = f"only a fax number is published ({published}): kept, never called"
+        problem("phones", reason, "warning")
+    if not any(c.value and not c.is_fax for c in contacts):
         problem(None, "no usable phone number or e-mail address", "warning")
     draft = OrganisationDraft(
         key=organisation_key(region.code, name),

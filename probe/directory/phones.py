@@ -330,10 +330,11 @@ def _label_name(words: str) -> str:
 
 
 def _trailing_label_name(words: str) -> str:
-    """Bracketed after the number. "(ф)" stays "ф": seed 001 puts it after an office's only
-    number, so it most likely marks a phone that also takes faxes, not a fax-only line."""
+    """Bracketed after the number. "(ф)" is the usual abbreviation of "факс" (seed 001, office
+    No. 18): a fax number, kept as published and never called; "(т/ф)" is a phone that also
+    takes faxes."""
     lowered = " ".join(words.lower().split())
-    if lowered.rstrip(".") == "факс":
+    if lowered.rstrip(".") in ("факс", "ф"):
         return "факс"
     if lowered.rstrip(".") in ("т/ф", "тел/факс", "тел./факс"):
         return "тел./факс"

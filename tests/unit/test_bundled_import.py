@@ -34,3 +34,45 @@ def test_omsk_offices_get_the_regulations_hours() -> None:
         assert (thursday.opens, thursday.closes) == (time(8, 30), time(17, 45))
         assert friday.closes == time(16, 30)
         assert org.hours.for_weekday(5) is None
+
+
+def test_omsk_office_18_publishes_only_a_fax_which_is_kept_reported_and_never_called() -> None:
+    report = import_directory(bundled_path("omsk-offices"), engine=None, dry_run=True)
+    office = report.organisations[17]
+    assert office.source_row == 18 and "Нижнеомскому" in office.name
+    [phone] = [c for c in office.contacts if c.channel == "phone"]
+    assert (phone.raw, phone.value, phone.label, phone.is_fax) == (
+        "8 (3816)-52-31-63 (ф)",
+        "+73816523163",
+        "факс",
+        True,
+    )
+    phone_warnings = [(w.row, w.reason) for w in report.warnings if w.field == "phones"]
+    assert phone_warnings == [
+        (18, "only a fax number is published ('8 (3816)-52-31-63 (ф)'): kept, never called")
+    ]
+
+
+def test_a_cyrillic_look_alike_in_an_address_is_reported_by_one_rule_in_every_directory() -> None:
+    # Rostov No. 1 publishes "сsovor@yandex.ru" with a Cyrillic "с"; omsk-kcson row 1
+    # "vдох_omsk@mail.ru". Both are kept as published, not called, and reported alike.
+    reported = {}
+    for name in ("rostov", "omsk-kcson"):
+        report = import_directory(bundled_path(name), engine=None, dry_run=True)
+        [email] = [c for c in report.organisations[0].contacts if c.channel == "email"]
+        assert email.value is None and email.error is not None
+        [warning] = [w for w in report.warnings if w.row == 1 and w.field == "emails"]
+        assert warning.reason == email.error
+        reported[name] = (email.raw, warning.reason)
+    assert reported == {
+        "rostov": (
+            "\u0441sovor@yandex.ru",
+            "Cyrillic letter '\u0441' in a Latin address '\u0441sovor@yandex.ru' (position 1); "
+            "did you mean 'csovor@yandex.ru'?",
+        ),
+        "omsk-kcson": (
+            "vдох_omsk@mail.ru",
+            "Cyrillic letter 'д' in a Latin address 'vдох_omsk@mail.ru' (position 2); "
+            "did you mean 'vdoh_omsk@mail.ru'?",
+        ),
+    }

@@ -132,8 +132,16 @@ PARSED = [
             ("264 37 92", "+78632643792", None, "тел.", False, True),
         ],
     ),
-    # Seed 001 "(ф)" follows an office's only number: kept as found, not taken for fax-only.
-    ("8 (3816)-52-31-63 (ф)", [("8 (3816)-52-31-63 (ф)", "+73816523163", None, "ф", False, False)]),
+    # Seed 001 "(ф)" marks office No. 18's only number as a fax (issue 14): kept as published,
+    # labelled "факс", never called.
+    (
+        "8 (3816)-52-31-63 (ф)",
+        [("8 (3816)-52-31-63 (ф)", "+73816523163", None, "факс", True, False)],
+    ),
+    (
+        "8 (3816)-52-31-63 (ф.)",
+        [("8 (3816)-52-31-63 (ф.)", "+73816523163", None, "факс", True, False)],
+    ),
 ]
 
 
