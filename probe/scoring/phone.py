@@ -42,7 +42,12 @@ def _dial(view: OrganisationView, check: CheckRow) -> Dial:
     number = written if isinstance(written, str) and written else (contact.raw if contact else "")
     call_note = newest(view.reviews_of(check, ReviewField.CALL_NOTE))
     outcome = view.outcome(check)
-    note = dial_note(outcome, call_note.value if call_note else None)
+    # An imported note is the operator's own words for the outcome recorded with it: once a
+    # verdict changes that outcome, the words no longer describe it.
+    written = check.details.get("note")
+    as_recorded = outcome is not None and outcome.value == check.outcome
+    kept = written if isinstance(written, str) and as_recorded else None
+    note = dial_note(outcome, call_note.value if call_note else None, kept)
     return Dial(check.id, local(check.started_at, view.zone), number, outcome, note)
 
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from probe.results import OUR_FAILURE_OUTCOMES, OUTCOMES_BY_CHANNEL, Channel, CheckStatus, Outcome
 from probe.reviews import CallNote, Transfers
 
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 
 
 class ReviewLike(Protocol):
@@ -80,10 +80,14 @@ RULES: tuple[Rule, ...] = (
         "R5",
         "Графа 4: дата и время набора по часовому поясу организации, набранный номер и пометка "
         "по исходу: занято, не отвечает, номер недоступен, вызов сброшен, автоответчик; при "
-        "соединении пометки нет, кроме «попросили перезвонить» по отметке оператора.",
+        "соединении пометки нет, кроме «попросили перезвонить» по отметке оператора. Пометка "
+        "из ручного протокола (исторический импорт) приводится так, как она записана, пока "
+        "оператор не изменил исход набора; исход по-прежнему определяет подсчёт.",
         "Column 4: date and time of each dial in the organisation's time zone, the number, and "
         "a note from the outcome; a connected dial has no note unless a call_note review says "
-        "callback_requested.",
+        "callback_requested. A note imported from a manual protocol (details.note) is shown as "
+        "written while no verdict changed the dial's outcome; the outcome still decides the "
+        "counts.",
     ),
     Rule(
         "R6",
@@ -221,8 +225,16 @@ PHONE_NOTES: dict[Outcome, str] = {
 CALL_NOTES: dict[str, str] = {CallNote.CALLBACK_REQUESTED.value: "попросили перезвонить"}
 
 
-def dial_note(outcome: Outcome | None, call_note: str | None) -> str | None:
-    """R5: the Russian note after a dial in column 4, or None."""
+def dial_note(
+    outcome: Outcome | None, call_note: str | None, written: str | None = None
+) -> str | None:
+    """R5: the Russian note after a dial in column 4, or None.
+
+    `written` is the note as a manual protocol has it, given only while the dial's outcome is
+    the one recorded with it: the operator's words win over our fixed list.
+    """
+    if written:
+        return written
     if outcome is Outcome.CONNECTED:
         return CALL_NOTES.get(call_note or "")
     return PHONE_NOTES.get(outcome) if outcome else None

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from probe.cli.main import app
 from probe.export import export_campaign
 from probe.history.importer import HistoryImportError, import_protocol6
-from storage.checks import list_campaigns
+from storage.checks import add_review, list_campaigns
 from storage.engine import session_scope
 
 REPO = Path(__file__).resolve().parents[2]
@@ -132,7 +132,7 @@ def test_protocol_5_phone_and_email_columns_follow_from_the_imported_checks(expo
 def test_the_call_log_keeps_the_operators_notes_in_column_4(exported) -> None:
     data, _ = exported
     rows = {r["protocol_row"]: r for r in data["protocol6_table1"]}
-    assert rows[1]["call_log"].splitlines()[1] == "2. 13.05.2020, 14.20, 8 (3812) 46-61-21 – занято"
+    assert rows[1]["call_log"].splitlines()[1] == "2. 13.05.2020, 14.20, 8 (3812) 46-61-21 – занят"
     assert "попросили перезвонить" in rows[4]["call_log"].splitlines()[1]
     first_of_27 = rows[27]["calls"][0]
     assert [d["outcome"] for d in first_of_27["dials"]] == [
@@ -141,6 +141,71 @@ def test_the_call_log_keeps_the_operators_notes_in_column_4(exported) -> None:
         "busy",
     ]
     assert rows[15]["call_log"].startswith("1. 14.05.2020, 11.45, ")
+
+
+def test_column_4_shows_each_note_as_the_document_writes_it_and_scores_its_outcome(
+    exported,
+) -> None:
+    # By hand, table 1 column 4: row 1 call 2 «занят» (busy); row 4 call 2 and row 36 call 2
+    # «попросили перезвонить ...» (connected: columns 6 of rows 4 and 36 count them); row 5
+    # call 1 «занято»; row 27 call 1 «не отвечает, автоответчик» on two numbers, then «занято».
+    data, _ = exported
+    rows = {r["protocol_row"]: r for r in data["protocol6_table1"]}
+
+    def dial(row: int, call: int, index: int = 0) -> tuple[str, str | None]:
+        found = rows[row]["calls"][call - 1]["dials"][index]
+        return found["outcome"], found["note"]
+
+    assert dial(1, 2) == ("busy", "занят")
+    assert dial(4, 2) == (
+        "connected",
+        "попросили перезвонить на след. день, когда будет заведующая",
+    )
+    assert dial(36, 2) == (
+        "connected",
+        "попросили перезвонить через некоторое время, уточнят информацию",
+    )
+    assert dial(5, 1) == ("busy", "занято")
+    assert [dial(27, 1, i) for i in range(3)] == [
+        ("answering_machine", "не отвечает, автоответчик"),
+        ("answering_machine", "не отвечает, автоответчик"),
+        ("busy", "занято"),
+    ]
+    assert dial(4, 1) == ("connected", None)
+    assert rows[4]["call_log"].splitlines()[1] == (
+        "2. 13.05.2020, 15.27, 46-38-37 – попросили перезвонить на след. день, когда будет "
+        "заведующая"
+    )
+    assert rows[27]["call_log"].splitlines()[0] == (
+        "1. 14.05.2020, 16.12, 8 (381 72) 2-30-89 – не отвечает, автоответчик; 16.12, "
+        "8 (381 72) 3-16-02 – не отвечает, автоответчик; 16.17, 8(381 72) 3-14-08 – занято"
+    )
+    assert (rows[27]["total_calls"], rows[27]["connected_calls"]) == (4, 0)
+
+
+def test_a_verdict_that_changes_an_imported_outcome_drops_the_written_note(
+    engine: Engine, exported, tmp_path: Path
+) -> None:
+    data, report = exported
+    rows = {r["protocol_row"]: r for r in data["protocol6_table1"]}
+    busy = rows[1]["calls"][1]["dials"][0]
+    with session_scope(engine) as session:
+        add_review(
+            session=session,
+            author="anna",
+            field="verdict",
+            value="no_answer",
+            check_id=busy["check_id"],
+        )
+    out = export_campaign(
+        engine=engine, campaign=report.campaign, fmt="json", out=tmp_path / "again.json"
+    )
+    again = {r["protocol_row"]: r for r in json.loads(out.read_text())["protocol6_table1"]}
+    assert again[1]["calls"][1]["dials"][0] == {
+        **busy,
+        "outcome": "no_answer",
+        "note": "не отвечает",
+    }
 
 
 def test_ambiguities_are_reported_and_left_unjudged_not_guessed(exported) -> None:
