@@ -4,10 +4,16 @@ A `Review` row has a `field` and a `value` from here. Reviews attach to a check 
 call, an e-mail reply) or to an organisation within a campaign (the protocol's per-organisation
 columns and Protocol 5's operator-entered channels). The newest review of a field wins; older
 ones stay as history.
+
+Etiquette is judged per person who answered a call (the one who picked up, then each specialist
+the call was transferred to): its value lists one judgement per person, comma-separated, in the
+order they answered ("organisation_only,none"); an empty item is a person not judged yet
+("full,,none"). A single value ("full", as every review before this was written) is a list of one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 
@@ -27,6 +33,31 @@ class Etiquette(StrEnum):
     FULL = "full"  # named the organisation, full name and position (column 7; regulation 001)
     ORGANISATION_ONLY = "organisation_only"  # named only the organisation (column 8)
     NONE = "none"  # did not introduce (column 9)
+
+
+PERSON_SEPARATOR = ","
+MAX_PERSONS = 20  # nobody is transferred twenty times within one call
+
+
+def parse_etiquette(value: str) -> tuple[Etiquette | None, ...]:
+    """One judgement per person who answered (None: not judged), or ValueError saying why."""
+    items = [item.strip() for item in value.split(PERSON_SEPARATOR)]
+    if len(items) > MAX_PERSONS:
+        raise ValueError(f"etiquette: {len(items)} persons; at most {MAX_PERSONS}")
+    allowed = ", ".join(e.value for e in Etiquette)
+    persons: list[Etiquette | None] = []
+    for item in items:
+        if item and item not in set(Etiquette):
+            raise ValueError(f"etiquette: {item!r} is not one of {allowed} (or empty: not judged)")
+        persons.append(Etiquette(item) if item else None)
+    if all(person is None for person in persons):
+        raise ValueError("etiquette: no person judged")
+    return tuple(persons)
+
+
+def etiquette_value(persons: Sequence[Etiquette | str | None]) -> str:
+    """The review value for these persons' judgements, in the order they answered."""
+    return PERSON_SEPARATOR.join(str(p) if p else "" for p in persons)
 
 
 class Transfers(StrEnum):
@@ -55,7 +86,7 @@ class ChannelPresence(StrEnum):
 
 
 ALLOWED_VALUES: dict[ReviewField, frozenset[str] | None] = {
-    ReviewField.ETIQUETTE: frozenset(Etiquette),
+    ReviewField.ETIQUETTE: None,  # a list of Etiquette values: parse_etiquette
     ReviewField.TRANSFERS: frozenset(Transfers),
     ReviewField.GRADE: frozenset(Grade),
     ReviewField.CALL_NOTE: frozenset(CallNote),
@@ -74,6 +105,8 @@ def validate_review(field: str, value: str) -> tuple[ReviewField, str]:
     except ValueError:
         allowed = ", ".join(f.value for f in ReviewField)
         raise ValueError(f"unknown review field {field!r}; one of: {allowed}") from None
+    if review_field is ReviewField.ETIQUETTE:
+        return review_field, etiquette_value(parse_etiquette(value))
     allowed_values = ALLOWED_VALUES[review_field]
     if allowed_values is not None and value not in allowed_values:
         raise ValueError(f"{field}: {value!r} is not one of {', '.join(sorted(allowed_values))}")

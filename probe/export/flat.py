@@ -15,6 +15,8 @@ def _call(number: int, call: Call) -> dict[str, Any]:
     return {
         "number": number,
         "connected": call.connected,
+        # One value per person who answered, in the order they answered; null: not judged.
+        "etiquette": list(call.etiquette),
         "dials": [
             {
                 "check_id": d.check_id,
@@ -39,7 +41,8 @@ def phone_dict(row: PhoneRow) -> dict[str, Any]:
         "call_log": call_log(row.calls),
         "total_calls": row.total_calls,
         "connected_calls": row.connected_calls,
-        "etiquette": row.etiquette.value,
+        "etiquette": list(row.etiquette.persons),
+        "etiquette_marks": row.etiquette.counts,
         "transfers": row.transfers.value,
         "grade": row.grade.value,
         "sources": {
@@ -121,7 +124,7 @@ def csv_rows(score: CampaignScore) -> tuple[list[str], list[list[Any]]]:
     header = [
         "number", "organisation_id", "protocol_row", "name",
         "t1_numbers_called", "t1_call_log", "t1_total_calls", "t1_connected_calls",
-        "t1_etiquette", "t1_transfers", "t1_grade",
+        "t1_etiquette_7", "t1_etiquette_8", "t1_etiquette_9", "t1_transfers", "t1_grade",
         "t2_addresses", "t2_sent", "t2_replied", "t2_grade",
         "p5_phone_present", "p5_phone_working", "p5_email_present", "p5_email_working",
         "p5_web_form_present", "p5_web_form_working", "p5_faq_present", "p5_faq_working",
@@ -134,7 +137,7 @@ def csv_rows(score: CampaignScore) -> tuple[list[str], list[list[Any]]]:
     for t1, t2, p5 in zip(score.table1, score.table2, score.protocol5, strict=True):
         row: list[Any] = [t1.number, t1.organisation_id, t1.protocol_row or "", t1.name]
         row += ["\n".join(t1.numbers_called), call_log(t1.calls), t1.total_calls]
-        row += [t1.connected_calls, t1.etiquette.value or "", t1.transfers.value or ""]
+        row += [t1.connected_calls, *_etiquette_cells(t1), t1.transfers.value or ""]
         row += [t1.grade.value or ""]
         row += ["\n".join(" ".join(x.addresses) for x in t2.letters)]
         row += ["\n".join(ru_date(x.sent) for x in t2.letters)]
@@ -145,6 +148,13 @@ def csv_rows(score: CampaignScore) -> tuple[list[str], list[list[Any]]]:
         row += ["; ".join(pending.get(t1.organisation_id, []))]
         rows.append(row)
     return header, rows
+
+
+def _etiquette_cells(row: PhoneRow) -> list[int | str]:
+    """Columns 7-9: how many persons each holds; empty when nobody answered."""
+    if not row.etiquette.persons:
+        return ["", "", ""]
+    return list(row.etiquette.counts.values())
 
 
 def _flag(value: bool | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from probe.reviews import Etiquette, Grade, Transfers
+from probe.reviews import Grade, Transfers
 from probe.scoring.model import Call, ChannelState, Dial, Letter
 
 YES, NO = "да", "нет"
@@ -12,7 +12,6 @@ NO_REPLY = "нет ответа"
 AWAITING = "ожидается ответ"
 MARK = "+"
 
-ETIQUETTE_ORDER = [e.value for e in (Etiquette.FULL, Etiquette.ORGANISATION_ONLY, Etiquette.NONE)]
 TRANSFER_ORDER = [t.value for t in (Transfers.NONE, Transfers.ONCE, Transfers.SEVERAL)]
 GRADE_ORDER = [
     g.value for g in (Grade.EXCELLENT, Grade.GOOD, Grade.SATISFACTORY, Grade.UNSATISFACTORY)
@@ -32,6 +31,11 @@ def ru_date(day: date | None) -> str:
 def marks(value: str | None, order: list[str]) -> list[str]:
     """One "+" under the judged column, empty cells elsewhere (and all empty when unjudged)."""
     return [MARK if value == option else "" for option in order]
+
+
+def etiquette_marks(counts: dict[str, int]) -> list[str]:
+    """Columns 7-9 as the document writes them: a "+" under each column someone answered in."""
+    return [MARK if count else "" for count in counts.values()]
 
 
 def dial_text(dial: Dial, *, with_date: bool) -> str:

@@ -15,12 +15,12 @@ from openpyxl import Workbook
 
 from probe.export import headers as h
 from probe.export.labels import (
-    ETIQUETTE_ORDER,
     GRADE_ORDER,
     GRADE_RU,
     TRANSFER_ORDER,
     call_log,
     channel_cells,
+    etiquette_marks,
     marks,
     reply_text,
     ru_date,
@@ -58,7 +58,7 @@ def _phone_row(sheet: Sheet, row: PhoneRow) -> None:
     values = [row.number, row.name, "\n".join(row.numbers_called), call_log(row.calls)]
     values += [row.total_calls, row.connected_calls]
     styled = [(v, CELL) for v in values]
-    judged = marks(row.etiquette.value, ETIQUETTE_ORDER)
+    judged = etiquette_marks(row.etiquette.counts)
     judged += marks(row.transfers.value, TRANSFER_ORDER) + marks(row.grade.value, GRADE_ORDER)
     sheet.append_styled(styled + [(m, MARK) for m in judged])
 

@@ -2,9 +2,11 @@
 
 Table 1's call log becomes one phone check per number dialled (a numbered item of the log is one
 call: its checks share `details["call_group"]`); table 2 becomes one e-mail check per letter.
-The "+" marks become operator reviews, authored by the importer. Everything is written in one
-transaction: a file that cannot be read imports nothing. What the document leaves ambiguous is
-reported in `HistoryImportReport.problems`, and resolved only in the stated way.
+The "+" marks become operator reviews, authored by the importer; etiquette marks (columns 7-9,
+one per person who answered) go to the connected calls they judge (see `_etiquette`).
+Everything is written in one transaction: a file that cannot be read imports nothing. What the
+document leaves ambiguous is reported in `HistoryImportReport.problems`, and resolved only in the
+stated way.
 """
 
 from __future__ import annotations
@@ -26,9 +28,15 @@ from probe.history.calllog import CallLogError, LoggedCall, LoggedDial, parse_ca
 from probe.history.contacts import SOURCE, ContactBook
 from probe.history.document import MailRow, PhoneRow, read_protocol6
 from probe.history.letters import LoggedLetter, parse_mail_row
-from probe.history.marks import ETIQUETTE_COLUMNS, GRADE_COLUMNS, TRANSFER_COLUMNS, single_mark
+from probe.history.marks import (
+    ETIQUETTE_COLUMNS,
+    GRADE_COLUMNS,
+    TRANSFER_COLUMNS,
+    column_marks,
+    single_mark,
+)
 from probe.results import Channel, CheckResult, Outcome
-from probe.reviews import CallNote, ReviewField
+from probe.reviews import CallNote, Etiquette, ReviewField, etiquette_value
 from storage.checks import add_review, create_campaign, create_check, get_campaign_by_name
 from storage.checks import record_result as store_result
 from storage.engine import session_scope
@@ -99,14 +107,23 @@ class _Context:
         result.details = {"source": SOURCE, **details}
         return store_result(session=self.session, check=check, result=result)
 
-    def review(self, check: Check, field: ReviewField, value: str, row: int) -> None:
+    def review(
+        self,
+        check: Check | None,
+        field: ReviewField,
+        value: str,
+        row: int,
+        *,
+        organisation: Organisation | None = None,
+    ) -> None:
         add_review(
             session=self.session,
             author=ACTOR,
             field=field.value,
             value=value,
             reason=f"Protocol No. 6, row {row}",
-            check_id=check.id,
+            check_id=check.id if check is not None else None,
+            organisation_id=organisation.id if organisation is not None else None,
             campaign_id=self.campaign.id,
         )
         self.report.reviews += 1
@@ -187,13 +204,56 @@ def _cross_check(row: PhoneRow, calls: list[LoggedCall], report: HistoryImportRe
                                        f"{column}, the document says '{text}'"])  # fmt: skip
 
 
-def _judgements(ctx: _Context, row: PhoneRow, target: Check | None) -> None:
+def _etiquette(
+    ctx: _Context, row: PhoneRow, org: Organisation, answered: list[Check], problems: list[str]
+) -> None:
+    """Columns 7-9: each "+" is a judgement of someone who answered; tie them to the calls.
+
+    One column marked: everyone answered alike, one person per connected call. One connected
+    call: the one who picked up and the specialists it was transferred to, in the order of the
+    columns (rows 11, 12 of seed 000: named only the centre, then did not introduce). As many
+    marks as connected calls: one per call, in the order of the columns, and reported (the
+    document does not say which call had which). Otherwise the organisation's marks, not tied
+    to calls, and reported.
+    """
+    where = f"row {row.number}"
+    values: list[Etiquette] = column_marks(
+        row.marks[0:3], ETIQUETTE_COLUMNS, first_column=7, what="etiquette", where=where,
+        problems=problems,
+    )  # fmt: skip
+    if not values:
+        return
+    if not answered:
+        problems.append(f"{where}: etiquette marked without a connected call; not imported")
+        return
+    columns = ", ".join(str(7 + ETIQUETTE_COLUMNS.index(v)) for v in values)
+    if len(values) == 1:
+        for check in answered:
+            ctx.review(check, ReviewField.ETIQUETTE, values[0].value, row.number)
+    elif len(answered) == 1:
+        ctx.review(answered[0], ReviewField.ETIQUETTE, etiquette_value(values), row.number)
+    elif len(answered) == len(values):
+        for check, value in zip(answered, values, strict=True):
+            ctx.review(check, ReviewField.ETIQUETTE, value.value, row.number)
+        problems.append(f"{where}: etiquette marked in columns {columns} over {len(answered)} "
+                        "connected calls; read as one person per call in the order of the "
+                        "columns (the document does not say which call had which)")  # fmt: skip
+    else:
+        marks = etiquette_value(values)
+        ctx.review(None, ReviewField.ETIQUETTE, marks, row.number, organisation=org)
+        problems.append(f"{where}: etiquette marked in columns {columns} over {len(answered)} "
+                        "connected calls; read as the organisation's marks, not tied to "
+                        "calls")  # fmt: skip
+
+
+def _judgements(
+    ctx: _Context, row: PhoneRow, org: Organisation, target: Check | None, answered: list[Check]
+) -> None:
     problems: list[str] = []
     where = f"row {row.number}"
     marks = row.marks
+    _etiquette(ctx, row, org, answered, problems)
     found = [
-        (ReviewField.ETIQUETTE, single_mark(marks[0:3], ETIQUETTE_COLUMNS, first_column=7,
-                                            what="etiquette", where=where, problems=problems)),
         (ReviewField.TRANSFERS, single_mark(marks[3:6], TRANSFER_COLUMNS, first_column=10,
                                             what="transfers", where=where, problems=problems)),
         (ReviewField.GRADE, single_mark(marks[6:10], GRADE_COLUMNS, first_column=13,
@@ -223,17 +283,22 @@ def _import_phone_row(ctx: _Context, row: PhoneRow, org: Organisation) -> None:
     _cross_check(row, log.calls, ctx.report)
     zone = ZoneInfo(org.timezone)
     ctx.days.extend(d.at.astimezone(zone).date() for c in log.calls for d in c.dials)
-    # Judgements sit on the last connected dial: the conversation the operator judged.
+    # Judgements sit on the last connected dial: the conversation the operator judged;
+    # etiquette on each call's connected dial (every person who answered was judged).
     target: Check | None = None
     last: Check | None = None
+    answered: list[Check] = []
     for call in log.calls:
         ctx.report.calls += 1
+        connected: Check | None = None
         for dial in call.dials:
             last = _dial_check(ctx, book, row.number, call.item, dial)
             ctx.report.dials += 1
             if dial.outcome is Outcome.CONNECTED:
-                target = last
-    _judgements(ctx, row, target or last)
+                target = connected = last
+        if connected is not None:
+            answered.append(connected)
+    _judgements(ctx, row, org, target or last, answered)
     ctx.report.contacts_created += book.created
 
 

@@ -26,10 +26,39 @@ class Dial:
     note: str | None
 
 
+# Protocol No. 6, table 1: the column of each etiquette value.
+ETIQUETTE_COLUMNS: dict[str, str] = {"full": "7", "organisation_only": "8", "none": "9"}
+
+
 @dataclass(frozen=True)
 class Call:
     dials: tuple[Dial, ...]
     connected: bool
+    # One judgement per person who answered (the one who picked up, then each specialist the
+    # call was transferred to); None: not judged yet. Empty when the call did not connect.
+    etiquette: tuple[str | None, ...] = ()
+    etiquette_source: str = ""
+
+
+@dataclass(frozen=True)
+class EtiquetteMarks:
+    """Columns 7-9 of an organisation: the judgement of every person who answered (R14)."""
+
+    persons: tuple[str | None, ...] = ()
+    source: str = ""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many persons each column holds, keyed by the column's number ("7", "8", "9")."""
+        counts = dict.fromkeys(ETIQUETTE_COLUMNS.values(), 0)
+        for person in self.persons:
+            if person in ETIQUETTE_COLUMNS:
+                counts[ETIQUETTE_COLUMNS[person]] += 1
+        return counts
+
+    @property
+    def unjudged(self) -> int:
+        return sum(1 for person in self.persons if person is None)
 
 
 @dataclass
@@ -44,7 +73,7 @@ class PhoneRow:
     calls: list[Call]
     total_calls: int
     connected_calls: int
-    etiquette: Judged
+    etiquette: EtiquetteMarks
     transfers: Judged
     grade: Judged
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 from probe.results import Channel, Outcome
-from probe.reviews import ReviewField
-from probe.scoring.data import CheckRow
-from probe.scoring.model import Call, Dial, Judged, PhoneRow
+from probe.reviews import ReviewField, parse_etiquette
+from probe.scoring.data import CheckRow, ReviewRow
+from probe.scoring.model import Call, Dial, EtiquetteMarks, Judged, PhoneRow
 from probe.scoring.rules import (
     call_connected,
     call_group_key,
@@ -15,6 +15,7 @@ from probe.scoring.rules import (
     dial_note,
     local,
     newest,
+    persons_answered,
     transfers_from_count,
 )
 from probe.scoring.view import OrganisationView
@@ -51,6 +52,30 @@ def _dial(view: OrganisationView, check: CheckRow) -> Dial:
     return Dial(check.id, local(check.started_at, view.zone), number, outcome, note)
 
 
+def _persons(review: ReviewRow) -> tuple[str | None, ...] | None:
+    try:
+        return tuple(p.value if p else None for p in parse_etiquette(review.value))
+    except ValueError:
+        return None  # written before validation or by hand: not a judgement the rules can read
+
+
+def _call_etiquette(
+    view: OrganisationView, checks: list[CheckRow]
+) -> tuple[tuple[str | None, ...], str]:
+    """R14: the newest etiquette review on the call's checks, else one unjudged per person."""
+    reviews = [r for c in checks for r in view.reviews_of(c, ReviewField.ETIQUETTE)]
+    review = newest(r for r in reviews if _persons(r) is not None)
+    if review is not None:
+        persons = _persons(review)
+        assert persons is not None
+        return persons, f"отметка {review.id} ({review.author}), попытка {review.check_id}"
+    answered = [c for c in checks if view.outcome(c) is Outcome.CONNECTED]
+    transfers = newest(r for c in answered for r in view.reviews_of(c, ReviewField.TRANSFERS))
+    measured = answered[-1].details.get("transfers")
+    count = persons_answered(transfers.value if transfers else None, measured)
+    return (None,) * count, ""
+
+
 def _calls(view: OrganisationView) -> list[Call]:
     groups: dict[tuple[str, int], list[CheckRow]] = defaultdict(list)
     for check in view.of_channel(Channel.PHONE):
@@ -59,8 +84,26 @@ def _calls(view: OrganisationView) -> list[Call]:
     calls = []
     for checks in groups.values():  # insertion order: by the time of each group's first dial
         dials = tuple(_dial(view, c) for c in checks)
-        calls.append(Call(dials, call_connected(d.outcome for d in dials)))
+        connected = call_connected(d.outcome for d in dials)
+        etiquette, source = _call_etiquette(view, checks) if connected else ((), "")
+        calls.append(Call(dials, connected, etiquette, source))
     return calls
+
+
+def _etiquette_marks(view: OrganisationView, calls: list[Call]) -> EtiquetteMarks:
+    """R14: an organisation-level review replaces the calls' judgements; else every call's."""
+    org_level = newest(
+        r for r in view.org_reviews if r.field == ReviewField.ETIQUETTE and _persons(r)
+    )
+    if org_level is not None:
+        persons = _persons(org_level)
+        assert persons is not None
+        source = f"отметка {org_level.id} ({org_level.author}), организация"
+        return EtiquetteMarks(persons, source)
+    judged = [call for call in calls if call.connected]
+    sources = dict.fromkeys(call.etiquette_source for call in judged if call.etiquette_source)
+    persons = tuple(person for call in judged for person in call.etiquette)
+    return EtiquetteMarks(persons, "; ".join(sources))
 
 
 def _measured_transfers(view: OrganisationView, calls: list[Call]) -> Judged:
@@ -83,12 +126,12 @@ def phone_row(view: OrganisationView) -> PhoneRow:
     calls = _calls(view)
     connected = sum(1 for call in calls if call.connected)
     phone = Channel.PHONE.value
-    etiquette = view.judged(ReviewField.ETIQUETTE, phone)
+    etiquette = _etiquette_marks(view, calls)
     transfers = view.judged(ReviewField.TRANSFERS, phone)
     if transfers.value is None:
         transfers = _measured_transfers(view, calls)
     grade = view.judged(ReviewField.GRADE, phone, org_level=_grade_org_level(view))
-    if connected and etiquette.value is None:
+    if connected and (etiquette.unjudged or not etiquette.persons):
         view.wait_for(table=TABLE, columns="7-9", what="этикет не оценён", rule="R8")
     if connected and transfers.value is None:
         view.wait_for(table=TABLE, columns="10-12", what="перевод вызова не оценён", rule="R8")

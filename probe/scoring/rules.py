@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from probe.results import OUR_FAILURE_OUTCOMES, OUTCOMES_BY_CHANNEL, Channel, CheckStatus, Outcome
 from probe.reviews import CallNote, Transfers
 
-RULES_VERSION = "2"
+RULES_VERSION = "3"
 
 
 class ReviewLike(Protocol):
@@ -91,12 +91,12 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "R6",
-        "Этикет, перевод вызова и оценка: действует последняя отметка оператора по организации "
+        "Перевод вызова и оценка: действует последняя отметка оператора по организации "
         "в кампании; если её нет — последняя отметка по попыткам организации в этом канале. "
         "Оценка по организации без привязки к попытке относится к таблице 1 только в кампании "
         "лишь по телефону, к таблице 2 — только по почте; иначе она неоднозначна и не "
         "учитывается.",
-        "Etiquette, transfers and grade per organisation: the newest organisation-level review "
+        "Transfers and grade per organisation: the newest organisation-level review "
         "in the campaign wins; otherwise the newest review on the organisation's checks of "
         "that channel. An organisation-level grade applies to table 1 only in a phone-only "
         "campaign and to table 2 only in an e-mail-only one; otherwise it is ambiguous and "
@@ -113,10 +113,12 @@ RULES: tuple[Rule, ...] = (
         "R8",
         "Графа без оценки остаётся пустой и вносится в лист «Ожидают оценки»: этикет и перевод — "
         "если было соединение; оценка по телефону — если был звонок; оценка по почте — если "
-        "было отправлено письмо. Без соединения этикет и перевод не оцениваются.",
+        "было отправлено письмо. Без соединения этикет и перевод не оцениваются. Этикет ждёт "
+        "оценки, пока не оценён хотя бы один ответивший (R14).",
         "A column nobody judged stays empty and is listed as pending: etiquette and transfers "
         "when a call connected; the phone grade when a call was counted; the e-mail grade when "
-        "a letter was sent. Without a connection etiquette and transfers do not apply.",
+        "a letter was sent. Without a connection etiquette and transfers do not apply. "
+        "Etiquette is pending while any person who answered is not judged (R14).",
     ),
     Rule(
         "R9",
@@ -163,6 +165,24 @@ RULES: tuple[Rule, ...] = (
         "отсутствует — нет/нет; без отметки — ожидает.",
         "Protocol 5, web form, FAQ and survey: the newest organisation-level review: working -> "
         "да/да, not_working -> да/нет, absent -> нет/нет; none -> pending.",
+    ),
+    Rule(
+        "R14",
+        "Этикет (графы 7-9) оценивается для каждого ответившего: взявшего трубку в каждом "
+        "звонке, завершившемся соединением, и каждого специалиста, к которому звонок перевели. "
+        "Для звонка действует последняя отметка оператора по его попыткам — по одной оценке на "
+        "ответившего, в порядке ответа. Без отметки ответивших столько: один плюс число "
+        "переводов (по отметке оператора о переводе, иначе измеренное программой), и все ждут "
+        "оценки. Отметка по организации (без привязки к звонкам) заменяет отметки по звонкам. "
+        "В строке организации — все отметки: в каждой графе столько ответивших, сколько "
+        "оценено по ней.",
+        "Etiquette (columns 7-9) is judged for each person who answered: whoever picked up each "
+        "connected call and each specialist the call was transferred to. A call's judgements "
+        "are the newest etiquette review on its checks, one value per person in the order they "
+        "answered. Without one, the call has 1 + its transfers persons (the operator's "
+        "transfers review, else the prober's count; 'several' counts 2), all pending. An "
+        "organisation-level etiquette review (persons not tied to calls) replaces the calls'. "
+        "The organisation row shows every mark: the number of persons in each column.",
     ),
 )
 
@@ -254,6 +274,24 @@ def transfers_from_count(count: Any) -> Transfers | None:
     if count == 0:
         return Transfers.NONE
     return Transfers.ONCE if count == 1 else Transfers.SEVERAL
+
+
+# --- R14: etiquette per person answered ----------------------------------------------------
+
+_TRANSFER_COUNTS = {Transfers.NONE.value: 0, Transfers.ONCE.value: 1, Transfers.SEVERAL.value: 2}
+
+
+def persons_answered(transfers_review: str | None, measured: Any) -> int:
+    """R14: persons to judge in a connected call not judged yet: who picked up + one per transfer.
+
+    The operator's transfers review wins ("several" counts two transfers: the least it means),
+    then the prober's measured count; with neither, only the one who picked up.
+    """
+    if transfers_review in _TRANSFER_COUNTS:
+        return 1 + _TRANSFER_COUNTS[transfers_review]
+    if isinstance(measured, int) and not isinstance(measured, bool) and 0 <= measured < 20:
+        return 1 + measured
+    return 1
 
 
 # --- R9-R10: letters ------------------------------------------------------------------------

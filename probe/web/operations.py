@@ -12,7 +12,7 @@ from sqlmodel import Session
 from probe.directory.emails import parse_emails
 from probe.directory.phones import parse_phones
 from probe.results import OUTCOMES_BY_CHANNEL, Channel
-from probe.reviews import ALLOWED_VALUES, ReviewField
+from probe.reviews import ALLOWED_VALUES, ReviewField, etiquette_value, parse_etiquette
 from probe.web import labels
 from probe.web.deps import CurrentUser
 from storage.checks import add_review, requeue_check
@@ -68,7 +68,9 @@ def review(
     assert review_field is not None
     allowed = ALLOWED_VALUES[review_field]
     what = labels.FIELDS[review_field.value]
-    if allowed is None:
+    if review_field is ReviewField.ETIQUETTE:
+        value = _etiquette(value, what)
+    elif allowed is None:
         value = _text(value, f"текст ({what})", required=True)
     elif value not in allowed:
         raise ActionError(400, f"Недопустимое значение для «{what}»: «{value}».")
@@ -83,6 +85,17 @@ def review(
             reason=reason,
             check_id=check_id,
         )
+
+
+def _etiquette(value: str, what: str) -> str:
+    """One judgement per person who answered, comma-separated; empty: that person not judged."""
+    try:
+        return etiquette_value(parse_etiquette(value))
+    except ValueError:
+        pass
+    if not value.replace(",", "").strip():
+        raise ActionError(400, "Оцените этикет хотя бы одного ответившего.")
+    raise ActionError(400, f"Недопустимое значение для «{what}»: «{value}».")
 
 
 def verdict(*, engine: Engine, user: CurrentUser, check_id: int, value: str, reason: str) -> None:

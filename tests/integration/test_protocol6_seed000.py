@@ -212,20 +212,56 @@ def test_ambiguities_are_reported_and_left_unjudged_not_guessed(exported) -> Non
     data, report = exported
     messages = [p.message for p in report.problems]
     assert "row 15, call 1: year '20220' read as 2020 (the year of the other calls)" in messages
-    assert "row 2: etiquette is marked in several columns (7, 9); left unjudged" in messages
+    assert (
+        "row 2: etiquette marked in columns 7, 9 over 2 connected calls; read as one person per "
+        "call in the order of the columns (the document does not say which call had which)"
+    ) in messages
     assert (
         "table 2, row 34: 2 addresses share one send date and one reply date; "
         "read as one letter to all of them"
     ) in messages
     rows = {r["protocol_row"]: r for r in data["protocol6_table1"]}
-    for number in (2, 10, 11, 12):
-        assert rows[number]["etiquette"] is None
-        assert any(
-            p["organisation_id"] == rows[number]["organisation_id"] and p["columns"] == "7-9"
-            for p in data["pending"]
-        )
-    assert rows[1]["etiquette"] == "organisation_only"
-    assert rows[27]["etiquette"] is None and rows[27]["grade"] == "unsatisfactory"
+    assert rows[27]["etiquette"] == [] and rows[27]["grade"] == "unsatisfactory"
+
+
+def _document_etiquette_columns() -> dict[int, list[str]]:
+    """The columns among 7, 8, 9 that hold a "+" in each row of the document."""
+    text = SEED.read_text(encoding="utf-8")
+    part = text[text.index("Протокол № 6") : text.index("Таблица 2")]
+    return {
+        int(c[0]): [str(7 + i) for i, mark in enumerate(c[6:9]) if mark.strip() == "+"]
+        for c in _cells(part)
+        if c[0].strip().isdigit() and c[1].strip() != "2"
+    }
+
+
+def test_etiquette_is_judged_per_person_answered_as_the_document_marks_it(exported) -> None:
+    data, _ = exported
+    rows = {r["protocol_row"]: r for r in data["protocol6_table1"]}
+    # Checked by hand against the document: rows 11 and 12 had one call, transferred once (the
+    # one who picked up named only the centre, the specialist did not introduce themselves);
+    # rows 2 and 10 had two connected calls and two marks.
+    calls = {n: [c["etiquette"] for c in rows[n]["calls"]] for n in (2, 10, 11, 12, 1, 27)}
+    assert calls[11] == calls[12] == [["organisation_only", "none"]]
+    assert calls[2] == [["full"], ["none"]]
+    assert calls[10] == [["organisation_only"], ["none"]]
+    # Row 1: six calls, four connected, column 8 marked; a call without connection has nobody.
+    org_only = ["organisation_only"]
+    assert calls[1] == [org_only, [], org_only, [], org_only, org_only]
+    assert calls[27] == [[], [], [], []]
+    assert rows[2]["etiquette_marks"] == {"7": 1, "8": 0, "9": 1}
+    assert rows[10]["etiquette_marks"] == rows[11]["etiquette_marks"] == {"7": 0, "8": 1, "9": 1}
+    assert rows[12]["etiquette_marks"] == {"7": 0, "8": 1, "9": 1}
+    assert rows[4]["etiquette_marks"] == {"7": 0, "8": 4, "9": 0}  # four calls, all connected
+    # Every row: the columns marked are the document's, and nothing waits for etiquette.
+    document = _document_etiquette_columns()
+    for number, row in rows.items():
+        marked = [column for column, count in row["etiquette_marks"].items() if count]
+        assert marked == document[number], f"row {number}"
+        for call in row["calls"]:
+            assert (len(call["etiquette"]) > 0) is call["connected"], f"row {number}"
+            assert None not in call["etiquette"], f"row {number}"
+    assert not [p for p in data["pending"] if p["columns"] == "7-9"]
 
 
 def test_the_import_is_a_historical_campaign_listed_by_name(engine: Engine, exported) -> None:

@@ -78,6 +78,36 @@ def test_reviews_are_validated_and_audited(engine: Engine) -> None:
         }
 
 
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("great", "etiquette: 'great' is not one of full, organisation_only, none (or empty: "
+                  "not judged)"),
+        ("full,grand", "etiquette: 'grand' is not one of full, organisation_only, none (or "
+                       "empty: not judged)"),
+        (",", "etiquette: no person judged"),
+        (",".join(["full"] * 21), "etiquette: 21 persons; at most 20"),
+    ],
+)  # fmt: skip
+def test_an_etiquette_review_judges_persons_and_refuses_bad_lists(
+    engine: Engine, value: str, error: str
+) -> None:
+    contact = _contact(engine)
+    with session_scope(engine) as session:
+        check = create_check(session=session, contact=contact)
+        with pytest.raises(ValueError) as refused:
+            add_review(
+                session=session, author="op", field="etiquette", value=value, check_id=check.id
+            )
+        assert str(refused.value) == error
+        for written in ("full", " organisation_only , none", "none,,full"):
+            add_review(
+                session=session, author="op", field="etiquette", value=written, check_id=check.id
+            )
+        stored = [r.value for r in list_reviews(session=session, check_id=check.id)]
+        assert stored == ["full", "organisation_only,none", "none,,full"]
+
+
 def test_requeue_makes_a_new_unplanned_attempt_and_keeps_the_old(engine: Engine) -> None:
     contact = _contact(engine)
     with session_scope(engine) as session:

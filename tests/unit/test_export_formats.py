@@ -86,6 +86,8 @@ def test_json_and_csv_carry_the_same_numbers(engine: Engine, campaign: str, tmp_
     assert rows[0]["t1_total_calls"] == str(phone["total_calls"])
     assert rows[0]["t1_connected_calls"] == str(phone["connected_calls"])
     assert rows[0]["t2_replied"] == "нет ответа\n4.03.2025"
+    assert [rows[0][f"t1_etiquette_{n}"] for n in (7, 8, 9)] == ["1", "0", "0"]
+    assert phone["etiquette_marks"] == {"7": 1, "8": 0, "9": 0}
 
 
 def test_an_unknown_format_is_refused(engine: Engine, campaign: str, tmp_path: Path) -> None:
@@ -225,3 +227,35 @@ def test_csv_text_cells_that_read_as_formulas_are_quoted_and_neutralised(
 )
 def test_neutralise_follows_the_owasp_recipe(value: object, written: object) -> None:
     assert neutralise(value) == written
+
+
+def test_every_person_judged_in_a_transferred_call_is_in_every_format(
+    engine: Engine, tmp_path: Path
+) -> None:
+    session, w = world(engine)
+    _org, (phone, *_) = w.organisation(row=1)
+    first = w.check(phone, Outcome.CONNECTED, details={"transfers": 1})
+    second = w.check(phone, Outcome.CONNECTED, minutes=5)
+    w.review("etiquette", "organisation_only,none", check=first)
+    w.review("etiquette", "organisation_only", check=second)
+    session.commit()
+    session.close()
+    name = w.campaign.name
+    data = json.loads(
+        export_campaign(engine=engine, campaign=name, fmt="json", out=tmp_path / "p.json")
+        .read_text(encoding="utf-8")
+    )  # fmt: skip
+    row = data["protocol6_table1"][0]
+    assert [c["etiquette"] for c in row["calls"]] == [["organisation_only", "none"],
+                                                      ["organisation_only"]]  # fmt: skip
+    assert row["etiquette_marks"] == {"7": 0, "8": 2, "9": 1}
+    assert row["etiquette"] == ["organisation_only", "none", "organisation_only"]
+    path = export_campaign(engine=engine, campaign=name, fmt="csv", out=tmp_path / "p.csv")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        flat = next(csv.DictReader(handle))
+    assert [flat[f"t1_etiquette_{n}"] for n in (7, 8, 9)] == ["0", "2", "1"]
+    book = load_workbook(
+        export_campaign(engine=engine, campaign=name, fmt="xlsx", out=tmp_path / "p.xlsx")
+    )
+    cells = [c.value for c in book["Протокол 6 табл. 1"][7]]
+    assert cells[6:9] == [None, "+", "+"]  # as the document writes it: a "+" per column

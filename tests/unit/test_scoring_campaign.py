@@ -20,7 +20,7 @@ def test_answering_machine_and_busy_count_as_calls_without_a_connection(engine: 
     row = score_campaign(session=session, campaign=w.campaign).table1[0]
     assert (row.total_calls, row.connected_calls) == (2, 0)
     assert [d.note for c in row.calls for d in c.dials] == ["автоответчик", "занято"]
-    assert row.etiquette.value is None
+    assert row.etiquette.persons == () and [c.etiquette for c in row.calls] == [(), ()]
 
 
 def test_asked_to_call_back_is_connected_and_noted(engine: Engine) -> None:
@@ -65,7 +65,9 @@ def test_an_organisation_level_review_wins_over_a_newer_one_on_a_check(engine: E
     w.review("etiquette", "full", org=org)
     w.review("etiquette", "none", check=check)
     row = score_campaign(session=session, campaign=w.campaign).table1[0]
-    assert row.etiquette.value == "full"
+    assert row.etiquette.persons == ("full",)
+    assert row.etiquette.counts == {"7": 1, "8": 0, "9": 0}
+    assert row.calls[0].etiquette == ("none",)  # the call keeps its own judgement
 
 
 def test_an_organisation_grade_in_a_mixed_campaign_is_ambiguous_and_stays_pending(
@@ -146,7 +148,49 @@ def test_nothing_judged_means_empty_columns_listed_as_pending(engine: Engine) ->
     w.check(phone, Outcome.CONNECTED)
     score = score_campaign(session=session, campaign=w.campaign)
     row = score.table1[0]
-    assert (row.etiquette.value, row.transfers.value, row.grade.value) == (None, None, None)
+    assert (row.transfers.value, row.grade.value) == (None, None)
+    assert row.etiquette.persons == (None,)  # the one who picked up, not judged
     phone_pending = {p.columns for p in score.pending if p.table == "Протокол 6, таблица 1"}
     assert phone_pending == {"7-9", "10-12", "13-16"}
     assert score.protocol5[0].indicator_1_2 is None
+
+
+def test_each_person_who_answered_a_transferred_call_is_judged(engine: Engine) -> None:
+    session, w = world(engine)
+    _org, (phone, *_) = w.organisation()
+    check = w.check(phone, Outcome.CONNECTED, details={"transfers": 1})
+    score = score_campaign(session=session, campaign=w.campaign)
+    assert score.table1[0].calls[0].etiquette == (None, None)  # who picked up + the specialist
+    assert "7-9" in {p.columns for p in score.pending}
+    w.review("etiquette", "organisation_only,none", check=check)
+    score = score_campaign(session=session, campaign=w.campaign)
+    row = score.table1[0]
+    assert row.calls[0].etiquette == ("organisation_only", "none")
+    assert row.etiquette.counts == {"7": 0, "8": 1, "9": 1}
+    assert "7-9" not in {p.columns for p in score.pending}
+
+
+def test_every_connected_call_adds_its_persons_to_the_organisations_marks(engine: Engine) -> None:
+    session, w = world(engine)
+    _org, (phone, *_) = w.organisation()
+    first = w.check(phone, Outcome.CONNECTED)
+    w.check(phone, Outcome.BUSY, minutes=5)
+    third = w.check(phone, Outcome.CONNECTED, minutes=10, details={"transfers": 2})
+    w.review("etiquette", "full", check=first)
+    w.review("etiquette", "none,,full", check=third)  # the first specialist not judged yet
+    score = score_campaign(session=session, campaign=w.campaign)
+    row = score.table1[0]
+    assert [c.etiquette for c in row.calls] == [("full",), (), ("none", None, "full")]
+    assert row.etiquette.counts == {"7": 2, "8": 0, "9": 1} and row.etiquette.unjudged == 1
+    assert "7-9" in {p.columns for p in score.pending}
+
+
+def test_an_operators_transfers_review_sets_how_many_persons_await_judgement(
+    engine: Engine,
+) -> None:
+    session, w = world(engine)
+    _org, (phone, *_) = w.organisation()
+    check = w.check(phone, Outcome.CONNECTED, details={"transfers": 0})
+    w.review("transfers", "once", check=check)
+    row = score_campaign(session=session, campaign=w.campaign).table1[0]
+    assert row.calls[0].etiquette == (None, None)
