@@ -38,6 +38,9 @@ if (( want_test )); then
   [[ -x /usr/bin/pdftoppm ]] || debs+=(poppler-utils)
   # docker-compose parses the compose file; there is no Docker engine to run it here.
   command -v docker-compose >/dev/null || debs+=(docker-compose)
+  # festival's Russian voice reads the greetings of the phone answering-machine tests.
+  [[ -x /usr/bin/text2wave ]] || debs+=(festival)
+  [[ -d /usr/share/festival/voices/russian ]] || debs+=(festvox-ru)
 fi
 if (( ${#debs[@]} )); then
   if [[ $(id -u) -ne 0 ]]; then

@@ -2,8 +2,9 @@
 
 Input: the speech and tone segments the worker found live. Output: intervals relative to the
 INVITE (ms), classified tones, and two heuristics, both documented in docs/phone.md:
-- answering machine: the first utterance starts within 2 s of the answer and runs on for
-  `machine_speech_seconds` without a pause of 0.7 s, or a beep follows speech;
+- answering machine, told by what machines do, never by how long the greeting is (issue 14: the
+  regulation's own greeting is 7-9 s of speech): a beep after speech; no speech in answer to
+  our question; the far end hanging up as its message ends;
 - transfer by audio: ringback after the answer, or speech, a long silence, and speech again.
 """
 
@@ -19,8 +20,13 @@ from adapters.sip.record import CallRecord
 
 # Pauses shorter than this join two speech segments into one utterance.
 UTTERANCE_GAP = 0.7
-# A machine starts talking at once; a person may take a moment.
-MACHINE_ONSET = 2.0
+# An answer may begin while the last words of our question still play.
+REPLY_LEAD = 1.0
+# A recorded message ends and the machine hangs up at once; a person who stops speaking and
+# then hangs up without waiting for us is rare, and leaves the line later than this.
+HANGUP_AFTER_MESSAGE = 2.0
+# Shorter than this, far-end speech followed by a hang-up is an "алло" and a dropped call.
+MIN_MESSAGE = 3.0
 
 
 @dataclass(frozen=True)
@@ -58,16 +64,60 @@ def utterances(speech: list[Interval], gap: float = UTTERANCE_GAP) -> list[Inter
     return merged
 
 
-def _machine(
-    talk: list[Interval], tones: list[ToneEvent], answer: float, min_speech: float
-) -> str | None:
-    after = [u for u in talk if u.end > answer]
-    if after and after[0].start - answer <= MACHINE_ONSET and after[0].duration >= min_speech:
-        return f"uninterrupted speech of {after[0].duration:.1f} s right after the answer"
+@dataclass(frozen=True)
+class Listening:
+    """What the machine cues need beyond the audio: our question and how the call ended."""
+
+    question: Interval | None = None  # our prompt, as it played (start, start + its length)
+    reply_wait: float = 5.0  # a person begins to answer within this long of its end
+    released: float | None = None  # the far end hung up the call (not a transfer) then
+    end: float | None = None  # the call's end, whoever ended it
+
+
+def _beep_after_speech(talk: list[Interval], tones: list[ToneEvent], answer: float) -> str | None:
     for beep in (t for t in tones if t.kind == "beep" and t.start >= answer):
-        if any(u.end <= beep.start + 0.1 for u in after):
+        if any(answer < u.end <= beep.start + 0.1 for u in talk):
             return f"a {beep.freq:.0f} Hz beep after speech"
     return None
+
+
+def _replied(talk: list[Interval], question: Interval) -> bool:
+    return any(u.start >= question.end - REPLY_LEAD for u in talk)
+
+
+def _no_reply(talk: list[Interval], answer: float, heard: Listening) -> str | None:
+    question, end = heard.question, heard.end
+    if question is None or end is None or end < question.end + heard.reply_wait:
+        return None  # not asked, or not listened to long enough to tell
+    greeted = any(answer < u.end and u.start < question.end for u in talk)
+    if not greeted or _replied(talk, question):
+        return None  # a silent line is no machine; speech after our question is a person
+    return f"no speech in answer to our question ({end - question.end:.1f} s after it)"
+
+
+def _hung_up_after_message(talk: list[Interval], answer: float, heard: Listening) -> str | None:
+    if heard.released is None:
+        return None
+    spoken = [u for u in talk if u.end > answer and u.start < heard.released]
+    if not spoken or (heard.question is not None and _replied(spoken, heard.question)):
+        return None
+    last = spoken[-1]
+    if last.end - spoken[0].start < MIN_MESSAGE:
+        return None
+    after = heard.released - last.end
+    if after > HANGUP_AFTER_MESSAGE:
+        return None
+    return f"the far end hung up {max(after, 0.0):.1f} s after its message ended"
+
+
+def _machine(
+    talk: list[Interval], tones: list[ToneEvent], answer: float, heard: Listening
+) -> str | None:
+    return (
+        _beep_after_speech(talk, tones, answer)
+        or _no_reply(talk, answer, heard)
+        or _hung_up_after_message(talk, answer, heard)
+    )
 
 
 def _audio_transfers(
@@ -101,9 +151,9 @@ def analyse(
     record: CallRecord,
     *,
     answer: float | None,
-    machine_speech: float,
     transfer_silence: float,
     expected_quiet: Sequence[Interval] = (),
+    heard: Listening | None = None,
 ) -> AudioFindings:
     speech = [
         Interval(float(e["start"]), float(e["end"]))
@@ -118,7 +168,7 @@ def analyse(
     findings = AudioFindings(speech=sorted(speech, key=lambda s: s.start), tones=classify(raw))
     if answer is not None:
         talk = utterances(findings.speech)
-        findings.machine_reason = _machine(talk, findings.tones, answer, machine_speech)
+        findings.machine_reason = _machine(talk, findings.tones, answer, heard or Listening())
         findings.transfers = _audio_transfers(
             talk, findings.tones, answer, transfer_silence, list(expected_quiet)
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from adapters.sip.dialplan import validate_template
 
@@ -29,12 +29,24 @@ class Config(BaseModel):
     sip_uri: str | None = None
     # Wait after the answer before dialling the extension by DTMF (RFC 4733).
     dtmf_delay_seconds: float = Field(2.0, ge=0, le=30)
-    # Answering-machine heuristic: uninterrupted speech right after the answer this long.
-    machine_speech_seconds: float = Field(6.0, gt=0, le=60)
+    # Answering-machine evidence: no speech within this long of the end of our question.
+    reply_wait_seconds: float = Field(5.0, gt=0, le=30)
     # Transfer heuristic: speech, then this much silence, then speech again.
     transfer_silence_seconds: float = Field(5.0, gt=0, le=120)
     max_redirects: int = Field(5, ge=0, le=10)
     record: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _removed_options(cls, data: object) -> object:
+        if isinstance(data, dict) and "machine_speech_seconds" in data:
+            # Issue 14: the regulation's own greeting is 7-9 s of speech; length is no evidence.
+            raise ValueError(
+                "machine_speech_seconds was removed: an answering machine is told by a beep, "
+                "no reply to our question or a hang-up as its message ends (see "
+                "reply_wait_seconds)"
+            )
+        return data
 
     @field_validator("prompt")
     @classmethod

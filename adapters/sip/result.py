@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from adapters.sip.audio import AudioFindings, Interval, analyse
+from adapters.sip.audio import AudioFindings, Interval, Listening, analyse
 from adapters.sip.config import Config
 from adapters.sip.evidence import collect
 from adapters.sip.outcome import decide
@@ -32,15 +32,31 @@ def _rel(t: float, t0: float) -> float:
     return round((t - t0) * 1000.0, 1)
 
 
-def _expected_quiet(record: CallRecord, plan: CallPlan) -> list[Interval]:
+def _question(record: CallRecord, plan: CallPlan) -> Interval | None:
+    """Our prompt as it played: from its start for the length of its file."""
     if plan.prompt is None:
-        return []
-    length = wav_seconds(plan.prompt)
-    return [
-        Interval(float(e["t"]), float(e["t"]) + length + 3.0)
-        for e in record.of("action")
-        if e.get("kind") == "prompt_started"
-    ]
+        return None
+    started = next(
+        (float(e["t"]) for e in record.of("action") if e.get("kind") == "prompt_started"), None
+    )
+    return None if started is None else Interval(started, started + wav_seconds(plan.prompt))
+
+
+def listening(
+    record: CallRecord, i: Instants, *, question: Interval | None, reply_wait: float
+) -> Listening:
+    # A far end that hands the call on (REFER) and leaves has not hung up on us.
+    transferred = any(e.get("kind") == "refer" for e in record.of("leg"))
+    return Listening(
+        question=question,
+        reply_wait=reply_wait,
+        released=i.hangup if i.hangup_by == "them" and not transferred else None,
+        end=i.hangup or i.end,
+    )
+
+
+def _expected_quiet(question: Interval | None) -> list[Interval]:
+    return [] if question is None else [Interval(question.start, question.end + 3.0)]
 
 
 def _invite_codes(record: CallRecord) -> list[int]:
@@ -106,12 +122,15 @@ def _hangup(record: CallRecord, i: Instants) -> dict[str, Any]:
 def build(record: CallRecord, plan: CallPlan, *, started_at: datetime) -> CheckResult:
     i = instants(record)
     t0 = i.invite or record.t0 or 0.0
+    heard = listening(
+        record, i, question=_question(record, plan), reply_wait=plan.config.reply_wait_seconds
+    )
     audio = analyse(
         record,
         answer=i.answer,
-        machine_speech=plan.config.machine_speech_seconds,
         transfer_silence=plan.config.transfer_silence_seconds,
-        expected_quiet=_expected_quiet(record, plan),
+        expected_quiet=_expected_quiet(heard.question),
+        heard=heard,
     )
     verdict = decide(record, i, audio)
     transfers = summary(episodes(signalling_evidence(record) + audio.transfers, t0))

@@ -49,6 +49,17 @@ def test_defaults_are_thirty_seconds_of_ringing_and_a_minute_of_listening() -> N
         ),
         ({"bogus": 1}, "bogus: Extra inputs are not permitted"),
         (
+            {"reply_wait_seconds": 31},
+            "reply_wait_seconds: Input should be less than or equal to 30",
+        ),
+        (
+            # Issue 14: the length of a greeting is no evidence of a machine any more.
+            {"machine_speech_seconds": 6},
+            "options: machine_speech_seconds was removed: an answering machine is told by a "
+            "beep, no reply to our question or a hang-up as its message ends (see "
+            "reply_wait_seconds)",
+        ),
+        (
             {"dial_plan": "sip:{number}@{trunk}"},
             "dial_plan: unknown placeholder(s) {number} in dial plan 'sip:{number}@{trunk}'; "
             "known: {digits}, {e164}, {national}, {trunk}",

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.sip.audio import analyse
+from adapters.sip.audio import Interval, analyse
 from adapters.sip.outcome import Verdict, decide
 from adapters.sip.record import CallRecord
+from adapters.sip.result import listening
 from adapters.sip.timeline import instants, timings_ms
 from probe.results import Outcome
 from tests.unit.sip_records import record, request, response, ringing, speech, tone
 
 
-def verdict(rec: CallRecord) -> Verdict:
+def verdict(rec: CallRecord, question: Interval | None = None) -> Verdict:
+    """As the result builder decides: `question` is our prompt as it played."""
     i = instants(rec)
-    audio = analyse(rec, answer=i.answer, machine_speech=6.0, transfer_silence=5.0)
+    heard = listening(rec, i, question=question, reply_wait=5.0)
+    audio = analyse(rec, answer=i.answer, transfer_silence=5.0, heard=heard)
     return decide(rec, i, audio)
 
 
@@ -149,11 +152,73 @@ def test_a_release_by_the_far_end_right_after_the_answer_is_rejected() -> None:
     assert verdict(rec).outcome == Outcome.REJECTED
 
 
-def test_a_long_monologue_right_after_the_answer_is_an_answering_machine() -> None:
-    rec = record(*ringing(200, "OK"), speech(101.3, 104.0), speech(104.3, 108.0))
+# Issue 14: the regulation's greeting (organisation, position, full name) is 7-9 s of speech.
+# An answering machine is told by what machines do, never by the length of what it says.
+GREETING = speech(101.3, 110.3)  # 9 s without a pause
+QUESTION = Interval(111.0, 118.5)  # our prompt, 7.5 s
+
+
+def bye_from_them(t: float) -> dict:
+    return request(t, "BYE", direction="RX", cseq=1)
+
+
+def test_a_long_greeting_then_an_answer_to_our_question_is_a_person() -> None:
+    rec = record(*ringing(200, "OK"), GREETING, speech(119.2, 125.0), hangup="listen_time")
+    result = verdict(rec, QUESTION)
+    assert (result.outcome, result.reason) == (Outcome.CONNECTED, "answered")
+
+
+def test_a_long_greeting_alone_is_no_evidence_of_a_machine() -> None:
+    # We hung up before our question could be answered: nothing tells a machine.
+    rec = record(*ringing(200, "OK"), GREETING, request(112.0, "BYE", cseq=2))
+    assert verdict(rec).outcome == Outcome.CONNECTED
+    assert verdict(rec, QUESTION).outcome == Outcome.CONNECTED
+
+
+def test_no_speech_in_answer_to_our_question_is_an_answering_machine() -> None:
+    rec = record(*ringing(200, "OK"), GREETING, request(124.0, "BYE", cseq=2))
+    result = verdict(rec, QUESTION)
+    assert result.outcome == Outcome.ANSWERING_MACHINE
+    assert result.reason == "no speech in answer to our question (5.5 s after it)"
+
+
+def test_a_machine_talking_on_over_our_question_has_not_answered_it() -> None:
+    rec = record(*ringing(200, "OK"), speech(101.3, 119.0), request(124.0, "BYE", cseq=2))
+    assert verdict(rec, QUESTION).outcome == Outcome.ANSWERING_MACHINE
+
+
+def test_a_silent_line_after_our_question_is_no_machine() -> None:
+    rec = record(*ringing(200, "OK"), request(124.0, "BYE", cseq=2))
+    assert verdict(rec, QUESTION).outcome == Outcome.CONNECTED
+
+
+def test_a_far_end_hanging_up_as_its_message_ends_is_an_answering_machine() -> None:
+    rec = record(*ringing(200, "OK"), GREETING, bye_from_them(111.5))
     result = verdict(rec)
     assert result.outcome == Outcome.ANSWERING_MACHINE
-    assert result.reason == "uninterrupted speech of 6.7 s right after the answer"
+    assert result.reason == "the far end hung up 1.2 s after its message ended"
+
+
+def test_a_short_hello_then_a_hang_up_is_no_machine() -> None:
+    rec = record(*ringing(200, "OK"), speech(101.3, 102.5), bye_from_them(103.5))
+    assert verdict(rec).outcome == Outcome.CONNECTED
+
+
+def test_a_hang_up_after_answering_our_question_is_a_person() -> None:
+    rec = record(*ringing(200, "OK"), GREETING, speech(119.0, 122.0), bye_from_them(122.5))
+    assert verdict(rec, QUESTION).outcome == Outcome.CONNECTED
+
+
+def test_a_hang_up_long_after_the_greeting_is_no_machine() -> None:
+    # Hung up while our question played, 4 s after the greeting: a person, however rude.
+    rec = record(*ringing(200, "OK"), GREETING, bye_from_them(114.3))
+    assert verdict(rec, QUESTION).outcome == Outcome.CONNECTED
+
+
+def test_a_transfer_that_leaves_the_call_is_no_hang_up() -> None:
+    refer = {"ev": "leg", "t": 111.0, "kind": "refer", "from_leg": 0, "leg": 1, "target": "x"}
+    rec = record(*ringing(200, "OK"), GREETING, refer, bye_from_them(111.4))
+    assert verdict(rec).outcome == Outcome.CONNECTED
 
 
 def test_a_beep_after_speech_is_an_answering_machine() -> None:

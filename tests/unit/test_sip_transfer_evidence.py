@@ -77,7 +77,7 @@ def test_ringback_after_the_answer_and_silence_between_two_voices_are_audio_tran
         speech(105.0, 107.0),
         speech(113.0, 115.0),
     )
-    audio = analyse(rec, answer=101.0, machine_speech=6.0, transfer_silence=5.0)
+    audio = analyse(rec, answer=101.0, transfer_silence=5.0)
     assert [t["kind"] for t in audio.transfers] == ["ringback_after_answer", "silence_then_voice"]
 
 
@@ -86,7 +86,6 @@ def test_silence_while_our_prompt_plays_is_no_transfer() -> None:
     audio = analyse(
         rec,
         answer=101.0,
-        machine_speech=6.0,
         transfer_silence=5.0,
         expected_quiet=[Interval(103.5, 109.0)],
     )
