@@ -613,7 +613,8 @@ class CampaignRunner:
             )
         )
         contacts = [ContactInput(c.id or 0, c.channel, c.position) for c in rows if c.probeable]
-        return OrganisationInput(org.id, org.timezone, org.hours, org.hours_raw, tuple(contacts))
+        hours_key = f"{org.region}|{org.hours_raw}"  # as storage.campaigns: region defaults
+        return OrganisationInput(org.id, org.timezone, org.hours, hours_key, tuple(contacts))
 
     def _place(
         self,

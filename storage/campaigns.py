@@ -59,7 +59,8 @@ def plan_inputs(
             id=o.id or 0,
             timezone=o.timezone,
             hours=o.hours,
-            hours_key=o.hours_raw,
+            # Unknown hours fall back to the region's default: one text, several schedules.
+            hours_key=f"{o.region}|{o.hours_raw}",
             contacts=tuple(by_org.get(o.id or 0, ())),
         )
         for o in organisations

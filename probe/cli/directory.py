@@ -150,7 +150,9 @@ def list_(
                     "timezone": org.timezone,
                     "phones": sum(c.channel == "phone" and c.probeable for c in contacts),
                     "emails": sum(c.channel == "email" and c.probeable for c in contacts),
-                    "hours_known": org.hours is not None,
+                    # A region's default hours, assumed for lack of the organisation's own,
+                    # are not known hours.
+                    "hours_known": org.hours is not None and not org.hours.get("assumed"),
                 }
             )
     if as_json:
@@ -195,6 +197,8 @@ def show(
     for label in ("short_name", "region", "kind", "address", "website", "timezone", "hours_raw"):
         if data[label]:
             console.print(f"  {label}: {data[label]}", highlight=False)
+    if (data["hours"] or {}).get("assumed"):
+        console.print(f"  hours assumed: {data['hours']['assumed']}", highlight=False)
     table = Table("channel", "as published", "normalised", "ext", "notes")
     for c in data["contacts"]:
         notes = [

@@ -22,6 +22,8 @@ __all__ = [
     "WeeklySchedule",
     "default_schedule",
     "parse_hours",
+    "published_breaks",
+    "with_breaks",
 ]
 
 
@@ -49,6 +51,9 @@ class DaySchedule(BaseModel):
 
 class WeeklySchedule(BaseModel):
     days: list[DaySchedule]  # working weekdays only, sorted
+    # Set when the schedule is not the organisation's own published one: what it was built from
+    # (its region's default hours, with the published break when only a break was given).
+    assumed: str | None = None
 
     @field_validator("days")
     @classmethod
@@ -363,3 +368,27 @@ def parse_hours(text: str) -> WeeklySchedule:
     if not working:
         raise HoursParseError(f"no working days and hours found in '{text.strip()}'")
     return WeeklySchedule(days=[_day(state, day) for day in working])
+
+
+def published_breaks(text: str) -> list[Interval]:
+    """The breaks of a text that gives a break and nothing else ("перерыв с 12.00 до 12.45",
+    Rostov No. 37); [] when the text gives working days or hours, or no break."""
+    state = _State(text=text)
+    try:
+        _walk(state, _tokens(_normalise(text)))
+    except HoursParseError:
+        return []
+    if state.hours or state.pending or state.off:
+        return []
+    return [b.interval for b in state.breaks]
+
+
+def with_breaks(schedule: WeeklySchedule, breaks: list[Interval]) -> WeeklySchedule:
+    """`schedule` with each day's breaks replaced by those of `breaks` that fall in its hours."""
+    days = [
+        day.model_copy(
+            update={"breaks": [b for b in breaks if day.opens <= b.start and b.end <= day.closes]}
+        )
+        for day in schedule.days
+    ]
+    return schedule.model_copy(update={"days": days})

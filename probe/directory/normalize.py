@@ -8,9 +8,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from probe.directory.emails import parse_emails
-from probe.directory.hours import HoursParseError, WeeklySchedule, parse_hours
+from probe.directory.hours import (
+    HoursParseError,
+    WeeklySchedule,
+    parse_hours,
+    published_breaks,
+    with_breaks,
+)
 from probe.directory.phones import parse_phones
-from probe.directory.regions import UnknownRegionError, find_region
+from probe.directory.regions import Region, UnknownRegionError, find_region
 from probe.directory.sources import RawRow, RowProblem
 from probe.results import Channel
 
@@ -113,12 +119,7 @@ def normalise_row(
         return None, problems
 
     hours_raw = fields.get("hours", "").strip()
-    hours = None
-    if hours_raw:
-        try:
-            hours = parse_hours(hours_raw)
-        except HoursParseError as error:
-            problem("hours", f"{error}; imported with working hours unknown", "warning")
+    hours = _hours(hours_raw, region, problem)
 
     area_code = re.sub(r"\D", "", fields.get("area_code", ""))
     contacts = _contacts(fields, area_code or None, problem)
@@ -148,6 +149,42 @@ def normalise_row(
         contacts=contacts,
     )
     return draft, problems
+
+
+def _hours(text: str, region: Region, problem: Any) -> WeeklySchedule | None:
+    """The organisation's own hours; when unknown, its region's default hours (never another
+    region's), keeping a break published on its own. Every fallback but a blank cell is reported."""
+    default = parse_hours(region.default_hours) if region.default_hours else None
+    if not text:
+        if default is None:
+            problem(
+                "hours",
+                f"working hours not given and {region.name} has no default schedule: "
+                "imported with working hours unknown",
+                "warning",
+            )
+            return None
+        return default.model_copy(update={"assumed": f"{region.name}: default hours"})
+    try:
+        return parse_hours(text)
+    except HoursParseError as error:
+        reason = str(error)
+    if default is None:
+        problem("hours", f"{reason}; imported with working hours unknown", "warning")
+        return None
+    breaks = published_breaks(text)
+    if breaks:
+        shown = ", ".join(f"{b.start:%H:%M}-{b.end:%H:%M}" for b in breaks)
+        problem(
+            "hours",
+            f"only a break is given in '{text}': {region.name} default days and hours are "
+            f"used with the published break {shown}",
+            "warning",
+        )
+        assumed = f"{region.name}: default hours, published break {shown}"
+        return with_breaks(default, breaks).model_copy(update={"assumed": assumed})
+    problem("hours", f"{reason}; {region.name} default hours are used", "warning")
+    return default.model_copy(update={"assumed": f"{region.name}: default hours"})
 
 
 def _optional_int(text: str, problem: Any) -> int | None:

@@ -17,11 +17,34 @@ class Region:
     name: str
     timezone: str
     aliases: tuple[str, ...] = ()
+    # The working hours of the region's ministry, as it publishes them: the schedule an
+    # organisation of the region is planned with when its own hours are unknown. Empty when no
+    # source document gives them (the import then reports the organisation's unknown hours).
+    default_hours: str = ""
+
+
+# Seed 001, item 4 of the Omsk regulation (the ministry and its territorial offices); the lunch
+# hour 13:00-14:00 as most offices keep it.
+_OMSK_HOURS = (
+    "понедельник – четверг: с 8.30 до 17.45; пятница: с 8.30 до 16.30; перерыв с 13.00 до 14.00"
+)
+# Seed 004, the Rostov ministry's own hours (item 1.3.1 of the regulation), verbatim.
+_ROSTOV_HOURS = (
+    "понедельник, вторник, среда, четверг – с 9.00 до 18.00; пятница с 9.00 до 16.45.\n"
+    "Перерыв: с 13.00 до 13.45.\n"
+    "Выходные дни: суббота, воскресенье."
+)
 
 
 _REGIONS: tuple[Region, ...] = (
-    Region("omsk", "Омская область", "Asia/Omsk", ("омск",)),
-    Region("rostov", "Ростовская область", "Europe/Moscow", ("ростов", "ростов-на-дону")),
+    Region("omsk", "Омская область", "Asia/Omsk", ("омск",), _OMSK_HOURS),
+    Region(
+        "rostov",
+        "Ростовская область",
+        "Europe/Moscow",
+        ("ростов", "ростов-на-дону"),
+        _ROSTOV_HOURS,
+    ),
     Region("moscow", "Москва", "Europe/Moscow", ("г. москва", "город москва")),
     Region("moscow-oblast", "Московская область", "Europe/Moscow"),
     Region("spb", "Санкт-Петербург", "Europe/Moscow", ("г. санкт-петербург",)),

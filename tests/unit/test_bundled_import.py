@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
+from probe.directory.hours import default_schedule
 from probe.directory.importer import bundled_path, import_directory
 
 
@@ -12,9 +13,19 @@ def test_rostov_hours_are_parsed_for_every_organisation_that_states_them() -> No
     assert report.rejected == []
     assert len(report.organisations) == 64  # 62 numbered rows and 2 unnumbered ones (seed 004)
     stating = [o for o in report.organisations if o.hours_raw]
-    unparsed = [o.hours_raw for o in stating if o.hours is None]
-    # Seed 004 row 37 gives only a break, no days or hours: reported, not guessed.
-    assert unparsed == ["перерыв с 12.00 до 12.45."]
+    assert all(o.hours is not None for o in report.organisations)
+    # Seed 004 No. 37 (row 38) gives only a break: it is kept, with the Rostov ministry's days
+    # and hours around it (seed 004 item 1.3.1), and reported (was: hours unknown, then planned
+    # with the Omsk ministry's schedule).
+    assumed = {o.source_row: o.hours.assumed for o in report.organisations if o.hours.assumed}
+    assert assumed == {38: "Ростовская область: default hours, published break 12:00-12:45"}
+    no37 = report.organisations[37].hours
+    monday, friday = no37.for_weekday(0), no37.for_weekday(4)
+    assert monday is not None and friday is not None
+    assert (monday.opens, monday.closes) == (time(9), time(18))
+    assert (friday.opens, friday.closes) == (time(9), time(16, 45))
+    assert [(b.start, b.end) for b in monday.breaks] == [(time(12), time(12, 45))]
+    assert no37.for_weekday(5) is None
     hours_warnings = [w for w in report.warnings if w.field == "hours"]
     assert [w.row for w in hours_warnings] == [38]
     assert all(o.timezone == "Europe/Moscow" for o in report.organisations)
@@ -34,6 +45,16 @@ def test_omsk_offices_get_the_regulations_hours() -> None:
         assert (thursday.opens, thursday.closes) == (time(8, 30), time(17, 45))
         assert friday.closes == time(16, 30)
         assert org.hours.for_weekday(5) is None
+        assert org.hours.assumed is None  # the regulation's own text
+
+
+def test_omsk_centres_without_published_hours_get_the_omsk_ministrys_schedule() -> None:
+    report = import_directory(bundled_path("omsk-kcson"), engine=None, dry_run=True)
+    assert [w for w in report.warnings if w.field == "hours"] == []  # a blank cell: documented
+    for org in report.organisations:
+        assert org.hours_raw == "" and org.hours is not None
+        assert org.hours.assumed == "Омская область: default hours"
+        assert org.hours.model_copy(update={"assumed": None}) == default_schedule()
 
 
 def test_omsk_office_18_publishes_only_a_fax_which_is_kept_reported_and_never_called() -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook
@@ -14,6 +17,9 @@ from typer.testing import CliRunner
 
 from probe.cli.main import app
 from probe.directory.importer import StrictImportError, import_directory
+from schedules.planner import windows_for
+from schedules.spec import parse_campaign
+from storage.campaigns import plan_inputs
 from storage.directory import list_contacts, list_organisations
 from storage.engine import session_scope
 
@@ -317,3 +323,86 @@ def test_an_address_keeps_its_local_part_as_published_and_stays_one_contact_in_a
             if c.channel == "email"
         ]
         assert (email.id, email.value) == (first_id, "cso-test@mail.ru")
+
+
+def _monday_windows(org_input: Any) -> list[tuple[str, str]]:
+    spec = parse_campaign(
+        {
+            "name": "hours",
+            "organisations": {"all": True},
+            "channels": ["phone"],
+            "start": "2026-12-07",  # a Monday
+            "end": "2026-12-07",
+            "margins": {"after_opening_minutes": 0, "before_closing_minutes": 0},
+        }
+    )
+    windows = windows_for(spec, org_input)
+    zone = ZoneInfo(org_input.timezone)
+    return [
+        (f"{datetime.fromtimestamp(a, zone):%H:%M}", f"{datetime.fromtimestamp(b, zone):%H:%M}")
+        for a, b in zip(windows.starts, windows.ends, strict=True)
+    ]
+
+
+def test_unknown_hours_fall_back_to_the_organisations_own_region_and_a_lone_break_is_kept(
+    tmp_path: Path, engine: Engine
+) -> None:
+    rows = [
+        GOOD_ROSTOV,  # row 2: no hours given
+        # row 3: Rostov No. 37 publishes only its break
+        "ЦСО Константиновского района;;rostov;ЦСО;;;8 (86393) 2-13-90;;"
+        "перерыв с 12.00 до 12.45.;\n",
+        # row 4: text that says nothing about hours
+        "ЦСО Аксайского района;;rostov;ЦСО;;;8 (86350) 5-44-95;;по записи;\n",
+        # row 5: a region no source document gives default hours for
+        "ЦСО Москвы;;moscow;ЦСО;;;8 (495) 123-45-67;;;\n",
+    ]
+    path = tmp_path / "hours.csv"
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    report = import_directory(path, engine=engine, display_name="hours.csv")
+    assert report.rejected == []
+    warnings = [(w.row, w.reason) for w in report.warnings if w.field == "hours"]
+    assert warnings == [
+        (
+            3,
+            "only a break is given in 'перерыв с 12.00 до 12.45.': Ростовская область default "
+            "days and hours are used with the published break 12:00-12:45",
+        ),
+        (
+            4,
+            "no working days and hours found in 'по записи'; Ростовская область default hours "
+            "are used",
+        ),
+        (
+            5,
+            "working hours not given and Москва has no default schedule: imported with working "
+            "hours unknown",
+        ),
+    ]
+    with session_scope(engine) as session:
+        orgs = list(list_organisations(session=session))
+        inputs = {
+            o.name: i
+            for o, i in zip(
+                orgs,
+                plan_inputs(session=session, organisations=orgs, channels=["phone"]),
+                strict=True,
+            )
+        }
+        assert {o.name: o.hours["assumed"] if o.hours else None for o in orgs} == {
+            "МБУ ЦСО г. Азова": "Ростовская область: default hours",
+            "ЦСО Константиновского района": (
+                "Ростовская область: default hours, published break 12:00-12:45"
+            ),
+            "ЦСО Аксайского района": "Ростовская область: default hours",
+            "ЦСО Москвы": None,
+        }
+    # The Rostov ministry's hours (seed 004: Mon-Thu 9:00-18:00, break 13:00-13:45), not Omsk's
+    # (8:30-17:45, lunch 13-14), even though the Moscow organisation in the same time zone with
+    # the same (empty) text has no hours.
+    assert _monday_windows(inputs["МБУ ЦСО г. Азова"]) == [("09:00", "13:00"), ("13:45", "18:00")]
+    assert _monday_windows(inputs["ЦСО Константиновского района"]) == [
+        ("09:00", "12:00"),
+        ("12:45", "18:00"),
+    ]
+    assert _monday_windows(inputs["ЦСО Москвы"]) == [("08:30", "13:00"), ("14:00", "17:45")]

@@ -13,6 +13,8 @@ from probe.directory.hours import (
     WeeklySchedule,
     default_schedule,
     parse_hours,
+    published_breaks,
+    with_breaks,
 )
 
 Day = tuple[str, str, list[tuple[str, str]]]
@@ -274,3 +276,41 @@ def test_the_pre_holiday_sentence_of_seed_001_is_left_to_the_calendar() -> None:
     assert monday is not None and friday is not None
     assert (monday.opens, monday.closes) == (time(8, 30), time(17, 45))
     assert (friday.opens, friday.closes) == (time(8, 30), time(16, 30))
+
+
+def test_a_text_giving_only_a_break_yields_the_break_and_nothing_else() -> None:
+    # Seed 004, Rostov No. 37: the whole cell.
+    assert published_breaks("перерыв с 12.00 до 12.45.") == [
+        Interval(start=time(12), end=time(12, 45))
+    ]
+    assert published_breaks("пн-пт 9:00-18:00, перерыв с 13.00 до 14.00") == []
+    assert published_breaks("по записи") == []
+    with pytest.raises(HoursParseError, match="no working days and hours found"):
+        parse_hours("перерыв с 12.00 до 12.45.")
+
+
+def test_with_breaks_replaces_every_days_breaks_by_those_inside_its_hours() -> None:
+    early = Interval(start=time(8), end=time(8, 20))  # before opening: dropped
+    lunch = Interval(start=time(12), end=time(12, 45))
+    schedule = with_breaks(default_schedule(), [early, lunch])
+    assert [d.breaks for d in schedule.days] == [[lunch]] * 5
+    assert [(d.opens, d.closes) for d in schedule.days] == [
+        (d.opens, d.closes) for d in default_schedule().days
+    ]
+
+
+def test_each_region_with_a_source_gives_its_own_ministrys_default_hours() -> None:
+    from probe.directory.regions import find_region
+
+    # DOMAIN/seed 001 item 4: the Omsk ministry's week is the calendar's default.
+    assert parse_hours(find_region("omsk").default_hours) == default_schedule()
+    rostov = parse_hours(find_region("rostov").default_hours)  # seed 004 item 1.3.1
+    assert [(d.weekday, d.opens, d.closes) for d in rostov.days] == [
+        (0, time(9), time(18)),
+        (1, time(9), time(18)),
+        (2, time(9), time(18)),
+        (3, time(9), time(18)),
+        (4, time(9), time(16, 45)),
+    ]
+    assert {(b.start, b.end) for d in rostov.days for b in d.breaks} == {(time(13), time(13, 45))}
+    assert find_region("moscow").default_hours == ""
