@@ -37,6 +37,7 @@ def summary_json(result: CheckResult) -> dict[str, Any]:
             "class": details.get("transfer_class", "none"),
             "list": details.get("transfer_list", []),
         },
+        "forwards": details.get("forwards", []),
         "answering_machine": details.get("answering_machine", False),
         "hangup": details.get("hangup"),
         "speech": details.get("speech", []),
@@ -132,6 +133,8 @@ def _print_summary(data: dict[str, Any]) -> None:
     for name, value in data["timings_ms"].items():
         console.print(f"  {name:>13}: {value:10.1f} ms")
     console.print(f"transfers: {data['transfers']['count']} ({data['transfers']['class']})")
+    for forward in data["forwards"]:
+        console.print(f"forwarded before the answer: {forward['kind']} {forward['detail']}")
     console.print(f"answering machine: {'yes' if data['answering_machine'] else 'no'}")
     for kind in ("recording", "sip_trace"):
         if data[kind]:

@@ -14,7 +14,13 @@ from adapters.sip.outcome import decide
 from adapters.sip.prompt import wav_seconds
 from adapters.sip.record import CallRecord
 from adapters.sip.timeline import Instants, instants, timings_ms
-from adapters.sip.transfers import episodes, signalling_evidence, summary
+from adapters.sip.transfers import (
+    episodes,
+    forward_list,
+    signalling_evidence,
+    split_forwards,
+    summary,
+)
 from probe.results import Channel, CheckResult, utc_now
 
 
@@ -133,7 +139,8 @@ def build(record: CallRecord, plan: CallPlan, *, started_at: datetime) -> CheckR
         heard=heard,
     )
     verdict = decide(record, i, audio)
-    transfers = summary(episodes(signalling_evidence(record) + audio.transfers, t0))
+    forwards, handed_on = split_forwards(signalling_evidence(record), i.answer)
+    transfers = summary(episodes(handed_on + audio.transfers, t0))
     final = i.final
     details: dict[str, Any] = {
         "request_uri": plan.uri,
@@ -146,6 +153,8 @@ def build(record: CallRecord, plan: CallPlan, *, started_at: datetime) -> CheckR
         "transfers": transfers["count"],
         "transfer_class": transfers["class"],
         "transfer_list": transfers["list"],
+        # Forwarded before the answer (302, 181, Diversion): evidence, not a transfer (issue 14).
+        "forwards": forward_list(forwards, t0),
         "sip_trace": _ladder(record, t0),
         "invites": _invite_codes(record),
         "invite_sent": i.invite is not None,

@@ -4,6 +4,10 @@ One transfer often leaves several traces (a hold re-INVITE, then an UPDATE with 
 party's identity; a 302, then a Diversion header on the next leg's answer). Evidence closer
 than MERGE_SECONDS to the previous one belongs to the same transfer. The count feeds Protocol
 No. 6 columns 10-12: reached at once / transferred once / transferred several times.
+
+Only what happens from the first answer on is a transfer (issue 14): a number the network
+forwards before anyone answers (302, 181, Diversion, History-Info) still lets the caller reach
+at once the first person who answers (column 10). Such forwards are kept as evidence.
 """
 
 from __future__ import annotations
@@ -61,6 +65,22 @@ def signalling_evidence(record: CallRecord) -> list[dict[str, Any]]:
                 add("remote_party_changed", m, f"{before} -> {new_identity}")
             identity[m.leg] = new_identity
     return found
+
+
+def split_forwards(
+    evidence: list[dict[str, Any]], answer: float | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(forwards, transfer evidence): what arrived up to the answer (its 200 OK included, whose
+    Diversion and History-Info tell how the call got there), and what came after it."""
+    forwards = [e for e in evidence if answer is None or e["t"] <= answer]
+    return forwards, [e for e in evidence if answer is not None and e["t"] > answer]
+
+
+def forward_list(forwards: list[dict[str, Any]], t0: float) -> list[dict[str, Any]]:
+    return [
+        {"kind": e["kind"], "at_ms": round((e["t"] - t0) * 1000.0, 1), "detail": e["detail"]}
+        for e in sorted(forwards, key=lambda e: e["t"])
+    ]
 
 
 def episodes(evidence: list[dict[str, Any]], t0: float) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ def kinds(transfer: dict) -> list[str]:
     return [e["kind"] for e in transfer["evidence"]]
 
 
-async def test_a_redirect_is_followed_to_the_new_target_and_counted_once(
+async def test_a_redirect_is_followed_to_the_new_target_and_is_a_forward_not_a_transfer(
     phone: PhonePlugin, phone_data_dir: Path, tmp_path: Path, sipp_servers: list[Sipp]
 ) -> None:
     specialist = Sipp("answer_wait.xml", pause_ms=200).start()
@@ -32,10 +32,13 @@ async def test_a_redirect_is_followed_to_the_new_target_and_counted_once(
     assert result.outcome == Outcome.CONNECTED, result.details
     assert result.details["sip_code"] == 200
     assert result.details["invites"] == [302, 200]
-    assert (result.details["transfers"], result.details["transfer_class"]) == (1, "once")
-    transfers = result.details["transfer_list"]
-    assert kinds(transfers[0]) == ["redirect"]
-    assert specialist.uri.removeprefix("sip:") in transfers[0]["evidence"][0]["detail"]
+    # Issue 14 (was: transferred once): forwarded before anyone answered, the caller reached
+    # at once the first person who answered (Protocol 6 column 10); the 302 is evidence.
+    assert (result.details["transfers"], result.details["transfer_class"]) == (0, "none")
+    assert result.details["transfer_list"] == []
+    (forward,) = result.details["forwards"]
+    assert forward["kind"] == "redirect"
+    assert specialist.uri.removeprefix("sip:") in forward["detail"]
     truth = (specialist.sent_at("SIP/2.0 200") - specialist.sent_at("SIP/2.0 180")) * 1000
     assert abs(result.timings_ms["answer"] - result.timings_ms["pdd"] - truth) <= 5.0
 
@@ -76,15 +79,16 @@ async def test_hold_then_a_new_identity_is_one_transfer_with_two_pieces_of_evide
     assert changed == "sip:reception@org.example -> sip:specialist@org.example"
 
 
-async def test_forwarding_inside_the_network_is_one_transfer(
+async def test_forwarding_inside_the_network_before_the_answer_is_no_transfer(
     dial: Dial,
 ) -> None:
     org = Sipp("forwarded.xml", pause_ms=200)
     result = await dial(org, listen_seconds=0.3)
     assert result.outcome == Outcome.CONNECTED, result.details
-    transfers = result.details["transfer_list"]
-    assert result.details["transfers"] == 1, transfers
-    assert kinds(transfers[0]) == ["forwarded_181", "diversion", "history_info"]
+    # Issue 14 (was: one transfer): 181, Diversion and History-Info all came before the answer.
+    assert (result.details["transfers"], result.details["transfer_class"]) == (0, "none")
+    forwards = [f["kind"] for f in result.details["forwards"]]
+    assert forwards == ["forwarded_181", "diversion", "history_info"]
 
 
 async def test_ringback_after_the_answer_is_an_internal_transfer(

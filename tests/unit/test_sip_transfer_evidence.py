@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from adapters.sip.audio import Interval, analyse
-from adapters.sip.transfers import episodes, signalling_evidence, summary
+from adapters.sip.timeline import instants
+from adapters.sip.transfers import (
+    episodes,
+    forward_list,
+    signalling_evidence,
+    split_forwards,
+    summary,
+)
 from tests.unit.sip_records import record, request, response, ringing, speech, tone
 
 
 def kinds_of(rec) -> list[list[str]]:
-    transfers = episodes(signalling_evidence(rec), 100.0)
-    return [[e["kind"] for e in t["evidence"]] for t in transfers]
+    """The transfers, as the result builder counts them: from the first answer on."""
+    _, handed_on = split_forwards(signalling_evidence(rec), instants(rec).answer)
+    return [[e["kind"] for e in t["evidence"]] for t in episodes(handed_on, 100.0)]
+
+
+def forward_kinds(rec) -> list[str]:
+    forwards, _ = split_forwards(signalling_evidence(rec), instants(rec).answer)
+    return [e["kind"] for e in forward_list(forwards, 100.0)]
 
 
 def test_a_plain_answer_has_no_transfer() -> None:
@@ -17,7 +30,9 @@ def test_a_plain_answer_has_no_transfer() -> None:
     assert summary([]) == {"count": 0, "class": "none", "list": []}
 
 
-def test_a_redirect_then_a_diversion_on_the_next_answer_is_one_transfer() -> None:
+def test_a_redirect_then_a_diversion_on_the_answer_are_a_forward_not_a_transfer() -> None:
+    # Issue 14 (was: one transfer): forwarded before anyone answered, the caller still reached
+    # at once the first person who answered (Protocol 6 column 10); the forward is evidence.
     rec = record(
         request(100.0, "INVITE"),
         response(100.01, 302, "Moved", headers={"Contact": "<sip:2045@pbx>"}),
@@ -26,8 +41,33 @@ def test_a_redirect_then_a_diversion_on_the_next_answer_is_one_transfer() -> Non
             100.5, 200, "OK", cseq=2, headers={"Diversion": "<sip:100@pbx>;reason=unconditional"}
         ),
     )
-    assert kinds_of(rec) == [["redirect", "diversion"]]
+    assert kinds_of(rec) == []
+    assert forward_kinds(rec) == ["redirect", "diversion"]
     assert signalling_evidence(rec)[0]["detail"] == "302 Moved -> sip:2045@pbx"
+    forwards, _ = split_forwards(signalling_evidence(rec), instants(rec).answer)
+    assert forward_list(forwards, 100.0)[0] == {
+        "kind": "redirect",
+        "at_ms": 10.0,
+        "detail": "302 Moved -> sip:2045@pbx",
+    }
+
+
+def test_a_diversion_after_the_answer_is_a_transfer() -> None:
+    rec = record(
+        *ringing(200, "OK"),
+        request(104.0, "INVITE", direction="RX", cseq=7, headers={"Diversion": "<sip:100@pbx>"}),
+    )
+    assert kinds_of(rec) == [["diversion"]]
+    assert forward_kinds(rec) == []
+
+
+def test_forwards_of_a_call_never_answered_are_evidence_only() -> None:
+    rec = record(
+        request(100.0, "INVITE"),
+        response(100.01, 181, "Call Is Being Forwarded"),
+        response(101.0, 486, "Busy Here"),
+    )
+    assert (kinds_of(rec), forward_kinds(rec)) == ([], ["forwarded_181"])
 
 
 def test_hold_and_a_new_identity_far_apart_are_two_transfers() -> None:
@@ -59,7 +99,7 @@ def test_a_refer_leg_is_another_party_by_design_not_a_remote_party_change() -> N
     assert kinds_of(rec) == [["refer"]]
 
 
-def test_181_and_history_info_are_forwarding() -> None:
+def test_181_and_history_info_before_the_answer_are_forwards() -> None:
     rec = record(
         request(100.0, "INVITE"),
         response(100.01, 181, "Call Is Being Forwarded"),
@@ -67,7 +107,8 @@ def test_181_and_history_info_are_forwarding() -> None:
             100.5, 200, "OK", headers={"History-Info": "<sip:a@x>;index=1, <sip:b@x>;index=1.1"}
         ),
     )
-    assert kinds_of(rec) == [["forwarded_181", "history_info"]]
+    # Issue 14 (was: one transfer): forwarded before the answer, counted in column 10.
+    assert (kinds_of(rec), forward_kinds(rec)) == ([], ["forwarded_181", "history_info"])
 
 
 def test_ringback_after_the_answer_and_silence_between_two_voices_are_audio_transfers() -> None:
