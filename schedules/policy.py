@@ -1,8 +1,10 @@
 """What to do after an attempt: the protocol's manual practice (seed 000) as rules.
 
-Calls: busy -> the same number again after 10-20 minutes; no answer -> the organisation's next
-number now, and this one again later or the next working day; unavailable or rejected -> never
-this number again (the others still); answering machine -> again later. E-mail: a bounce on an
+Calls: busy or dropped ("rejected", seed 000 row 6) -> the same number again after 10-20
+minutes; no answer or answering machine -> again later or the next working day; unavailable ->
+never this number again. After any of these the organisation's next number is called now (an
+untried one gets its first attempt), so every listed number is tried before the organisation is
+judged (`calls.next_number_after`). E-mail: a bounce on an
 address -> the organisation's next address. Our own failures are retried without counting
 against the organisation. Every decision carries the sentence recorded in the timeline.
 """
@@ -99,12 +101,9 @@ def _after_call(
     if outcome == Outcome.CONNECTED:
         decision.notes.append("connected: no further attempt on this number")
         return decision
-    if outcome in (Outcome.UNAVAILABLE, Outcome.REJECTED):
-        decision.notes.append(f"{outcome.value}: no retry on this number; other numbers stay")
-        return decision
     wanted = _call_retry(spec, done, outcome, rng)
     if wanted is None:
-        decision.notes.append(f"{outcome.value}: no retry by policy")
+        decision.notes.append(f"{outcome.value}: no retry on this number; other numbers stay")
     else:
         earliest, why = wanted
         blocked = _limit_reached(spec, done.contact_id, history)
@@ -112,7 +111,7 @@ def _after_call(
             decision.notes.append(f"{outcome.value}: no retry, {blocked}")
         else:
             decision.retries.append(Retry(done.contact_id, earliest, why))
-    if outcome == Outcome.NO_ANSWER:
+    if outcome.value in policy.next_number_after:
         _advance_next_number(decision, spec, done, contacts, history)
     return decision
 
@@ -125,6 +124,13 @@ def _call_retry(
         low, high = policy.busy_retry_minutes
         minutes = rng.uniform(low, high)
         return done.finished_at + timedelta(minutes=minutes), f"busy: retry in {minutes:.0f} min"
+    if outcome == Outcome.REJECTED and policy.rejected_retry_minutes is not None:
+        low, high = policy.rejected_retry_minutes
+        minutes = rng.uniform(low, high)
+        return (
+            done.finished_at + timedelta(minutes=minutes),
+            f"rejected (call dropped): retry in {minutes:.0f} min",
+        )
     if outcome == Outcome.NO_ANSWER or (
         outcome == Outcome.ANSWERING_MACHINE and policy.answering_machine_retry
     ):
@@ -152,15 +158,20 @@ def _advance_next_number(
     contacts: Sequence[ContactInput],
     history: History,
 ) -> None:
+    """The next listed number now: its planned attempt brought forward, or, when it was never
+    tried (left out of the plan, listed since), a first attempt."""
     earliest = done.finished_at + timedelta(minutes=spec.limits.quiet_minutes)
+    why = f"{done.outcome.value} on the previous number: try this one"
     for contact in sorted(contacts, key=lambda c: c.position):
         if contact.channel != done.channel or contact.id == done.contact_id:
             continue
         planned = history.planned.get(contact.id)
-        if planned and (planned[1] is None or planned[1] > earliest):
-            decision.advances.append(
-                Advance(planned[0], earliest, "no answer on the previous number: try this one")
-            )
+        if planned:  # already coming soon enough, or brought forward
+            if planned[1] is None or planned[1] > earliest:
+                decision.advances.append(Advance(planned[0], earliest, why))
+            return
+        if contact.id not in history.tried:
+            decision.retries.append(Retry(contact.id, earliest, f"{why} (first attempt)"))
             return
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -32,6 +32,10 @@ class Selection(_Strict):
         return self
 
 
+FailedCall = Literal["busy", "no_answer", "unavailable", "rejected", "answering_machine"]
+FAILED_CALLS: tuple[FailedCall, ...] = get_args(FailedCall)
+
+
 class CallPolicy(_Strict):
     """How the manual protocol was done (seed 000), as rules."""
 
@@ -41,13 +45,22 @@ class CallPolicy(_Strict):
     busy_retry_minutes: tuple[int, int] = (10, 20)  # jittered interval
     no_answer_retry_minutes: int = Field(120, ge=1)  # later the same day, else the next day
     answering_machine_retry: bool = True
+    # A dropped call («вызов сброшен») is rung again like busy: seed 000 row 6 rang 11 minutes
+    # later and got through. null: never this number again.
+    rejected_retry_minutes: tuple[int, int] | None = (10, 20)
+    # After these outcomes the organisation's next number is called now rather than at its
+    # planned time (seed 000 rows 6, 27, 30, 34 moved on to another number within minutes).
+    next_number_after: list[FailedCall] = Field(default_factory=lambda: list(FAILED_CALLS))
     our_failure_retry_minutes: int = Field(5, ge=1)
 
     @model_validator(mode="after")
     def _ranges(self) -> CallPolicy:
-        low, high = self.busy_retry_minutes
-        if not 0 < low <= high:
-            raise ValueError("busy_retry_minutes must be [low, high] with 0 < low <= high")
+        ranges = {"busy_retry_minutes": self.busy_retry_minutes}
+        if self.rejected_retry_minutes is not None:
+            ranges["rejected_retry_minutes"] = self.rejected_retry_minutes
+        for name, (low, high) in ranges.items():
+            if not 0 < low <= high:
+                raise ValueError(f"{name} must be [low, high] with 0 < low <= high")
         if self.per_contact > self.per_organisation:
             raise ValueError("per_contact cannot exceed per_organisation")
         return self
