@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from probe.results import Channel, Outcome
+from probe.results import Channel, CheckStatus, Outcome
 from probe.reviews import ReviewField, parse_etiquette
 from probe.scoring.data import CheckRow, ReviewRow
 from probe.scoring.model import Call, Dial, EtiquetteMarks, Judged, PhoneRow
@@ -15,6 +15,7 @@ from probe.scoring.rules import (
     dial_note,
     local,
     newest,
+    number_fully_tried,
     persons_answered,
     transfers_from_count,
 )
@@ -33,6 +34,32 @@ def numbers_called(view: OrganisationView) -> list[str]:
         and c.active
         and not c.is_fax
         and c.source != HISTORICAL_SOURCE
+    ]
+
+
+def numbers_not_fully_tried(view: OrganisationView) -> list[str]:
+    """R11: the published numbers without their full set of attempts yet (one with an attempt
+    planned or in flight among them). A historical campaign keeps its checker's judgement."""
+    if view.data.campaign.historical:
+        return []
+    calls = (view.data.campaign.spec or {}).get("calls") or {}
+    outcomes: dict[int, list[Outcome | None]] = defaultdict(list)
+    still_open: set[int] = set()
+    for check in view.of_channel(Channel.PHONE):
+        if check.status in (CheckStatus.PLANNED, CheckStatus.RUNNING):
+            still_open.add(check.contact_id)
+        elif counts_as_call(check.status, view.outcome(check)):
+            outcomes[check.contact_id].append(view.outcome(check))
+    counted = sum(len(x) for x in outcomes.values())
+    return [
+        c.raw
+        for c in view.contacts()
+        if c.channel == Channel.PHONE
+        and c.active
+        and not c.is_fax
+        and c.value is not None
+        and c.source != HISTORICAL_SOURCE
+        and (c.id in still_open or not number_fully_tried(outcomes[c.id], calls, counted))
     ]
 
 

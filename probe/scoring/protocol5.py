@@ -6,7 +6,7 @@ from probe.results import Channel
 from probe.reviews import ReviewField
 from probe.scoring.indicator import indicator_1_2
 from probe.scoring.model import ChannelState, MailRow, PhoneRow, Protocol5Row
-from probe.scoring.phone import HISTORICAL_SOURCE
+from probe.scoring.phone import HISTORICAL_SOURCE, numbers_not_fully_tried
 from probe.scoring.rules import email_works, newest, operator_channel, phone_works
 from probe.scoring.view import OrganisationView
 
@@ -35,11 +35,20 @@ def _operator(view: OrganisationView, field: ReviewField, columns: str, what: st
 
 
 def protocol5_row(view: OrganisationView, phone: PhoneRow, mail: MailRow) -> Protocol5Row:
+    untried = (
+        numbers_not_fully_tried(view) if phone.total_calls and not phone.connected_calls else []
+    )
     phone_state = ChannelState(
-        _published(view, Channel.PHONE), phone_works(phone.total_calls, phone.connected_calls)
+        _published(view, Channel.PHONE),
+        phone_works(phone.total_calls, phone.connected_calls, fully_tried=not untried),
     )
     if phone_state.working is None:
-        view.wait_for(table=TABLE, columns="4", what="телефон не проверен", rule="R11")
+        what = (
+            "не все номера получили все попытки: " + ", ".join(untried)
+            if untried
+            else "телефон не проверен"
+        )
+        view.wait_for(table=TABLE, columns="4", what=what, rule="R11")
     answered = sum(1 for x in mail.letters if x.state == "replied")
     waiting = sum(1 for x in mail.letters if x.state == "awaiting")
     email_state = ChannelState(

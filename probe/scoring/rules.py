@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from probe.results import OUR_FAILURE_OUTCOMES, OUTCOMES_BY_CHANNEL, Channel, CheckStatus, Outcome
 from probe.reviews import CallNote, Transfers
 
-RULES_VERSION = "3"
+RULES_VERSION = "4"  # 4: R11 judges "нет" only after every number had its full set
 
 
 class ReviewLike(Protocol):
@@ -144,10 +144,14 @@ RULES: tuple[Rule, ...] = (
         "R11",
         "Протокол 5, телефон: наличие — организация публикует телефон (не факс); "
         "функционирование — «да», если хотя бы один звонок завершился соединением, «нет», если "
-        "звонки были, но без соединения; без звонков — ожидает.",
+        "соединения не было, а каждый опубликованный номер получил все попытки по правилам "
+        "кампании (число попыток на номер или на организацию исчерпано, либо номер недоступен); "
+        "без звонков или пока какой-то номер не получил всех попыток — ожидает.",
         "Protocol 5, phone: present when the organisation publishes a phone (not a fax); "
-        "working 'да' when a call connected, 'нет' when calls were counted and none connected; "
-        "pending when no call was counted.",
+        "working 'да' when a call connected, 'нет' when none connected and every published "
+        "number had its full set of attempts by the campaign's rules (per_contact or "
+        "per_organisation reached, or an outcome after which the policy never calls the number "
+        "again); pending when no call was counted or while a number has not had its full set.",
     ),
     Rule(
         "R12",
@@ -344,11 +348,46 @@ def reply_date(
 # --- R11-R13: Protocol 5 --------------------------------------------------------------------
 
 
-def phone_works(calls: int, connected: int) -> bool | None:
-    """R11: None while nothing was counted."""
+def phone_works(calls: int, connected: int, *, fully_tried: bool = True) -> bool | None:
+    """R11: None while nothing was counted, or while no call connected and some number has not
+    had its full set of attempts (`number_fully_tried`)."""
     if calls == 0:
         return None
-    return connected > 0
+    if connected > 0:
+        return True
+    return False if fully_tried else None
+
+
+# The attempt policy's options R11 reads from a campaign's spec, with the defaults of
+# schedules.spec.CallPolicy for a spec written before an option existed (a test keeps them equal;
+# scoring does not import the scheduler).
+CALL_POLICY_DEFAULTS: dict[str, Any] = {
+    "per_contact": 3,
+    "per_organisation": 6,
+    "answering_machine_retry": True,
+    "rejected_retry_minutes": [10, 20],
+}
+
+
+def number_fully_tried(
+    outcomes: Sequence[Outcome | None], calls: dict[str, Any], organisation_calls: int
+) -> bool:
+    """R11: whether one number had its full set of attempts, from the outcomes of its counted
+    calls in order: it connected, reached `per_contact`, the organisation reached
+    `per_organisation`, or its last outcome is one the policy never calls again after."""
+    options = {**CALL_POLICY_DEFAULTS, **calls}
+    if not outcomes:
+        return False
+    if Outcome.CONNECTED in outcomes:
+        return True
+    if len(outcomes) >= options["per_contact"] or organisation_calls >= options["per_organisation"]:
+        return True
+    last = outcomes[-1]
+    return (
+        last is Outcome.UNAVAILABLE
+        or (last is Outcome.REJECTED and options["rejected_retry_minutes"] is None)
+        or (last is Outcome.ANSWERING_MACHINE and not options["answering_machine_retry"])
+    )
 
 
 def email_works(letters: int, answered: int, waiting: int) -> bool | None:
