@@ -4,7 +4,8 @@
 
 Fails unless: the campaign finished with every organisation's outcomes matching its sandbox
 behaviour, every organisation has a row, the outcome counts equal the expected ones, every
-connected number was transferred none / once / several times as configured, and the XLSX
+connected number was transferred none / once / several times as configured, every
+organisation's phone channel is scored working («да») or not as 2020 did, and the XLSX
 protocol opens with one row per organisation in the Protocol 6 phone table."""
 
 from __future__ import annotations
@@ -34,6 +35,15 @@ def main(folder: Path) -> int:
     ]
     if moved:
         problems.append(f"transfers (none / once / several) differ: {moved}")
+    # Protocol 5 column 4 as 2020 scored it (row 6: a dropped call, rung again, «да»).
+    working = [
+        f"row {row['row']}: {row.get('phone_working')} != {row.get('expected_phone_working')}"
+        for row in summary["rows"]
+        if "expected_phone_working" not in row
+        or row.get("phone_working") is not row["expected_phone_working"]
+    ]
+    if working:
+        problems.append(f"phone working (Protocol 5 column 4) differs: {working}")
     book = load_workbook(summary["xlsx"], read_only=True)
     sheet = book.worksheets[0]
     names = {row["name"] for row in summary["rows"]}

@@ -446,6 +446,7 @@ def compare(engine: Engine, world: World) -> SandboxReport:
         transfers[(protocol_row, key)].append(int((check.details or {}).get("transfers") or 0))
         if (check.details or {}).get("transfers_unfollowed"):
             unfollowed.add((protocol_row, key))
+    scored = _phone_working(engine)
     for organisation in world.organisations:
         row = organisation.protocol_row
         mismatched_before = len(result.mismatches)
@@ -488,24 +489,50 @@ def compare(engine: Engine, world: World) -> SandboxReport:
                 )
             emails.append({"address": mailbox.address, "expected": expected_mail,
                            "observed": observed_mail})  # fmt: skip
+        # Protocol 5 column 4 as 2020 scored it: «да» when one of its numbers connected.
+        expectations = [
+            expected_phone_outcomes(p, per_contact=PER_CONTACT) for p in organisation.phones
+        ]
+        working = any(e[-1:] == ["connected"] for e in expectations) if expectations else None
+        if scored.get(row) is not working:
+            result.mismatches.append(
+                f"row {row}: phone working {scored.get(row)} != {working} (Protocol 5 column 4)"
+            )
         result.rows.append({"row": row, "name": organisation.name, "phones": phones,
-                            "emails": emails,
+                            "emails": emails, "phone_working": scored.get(row),
+                            "expected_phone_working": working,
                             "match": len(result.mismatches) == mismatched_before})  # fmt: skip
     return result
+
+
+def _phone_working(engine: Engine) -> dict[int | None, bool | None]:
+    """Protocol 5 column 4 (phone working) of each protocol row, as the campaign's export scores
+    it (rule R11)."""
+    from probe.scoring import score_campaign
+    from storage.checks import get_campaign_by_name
+
+    with Session(engine) as session:
+        campaign = get_campaign_by_name(session=session, name=CAMPAIGN)
+        if campaign is None:
+            return {}
+        score = score_campaign(session=session, campaign=campaign, audit=False)
+    return {row.protocol_row: row.phone.working for row in score.protocol5}
 
 
 def print_summary(outcome: SandboxReport, console: Any) -> None:
     from rich.table import Table
 
     table = Table(title="Sandbox: what each centre did, and what it was told to do")
-    for name in ("№", "organisation", "phone outcomes", "transfers", "e-mail", "match"):
+    for name in ("№", "organisation", "phone outcomes", "transfers", "phone works", "e-mail",
+                 "match"):  # fmt: skip
         table.add_column(name, overflow="fold")
     for row in outcome.rows:
         phones = "; ".join("→".join(p["observed"]) or "—" for p in row["phones"]) or "—"
         moved = ", ".join(str(p["transfers"]) for p in row["phones"]) or "—"
         mail = "; ".join(",".join(e["observed"]) or "—" for e in row["emails"]) or "—"
         match = "yes" if row["match"] else "[red]no[/red]"
-        table.add_row(str(row["row"]), row["name"][:60], phones, moved, mail, match)
+        works = {True: "да", False: "нет", None: "—"}[row.get("phone_working")]
+        table.add_row(str(row["row"]), row["name"][:60], phones, moved, works, mail, match)
     console.print(table)
     counts = Table(title="Outcomes: expected from the sandbox's behaviours, and recorded")
     for name in ("outcome", "expected", "recorded"):

@@ -93,8 +93,9 @@ def load_world(name_or_path: str | Path = "omsk-kcson") -> World:
 
 # -- what the prober must record ----------------------------------------------------------------
 
-# After these the attempt policy calls the same number again (seed 000's practice).
-_RETRIED = {"busy", "no_answer", "answering_machine"}
+# After these the attempt policy calls the same number again (seed 000's practice; a dropped
+# call too, as row 6 was: calls.rejected_retry_minutes, on by default).
+_RETRIED = {"busy", "no_answer", "answering_machine", "rejected"}
 
 
 def expected_phone_outcomes(phone: Phone, *, per_contact: int) -> list[str]:

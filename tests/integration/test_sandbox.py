@@ -29,7 +29,7 @@ pytestmark = pytest.mark.integration
 # Connected without a transfer and a same-day reply; busy then free, transferred once; a dead
 # primary address then a second one; an answering machine; transferred several times and an
 # address that never answers.
-ROWS = [3, 5, 20, 27, 35]
+ROWS = [3, 5, 6, 20, 27, 35]
 PROBE = str(Path(sys.executable).parent / "probe")
 
 
@@ -134,6 +134,21 @@ def test_a_sandbox_run_records_what_each_centre_was_told_to_do(tmp_path: Path) -
     # The behaviours cover what the protocol distinguishes.
     assert {"phone:busy", "phone:connected", "phone:answering_machine"} <= set(summary["recorded"])
     assert {"email:replied", "email:bounced", "email:no_reply"} <= set(summary["recorded"])
+    # Row 6 as 2020 saw it: a dropped call, rung again minutes later, connected: phone «да».
+    rows = {row["row"]: row for row in summary["rows"]}
+    assert [p["observed"] for p in rows[6]["phones"]] == [["rejected", "connected"]]
+    assert (rows[6]["phone_working"], rows[27]["phone_working"]) == (True, False)
+    check = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).parents[2] / "scripts" / "check_demo.py"),
+            str(tmp_path / "run"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
     book = load_workbook(summary["xlsx"], read_only=True)
     text = {c for sheet in book.worksheets for r in sheet.iter_rows(values_only=True) for c in r}
     assert {row["name"] for row in summary["rows"]} <= text

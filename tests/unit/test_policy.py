@@ -145,3 +145,12 @@ def test_the_defaults_reproduce_the_2020_practice() -> None:
     low, high = calls.rejected_retry_minutes
     assert low <= 11 <= high  # row 6: rung again 11 minutes later
     assert sorted(calls.next_number_after) == sorted(FAILING)
+
+
+def test_the_sandbox_expects_row_6_rung_again_after_its_dropped_call() -> None:
+    from probe.sandbox.world import expected_phone_outcomes, load_world
+
+    row_6 = next(o for o in load_world().organisations if o.protocol_row == 6)
+    assert [expected_phone_outcomes(p, per_contact=3) for p in row_6.phones] == [
+        ["rejected", "connected"]
+    ]
