@@ -74,6 +74,30 @@ async def test_the_protocols_attempt_policy_is_followed(
     assert [r.outcome for r in _runs(test_peer, "c-ok")] == ["connected"]
 
 
+@pytest.mark.peer_script(
+    {"d-drop": ["rejected", "connected"], "d-other": ["connected"]}, duration_ms=30
+)
+async def test_a_dropped_call_is_rung_again_minutes_later(
+    engine: Engine, test_peer: TestPeer
+) -> None:
+    # Seed 000 row 6: «вызов сброшен» at 15.36, the same number at 15.47, connected.
+    add_test_organisations(engine, {"D": ["d-drop", "d-other"]})
+    clock = ScaledClock(datetime.now(UTC), FACTOR)
+    start_test_campaign(
+        engine,
+        peer=test_peer.address,
+        now=clock.now(),
+        calls={"rejected_retry_minutes": [11, 11]},
+        limits={"quiet_minutes": 3},
+    )
+    await run_until_done(engine, settings=Settings(), clock=clock)
+    dropped = _runs(test_peer, "d-drop")
+    assert [r.outcome for r in dropped] == ["rejected", "connected"]
+    gap = _scaled_minutes(dropped[1].start - (dropped[0].end or 0))
+    assert 11 <= gap <= 11 + 30, f"dropped call rung again after {gap:.1f} scaled minutes"
+    assert [r.outcome for r in _runs(test_peer, "d-other")] == ["connected"]
+
+
 @pytest.mark.peer_script({}, duration_ms=40)
 async def test_limits_per_organisation_and_trunk_hold(engine: Engine, test_peer: TestPeer) -> None:
     add_test_organisations(engine, {f"org{i}": [f"o{i}-{n}" for n in range(3)] for i in range(6)})
