@@ -569,7 +569,9 @@ class CampaignRunner:
                 contact=contact,
                 campaign_id=check.campaign_id,
                 planned_at=at,
-                attempt=check.attempt + 1,
+                # Per number: another number's first attempt is its attempt 1 (the sandbox and
+                # the SIP routes pick a number's behaviour by it).
+                attempt=check.attempt + 1 if retry.contact_id == check.contact_id else 1,
                 reason=f"{retry.reason} (after check {check.id})",
             )
             if not retry.counts_against_organisation:

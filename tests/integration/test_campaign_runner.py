@@ -98,6 +98,23 @@ async def test_a_dropped_call_is_rung_again_minutes_later(
     assert [r.outcome for r in _runs(test_peer, "d-other")] == ["connected"]
 
 
+@pytest.mark.peer_script({"e-busy": ["busy", "connected"], "e-new": ["connected"]}, duration_ms=30)
+async def test_a_number_listed_after_the_plan_is_tried_when_another_fails(
+    engine: Engine, test_peer: TestPeer
+) -> None:
+    add_test_organisations(engine, {"E": ["e-busy"]})
+    clock = ScaledClock(datetime.now(UTC), FACTOR)
+    start_test_campaign(engine, peer=test_peer.address, now=clock.now())
+    add_test_organisations(engine, {"E": ["e-busy", "e-new"]})  # listed since the plan was made
+    await run_until_done(engine, settings=Settings(), clock=clock)
+    busy, new = _runs(test_peer, "e-busy"), _runs(test_peer, "e-new")
+    assert [r.outcome for r in new] == ["connected"]
+    assert new[0].start < busy[1].start  # right after the busy call, before its retry
+    with Session(engine) as session:
+        first = session.exec(select(Check).where(Check.id == new[0].check_id)).one()
+        assert first.attempt == 1  # the number's own first attempt
+
+
 @pytest.mark.peer_script({}, duration_ms=40)
 async def test_limits_per_organisation_and_trunk_hold(engine: Engine, test_peer: TestPeer) -> None:
     add_test_organisations(engine, {f"org{i}": [f"o{i}-{n}" for n in range(3)] for i in range(6)})
