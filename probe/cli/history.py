@@ -22,7 +22,7 @@ def import_protocol6_command(
     region: str = typer.Option("omsk", help="Region of the organisations in the protocol."),
     as_json: bool = typer.Option(False, "--json", help="Print the import report as JSON."),
 ) -> None:
-    """Import tables 1 and 2 as historical checks under a campaign of their own.
+    """Import tables 1 and 2 (and Protocol No. 5 table 1) as a historical campaign.
 
     Organisations are matched by their protocol row; the bundled omsk-kcson directory is
     imported first when they are missing. Ambiguities are listed, never resolved silently.
@@ -46,14 +46,18 @@ def _print(report: HistoryImportReport) -> None:
     console.print(
         f"{report.file}: campaign {report.campaign!r} (id {report.campaign_id}): "
         f"{report.organisations} organisation(s), {report.calls} call(s) of {report.dials} "
-        f"dial(s), {report.letters} letter(s), {report.reviews} review(s), "
+        f"dial(s), {report.letters} letter(s), {report.protocol5_rows} Protocol No. 5 row(s), "
+        f"{report.reviews} review(s), "
         f"{report.contacts_created} historical contact(s) added"
         + (_DIRECTORY_NOTE if report.directory_imported else ""),
         highlight=False,
         soft_wrap=True,
     )
     if report.problems:
-        table = Table("table", "row", "problem", title="Reported, not guessed")
+        table = Table("protocol", "table", "row", "problem", title="Reported, not guessed")
         for problem in report.problems:
-            table.add_row(str(problem.table or ""), str(problem.row or ""), problem.message)
+            protocol = str(problem.protocol) if problem.table else ""
+            table.add_row(
+                protocol, str(problem.table or ""), str(problem.row or ""), problem.message
+            )
         err_console.print(table)

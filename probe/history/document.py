@@ -1,5 +1,8 @@
 """Read the text of a manual Protocol No. 6 (seed 000) into its two tables, cell by cell.
 
+Protocol No. 5 table 1, when the file has it before Protocol No. 6 (seed 000 does), is read too:
+one row per organisation, a yes/no pair per remote channel.
+
 The protocol reaches us as tab-separated text converted from an office document: one line per
 table row, except that a page break cuts a row in two, so the rest of its cells arrive on a
 continuation line whose first cell is empty (the name's last word, the end of the call log).
@@ -17,6 +20,7 @@ __all__ = [
     "MailLine",
     "MailRow",
     "PhoneRow",
+    "Protocol5Row",
     "Protocol6Document",
     "Protocol6FormatError",
     "read_protocol6",
@@ -24,6 +28,8 @@ __all__ = [
 
 PHONE_COLUMNS = 16
 MAIL_COLUMNS = 9
+PROTOCOL5_COLUMNS = 12
+_PROTOCOL5 = "Протокол № 5"
 _HEADING = "Протокол № 6"
 _TABLE_1 = "Таблица 1"
 _TABLE_2 = "Таблица 2"
@@ -88,10 +94,30 @@ class MailRow:
 
 
 @dataclass
+class Protocol5Row:
+    """Protocol No. 5, table 1: one organisation, its name joined across page breaks."""
+
+    number: int
+    line: int
+    cells: list[str]
+
+    @property
+    def name(self) -> str:
+        return self.cells[1]
+
+    @property
+    def channels(self) -> list[tuple[int, str, str]]:
+        """(first column, present, working) for phone, e-mail, web form, FAQ and survey."""
+        return [(3 + 2 * i, self.cells[2 + 2 * i], self.cells[3 + 2 * i]) for i in range(5)]
+
+
+@dataclass
 class Protocol6Document:
     path: Path
     phone_rows: list[PhoneRow]
     mail_rows: list[MailRow]
+    # Empty when the file has no Protocol No. 5 before Protocol No. 6.
+    protocol5_rows: list[Protocol5Row] = field(default_factory=list)
 
 
 def _squash(text: str) -> str:
@@ -189,6 +215,45 @@ def _read_mail_rows(section: list[tuple[int, list[str]]]) -> list[MailRow]:
     return rows
 
 
+def _read_protocol5_rows(section: list[tuple[int, list[str]]]) -> list[Protocol5Row]:
+    rows: list[Protocol5Row] = []
+    for line, cells in section:
+        if len(cells) != PROTOCOL5_COLUMNS:
+            raise Protocol6FormatError(
+                f"line {line}: Protocol No. 5 table 1 has {PROTOCOL5_COLUMNS} columns, "
+                f"this line has {len(cells)}"
+            )
+        first, name, values = cells[0].strip(), cells[1].strip(), cells[2:]
+        number = _row_number(cells)
+        if number is not None:
+            _expect_next(number, rows[-1].number if rows else 0, line, "Protocol No. 5 table 1")
+            rows.append(Protocol5Row(number, line, [_squash(c) for c in cells]))
+        elif first == "№ п/п" or (not first and not name):
+            continue  # the header (repeated after each page break) and its second and third line
+        elif first or not rows or any(v.strip() for v in values):
+            raise Protocol6FormatError(
+                f"line {line}: Protocol No. 5 table 1: neither a numbered row nor the rest of "
+                "the name of the row before"
+            )
+        else:
+            rows[-1].cells[1] = _join(rows[-1].cells[1], name)
+    return rows
+
+
+def _protocol5(lines: list[str], heading: int, path: Path) -> list[Protocol5Row]:
+    """Protocol No. 5 table 1 when the file has it before `heading`, else no rows."""
+    start = next((i for i in range(heading) if lines[i].strip() == _PROTOCOL5), None)
+    if start is None:
+        return []
+    table = _find(lines, _TABLE_1, start, path)
+    if table > heading:
+        raise Protocol6FormatError(f"{path}: '{_PROTOCOL5}' has no '{_TABLE_1}'")
+    rows = _read_protocol5_rows(_section(lines, table, heading))
+    if not rows:
+        raise Protocol6FormatError(f"{path}: Protocol No. 5 table 1 has no rows")
+    return rows
+
+
 def read_protocol6(path: Path) -> Protocol6Document:
     """Both tables of the Protocol No. 6 in `path`, or Protocol6FormatError saying what is off."""
     try:
@@ -207,4 +272,9 @@ def read_protocol6(path: Path) -> Protocol6Document:
         raise Protocol6FormatError(f"{path}: table 1 has no rows")
     if not mail_rows:
         raise Protocol6FormatError(f"{path}: table 2 has no rows")
-    return Protocol6Document(path=path, phone_rows=phone_rows, mail_rows=mail_rows)
+    return Protocol6Document(
+        path=path,
+        phone_rows=phone_rows,
+        mail_rows=mail_rows,
+        protocol5_rows=_protocol5(lines, heading, path),
+    )

@@ -4,6 +4,10 @@ Table 1's call log becomes one phone check per number dialled (a numbered item o
 call: its checks share `details["call_group"]`); table 2 becomes one e-mail check per letter.
 The "+" marks become operator reviews, authored by the importer; etiquette marks (columns 7-9,
 one per person who answered) go to the connected calls they judge (see `_etiquette`).
+Protocol No. 5 table 1, when the file has it, gives the web form, FAQ and survey columns as
+organisation-level reviews (the same rows an operator's judgement makes); its phone and e-mail
+columns are compared with what the imported checks give, and a disagreement is reported, never
+written over the checks.
 Everything is written in one transaction: a file that cannot be read imports nothing. What the
 document leaves ambiguous is reported in `HistoryImportReport.problems`, and resolved only in the
 stated way.
@@ -26,7 +30,7 @@ from probe.directory.phones import area_code_of
 from probe.directory.regions import find_region
 from probe.history.calllog import CallLogError, LoggedCall, LoggedDial, parse_call_log
 from probe.history.contacts import SOURCE, ContactBook
-from probe.history.document import MailRow, PhoneRow, read_protocol6
+from probe.history.document import MailRow, PhoneRow, Protocol5Row, read_protocol6
 from probe.history.letters import LoggedLetter, parse_mail_row
 from probe.history.marks import (
     ETIQUETTE_COLUMNS,
@@ -36,7 +40,9 @@ from probe.history.marks import (
     single_mark,
 )
 from probe.results import Channel, CheckResult, Outcome
-from probe.reviews import CallNote, Etiquette, ReviewField, etiquette_value
+from probe.reviews import CallNote, ChannelPresence, Etiquette, ReviewField, etiquette_value
+from probe.scoring import score_campaign
+from probe.scoring.model import ChannelState
 from storage.checks import add_review, create_campaign, create_check, get_campaign_by_name
 from storage.checks import record_result as store_result
 from storage.engine import session_scope
@@ -57,6 +63,7 @@ class Problem:
     table: int
     row: int | None
     message: str
+    protocol: int = 6
 
 
 @dataclass
@@ -69,12 +76,13 @@ class HistoryImportReport:
     calls: int = 0
     dials: int = 0
     letters: int = 0
+    protocol5_rows: int = 0
     contacts_created: int = 0
     reviews: int = 0
     problems: list[Problem] = field(default_factory=list)
 
-    def add(self, table: int, row: int | None, messages: list[str]) -> None:
-        self.problems.extend(Problem(table, row, m) for m in messages)
+    def add(self, table: int, row: int | None, messages: list[str], *, protocol: int = 6) -> None:
+        self.problems.extend(Problem(table, row, m, protocol) for m in messages)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -355,6 +363,136 @@ def _import_mail_row(ctx: _Context, row: MailRow, org: Organisation) -> None:
     ctx.report.contacts_created += book.created
 
 
+# --- Protocol No. 5, table 1 ------------------------------------------------------------------
+
+_YES_NO: dict[str, bool | None] = {"да": True, "нет": False, "": None}
+_CHANNELS = ("phone", "e-mail", "web form", "FAQ section", "survey")
+_OPERATOR_FIELDS = (ReviewField.WEB_FORM, ReviewField.FAQ, ReviewField.SURVEY)
+_PRESENCE: dict[tuple[bool | None, bool | None], ChannelPresence] = {
+    (True, True): ChannelPresence.WORKING,
+    (True, False): ChannelPresence.NOT_WORKING,
+    (False, False): ChannelPresence.ABSENT,
+    (False, None): ChannelPresence.ABSENT,
+}
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A phone or e-mail pair of Protocol 5 as the document has it, kept for the comparison."""
+
+    row: int
+    organisation_id: int
+    channel: str
+    column: int
+    state: ChannelState
+
+
+def _flag(text: str, where: str, column: int, problems: list[str]) -> tuple[bool, bool | None]:
+    """(read, value): «да» True, «нет» False, empty None; anything else is not read."""
+    folded = text.strip().lower()
+    if folded in _YES_NO:
+        return True, _YES_NO[folded]
+    problems.append(f"{where}, column {column}: '{text}' is neither 'да' nor 'нет'; not read")
+    return False, None
+
+
+def _presence(state: ChannelState, where: str, what: str, column: int) -> ChannelPresence | str:
+    """The review value for a web channel's pair, or the problem that keeps it unimported."""
+    found = _PRESENCE.get((state.present, state.working))
+    if found is not None:
+        return found
+    columns = f"columns {column}-{column + 1}"
+    if state.present is None and state.working is None:
+        return f"{where}: {what} ({columns}) is empty; left pending"
+    present, working = (_yes_no_text(state.present), _yes_no_text(state.working))
+    return (
+        f"{where}: {what} ({columns}) reads present '{present}', working '{working}'; "
+        "not imported, left pending"
+    )
+
+
+def _yes_no_text(flag: bool | None) -> str:
+    return "" if flag is None else ("да" if flag else "нет")
+
+
+def _import_protocol5_row(
+    ctx: _Context, row: Protocol5Row, org: Organisation, written: list[_Written]
+) -> None:
+    where = f"Protocol No. 5, row {row.number}"
+    problems: list[str] = []
+    assert org.id is not None
+    for index, (column, present_text, working_text) in enumerate(row.channels):
+        read_present, present = _flag(present_text, where, column, problems)
+        read_working, working = _flag(working_text, where, column + 1, problems)
+        what = _CHANNELS[index]
+        state = ChannelState(present, working)
+        if index < 2:
+            if read_present and read_working:
+                written.append(_Written(row.number, org.id, what, column, state))
+            continue
+        if not (read_present and read_working):
+            problems.append(f"{where}: {what} not imported, left pending")
+            continue
+        value = _presence(state, where, what, column)
+        if not isinstance(value, ChannelPresence):
+            problems.append(value)
+            continue
+        add_review(
+            session=ctx.session,
+            author=ACTOR,
+            field=_OPERATOR_FIELDS[index - 2].value,
+            value=value.value,
+            reason=f"Protocol No. 5, row {row.number}, columns {column}-{column + 1}",
+            organisation_id=org.id,
+            campaign_id=ctx.campaign.id,
+        )
+        ctx.report.reviews += 1
+    ctx.report.add(1, row.number, problems, protocol=5)
+    ctx.report.protocol5_rows += 1
+
+
+def _compare_protocol5(ctx: _Context, written: list[_Written]) -> None:
+    """Report where the document's phone and e-mail pairs differ from what the checks give."""
+    if not written:
+        return
+    score = score_campaign(session=ctx.session, campaign=ctx.campaign, audit=False)
+    ours = {r.organisation_id: r for r in score.protocol5}
+    for item in written:
+        row = ours.get(item.organisation_id)
+        if row is None:
+            continue
+        computed = row.phone if item.channel == "phone" else row.email
+        source = "the imported calls" if item.channel == "phone" else "the imported letters"
+        pairs = (
+            ("present", item.column, item.state.present, computed.present, "the directory"),
+            ("working", item.column + 1, item.state.working, computed.working, source),
+        )
+        for what, column, theirs, mine, by in pairs:
+            if theirs is None or theirs == mine:
+                continue
+            given = f"'{_yes_no_text(mine)}'" if mine is not None else "nothing yet (pending)"
+            message = (
+                f"Protocol No. 5, row {item.row}: {item.channel} {what} (column {column}): "
+                f"the document says '{_yes_no_text(theirs)}', {by} give {given}; "
+                f"{by} are kept"
+            )
+            ctx.report.add(1, item.row, [message], protocol=5)
+
+
+def _import_protocol5(
+    ctx: _Context, rows: list[Protocol5Row], orgs: dict[int, Organisation]
+) -> None:
+    if not rows:
+        missing = "the file has no Protocol No. 5 before Protocol No. 6; web form, FAQ and survey"
+        ctx.report.add(1, None, [f"{missing} are left pending"], protocol=5)
+        return
+    written: list[_Written] = []
+    for row in rows:
+        if row.number in orgs:
+            _import_protocol5_row(ctx, row, ctx.session.merge(orgs[row.number]), written)
+    _compare_protocol5(ctx, written)
+
+
 # --- the whole document -----------------------------------------------------------------------
 
 
@@ -407,7 +545,9 @@ def import_protocol6(
     region_code = find_region(region).code
     report = HistoryImportReport(file=str(path))
     numbers = sorted(
-        {r.number for r in document.phone_rows} | {r.number for r in document.mail_rows}
+        {r.number for r in document.phone_rows}
+        | {r.number for r in document.mail_rows}
+        | {r.number for r in document.protocol5_rows}
     )
     orgs = _organisations(engine, numbers, region_code, report)
     days = _days(document.mail_rows) or [date.today()]
@@ -422,6 +562,7 @@ def import_protocol6(
         for mail_row in document.mail_rows:
             if mail_row.number in orgs:
                 _import_mail_row(ctx, mail_row, session.merge(orgs[mail_row.number]))
+        _import_protocol5(ctx, document.protocol5_rows, orgs)
         if ctx.days:
             campaign.starts_on, campaign.ends_on = min(ctx.days), max(ctx.days)
         report.organisations = len(orgs)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
+from probe.export import export_campaign
 from probe.history.document import Protocol6FormatError
 from probe.history.importer import import_protocol6
 from storage.checks import list_campaigns
@@ -78,3 +80,82 @@ def test_a_note_not_understood_is_imported_as_unknown_and_not_counted(
         "'unknown', not counted"
     ) in messages
     assert "row 6: the log gives 2 for column 5, the document says '3'" in messages
+
+
+# --- Protocol No. 5, table 1 --------------------------------------------------------------------
+
+_P5_ROW_5 = 'Рябинушка" Центрального административного округа"' + "\tда" * 10 + "\n"
+_P5_ROW_27 = 'Павлоградского района"\tда\tнет\tда'
+
+
+def _protocol5(engine: Engine, report_campaign: str, tmp_path: Path) -> dict[int, dict]:
+    out = export_campaign(engine=engine, campaign=report_campaign, fmt="json", out=tmp_path / "j")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    return {r["protocol_row"]: r for r in data["protocol5_table1"]}
+
+
+def test_a_protocol_5_cell_that_is_not_yes_or_no_leaves_that_channel_pending(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # Columns 3-12: column 7 (web form present) «есть»; FAQ (9-10) present «нет», working «да».
+    cells = ["да", "да", "да", "да", "есть", "да", "нет", "да", "да", "да"]
+    row_5 = _P5_ROW_5.replace("\tда" * 10, "".join(f"\t{c}" for c in cells))
+    path = _variant(tmp_path, _P5_ROW_5, row_5)
+    report = import_protocol6(path, engine=engine)
+    messages = [p.message for p in report.problems if p.protocol == 5]
+    assert messages == [
+        "Protocol No. 5, row 5, column 7: 'есть' is neither 'да' nor 'нет'; not read",
+        "Protocol No. 5, row 5: web form not imported, left pending",
+        "Protocol No. 5, row 5: FAQ section (columns 9-10) reads present 'нет', working 'да'; "
+        "not imported, left pending",
+    ]
+    rows = _protocol5(engine, report.campaign, tmp_path)
+    assert rows[5]["web_form"] == rows[5]["faq"] == {"present": None, "working": None}
+    assert rows[5]["survey"] == {"present": True, "working": True}
+    assert rows[4]["web_form"] == {"present": True, "working": True}
+    assert report.protocol5_rows == 38
+
+
+def test_protocol_5_phone_column_against_the_calls_is_reported_and_the_calls_kept(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # Row 27: 4 calls, none connected; this variant's document says the phone works.
+    path = _variant(tmp_path, _P5_ROW_27, _P5_ROW_27.replace("\tнет\t", "\tда\t"))
+    report = import_protocol6(path, engine=engine)
+    assert [p.message for p in report.problems if p.protocol == 5] == [
+        "Protocol No. 5, row 27: phone working (column 4): the document says 'да', "
+        "the imported calls give 'нет'; the imported calls are kept"
+    ]
+    assert _protocol5(engine, report.campaign, tmp_path)[27]["phone"] == {
+        "present": True,
+        "working": False,
+    }
+
+
+def test_a_protocol_5_line_with_a_missing_cell_is_refused(engine: Engine, tmp_path: Path) -> None:
+    path = _variant(tmp_path, _P5_ROW_5, _P5_ROW_5.replace("\tда\n", "\n"))
+    with pytest.raises(Protocol6FormatError) as error:
+        import_protocol6(path, engine=engine)
+    assert str(error.value) == "line 24: Protocol No. 5 table 1 has 12 columns, this line has 11"
+    assert _no_campaign(engine)
+
+
+def test_a_file_without_protocol_5_imports_protocol_6_and_says_so(
+    engine: Engine, tmp_path: Path
+) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    path = tmp_path / "protocol6-only.txt"
+    path.write_text(text[text.index("Протокол регистрации") :], encoding="utf-8")
+    report = import_protocol6(path, engine=engine)
+    assert [(p.protocol, p.message) for p in report.problems if p.protocol == 5] == [
+        (
+            5,
+            "the file has no Protocol No. 5 before Protocol No. 6; web form, FAQ and survey "
+            "are left pending",
+        )
+    ]
+    assert report.calls == 86 and report.protocol5_rows == 0
+    assert _protocol5(engine, report.campaign, tmp_path)[1]["faq"] == {
+        "present": None,
+        "working": None,
+    }

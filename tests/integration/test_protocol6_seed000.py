@@ -12,13 +12,14 @@ import re
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from probe.cli.main import app
 from probe.export import export_campaign
 from probe.history.importer import HistoryImportError, import_protocol6
-from storage.checks import add_review, list_campaigns
+from storage.checks import add_review, list_campaigns, list_reviews
 from storage.engine import session_scope
 
 REPO = Path(__file__).resolve().parents[2]
@@ -127,6 +128,68 @@ def test_protocol_5_phone_and_email_columns_follow_from_the_imported_checks(expo
         assert row["phone"]["working"] is (phone_working == "да"), row["protocol_row"]
         assert row["email"]["working"] is (email_working == "да"), row["protocol_row"]
     assert data["protocol5_table1"][26]["phone"] == {"present": True, "working": False}
+
+
+def _document_protocol5_web_channels() -> dict[int, list[str]]:
+    """Columns 7-12 (web form, FAQ, survey: present, working) of each numbered row."""
+    text = SEED.read_text(encoding="utf-8")
+    part = text[: text.index("Протокол № 6")]
+    return {int(c[0]): c[6:12] for c in _cells(part) if c[0].strip().isdigit()}
+
+
+def test_protocol_5_web_form_faq_and_survey_are_imported_and_indicator_1_2_computed(
+    exported,
+) -> None:
+    # By hand: columns 7-12 of Protocol No. 5 table 1 read «да» in all 38 rows (rows 1-38,
+    # lines 16-67 of the file); with phone and e-mail the centres have 4 or 5 working
+    # channels, so indicator 1.2 is min(100, 30 × N) = 100 for every row, row 27 included
+    # (phone not working: 4 × 30 = 120, capped).
+    data, report = exported
+    document = _document_protocol5_web_channels()
+    assert len(document) == 38 and all(cells == ["да"] * 6 for cells in document.values())
+    rows = data["protocol5_table1"]
+    assert sorted(r["protocol_row"] for r in rows) == list(range(1, 39))
+    for row in rows:
+        for channel in ("web_form", "faq", "survey"):
+            assert row[channel] == {"present": True, "working": True}, (
+                row["protocol_row"],
+                channel,
+            )
+        assert row["indicator_1_2"] == 100, row["protocol_row"]
+    assert rows[26]["phone"] == {"present": True, "working": False}
+    assert not [p for p in data["pending"] if p["table"] == "Протокол 5, таблица 1"]
+    assert report.protocol5_rows == 38
+    # The seed's phone and e-mail columns 3-6 agree with the imported checks: nothing to report.
+    assert not [p for p in report.problems if p.protocol == 5]
+
+
+def test_the_pending_sheet_of_the_import_lists_no_protocol_5_item(
+    engine: Engine, exported, tmp_path: Path
+) -> None:
+    # Was: all 38 centres listed for columns 7-8, 9-10 and 11-12 (rule R13), 118 items.
+    data, report = exported
+    out = export_campaign(
+        engine=engine, campaign=report.campaign, fmt="xlsx", out=tmp_path / "p.xlsx"
+    )
+    sheet = load_workbook(out, read_only=True)["Ожидают оценки"]
+    lines = [row for row in sheet.iter_rows(values_only=True) if isinstance(row[0], int)]
+    assert not [line for line in lines if "R13" in str(line[3])]
+    assert {line[0] for line in lines} == {p["number"] for p in data["pending"]}
+    assert not [p for p in data["pending"] if p["rule"] == "R13"]
+
+
+def test_the_web_channels_are_organisation_reviews_by_the_importer(
+    engine: Engine, exported
+) -> None:
+    _, report = exported
+    with session_scope(engine) as session:
+        reviews = list_reviews(session=session, campaign_id=report.campaign_id)
+    web = [r for r in reviews if r.field in ("web_form", "faq", "survey")]
+    assert len(web) == 3 * 38
+    assert {(r.author, r.value, r.check_id) for r in web} == {
+        ("history:protocol6", "working", None)
+    }
+    assert {r.reason for r in web if r.field == "faq"} >= {"Protocol No. 5, row 27, columns 9-10"}
 
 
 def test_the_call_log_keeps_the_operators_notes_in_column_4(exported) -> None:
