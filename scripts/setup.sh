@@ -41,6 +41,8 @@ if (( want_test )); then
   # festival's Russian voice reads the greetings of the phone answering-machine tests.
   [[ -x /usr/bin/text2wave ]] || debs+=(festival)
   [[ -d /usr/share/festival/voices/russian ]] || debs+=(festvox-ru)
+  # kamailio is the real trunk (registrar and proxy with digest auth) of the phone trunk tests.
+  [[ -x /usr/sbin/kamailio ]] || debs+=(kamailio)
 fi
 if (( ${#debs[@]} )); then
   if [[ $(id -u) -ne 0 ]]; then
@@ -52,7 +54,7 @@ if (( ${#debs[@]} )); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${debs[@]}" >/dev/null
   # The packaged services are not used: the sandbox and the tests start their own.
-  for service in postgresql postfix dovecot; do
+  for service in postgresql postfix dovecot kamailio; do
     service "$service" stop >/dev/null 2>&1 || true
   done
 fi
