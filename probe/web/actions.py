@@ -52,13 +52,12 @@ def review(
     user: CurrentUser = Depends(page_operator),
 ) -> Response:
     _id(check_id, "Проверка")
-    _perform(
-        request,
-        operations.review,
-        user=user,
-        check_id=check_id,
-        **_fields(form, "field", "value", "reason"),
-    )
+    fields = _fields(form, "field", "value", "reason")
+    persons = [p for p in form.getlist("person") if isinstance(p, str)]
+    if fields["field"] == "etiquette" and persons:
+        # The etiquette form has one choice per person who answered, in the order they did.
+        fields["value"] = ",".join(persons)
+    _perform(request, operations.review, user=user, check_id=check_id, **fields)
     return _back(check_id, "saved")
 
 

@@ -105,8 +105,24 @@ def label(table: dict[str, str], value: str | None) -> str:
     return table.get(value, value)
 
 
+ETIQUETTE_NOT_JUDGED = "не оценён"
+
+
 def review_value(field: str, value: str) -> str:
+    if field == "etiquette" and "," in value:
+        # One judgement per person who answered, in the order they answered.
+        words = VALUES["etiquette"]
+        persons = [words.get(v, v) if v else ETIQUETTE_NOT_JUDGED for v in value.split(",")]
+        return "; ".join(f"{n}) {text}" for n, text in enumerate(persons, start=1))
     return VALUES.get(field, {}).get(value, value)
+
+
+def person_label(index: int) -> str:
+    """Who the index-th person of a call is: who picked up, then the specialist after each
+    transfer."""
+    if index == 0:
+        return "1. Взявший(ая) трубку"
+    return f"{index + 1}. Специалист после {index}-го перевода"
 
 
 def local_time(instant: datetime | None, timezone: str | None = None) -> str:

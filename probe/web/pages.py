@@ -7,7 +7,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from probe.directory.regions import all_regions
 from probe.results import OUTCOMES_BY_CHANNEL, Channel, Outcome
-from probe.reviews import Etiquette, Grade, Transfers
+from probe.reviews import MAX_PERSONS, Etiquette, Grade, Transfers, parse_etiquette
+from probe.scoring.rules import persons_answered
 from probe.web import labels
 from probe.web.deps import CurrentUser, PageError, page_user, web_state
 from probe.web.evidence import evidence_view
@@ -19,6 +20,7 @@ from storage.engine import session_scope
 from storage.models import Organisation
 from storage.review_queue import (
     CORRECTION_KINDS,
+    CheckDetail,
     campaign_progress,
     check_detail,
     list_regions,
@@ -112,6 +114,28 @@ def organisation(
     return render(request, "organisation.html", context, user=user)
 
 
+def etiquette_persons(detail: CheckDetail, asked: str | None) -> list[str | None]:
+    """Who the etiquette form asks about: the current review's persons, else who picked up and
+    one per transfer (the operator's transfers review, else the prober's count, as rule R14);
+    `asked` (the page's `persons` parameter) sets another number."""
+    judged: list[str | None] = []
+    current = detail.current.get("etiquette")
+    if current is not None:
+        try:
+            judged = [p.value if p else None for p in parse_etiquette(current.value)]
+        except ValueError:
+            judged = []
+    if asked and asked.isdigit() and 1 <= int(asked) <= MAX_PERSONS:
+        count = int(asked)
+    elif judged:
+        count = len(judged)
+    else:
+        transfers = detail.current.get("transfers")
+        measured = detail.check.details.get("transfers")
+        count = persons_answered(transfers.value if transfers else None, measured)
+    return (judged + [None] * count)[:count]
+
+
 @router.get("/checks/{check_id}", response_class=HTMLResponse)
 def check_page(request: Request, check_id: int, user: CurrentUser = Depends(page_user)) -> Response:
     _positive(check_id, "Проверка")
@@ -127,6 +151,8 @@ def check_page(request: Request, check_id: int, user: CurrentUser = Depends(page
         "evidence": evidence_view(detail=detail, data_dir=state.data_dir),
         "can_act": user.at_least(Role.OPERATOR),
         "etiquettes": [e.value for e in Etiquette],
+        "etiquette_persons": etiquette_persons(detail, request.query_params.get("persons")),
+        "max_persons": MAX_PERSONS,
         "transfers": [t.value for t in Transfers],
         "grades": [g.value for g in Grade],
         "verdict_outcomes": sorted(OUTCOMES_BY_CHANNEL[channel]) if channel else [],

@@ -22,6 +22,7 @@ def make_templates() -> Jinja2Templates:
     env.globals["L"] = labels
     env.globals["label"] = labels.label
     env.globals["review_value"] = labels.review_value
+    env.globals["person_label"] = labels.person_label
     env.filters["local"] = labels.local_time
     env.filters["pretty_json"] = lambda value: json.dumps(
         value, ensure_ascii=False, indent=2, sort_keys=True, default=str

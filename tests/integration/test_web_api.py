@@ -178,6 +178,11 @@ def test_grading_a_call_through_the_api_takes_it_out_of_the_queue_when_complete(
     ("body", "message"),
     [
         ({"field": "etiquette", "value": "great"}, "Недопустимое значение для «Этикет»: «great»."),
+        (
+            {"field": "etiquette", "value": "full,great"},
+            "Недопустимое значение для «Этикет»: «full,great».",
+        ),
+        ({"field": "etiquette", "value": " , "}, "Оцените этикет хотя бы одного ответившего."),
         ({"field": "note", "value": "   "}, "Укажите текст (Заметка)."),
         ({"field": "grade", "value": "good", "reason": "x\x00"}, None),
     ],
@@ -192,6 +197,16 @@ def test_a_bad_review_is_refused_with_the_exact_reason(
     else:
         assert (response.status_code, response.json()) == (400, {"detail": message})
     assert operator.get(f"/api/checks/{seeded.connected_id}").json()["reviews"] == []
+
+
+def test_the_api_judges_each_person_who_answered_a_call(
+    seeded: Seeded, operator: httpx.Client
+) -> None:
+    url = f"/api/checks/{seeded.connected_id}/reviews"
+    response = operator.post(url, json={"field": "etiquette", "value": "organisation_only, none"})
+    assert response.status_code == 200, response.text
+    reviews = operator.get(f"/api/checks/{seeded.connected_id}").json()["reviews"]
+    assert [(r["field"], r["value"]) for r in reviews] == [("etiquette", "organisation_only,none")]
 
 
 def test_a_verdict_confirms_or_overturns_with_a_reason(

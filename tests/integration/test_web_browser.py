@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
@@ -142,6 +144,56 @@ def test_operator_filters_the_queue_grades_a_call_and_requeues_a_busy_number(
         assert newest.planned_at is None and newest.status == "planned"
         actions = [(a.actor, a.action) for a in db.exec(select(AuditLog)).all()]
         assert ("operator", "review") in actions and ("operator", "requeue") in actions
+
+
+def test_operator_judges_each_person_of_a_transferred_call_and_the_export_shows_both(
+    page: Page, server: WebServer, seeded: Seeded, engine: Engine, tmp_path: Path
+) -> None:
+    _login(page, server, "operator")
+    page.goto(f"{server.url}/checks/{seeded.connected_id}")
+    persons = page.locator("#form-etiquette select[name=person]")
+    expect(persons).to_have_count(1)  # nobody has said the call was transferred
+    page.select_option("#form-transfers select[name=value]", "once")
+    page.click("#form-transfers button")
+    expect(page.locator("#flash")).to_have_text("Оценка сохранена.")
+    expect(persons).to_have_count(2)  # who picked up, and the specialist after the transfer
+    labels = page.locator("#form-etiquette label")
+    expect(labels.nth(0)).to_contain_text("1. Взявший(ая) трубку")
+    expect(labels.nth(1)).to_contain_text("2. Специалист после 1-го перевода")
+    persons.nth(0).select_option("organisation_only")
+    persons.nth(1).select_option("none")
+    page.click("#form-etiquette button")
+    expect(page.locator("#flash")).to_have_text("Оценка сохранена.")
+    expect(page.locator("#current-reviews tr[data-field=etiquette] td.value")).to_have_text(
+        "1) назвал(а) только организацию (графа 8); "
+        "2) не представился(ась) и не назвал(а) организацию (графа 9)"
+    )
+    # As many persons as the operator says: the judged ones stay chosen.
+    page.fill("#form-persons input[name=persons]", "3")
+    page.click("#form-persons button")
+    expect(persons).to_have_count(3)
+    expect(persons.nth(0)).to_have_value("organisation_only")
+    expect(persons.nth(1)).to_have_value("none")
+    expect(persons.nth(2)).to_have_value("")
+
+    with session_scope(engine) as db:
+        on_check = Review.check_id == seeded.connected_id
+        review = db.exec(select(Review).where(on_check, Review.field == "etiquette")).one()
+        assert (review.author, review.value) == ("operator", "organisation_only,none")
+    export = f"{server.url}/campaigns/{seeded.campaign_id}/export"
+    data = json.loads(page.request.get(export + "?fmt=json").body())
+    row = next(r for r in data["protocol6_table1"] if r["organisation_id"] == seeded.omsk_id)
+    call = next(c for c in row["calls"] if c["dials"][0]["check_id"] == seeded.connected_id)
+    assert call["etiquette"] == ["organisation_only", "none"]
+    # With the other connected call of the organisation, judged 'full' before.
+    assert row["etiquette_marks"] == {"7": 1, "8": 1, "9": 1}
+    xlsx = tmp_path / "p.xlsx"
+    xlsx.write_bytes(page.request.get(export + "?fmt=xlsx").body())
+    sheet = load_workbook(xlsx)["Протокол 6 табл. 1"]
+    cells = next(
+        [c.value for c in r] for r in sheet.iter_rows(min_row=7) if r[1].value == row["name"]
+    )
+    assert cells[6:9] == ["+", "+", "+"]
 
 
 def test_a_viewer_sees_no_action_buttons_and_a_forged_post_is_refused(
