@@ -56,8 +56,10 @@ Left verbatim on purpose (doubtful; an operator has to confirm the real value):
 * omsk-kcson row 3 phone cell "(3812) 32-49-46 –" (trailing dash as published);
 * omsk-offices row 6 e-mail "gorkov tu@omskmintrud.ru" (a space, probably a hidden "_");
 * rostov No. 57 e-mail "a-z 1715@yandex.ru" (a space), the unnumbered Шолоховский row
-  "cso-veshki.donpac.ru" (no "@"), No. 37 hours (only the lunch break is given), No. 45 phones
-  and fax (identical to No. 38, Красносулинский, area code 86367).
+  "cso-veshki.donpac.ru" (no "@"), No. 37 hours (only the lunch break is given: the importer
+  keeps it with the Rostov ministry's days and hours), No. 45 phones and fax (identical to
+  No. 38, Красносулинский, area code 86367: the importer holds them for both until an operator
+  confirms).
 * rostov: appendix 1 numbers its rows 1..62, but two rows carry no number (Кировский район of
   Rostov-on-Don after No. 2, Шолоховский район after No. 62): all 64 organisations are kept.
 """

@@ -46,6 +46,7 @@ def plan_inputs(
             col(Contact.active).is_(True),
             col(Contact.value).is_not(None),
             col(Contact.is_fax).is_(False),
+            col(Contact.held).is_(None),  # shared with another organisation, not confirmed
         )
     ).all()
     by_org: dict[int, list[ContactInput]] = {}

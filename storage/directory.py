@@ -29,7 +29,17 @@ _ORG_FIELDS = (
 )
 # Contacts an operator entered (corrections) have a source starting with this.
 OPERATOR_SOURCE = "operator"
-_CONTACT_FIELDS = ("raw", "value", "extension", "label", "is_fax", "inferred", "error", "position")
+_CONTACT_FIELDS = (
+    "raw",
+    "value",
+    "extension",
+    "label",
+    "is_fax",
+    "inferred",
+    "error",
+    "position",
+    "held",
+)
 
 
 @dataclass
@@ -169,7 +179,8 @@ def _sync_contacts(
             stats.contacts_created += 1
             changed = True
         elif contact.superseded_by_id is None and (
-            _assign(contact, values, _CONTACT_FIELDS) or not contact.active
+            _assign(contact, _unless_confirmed(contact, values), _CONTACT_FIELDS)
+            or not contact.active
         ):
             contact.active = True
             contact.updated_at = now
@@ -195,6 +206,44 @@ def _sync_contacts(
             )
     session.flush()
     return changed
+
+
+def _unless_confirmed(contact: Contact, values: dict[str, Any]) -> dict[str, Any]:
+    # An operator confirmed the shared contact: a re-import finding the same sharing keeps it.
+    if contact.confirmed_by is not None:
+        return {k: v for k, v in values.items() if k != "held"}
+    return values
+
+
+class ConfirmError(ValueError):
+    """A refused confirmation; the message says exactly why."""
+
+
+def confirm_contact(*, session: Session, contact_id: int, actor: str, reason: str = "") -> Contact:
+    """An operator's word that a held contact (published by several organisations) is this
+    organisation's: it is called from now on, and re-imports do not hold it again."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise ConfirmError(f"no contact {contact_id}")
+    if contact.held is None:
+        raise ConfirmError(f"contact {contact_id} is not held: nothing to confirm")
+    if not contact.active or contact.superseded_by_id is not None:
+        raise ConfirmError(f"contact {contact_id} is no longer active: confirm the current one")
+    before = {"held": contact.held, "confirmed_by": contact.confirmed_by}
+    contact.held = None
+    contact.confirmed_by = actor
+    contact.updated_at = utc_now()
+    session.add(contact)
+    write_audit(
+        session=session,
+        actor=actor,
+        action="confirm_shared",
+        entity="contact",
+        entity_id=str(contact.id),
+        before=before,
+        after={"held": None, "confirmed_by": actor, "reason": reason},
+    )
+    return contact
 
 
 def _assign(target: Any, values: dict[str, Any], names: Sequence[str]) -> bool:

@@ -69,12 +69,17 @@ class Contact(SQLModel, table=True):
     active: bool = True
     # An operator's correction makes a new contact; the old one points to it and stays.
     superseded_by_id: int | None = Field(default=None, foreign_key="contact.id")
+    # Why the contact is not called until an operator confirms it is this organisation's (the
+    # same number or address published by another organisation); null: nothing to confirm.
+    held: str | None = None
+    # Who confirmed a held contact: a re-import that finds the same sharing does not hold it again.
+    confirmed_by: str | None = None
     created_at: datetime = _created()
     updated_at: datetime = _created()
 
     @property
     def probeable(self) -> bool:
-        return self.active and self.value is not None and not self.is_fax
+        return self.active and self.value is not None and not self.is_fax and self.held is None
 
 
 class Campaign(SQLModel, table=True):

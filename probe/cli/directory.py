@@ -19,7 +19,13 @@ from probe.directory.importer import (
 )
 from probe.directory.regions import UnknownRegionError, all_regions, find_region
 from probe.directory.sources import DirectoryFileError
-from storage.directory import get_organisation, list_contacts, list_organisations
+from storage.directory import (
+    ConfirmError,
+    confirm_contact,
+    get_organisation,
+    list_contacts,
+    list_organisations,
+)
 from storage.engine import session_scope
 
 app = typer.Typer(
@@ -212,10 +218,39 @@ def show(
         ]
         if c["error"]:
             notes.append(c["error"])
+        if c["held"]:
+            notes.append(f"held (#{c['id']}): {c['held']}")
+        elif c["confirmed_by"]:
+            notes.append(f"confirmed by {c['confirmed_by']}")
         table.add_row(
             c["channel"], c["raw"], c["value"] or "-", c["extension"] or "", "; ".join(notes)
         )
     console.print(table)
+
+
+@app.command()
+def confirm(
+    contact_id: int = typer.Argument(..., help="The held contact's id (`probe directory show`)."),
+    reason: str = typer.Option("", help="Why it is this organisation's (kept in the audit log)."),
+) -> None:
+    """Confirm that a held contact (published by several organisations) is this one's.
+
+    It is called from now on; re-importing the directory does not hold it again. A contact that
+    is not this organisation's is corrected instead (`POST /api/contacts/{id}/correction`).
+    """
+    engine = open_engine()
+    try:
+        with session_scope(engine) as session:
+            contact = confirm_contact(
+                session=session,
+                contact_id=contact_id,
+                actor=f"cli:{load_settings().environment}",
+                reason=reason,
+            )
+            raw = contact.raw
+    except ConfirmError as error:
+        fail(str(error))
+    console.print(f"contact {contact_id} ({raw}) confirmed: it will be called", highlight=False)
 
 
 @app.command()

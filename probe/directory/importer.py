@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from probe.directory.normalize import OrganisationDraft, normalise_row
 from probe.directory.sources import RowProblem, SourceFile, read_directory_file
+from probe.results import Channel
 from storage.directory import UpsertStats, upsert_organisation
 from storage.engine import session_scope
 
@@ -82,8 +83,52 @@ def plan_import(source: SourceFile, *, default_region: str | None = None) -> Imp
             continue
         first_row_of[draft.key] = raw.row
         report.organisations.append(draft)
+    report.warnings.extend(hold_shared_contacts(report.organisations))
     report.rejected.sort(key=lambda p: p.row or 0)
+    report.warnings.sort(key=lambda p: p.row or 0)
     return report
+
+
+def _label(org: OrganisationDraft) -> str:
+    return f"row {org.source_row} ({org.short_name or org.name})"
+
+
+def hold_shared_contacts(organisations: list[OrganisationDraft]) -> list[RowProblem]:
+    """Hold every number or address that more than one organisation publishes.
+
+    A campaign would otherwise call one organisation's line and charge the result to another
+    (seed 004: No. 45 publishes exactly No. 38's phones and fax). Which of them the contact
+    belongs to is an operator's call (`probe directory confirm`); until then it is not called
+    for any of them. Faxes are held too: they are published contacts all the same.
+    """
+    owners: dict[tuple[str, str], list[OrganisationDraft]] = {}
+    for org in organisations:
+        for contact in org.contacts:
+            if contact.value is not None:
+                owners.setdefault((contact.channel, contact.key), []).append(org)
+    problems: list[RowProblem] = []
+    for org in organisations:
+        for contact in org.contacts:
+            sharing = owners.get((contact.channel, contact.key), [])
+            others = [o for o in sharing if o is not org]
+            if contact.value is None or not others:
+                continue
+            names = ", ".join(_label(o) for o in others)
+            contact.held = (
+                f"also published by {names}: not called until an operator confirms it is "
+                "this organisation's"
+            )
+            field_name = "phones" if contact.channel == Channel.PHONE.value else "emails"
+            problems.append(
+                RowProblem(
+                    org.source,
+                    org.source_row,
+                    field_name,
+                    f"'{contact.raw}' {contact.held}",
+                    "warning",
+                )
+            )
+    return problems
 
 
 def apply_import(

@@ -32,6 +32,7 @@ class ContactDraft:
     inferred: bool = False
     error: str | None = None
     position: int = 0
+    held: str | None = None  # not called until an operator confirms it (storage.models.Contact)
 
     @property
     def key(self) -> str:

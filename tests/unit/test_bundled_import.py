@@ -97,3 +97,32 @@ def test_a_cyrillic_look_alike_in_an_address_is_reported_by_one_rule_in_every_di
             "did you mean 'vdoh_omsk@mail.ru'?",
         ),
     }
+
+
+def test_rostov_45_publishing_the_phones_of_38_holds_them_for_both_and_says_so() -> None:
+    report = import_directory(bundled_path("rostov"), engine=None, dry_run=True)
+    no38, no45 = report.organisations[38], report.organisations[45]  # rows 39 and 46
+    assert "Красносулинского" in no38.name and "Мясниковского" in no45.name
+    shared = [
+        (w.row, w.reason.split("'")[1]) for w in report.warnings if "also published by" in w.reason
+    ]
+    # Seed 004: No. 45 (Мясниковский район) lists exactly No. 38's two phones and its fax, all
+    # with Красносулинский's area code 86367. Faxes are held too (they are never called anyway).
+    assert shared == [
+        (39, "8(86367) 5-63-18"),
+        (39, "5-63-19"),
+        (39, "8(86367)5-63-15"),
+        (46, "8(86367) 5-63-18"),
+        (46, "5-63-19"),
+        (46, "8(86367)5-63-15"),
+    ]
+    for org, other in ((no38, "row 46"), (no45, "row 39")):
+        phones = [c for c in org.contacts if c.channel == "phone"]
+        assert phones and all(
+            c.held and c.held.startswith(f"also published by {other} (") for c in phones
+        )
+        assert all(c.held is None for c in org.contacts if c.channel == "email")
+    # Nothing else in the three bundled directories is shared.
+    for name in ("omsk-kcson", "omsk-offices"):
+        other_report = import_directory(bundled_path(name), engine=None, dry_run=True)
+        assert not [w for w in other_report.warnings if "also published by" in w.reason]

@@ -13,15 +13,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from probe.cli.main import app
 from probe.directory.importer import StrictImportError, import_directory
+from probe.web.render import make_templates
 from schedules.planner import windows_for
 from schedules.spec import parse_campaign
 from storage.campaigns import plan_inputs
 from storage.directory import list_contacts, list_organisations
 from storage.engine import session_scope
+from storage.models import AuditLog
 
 HEADER = "name;short_name;region;kind;address;website;phones;emails;hours;timezone\n"
 GOOD_OMSK = (
@@ -406,3 +409,134 @@ def test_unknown_hours_fall_back_to_the_organisations_own_region_and_a_lone_brea
         ("12:45", "18:00"),
     ]
     assert _monday_windows(inputs["ЦСО Москвы"]) == [("08:30", "13:00"), ("14:00", "17:45")]
+
+
+SHARED = [
+    # row 2: Rostov No. 38 as seed 004 publishes it
+    "МБУ «ЦСО» Красносулинского района;;rostov;ЦСО;;;"
+    "тел: 8(86367) 5-63-18, 5-63-19;cso_ks@mail.ru;;\n",
+    # row 3: No. 45 publishes No. 38's phones; its own address
+    "МБУСО «ЦСО на дому Мясниковского района»;;rostov;ЦСО;;;"
+    "тел: 8(86367) 5-63-18, 5-63-19;myasn_cso@mail.ru;;\n",
+    # row 4: an e-mail address shared with row 2, its own phone
+    "ЦСО Азова;;rostov;ЦСО;;;8(86342) 4-03-61;CSO_KS@mail.ru;;\n",
+]
+HELD_38 = (
+    "also published by row 3 (МБУСО «ЦСО на дому Мясниковского района»): not called until an "
+    "operator confirms it is this organisation's"
+)
+
+
+def test_a_contact_two_organisations_publish_is_reported_held_and_not_planned_until_confirmed(
+    tmp_path: Path, engine: Engine, cli: CliRunner
+) -> None:
+    path = tmp_path / "shared.csv"
+    path.write_text(HEADER + "".join(SHARED), encoding="utf-8")
+    result = cli.invoke(app, ["directory", "import", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [(w["row"], w["field"], w["reason"]) for w in report["warnings"]] == [
+        (2, "phones", f"'8(86367) 5-63-18' {HELD_38}"),
+        (2, "phones", f"'5-63-19' {HELD_38}"),
+        (
+            2,
+            "emails",
+            "'cso_ks@mail.ru' also published by row 4 (ЦСО Азова): not called until an "
+            "operator confirms it is this organisation's",
+        ),
+        (
+            3,
+            "phones",
+            "'8(86367) 5-63-18' also published by row 2 (МБУ «ЦСО» Красносулинского "
+            "района): not called until an operator confirms it is this organisation's",
+        ),
+        (
+            3,
+            "phones",
+            "'5-63-19' also published by row 2 (МБУ «ЦСО» Красносулинского района): "
+            "not called until an operator confirms it is this organisation's",
+        ),
+        (
+            4,
+            "emails",
+            "'CSO_KS@mail.ru' also published by row 2 (МБУ «ЦСО» Красносулинского района): not "
+            "called until an operator confirms it is this organisation's",
+        ),
+    ]
+    text = cli.invoke(app, ["directory", "import", str(path), "--dry-run"])
+    assert "also published by row 3" in text.output
+
+    def planned() -> dict[str, list[str]]:
+        with session_scope(engine) as session:
+            orgs = list(list_organisations(session=session))
+            inputs = plan_inputs(session=session, organisations=orgs, channels=["phone", "email"])
+            values = {
+                c.id: c.value
+                for o in orgs
+                for c in list_contacts(session=session, organisation_id=o.id or 0)
+            }
+            return {
+                o.name: sorted(values[c.id] or "" for c in i.contacts)
+                for o, i in zip(orgs, inputs, strict=True)
+            }
+
+    assert planned() == {
+        "МБУ «ЦСО» Красносулинского района": [],
+        "МБУСО «ЦСО на дому Мясниковского района»": ["myasn_cso@mail.ru"],
+        "ЦСО Азова": ["+78634240361"],
+    }
+    with session_scope(engine) as session:
+        first = list_organisations(session=session)[0]
+        contacts = list_contacts(session=session, organisation_id=first.id or 0)
+        held = {c.value: c.held for c in contacts}
+        assert held == {
+            "+78636756318": HELD_38,
+            "+78636756319": HELD_38,
+            "cso_ks@mail.ru": (
+                "also published by row 4 (ЦСО Азова): not called until an operator confirms it is "
+                "this organisation's"
+            ),
+        }
+        assert not any(c.probeable for c in contacts)
+        phone_id = next(c.id for c in contacts if c.value == "+78636756318")
+        # The operator's organisation page says why the contact is not called, in Russian.
+        page = make_templates().env.get_template("organisation.html")
+        context = page.new_context(
+            {"org": first, "region_name": "", "contacts": contacts, "checks": [], "campaigns": {}}
+        )
+        html = "".join(page.blocks["content"](context))
+        assert html.count("не вызывается: указан и другой организацией") == 3
+        assert "действует" not in html
+
+    # The operator's word: No. 38's first number is its own.
+    confirmed = cli.invoke(
+        app, ["directory", "confirm", str(phone_id), "--reason", "district code 86367"]
+    )
+    assert confirmed.exit_code == 0, confirmed.output
+    again = cli.invoke(app, ["directory", "confirm", str(phone_id)])
+    assert again.exit_code == 1
+    assert f"contact {phone_id} is not held: nothing to confirm" in again.output
+    # A re-import finds the same sharing but keeps the operator's word.
+    import_directory(path, engine=engine)
+    assert planned()["МБУ «ЦСО» Красносулинского района"] == ["+78636756318"]
+    with session_scope(engine) as session:
+        audit = session.exec(select(AuditLog).where(AuditLog.action == "confirm_shared")).all()
+        assert [(a.entity_id, a.after["reason"]) for a in audit] == [
+            (str(phone_id), "district code 86367")
+        ]
+
+    # No. 45 publishes its own numbers again: nothing is shared, nothing held.
+    path.write_text(
+        HEADER
+        + SHARED[0]
+        + SHARED[1].replace("5-63-18, 5-63-19", "2-11-11")
+        + SHARED[2].replace("CSO_KS", "azov"),
+        encoding="utf-8",
+    )
+    report2 = import_directory(path, engine=engine)
+    assert [w for w in report2.warnings if "also published" in w.reason] == []
+    assert planned()["МБУ «ЦСО» Красносулинского района"] == [
+        "+78636756318",
+        "+78636756319",
+        "cso_ks@mail.ru",
+    ]
