@@ -215,6 +215,12 @@ def _read_mail_rows(section: list[tuple[int, list[str]]]) -> list[MailRow]:
     return rows
 
 
+def _yes_no_only(values: list[str]) -> bool:
+    """Cells that hold only «да»/«нет» (some of them): a data row, never a header line."""
+    folded = [v.strip().lower() for v in values]
+    return any(folded) and all(v in ("", "да", "нет") for v in folded)
+
+
 def _read_protocol5_rows(section: list[tuple[int, list[str]]]) -> list[Protocol5Row]:
     rows: list[Protocol5Row] = []
     for line, cells in section:
@@ -228,7 +234,7 @@ def _read_protocol5_rows(section: list[tuple[int, list[str]]]) -> list[Protocol5
         if number is not None:
             _expect_next(number, rows[-1].number if rows else 0, line, "Protocol No. 5 table 1")
             rows.append(Protocol5Row(number, line, [_squash(c) for c in cells]))
-        elif first == "№ п/п" or (not first and not name):
+        elif first == "№ п/п" or (not first and not name and not _yes_no_only(values)):
             continue  # the header (repeated after each page break) and its second and third line
         elif first or not rows or any(v.strip() for v in values):
             raise Protocol6FormatError(

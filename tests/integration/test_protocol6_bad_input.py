@@ -140,6 +140,20 @@ def test_a_protocol_5_line_with_a_missing_cell_is_refused(engine: Engine, tmp_pa
     assert _no_campaign(engine)
 
 
+def test_a_protocol_5_row_without_its_number_and_name_is_refused(
+    engine: Engine, tmp_path: Path
+) -> None:
+    row_5 = '5\tБУ "КЦСОН "Рябинушка" Центрального административного округа"\t'
+    path = _variant(tmp_path, row_5, "\t\t")
+    with pytest.raises(Protocol6FormatError) as error:
+        import_protocol6(path, engine=engine)
+    assert str(error.value) == (
+        "line 24: Protocol No. 5 table 1: neither a numbered row nor the rest of the name of "
+        "the row before"
+    )
+    assert _no_campaign(engine)
+
+
 def test_a_file_without_protocol_5_imports_protocol_6_and_says_so(
     engine: Engine, tmp_path: Path
 ) -> None:
