@@ -55,6 +55,13 @@ def parse_etiquette(value: str) -> tuple[Etiquette | None, ...]:
     return tuple(persons)
 
 
+def judges_everyone(field: str, value: str) -> bool:
+    """False for an etiquette review that leaves a person not judged ("full,,none")."""
+    if field != ReviewField.ETIQUETTE:
+        return True
+    return "" not in (item.strip() for item in value.split(PERSON_SEPARATOR))
+
+
 def etiquette_value(persons: Sequence[Etiquette | str | None]) -> str:
     """The review value for these persons' judgements, in the order they answered."""
     return PERSON_SEPARATOR.join(str(p) if p else "" for p in persons)

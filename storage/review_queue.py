@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from probe.results import CheckStatus, Outcome, utc_now
-from probe.reviews import ReviewField
+from probe.reviews import ReviewField, judges_everyone
 from storage.audit import write_audit
 from storage.models import (
     Campaign,
@@ -87,8 +87,26 @@ def _judged(fields: tuple[str, ...]) -> Any:
     """
     return (
         select(func.count(func.distinct(Review.field)))
-        .where(col(Review.check_id) == col(Check.id), col(Review.field).in_(fields))
+        .where(
+            col(Review.check_id) == col(Check.id),
+            col(Review.field).in_(fields),
+            _judges_everyone(),
+        )
         .scalar_subquery()
+    )
+
+
+def _judges_everyone() -> ColumnElement[bool]:
+    """probe.reviews.judges_everyone in SQL: an etiquette review with an empty item (stored
+    without spaces: "full,,none") leaves a person who answered not judged.
+
+    Any such review counts, not only the newest: a complete review followed by a partial one
+    takes the check out of the queue, while the check page (the newest review) still asks.
+    """
+    value = col(Review.value)
+    return or_(
+        col(Review.field) != ReviewField.ETIQUETTE.value,
+        ~or_(value.startswith(","), value.endswith(","), value.contains(",,")),
     )
 
 
@@ -191,10 +209,10 @@ def _fill_needs(*, session: Session, rows: list[QueueRow]) -> None:
     if not ids:
         return
     judged: dict[int, set[str]] = {}
-    for check_id, field_name in session.exec(
-        select(Review.check_id, Review.field).where(col(Review.check_id).in_(ids))
+    for check_id, field_name, value in session.exec(
+        select(Review.check_id, Review.field, Review.value).where(col(Review.check_id).in_(ids))
     ).all():
-        if check_id is not None:
+        if check_id is not None and judges_everyone(field_name, value):
             judged.setdefault(check_id, set()).add(field_name)
     for row in rows:
         done = judged.get(row.check.id or 0, set())
@@ -322,7 +340,9 @@ def check_detail(*, session: Session, check_id: int) -> CheckDetail | None:
         reviews=reviews,
         messages=messages,
         current=current,
-        needs=missing_judgements(check=check, judged=set(current)),
+        needs=missing_judgements(
+            check=check, judged={f for f, r in current.items() if judges_everyone(f, r.value)}
+        ),
     )
 
 

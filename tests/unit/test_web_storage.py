@@ -17,6 +17,7 @@ from storage.review_queue import (
     CorrectionError,
     QueueFilter,
     campaign_progress,
+    check_detail,
     correct_contact,
     review_queue,
     set_campaign_status,
@@ -139,6 +140,31 @@ def test_queue_rows_say_what_the_operator_must_do(seeded: Seeded, engine: Engine
         seeded.busy_id: ["verdict"],
         seeded.connected_id: ["etiquette", "transfers", "grade"],
     }
+
+
+def test_a_call_stays_in_the_queue_until_everyone_who_answered_is_judged(
+    seeded: Seeded, engine: Engine
+) -> None:
+    with session_scope(engine) as db:
+        for field, value in (("transfers", "once"), ("grade", "good"), ("etiquette", "full,")):
+            add_review(
+                session=db, author="op", field=field, value=value, check_id=seeded.connected_id
+            )
+    assert seeded.connected_id in _queue(engine)
+    with session_scope(engine) as db:
+        detail = check_detail(session=db, check_id=seeded.connected_id)
+        assert detail is not None and detail.needs == ["etiquette"]
+        (row,) = [r for r in review_queue(session=db, filters=QueueFilter()).rows
+                  if r.check.id == seeded.connected_id]  # fmt: skip
+        assert row.needs == ["etiquette"]
+        add_review(
+            session=db, author="op", field="etiquette", value="full,none",
+            check_id=seeded.connected_id,
+        )  # fmt: skip
+    assert seeded.connected_id not in _queue(engine)
+    with session_scope(engine) as db:
+        detail = check_detail(session=db, check_id=seeded.connected_id)
+        assert detail is not None and detail.needs == []
 
 
 def test_campaign_progress_counts_by_status_channel_and_outcome(
