@@ -215,6 +215,50 @@ def _unless_confirmed(contact: Contact, values: dict[str, Any]) -> dict[str, Any
     return values
 
 
+def contacts_elsewhere(
+    *, session: Session, keys: set[tuple[str, str]], excluding: set[str]
+) -> list[tuple[Contact, Organisation]]:
+    """Current contacts with one of `keys` ((channel, key) pairs) at organisations whose key is
+    not in `excluding`: the same number or address already published by someone else."""
+    found: list[tuple[Contact, Organisation]] = []
+    wanted = sorted({key for _channel, key in keys})
+    for start in range(0, len(wanted), 500):  # bounded IN lists for large imports
+        rows = session.exec(
+            select(Contact, Organisation)
+            .join(Organisation, col(Organisation.id) == col(Contact.organisation_id))
+            .where(
+                col(Contact.key).in_(wanted[start : start + 500]),
+                col(Contact.active).is_(True),
+                col(Contact.value).is_not(None),
+                col(Contact.superseded_by_id).is_(None),
+                col(Organisation.active).is_(True),
+            )
+        ).all()
+        found.extend(
+            (c, o) for c, o in rows if (c.channel, c.key) in keys and o.key not in excluding
+        )
+    return found
+
+
+def hold_contact(*, session: Session, contact: Contact, reason: str, actor: str) -> bool:
+    """Hold a contact found at another organisation too, unless an operator confirmed it."""
+    if contact.held is not None or contact.confirmed_by is not None:
+        return False
+    contact.held = reason
+    contact.updated_at = utc_now()
+    session.add(contact)
+    write_audit(
+        session=session,
+        actor=actor,
+        action="hold_shared",
+        entity="contact",
+        entity_id=str(contact.id),
+        before={"held": None},
+        after={"held": reason},
+    )
+    return True
+
+
 class ConfirmError(ValueError):
     """A refused confirmation; the message says exactly why."""
 

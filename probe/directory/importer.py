@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from probe.directory.normalize import OrganisationDraft, normalise_row
+from probe.directory.normalize import ContactDraft, OrganisationDraft, normalise_row
 from probe.directory.sources import RowProblem, SourceFile, read_directory_file
 from probe.results import Channel
-from storage.directory import UpsertStats, upsert_organisation
+from storage.directory import UpsertStats, contacts_elsewhere, hold_contact, upsert_organisation
 from storage.engine import session_scope
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data" / "directories"
@@ -93,41 +94,78 @@ def _label(org: OrganisationDraft) -> str:
     return f"row {org.source_row} ({org.short_name or org.name})"
 
 
+def _elsewhere(name: str, source: str, row: int | None) -> str:
+    return f"{name} ({source}, row {row})"
+
+
+def _held_reason(names: str) -> str:
+    return (
+        f"also published by {names}: not called until an operator confirms it is "
+        "this organisation's"
+    )
+
+
+def _held_problem(org: OrganisationDraft, contact: ContactDraft) -> RowProblem:
+    field_name = "phones" if contact.channel == Channel.PHONE.value else "emails"
+    reason = f"'{contact.raw}' {contact.held}"
+    return RowProblem(org.source, org.source_row, field_name, reason, "warning")
+
+
+def _published(
+    organisations: list[OrganisationDraft],
+) -> dict[tuple[str, str], list[tuple[OrganisationDraft, ContactDraft]]]:
+    """Every usable contact by (channel, key), with the organisations publishing it."""
+    found: dict[tuple[str, str], list[tuple[OrganisationDraft, ContactDraft]]] = {}
+    for org in organisations:
+        for contact in org.contacts:
+            if contact.value is not None:
+                found.setdefault((contact.channel, contact.key), []).append((org, contact))
+    return found
+
+
 def hold_shared_contacts(organisations: list[OrganisationDraft]) -> list[RowProblem]:
-    """Hold every number or address that more than one organisation publishes.
+    """Hold every number or address that more than one organisation of the file publishes.
 
     A campaign would otherwise call one organisation's line and charge the result to another
     (seed 004: No. 45 publishes exactly No. 38's phones and fax). Which of them the contact
     belongs to is an operator's call (`probe directory confirm`); until then it is not called
     for any of them. Faxes are held too: they are published contacts all the same.
     """
-    owners: dict[tuple[str, str], list[OrganisationDraft]] = {}
-    for org in organisations:
-        for contact in org.contacts:
-            if contact.value is not None:
-                owners.setdefault((contact.channel, contact.key), []).append(org)
     problems: list[RowProblem] = []
-    for org in organisations:
-        for contact in org.contacts:
-            sharing = owners.get((contact.channel, contact.key), [])
-            others = [o for o in sharing if o is not org]
-            if contact.value is None or not others:
-                continue
-            names = ", ".join(_label(o) for o in others)
-            contact.held = (
-                f"also published by {names}: not called until an operator confirms it is "
-                "this organisation's"
+    for sharing in _published(organisations).values():
+        for org, contact in sharing:
+            others = [o for o, _c in sharing if o is not org]
+            if others:
+                contact.held = _held_reason(", ".join(_label(o) for o in others))
+                problems.append(_held_problem(org, contact))
+    return problems
+
+
+def _hold_against_the_database(
+    session: Session, report: ImportReport, actor: str
+) -> list[RowProblem]:
+    """The same rule across imports: a contact of the file that an organisation already in the
+    database (from another file) publishes is held, and so is that organisation's."""
+    published = _published(report.organisations)
+    if not published:
+        return []
+    problems: list[RowProblem] = []
+    elsewhere = contacts_elsewhere(
+        session=session, keys=set(published), excluding={o.key for o in report.organisations}
+    )
+    for other, other_org in elsewhere:
+        # Named the same way from either side, so a re-import finds the reason unchanged.
+        name = _elsewhere(
+            other_org.short_name or other_org.name, other_org.source, other_org.source_row
+        )
+        for org, contact in published[(other.channel, other.key)]:
+            reason = _held_reason(
+                _elsewhere(org.short_name or org.name, org.source, org.source_row)
             )
-            field_name = "phones" if contact.channel == Channel.PHONE.value else "emails"
-            problems.append(
-                RowProblem(
-                    org.source,
-                    org.source_row,
-                    field_name,
-                    f"'{contact.raw}' {contact.held}",
-                    "warning",
-                )
-            )
+            hold_contact(session=session, contact=other, reason=reason, actor=actor)
+            if contact.held is None:
+                contact.held = _held_reason(name)
+                problems.append(_held_problem(org, contact))
     return problems
 
 
@@ -140,6 +178,8 @@ def apply_import(
 ) -> UpsertStats:
     stats = UpsertStats()
     with session_scope(engine) as session:
+        report.warnings.extend(_hold_against_the_database(session, report, actor))
+        report.warnings.sort(key=lambda p: p.row or 0)
         for number, draft in enumerate(report.organisations, start=1):
             values = draft.as_dict()
             contacts = [

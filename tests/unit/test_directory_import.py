@@ -540,3 +540,49 @@ def test_a_contact_two_organisations_publish_is_reported_held_and_not_planned_un
         "+78636756319",
         "cso_ks@mail.ru",
     ]
+
+
+def test_a_contact_already_published_by_an_organisation_of_another_file_is_held_for_both(
+    tmp_path: Path, engine: Engine
+) -> None:
+    first, second = tmp_path / "krasnosulin.csv", tmp_path / "myasnikovsky.csv"
+    first.write_text(HEADER + SHARED[0], encoding="utf-8")
+    second.write_text(HEADER + SHARED[1], encoding="utf-8")
+    assert import_directory(first, engine=engine).warnings == []
+    report = import_directory(second, engine=engine)
+    expected = (
+        "also published by МБУ «ЦСО» Красносулинского района (krasnosulin.csv, row 2): not "
+        "called until an operator confirms it is this organisation's"
+    )
+    assert [(w.row, w.field, w.reason) for w in report.warnings] == [
+        (2, "phones", f"'8(86367) 5-63-18' {expected}"),
+        (2, "phones", f"'5-63-19' {expected}"),
+    ]
+    with session_scope(engine) as session:
+        orgs = list_organisations(session=session)
+        held = {
+            (o.name, c.value): c.held
+            for o in orgs
+            for c in list_contacts(session=session, organisation_id=o.id or 0)
+            if c.channel == "phone"
+        }
+        theirs = (
+            "also published by МБУСО «ЦСО на дому Мясниковского района» (myasnikovsky.csv, "
+            "row 2): not called until an operator confirms it is this organisation's"
+        )
+        assert held == {
+            ("МБУ «ЦСО» Красносулинского района", "+78636756318"): theirs,
+            ("МБУ «ЦСО» Красносулинского района", "+78636756319"): theirs,
+            ("МБУСО «ЦСО на дому Мясниковского района»", "+78636756318"): expected,
+            ("МБУСО «ЦСО на дому Мясниковского района»", "+78636756319"): expected,
+        }
+        inputs = plan_inputs(session=session, organisations=orgs, channels=["phone"])
+        assert [i.contacts for i in inputs] == [(), ()]
+        holds = session.exec(select(AuditLog).where(AuditLog.action == "hold_shared")).all()
+        assert len(holds) == 2
+    # Re-importing either file changes nothing: the same reasons from either side.
+    for path in (second, first):
+        again = import_directory(path, engine=engine)
+        assert again.stats is not None
+        assert (again.stats.organisations_unchanged, again.stats.contacts_updated) == (1, 0)
+        assert len(again.warnings) == 2
