@@ -67,10 +67,22 @@ class CallPolicy(_Strict):
 
 
 class EmailPolicy(_Strict):
+    # The norm (Omsk regulation, seed 001): a reply after it is marked late, still a reply.
     deadline_working_days: int = Field(3, ge=1, le=60)
+    # Calendar days a letter waits for its reply before it is no_reply (59-FZ: 30 days).
+    reply_window_days: int = Field(30, ge=1, le=90)
     next_address_on_bounce: bool = True
     our_failure_retry_minutes: int = Field(10, ge=1)
     max_send_attempts: int = Field(3, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _window_covers_the_norm(self) -> EmailPolicy:
+        if self.reply_window_days < self.deadline_working_days:
+            raise ValueError(
+                f"reply_window_days ({self.reply_window_days}) is shorter than "
+                f"deadline_working_days ({self.deadline_working_days})"
+            )
+        return self
 
 
 class Limits(_Strict):

@@ -20,7 +20,7 @@ from adapters.email.config import Config, config_from_spec
 from adapters.email.evidence import StoredRaw, inbound_dir, name_raw, write_raw
 from adapters.email.imap import Fetched
 from adapters.email.matching import Candidate, CandidateIndex, Match, match
-from adapters.email.timing import reply_deadline, reply_timing, schedule_of
+from adapters.email.timing import reply_deadline, reply_timing, reply_window_end, schedule_of
 from probe.directory.hours import WeeklySchedule
 from probe.results import CheckStatus, Outcome
 from storage import mail
@@ -310,6 +310,12 @@ def _apply(
     subject: str,
     at: datetime,
 ) -> str:
+    if check.status == CheckStatus.WAITING.value:
+        window_end = reply_limits(session, check)[1]
+        if at >= window_end:
+            # The sweeper had not come round yet: the letter was unanswered when its window
+            # ended, and this message is late like any after the sweep.
+            close_unanswered(session, check, at=window_end)
     if check.status != CheckStatus.WAITING.value:
         mail.record_late_message(
             session=session, check=check, kind=kind.value, inbound_id=inbound_id, at=at
@@ -349,21 +355,50 @@ def _apply(
     return "replied"
 
 
-def reply_details(
-    session: Session | mail.CheckBatch, check: Check | mail.CheckRow, replied_at: datetime
-) -> tuple[dict[str, Any], dict[str, float]]:
+def reply_limits(
+    session: Session | mail.CheckBatch, check: Check | mail.CheckRow
+) -> tuple[datetime, datetime]:
+    """The norm's deadline (a reply after it is late) and the end of the reply window (a letter
+    unanswered then is no_reply), both UTC."""
     tz, config, schedule = _check_rules(session, check)
     sent_at = sent_instant(check)
-    timing = reply_timing(sent_at=sent_at, replied_at=replied_at, tz=tz, schedule=schedule)
     deadline = reply_deadline(
         sent_at=sent_at, working_days=config.deadline_working_days, tz=tz, schedule=schedule
     )
+    return deadline, reply_window_end(sent_at=sent_at, days=config.reply_window_days, tz=tz)
+
+
+def close_unanswered(
+    session: Session | mail.CheckBatch, check: Check | mail.CheckRow, *, at: datetime
+) -> None:
+    """End a waiting check whose reply window passed: auto_replied when only an auto-reply came,
+    else no_reply."""
+    deadline, window = reply_limits(session, check)
+    auto_reply = bool((check.details or {}).get("auto_reply_at"))
+    mail.complete_email_check(
+        session=session,
+        check=check,
+        outcome=Outcome.AUTO_REPLIED if auto_reply else Outcome.NO_REPLY,
+        finished_at=at,
+        details={"deadline_at": deadline.isoformat(), "reply_window_ends_at": window.isoformat()},
+        message="reply window passed",
+    )
+
+
+def reply_details(
+    session: Session | mail.CheckBatch, check: Check | mail.CheckRow, replied_at: datetime
+) -> tuple[dict[str, Any], dict[str, float]]:
+    tz, _, schedule = _check_rules(session, check)
+    sent_at = sent_instant(check)
+    timing = reply_timing(sent_at=sent_at, replied_at=replied_at, tz=tz, schedule=schedule)
+    deadline, _ = reply_limits(session, check)
+    # The norm marks the reply late; it does not decide whether it counts, nor its grade
+    # (the operator's): 2020 counted replies after 6 and 8 working days (seed 000, rows 24, 35).
     details = {
         "replied_at": replied_at.astimezone(UTC).isoformat(),
         **timing.as_json(),
         "deadline_at": deadline.isoformat(),
-        "in_time": replied_at <= deadline,
-        "suggested_grade": config.suggest_grade(timing.working_days).value,
+        "late": replied_at > deadline,
     }
     return details, {"reply": round((replied_at - sent_at).total_seconds() * 1000, 1)}
 

@@ -1,6 +1,7 @@
-"""The reply deadline: a waiting check whose deadline passed ends as no_reply (or auto_replied
-when only an auto-reply came). The deadline is the campaign's working days (default 3) counted
-in the organisation's time zone, hours and production calendar."""
+"""The reply window: a waiting check whose window passed ends as no_reply (or auto_replied when
+only an auto-reply came). The window is the campaign's calendar days (default 30, law 59-FZ)
+after the day the letter was sent, in the organisation's time zone. The working-day norm
+(default 3) only marks a reply late (`adapters.email.ingest.reply_details`)."""
 
 from __future__ import annotations
 
@@ -10,31 +11,15 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from adapters.email.config import config_from_spec
-from adapters.email.ingest import candidates, rematch_recent, sent_instant
-from adapters.email.timing import reply_deadline, schedule_of
-from probe.results import Outcome, utc_now
-from probe.reviews import Grade
+from adapters.email.ingest import candidates, close_unanswered, rematch_recent, reply_limits
+from probe.results import utc_now
 from storage import mail
 from storage.engine import session_scope
-from storage.models import Check
-
-
-def deadline_of(session: Session, check: Check) -> datetime:
-    organisation, campaign = mail.check_context(session=session, check=check)
-    config = config_from_spec(campaign.spec if campaign else None)
-    return reply_deadline(
-        sent_at=sent_instant(check),
-        working_days=config.deadline_working_days,
-        tz=organisation.timezone,
-        schedule=schedule_of(organisation.hours),
-    )
 
 
 def sweep_no_reply(*, engine: Engine, now: datetime) -> int:
-    """End every waiting e-mail check whose deadline is past; returns how many ended."""
+    """End every waiting e-mail check whose reply window is past; returns how many ended."""
     ended = 0
     with session_scope(engine) as session:
         # A reply that came before its check was recorded must not end as no_reply.
@@ -43,21 +28,9 @@ def sweep_no_reply(*, engine: Engine, now: datetime) -> int:
         for check in mail.waiting_email_checks(session=session):
             if check.started_at is None:
                 continue
-            deadline = deadline_of(session, check)
-            if now < deadline:
+            if now < reply_limits(session, check)[1]:
                 continue
-            auto_reply = bool((check.details or {}).get("auto_reply_at"))
-            mail.complete_email_check(
-                session=session,
-                check=check,
-                outcome=Outcome.AUTO_REPLIED if auto_reply else Outcome.NO_REPLY,
-                finished_at=now,
-                details={
-                    "deadline_at": deadline.isoformat(),
-                    "suggested_grade": Grade.UNSATISFACTORY.value,
-                },
-                message="deadline passed",
-            )
+            close_unanswered(session, check, at=now)
             ended += 1
     return ended
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -134,3 +134,13 @@ def reply_deadline(
         key, schedule, lambda: working_deadline(sent_at, working_days, tz=tz, schedule=schedule)
     )
     return deadline
+
+
+def reply_window_end(*, sent_at: datetime, days: int, tz: str) -> datetime:
+    """The end (UTC) of the `days`-th calendar day after the day the letter was sent, in the
+    organisation's zone (59-FZ counts days from registration); a letter still unanswered then
+    is `no_reply`. Working days do not matter here: the window is the law's, the working-day
+    norm only marks a reply late."""
+    zone = ZoneInfo(tz)
+    last = sent_at.astimezone(zone).date() + timedelta(days=days)
+    return datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
-from probe.results import CheckStatus, Outcome
+from probe.results import CheckStatus, Outcome, utc_now
 from storage.checks import list_events
 from storage.engine import session_scope
 from storage.mail import list_inbound
@@ -50,7 +50,8 @@ async def test_human_reply_is_matched_by_in_reply_to_with_its_latency(
     )
     assert 1.0 <= check.details["latency_hours"] * 3600 <= 5.0
     assert check.details["working_days"] == 0
-    assert check.details["suggested_grade"] == "excellent"
+    assert check.details["late"] is False
+    assert "suggested_grade" not in check.details  # the grade is the operator's
     with session_scope(engine) as session:
         kinds = [e.kind for e in list_events(session=session, check_id=check_id)]
         inbound = list_inbound(session=session, check_id=check_id)
@@ -137,15 +138,13 @@ async def _auto_reply_then_reply(engine: Engine, check_id: int) -> None:
     assert events == ["planned", "pending", "auto_reply", "result"]
 
 
-async def test_silence_ends_as_no_reply_only_after_the_working_day_deadline(
+async def test_silence_ends_as_no_reply_only_after_the_reply_window(
     engine: Engine,
     settings,
     orgs: Organisations,
     watcher,
     tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
-    from datetime import timedelta
-
     from adapters.email import sweep_no_reply
 
     org = orgs.add("never")
@@ -154,12 +153,92 @@ async def test_silence_ends_as_no_reply_only_after_the_working_day_deadline(
     accepted = datetime.fromisoformat(load_check(engine, check_id).details["accepted_at"])
 
     assert sweep_no_reply(engine=engine, now=accepted + timedelta(days=1)) == 0
+    # Past the 3-working-day norm (3 + a weekend + holidays at most 12 days): still waiting.
+    assert sweep_no_reply(engine=engine, now=accepted + timedelta(days=20)) == 0
     assert load_check(engine, check_id).status == CheckStatus.WAITING.value
-    # Three working days in Omsk end, at the latest, 3 + a weekend + holidays later; 20 is past.
-    assert sweep_no_reply(engine=engine, now=accepted + timedelta(days=20)) == 1
+    # The 30th calendar day after the day of sending has ended.
+    assert sweep_no_reply(engine=engine, now=accepted + timedelta(days=31)) == 1
 
     check = load_check(engine, check_id)
     assert check.outcome == Outcome.NO_REPLY.value
     deadline = datetime.fromisoformat(check.details["deadline_at"])
     assert accepted + timedelta(days=3) <= deadline <= accepted + timedelta(days=12)
-    assert check.details["suggested_grade"] == "unsatisfactory"
+    window = datetime.fromisoformat(check.details["reply_window_ends_at"])
+    assert accepted + timedelta(days=30) < window <= accepted + timedelta(days=31)
+    assert "suggested_grade" not in check.details
+
+
+def _norm_deadline(engine: Engine, check_id: int) -> datetime:
+    """The end of the third working day after the letter (the organisation has no hours of its
+    own, Omsk's zone)."""
+    from adapters.email.timing import reply_deadline
+
+    accepted = datetime.fromisoformat(load_check(engine, check_id).details["accepted_at"])
+    return reply_deadline(sent_at=accepted, working_days=3, tz="Asia/Omsk", schedule=None)
+
+
+async def test_a_reply_after_the_norm_inside_the_window_is_replied_and_late(
+    engine: Engine,
+    settings,
+    orgs: Organisations,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """Row 35 of seed 000: the answer came 8 working days after the letter; 2020 counted it.
+    The prober's clock is moved past the norm before the answer is read, as if it came then."""
+    from adapters.email import sweep_no_reply
+    from tests.servers.mail_fixtures import running_watcher
+
+    org = orgs.add("reply", delay=1.0)
+    check_id = make_check(engine, address=org.address, spec=FAST)
+    await probe_check(engine, settings, check_id, tmp_path / "evidence")
+    deadline = _norm_deadline(engine, check_id)
+    later = deadline + timedelta(days=1) - datetime.now(UTC)
+
+    assert sweep_no_reply(engine=engine, now=deadline + timedelta(hours=1)) == 0
+    await wait_for(lambda: orgs.replies(org.address))
+    async with running_watcher(engine, settings, clock=lambda: utc_now() + later):
+        check = await wait_for(lambda: _done(engine, check_id))
+
+    assert check.outcome == Outcome.REPLIED.value
+    assert check.details["late"] is True
+    assert check.details["working_days"] >= 4
+    assert check.details["latency_hours"] * 3600 >= later.total_seconds()
+    assert "suggested_grade" not in check.details
+
+
+async def test_an_auto_reply_then_the_persons_answer_is_replied_with_the_answers_timing(
+    engine: Engine,
+    settings,
+    orgs: Organisations,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """Row 24 of seed 000: an auto-reply at once, the person's answer 6 working days later.
+    The norm passes between the two (the sweeper runs); the answer still ends the check."""
+    from adapters.email import sweep_no_reply
+    from tests.servers.mail_fixtures import running_watcher
+
+    org = orgs.add("reply", delay=4.0, auto_reply=True)  # Sieve vacation answers at once
+    check_id = make_check(engine, address=org.address, spec=FAST)
+    await probe_check(engine, settings, check_id, tmp_path / "evidence")
+    async with running_watcher(engine, settings):
+        await wait_for(lambda: load_check(engine, check_id).details.get("auto_reply_at"))
+    assert not orgs.replies(org.address), "the answer came before the sweep: raise its delay"
+    deadline = _norm_deadline(engine, check_id)
+    later = deadline + timedelta(days=1) - datetime.now(UTC)
+
+    assert sweep_no_reply(engine=engine, now=deadline + timedelta(hours=1)) == 0
+    assert load_check(engine, check_id).status == CheckStatus.WAITING.value
+    await wait_for(lambda: orgs.replies(org.address))
+    async with running_watcher(engine, settings, clock=lambda: utc_now() + later):
+        check = await wait_for(lambda: _done(engine, check_id))
+
+    assert check.outcome == Outcome.REPLIED.value
+    assert check.details["late"] is True
+    with session_scope(engine) as session:
+        first, answer = list_inbound(session=session, check_id=check_id)
+        events = [e.kind for e in list_events(session=session, check_id=check_id)]
+    assert (first.kind, answer.kind) == ("auto_reply", "human_reply")
+    assert check.details["inbound_id"] == answer.id
+    assert check.details["latency_hours"] * 3600 >= later.total_seconds()
+    assert {e["sha256"] for e in check.evidence} >= {first.sha256, answer.sha256}
+    assert events == ["planned", "pending", "auto_reply", "result"]

@@ -5,8 +5,9 @@ prober mailbox per test."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from adapters.email import plugin, run_watcher
 from adapters.email.watcher import WatcherOptions
+from probe.results import utc_now
 from probe.sandbox.mailservers import MailServers, mail_servers_installed
 from probe.settings import Settings
 from tests.servers.mail_orgs import Organisations, prober_settings
@@ -52,10 +54,14 @@ async def settings(
 
 
 @asynccontextmanager
-async def running_watcher(engine: Engine, settings: Settings) -> AsyncIterator[asyncio.Task[None]]:
+async def running_watcher(
+    engine: Engine, settings: Settings, *, clock: Callable[[], datetime] = utc_now
+) -> AsyncIterator[asyncio.Task[None]]:
     stop = asyncio.Event()
     task = asyncio.create_task(
-        run_watcher(engine=engine, settings=settings, stop=stop, options=WatcherOptions())
+        run_watcher(
+            engine=engine, settings=settings, stop=stop, options=WatcherOptions(), clock=clock
+        )
     )
     try:
         yield task

@@ -121,15 +121,6 @@ def test_campaign_options_with_an_unknown_key_or_bad_deadline_are_refused() -> N
         Config.model_validate({"deadline": 3})
     with pytest.raises(ValidationError, match="greater than or equal to 1"):
         Config.model_validate({"deadline_working_days": 0})
-    with pytest.raises(ValidationError, match="grade_rules must be in ascending order"):
-        Config.model_validate(
-            {
-                "grade_rules": [
-                    {"max_working_days": 3, "grade": "good"},
-                    {"max_working_days": 1, "grade": "excellent"},
-                ]
-            }
-        )
 
 
 def test_mailbox_names_are_sent_in_modified_utf7() -> None:

@@ -87,7 +87,7 @@ def test_a_reply_that_arrived_before_its_check_was_recorded_is_claimed_later(
         )  # fmt: skip
         record_result(session=session, check=session.get(Check, check_id), result=result)
 
-    assert sweep_no_reply(engine=engine, now=AT + timedelta(days=30)) == 1
+    assert sweep_no_reply(engine=engine, now=AT + timedelta(days=31)) == 1  # window passed
 
     with session_scope(engine) as session:
         check = session.get(Check, check_id)

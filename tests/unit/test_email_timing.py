@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.email.config import Config
 from adapters.email.timing import reply_deadline, reply_timing
 from probe.directory.hours import parse_hours
 
@@ -94,20 +93,6 @@ def test_the_reply_deadline_is_the_end_of_the_third_working_day(
 
     deadline = reply_deadline(sent_at=sent, working_days=3, tz=OMSK, schedule=None)
     assert deadline == deadline_local.replace(tzinfo=ZoneInfo(OMSK)).astimezone(UTC)
-
-
-def test_the_suggested_grade_follows_the_campaigns_rules() -> None:
-    default = Config()
-    assert [default.suggest_grade(d) for d in (0, 1, 2, 3, 4, None)] == [
-        "excellent", "excellent", "good", "satisfactory", "unsatisfactory", "unsatisfactory",
-    ]  # fmt: skip
-    strict = Config.model_validate(
-        {"grade_rules": [{"max_working_days": 0, "grade": "excellent"},
-                         {"max_working_days": 1, "grade": "satisfactory"}]}
-    )  # fmt: skip
-    assert [strict.suggest_grade(d) for d in (0, 1, 2)] == [
-        "excellent", "satisfactory", "unsatisfactory",
-    ]  # fmt: skip
 
 
 def test_the_servers_arrival_instant_is_taken_onto_the_probers_clock() -> None:
