@@ -86,6 +86,8 @@ class Letter:
     replied: date | None
     state: str  # "replied", "no_reply", "awaiting"
     grade: str | None
+    # Replied after the campaign's working-day norm (R10): still a reply, marked late.
+    late: bool = False
 
 
 @dataclass

@@ -131,11 +131,15 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "R10",
-        "Ответ получен, если исход письма — «ответ» (replied). Дата ответа — details.replied_at "
+        "Ответ получен, если исход письма — «ответ» (replied): ответ, пришедший в течение срока "
+        "ожидания кампании (по умолчанию 30 дней, 59-ФЗ), засчитывается и после нормы в 3 "
+        "рабочих дня, с отметкой об опоздании (details.late). Дата ответа — details.replied_at "
         "(момент UTC), иначе details.replied_on (дата), иначе finished_at, по часовому поясу "
         "организации. Автоответ, недоставка и отсутствие ответа — «нет ответа»; письмо, "
         "ожидающее ответа, — «ожидается ответ».",
-        "A letter was answered when its outcome is replied. Reply date: details.replied_at (ISO "
+        "A letter was answered when its outcome is replied: a reply inside the campaign's reply "
+        "window (30 days by default, law 59-FZ) counts even after the 3-working-day norm, marked "
+        "late (details.late). Reply date: details.replied_at (ISO "
         "instant, UTC), else details.replied_on (a date), else finished_at, in the "
         "organisation's time zone. auto_replied, bounced and no_reply are 'нет ответа'; a "
         "letter still waiting is 'ожидается ответ' and pending.",
@@ -343,6 +347,16 @@ def reply_date(
         if found is not None:
             return found
     return local(finished_at, zone).date() if finished_at else None
+
+
+def replied_late(outcome: Outcome | None, details: dict[str, Any]) -> bool:
+    """R10: a reply that came after the campaign's working-day norm (still a reply)."""
+    if outcome is not Outcome.REPLIED:
+        return False
+    late = details.get("late")
+    if isinstance(late, bool):
+        return late
+    return details.get("in_time") is False  # recorded before `late` existed
 
 
 # --- R11-R13: Protocol 5 --------------------------------------------------------------------

@@ -194,3 +194,30 @@ def test_an_operators_transfers_review_sets_how_many_persons_await_judgement(
     w.review("transfers", "once", check=check)
     row = score_campaign(session=session, campaign=w.campaign).table1[0]
     assert row.calls[0].etiquette == (None, None)
+
+
+def test_a_late_reply_is_a_reply_marked_late_and_the_channel_works(engine: Engine) -> None:
+    """Seed 000 row 35: answered 8 working days after the letter, counted, e-mail «да»."""
+    session, w = world(engine)
+    _org, (_, mail, _) = w.organisation()
+    late = {"replied_at": "2025-03-14T05:00:00+00:00", "working_days": 8, "late": True}
+    w.check(mail, Outcome.REPLIED, finished_after=timedelta(days=10), details=late)
+    score = score_campaign(session=session, campaign=w.campaign)
+    [letter] = score.table2[0].letters
+    assert (letter.state, letter.late, str(letter.replied)) == ("replied", True, "2025-03-14")
+    assert score.protocol5[0].email.working is True
+
+
+def test_a_reply_in_time_or_none_at_all_is_not_marked_late(engine: Engine) -> None:
+    session, w = world(engine)
+    _org, (_, first, second) = w.organisation()
+    w.check(first, Outcome.REPLIED, finished_after=timedelta(hours=2), details={"late": False})
+    # Recorded before `late` existed: `in_time: false` says the same.
+    w.check(second, Outcome.REPLIED, minutes=5, details={"in_time": False})
+    w.check(second, Outcome.NO_REPLY, minutes=10, details={"late": True})
+    letters = score_campaign(session=session, campaign=w.campaign).table2[0].letters
+    assert [(x.state, x.late) for x in letters] == [
+        ("replied", False),
+        ("replied", True),
+        ("no_reply", False),
+    ]
