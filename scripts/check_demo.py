@@ -3,9 +3,11 @@
     python scripts/check_demo.py [var/sandbox]
 
 Fails unless: the campaign finished with every organisation's outcomes matching its sandbox
-behaviour, every organisation has a row, the outcome counts equal the expected ones, every
-connected number was transferred none / once / several times as configured, every
-organisation's phone channel is scored working («да») or not as 2020 did, and the XLSX
+behaviour (a reply after the 3-working-day norm is `replied` and marked late, as seed 000
+counted rows 24 and 35), every organisation has a row, the outcome counts equal the expected
+ones (`email:late` among them), every connected number was transferred none / once / several
+times as configured, every organisation's phone and e-mail channels are scored working («да»)
+or not as 2020 did, and the XLSX
 protocol opens with one row per organisation in the Protocol 6 phone table."""
 
 from __future__ import annotations
@@ -44,6 +46,15 @@ def main(folder: Path) -> int:
     ]
     if working:
         problems.append(f"phone working (Protocol 5 column 4) differs: {working}")
+    # Protocol 5's e-mail working as 2020 scored it (rows 24 and 35: late replies, «да»).
+    mail = [
+        f"row {row['row']}: {row.get('email_working')} != {row.get('expected_email_working')}"
+        for row in summary["rows"]
+        if "expected_email_working" not in row
+        or row.get("email_working") is not row["expected_email_working"]
+    ]
+    if mail:
+        problems.append(f"e-mail working (Protocol 5) differs: {mail}")
     book = load_workbook(summary["xlsx"], read_only=True)
     sheet = book.worksheets[0]
     names = {row["name"] for row in summary["rows"]}

@@ -49,6 +49,7 @@ from probe.sandbox.world import (
     Phone,
     SandboxError,
     World,
+    expected_email_late,
     expected_email_outcome,
     expected_phone_outcomes,
     load_world,
@@ -438,15 +439,20 @@ def compare(engine: Engine, world: World) -> SandboxReport:
     seen: dict[tuple[int | None, str], list[str]] = defaultdict(list)
     transfers: dict[tuple[int | None, str], list[int]] = defaultdict(list)
     unfollowed: set[tuple[int | None, str]] = set()
+    late: set[tuple[int | None, str]] = set()  # addresses whose reply was marked late
     for protocol_row, contact, check in rows:
         key = contact.value or contact.raw
         if contact.channel == "phone" and contact.extension:
             key += f";ext={contact.extension}"
+        if contact.channel == "email":
+            key = key.lower()  # the directory keeps a local part as published (BYKCSO@...)
         seen[(protocol_row, key)].append(check.outcome or check.status)
         transfers[(protocol_row, key)].append(int((check.details or {}).get("transfers") or 0))
         if (check.details or {}).get("transfers_unfollowed"):
             unfollowed.add((protocol_row, key))
-    scored = _phone_working(engine)
+        if contact.channel == "email" and (check.details or {}).get("late") is True:
+            late.add((protocol_row, key))
+    scored = _protocol5(engine)
     for organisation in world.organisations:
         row = organisation.protocol_row
         mismatched_before = len(result.mismatches)
@@ -473,41 +479,58 @@ def compare(engine: Engine, world: World) -> SandboxReport:
         emails = []
         written = True  # the primary address is written to; the next one after a bounce
         for mailbox in organisation.emails:
-            expected_mail = (
-                expected_email_outcome(mailbox, deadline_working_days=DEADLINE_WORKING_DAYS)
-                if written
-                else None
-            )
+            expected_mail = expected_email_outcome(mailbox) if written else None
             written = expected_mail == "bounced"
             observed_mail = seen.get((row, mailbox.address.lower()), [])
+            # A reply after the 3-working-day norm counts, marked late (seed 000 rows 24, 35).
+            expected_late = expected_mail == "replied" and expected_email_late(
+                mailbox, deadline_working_days=DEADLINE_WORKING_DAYS
+            )
+            observed_late = (row, mailbox.address.lower()) in late
             if expected_mail is not None:
                 result.expected[f"email:{expected_mail}"] += 1
+            result.expected["email:late"] += expected_late
             result.observed.update(f"email:{o}" for o in observed_mail)
+            result.observed["email:late"] += observed_late
             if observed_mail != ([expected_mail] if expected_mail else []):
                 result.mismatches.append(
                     f"row {row} {mailbox.address}: {observed_mail} != [{expected_mail}]"
                 )
+            elif observed_late != expected_late:
+                result.mismatches.append(
+                    f"row {row} {mailbox.address}: late {observed_late} != {expected_late}"
+                )
             emails.append({"address": mailbox.address, "expected": expected_mail,
-                           "observed": observed_mail})  # fmt: skip
+                           "observed": observed_mail, "late": observed_late,
+                           "expected_late": expected_late})  # fmt: skip
         # Protocol 5 column 4 as 2020 scored it: «да» when one of its numbers connected.
         expectations = [
             expected_phone_outcomes(p, per_contact=PER_CONTACT) for p in organisation.phones
         ]
         working = any(e[-1:] == ["connected"] for e in expectations) if expectations else None
-        if scored.get(row) is not working:
+        phone_working, email_working = scored.get(row, (None, None))
+        if phone_working is not working:
             result.mismatches.append(
-                f"row {row}: phone working {scored.get(row)} != {working} (Protocol 5 column 4)"
+                f"row {row}: phone working {phone_working} != {working} (Protocol 5 column 4)"
+            )
+        # Protocol 5's e-mail working as 2020 scored it: «да» when a letter was answered, late
+        # or not (rows 24 and 35 after 6 and 8 working days).
+        mail_works = any(e["expected"] == "replied" for e in emails) if emails else None
+        if email_working is not mail_works:
+            result.mismatches.append(
+                f"row {row}: e-mail working {email_working} != {mail_works} (Protocol 5)"
             )
         result.rows.append({"row": row, "name": organisation.name, "phones": phones,
-                            "emails": emails, "phone_working": scored.get(row),
-                            "expected_phone_working": working,
+                            "emails": emails, "phone_working": phone_working,
+                            "expected_phone_working": working, "email_working": email_working,
+                            "expected_email_working": mail_works,
                             "match": len(result.mismatches) == mismatched_before})  # fmt: skip
     return result
 
 
-def _phone_working(engine: Engine) -> dict[int | None, bool | None]:
-    """Protocol 5 column 4 (phone working) of each protocol row, as the campaign's export scores
-    it (rule R11)."""
+def _protocol5(engine: Engine) -> dict[int | None, tuple[bool | None, bool | None]]:
+    """Protocol 5's phone (column 4) and e-mail working of each protocol row, as the campaign's
+    export scores them (rules R11, R12)."""
     from probe.scoring import score_campaign
     from storage.checks import get_campaign_by_name
 
@@ -516,7 +539,7 @@ def _phone_working(engine: Engine) -> dict[int | None, bool | None]:
         if campaign is None:
             return {}
         score = score_campaign(session=session, campaign=campaign, audit=False)
-    return {row.protocol_row: row.phone.working for row in score.protocol5}
+    return {row.protocol_row: (row.phone.working, row.email.working) for row in score.protocol5}
 
 
 def print_summary(outcome: SandboxReport, console: Any) -> None:
@@ -524,15 +547,24 @@ def print_summary(outcome: SandboxReport, console: Any) -> None:
 
     table = Table(title="Sandbox: what each centre did, and what it was told to do")
     for name in ("№", "organisation", "phone outcomes", "transfers", "phone works", "e-mail",
-                 "match"):  # fmt: skip
+                 "e-mail works", "match"):  # fmt: skip
         table.add_column(name, overflow="fold")
     for row in outcome.rows:
         phones = "; ".join("→".join(p["observed"]) or "—" for p in row["phones"]) or "—"
         moved = ", ".join(str(p["transfers"]) for p in row["phones"]) or "—"
-        mail = "; ".join(",".join(e["observed"]) or "—" for e in row["emails"]) or "—"
+        mail = (
+            "; ".join(
+                (",".join(e["observed"]) or "—") + (" (late)" if e["late"] else "")
+                for e in row["emails"]
+            )
+            or "—"
+        )
         match = "yes" if row["match"] else "[red]no[/red]"
         works = {True: "да", False: "нет", None: "—"}[row.get("phone_working")]
-        table.add_row(str(row["row"]), row["name"][:60], phones, moved, works, mail, match)
+        mail_works = {True: "да", False: "нет", None: "—"}[row.get("email_working")]
+        table.add_row(
+            str(row["row"]), row["name"][:60], phones, moved, works, mail, mail_works, match
+        )
     console.print(table)
     counts = Table(title="Outcomes: expected from the sandbox's behaviours, and recorded")
     for name in ("outcome", "expected", "recorded"):
