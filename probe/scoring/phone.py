@@ -145,6 +145,13 @@ def _measured_transfers(view: OrganisationView, calls: list[Call]) -> Judged:
     return Judged()
 
 
+def _etiquette_waits(etiquette: EtiquetteMarks) -> str:
+    persons = len(etiquette.persons)
+    if etiquette.unjudged == persons:
+        return "этикет не оценён"
+    return f"этикет не оценён у {etiquette.unjudged} из {persons} ответивших"
+
+
 def _grade_org_level(view: OrganisationView) -> bool:
     return view.data.channels == {Channel.PHONE.value}
 
@@ -159,7 +166,7 @@ def phone_row(view: OrganisationView) -> PhoneRow:
         transfers = _measured_transfers(view, calls)
     grade = view.judged(ReviewField.GRADE, phone, org_level=_grade_org_level(view))
     if connected and (etiquette.unjudged or not etiquette.persons):
-        view.wait_for(table=TABLE, columns="7-9", what="этикет не оценён", rule="R8")
+        view.wait_for(table=TABLE, columns="7-9", what=_etiquette_waits(etiquette), rule="R8")
     if connected and transfers.value is None:
         view.wait_for(table=TABLE, columns="10-12", what="перевод вызова не оценён", rule="R8")
     if calls and grade.value is None:

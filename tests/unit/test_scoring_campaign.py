@@ -182,7 +182,8 @@ def test_every_connected_call_adds_its_persons_to_the_organisations_marks(engine
     row = score.table1[0]
     assert [c.etiquette for c in row.calls] == [("full",), (), ("none", None, "full")]
     assert row.etiquette.counts == {"7": 2, "8": 0, "9": 1} and row.etiquette.unjudged == 1
-    assert "7-9" in {p.columns for p in score.pending}
+    waiting = [p.what for p in score.pending if p.columns == "7-9"]
+    assert waiting == ["этикет не оценён у 1 из 4 ответивших"]
 
 
 def test_an_operators_transfers_review_sets_how_many_persons_await_judgement(
