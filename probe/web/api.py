@@ -58,6 +58,8 @@ class ContactOut(BaseModel):
     label: str | None
     active: bool
     superseded_by_id: int | None
+    # Not called until an operator confirms it: why (another organisation publishes it too).
+    held: str | None = None
 
 
 class CheckOut(BaseModel):

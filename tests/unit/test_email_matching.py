@@ -72,6 +72,17 @@ def test_sender_and_subject_match_as_a_last_resort_flagged_weak_to_the_latest_pr
     assert (found.check_id, found.method, found.weak) == (2, "sender_subject", True)
 
 
+def test_a_reply_matches_a_mixed_case_published_address_in_any_case() -> None:
+    # The directory keeps a local part as published ("CSO-Test@mail.ru", issue 14); the
+    # organisation's server answers from whatever case it likes.
+    published = Candidate(
+        3, "<c@prober.test>", "PRB-CCCCCCCC", "CSO-Test@mail.ru", "Вопрос о выплате", SENT
+    )
+    message = reply(from_address="cso-test@MAIL.RU", subject="Re: Вопрос о выплате")
+    found = match(message, [published], received_at=SENT + timedelta(days=1))
+    assert (found.check_id, found.method) == (3, "sender_subject")
+
+
 def test_a_message_from_before_the_probe_was_sent_matches_nothing() -> None:
     stale = reply(in_reply_to="<a@prober.test>", matched_token="PRB-AAAAAAAA")
     assert match(stale, [A], received_at=SENT - timedelta(hours=1)) is None
