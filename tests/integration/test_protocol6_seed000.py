@@ -327,6 +327,23 @@ def test_etiquette_is_judged_per_person_answered_as_the_document_marks_it(export
     assert not [p for p in data["pending"] if p["columns"] == "7-9"]
 
 
+def test_the_xlsx_marks_columns_7_to_9_as_the_document_does(
+    engine: Engine, exported, tmp_path: Path
+) -> None:
+    _, report = exported
+    out = export_campaign(
+        engine=engine, campaign=report.campaign, fmt="xlsx", out=tmp_path / "p.xlsx"
+    )
+    sheet = load_workbook(out)["Протокол 6 табл. 1"]
+    ours = {
+        row[0]: [str(7 + i) for i, cell in enumerate(row[6:9]) if cell == "+"]
+        for row in sheet.iter_rows(values_only=True)
+        if isinstance(row[0], int) and isinstance(row[4], int)
+    }
+    assert ours == _document_etiquette_columns()
+    assert ours[2] == ["7", "9"] and ours[11] == ["8", "9"]
+
+
 def test_the_import_is_a_historical_campaign_listed_by_name(engine: Engine, exported) -> None:
     _, report = exported
     with session_scope(engine) as session:
