@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -152,10 +153,17 @@ def normalise_row(
     return draft, problems
 
 
+@lru_cache(maxsize=64)
+def _region_default(default_hours: str) -> WeeklySchedule | None:
+    # Shared between rows: only ever copied (model_copy), never changed.
+    return parse_hours(default_hours) if default_hours else None
+
+
 def _hours(text: str, region: Region, problem: Any) -> WeeklySchedule | None:
     """The organisation's own hours; when unknown, its region's default hours (never another
-    region's), keeping a break published on its own. Every fallback but a blank cell is reported."""
-    default = parse_hours(region.default_hours) if region.default_hours else None
+    region's), keeping a break published on its own. Reported, except a blank cell in a region
+    that has default hours."""
+    default = _region_default(region.default_hours)
     if not text:
         if default is None:
             problem(
