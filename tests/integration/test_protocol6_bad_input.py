@@ -82,6 +82,44 @@ def test_a_note_not_understood_is_imported_as_unknown_and_not_counted(
     assert "row 6: the log gives 2 for column 5, the document says '3'" in messages
 
 
+def _table1(engine: Engine, campaign: str, tmp_path: Path) -> dict[int, dict]:
+    out = export_campaign(engine=engine, campaign=campaign, fmt="json", out=tmp_path / "t.json")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    return {r["protocol_row"]: r for r in data["protocol6_table1"]} | {0: data}
+
+
+def test_etiquette_marks_that_fit_no_call_become_the_organisations_and_are_reported(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # Row 1: four connected calls; columns 8 and 9 marked (the document marks only 8).
+    path = _variant(tmp_path, "\t6\t4\t\t+\t\t", "\t6\t4\t\t+\t+\t")
+    report = import_protocol6(path, engine=engine)
+    messages = [p.message for p in report.problems]
+    assert (
+        "row 1: etiquette marked in columns 8, 9 over 4 connected calls; read as the "
+        "organisation's marks, not tied to calls"
+    ) in messages
+    rows = _table1(engine, report.campaign, tmp_path)
+    assert rows[1]["etiquette_marks"] == {"7": 0, "8": 1, "9": 1}
+    assert rows[1]["sources"]["etiquette"].endswith("организация")
+    assert not [
+        p for p in rows[0]["pending"]
+        if p["columns"] == "7-9" and p["organisation_id"] == rows[1]["organisation_id"]
+    ]  # fmt: skip
+
+
+def test_an_etiquette_cell_other_than_a_plus_is_reported_and_not_read(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = _variant(tmp_path, "\t6\t4\t\t+\t\t", "\t6\t4\t\tда\t\t")
+    report = import_protocol6(path, engine=engine)
+    messages = [p.message for p in report.problems]
+    assert "row 1: etiquette: columns [8] hold something other than '+'; not read" in messages
+    rows = _table1(engine, report.campaign, tmp_path)
+    assert rows[1]["etiquette_marks"] == {"7": 0, "8": 0, "9": 0}
+    assert rows[1]["calls"][0]["etiquette"] == [None]
+
+
 # --- Protocol No. 5, table 1 --------------------------------------------------------------------
 
 _P5_ROW_5 = 'Рябинушка" Центрального административного округа"' + "\tда" * 10 + "\n"
