@@ -200,7 +200,7 @@ async def test_a_long_monologue_with_a_beep_is_an_answering_machine(
     assert result.outcome == Outcome.ANSWERING_MACHINE, result.details
     assert result.details["answering_machine"] is True
     # Issue 14: told by the beep after the message (and the hang-up), not by its length.
-    assert result.details["outcome_reason"] == "a 1000 Hz beep after speech"
+    assert result.details["outcome_reason"].endswith(" Hz beep after speech")
     beeps = [t for t in result.details["tones"] if t["kind"] == "beep"]
     assert len(beeps) == 1 and beeps[0]["freq"] == pytest.approx(1000, abs=30)
 
