@@ -70,6 +70,7 @@ class EmailPlugin:
             "message_id": identity.message_id,
             "token": identity.token,
             "recipient": target.value,
+            "sender": settings.smtp.from_address,  # the footnote of Protocol 6 table 2
             "subject": str(message["Subject"]),
             "template": config.template,
         }

@@ -5,9 +5,22 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from probe.export.labels import call_log, reply_text, ru_date
+from probe.export.labels import (
+    GRADE_RU,
+    PENDING,
+    PendingRanges,
+    call_log,
+    channel_cells,
+    pending_ranges,
+    reply_text,
+    ru_date,
+)
+from probe.ru import word
 from probe.scoring.indicator import FORMULA_EN, FORMULA_RU, INDICATOR_1_2_VERSION
+from probe.scoring.mail import TABLE as MAIL_TABLE
 from probe.scoring.model import Call, CampaignScore, Letter, MailRow, PhoneRow, Protocol5Row
+from probe.scoring.phone import TABLE as PHONE_TABLE
+from probe.scoring.protocol5 import TABLE as P5_TABLE
 from probe.scoring.rules import RULES
 
 
@@ -65,6 +78,16 @@ def _letter(letter: Letter) -> dict[str, Any]:
     }
 
 
+def _summary(row: MailRow) -> dict[str, Any]:
+    """The organisation's letter in brief: the first one answered, else the first one sent."""
+    letter = next((x for x in row.letters if x.replied), row.letters[0] if row.letters else None)
+    return {
+        "sent": letter.sent.isoformat() if letter and letter.sent else None,
+        "replied": letter.replied.isoformat() if letter and letter.replied else None,
+        "summary_check_id": letter.check_id if letter else None,
+    }
+
+
 def mail_dict(row: MailRow) -> dict[str, Any]:
     return {
         "number": row.number,
@@ -72,8 +95,8 @@ def mail_dict(row: MailRow) -> dict[str, Any]:
         "protocol_row": row.protocol_row,
         "name": row.name,
         "addresses": row.addresses,
-        "sent": row.sent.isoformat() if row.sent else None,
-        "replied": row.replied.isoformat() if row.replied else None,
+        # One letter's own dates, never the first sent of one beside the first reply to another.
+        **_summary(row),
         "grade": row.grade.value,
         "grade_source": row.grade.source,
         "letters": [_letter(x) for x in row.letters],
@@ -119,35 +142,90 @@ def campaign_dict(score: CampaignScore) -> dict[str, Any]:
     }
 
 
+# The CSV's columns: (header, table, protocol column). Headers name the protocol's table and
+# column in its own words; table/column place the pending word (None: never pending).
+T1, T2, P5 = PHONE_TABLE, MAIL_TABLE, P5_TABLE
+CSV_COLUMNS: list[tuple[str, str | None, int | None]] = [
+    ("№ п/п", None, None),
+    ("Код организации", None, None),
+    ("№ строки протокола", None, None),
+    ("Организация социального обслуживания", None, None),
+    ("Протокол 6, табл. 1, гр. 3: номера телефонов (по данным сайтов)", T1, 3),
+    ("Протокол 6, табл. 1, гр. 4: дата и время телефонных звонков", T1, 4),
+    ("Протокол 6, табл. 1, гр. 5: общее количество звонков", T1, 5),
+    ("Протокол 6, табл. 1, гр. 6: звонки, завершившиеся соединением с ОСО", T1, 6),
+    ("Протокол 6, табл. 1, гр. 7: назвал ФИО, должность и ОСО (число лиц)", T1, 7),
+    ("Протокол 6, табл. 1, гр. 8: назвал только ОСО (число лиц)", T1, 8),
+    ("Протокол 6, табл. 1, гр. 9: не представился и не назвал ОСО (число лиц)", T1, 9),
+    ("Протокол 6, табл. 1, гр. 10-12: актуальность телефонов (перевод вызова)", T1, 10),
+    ("Протокол 6, табл. 1, гр. 13-16: качество консультации", T1, 13),
+    ("Протокол 6, табл. 2, гр. 3: адрес электронной почты", T2, 3),
+    ("Протокол 6, табл. 2, гр. 4: дата отправки писем", T2, 4),
+    ("Протокол 6, табл. 2, гр. 5: дата получения ответов на запрос", T2, 5),
+    ("Протокол 6, табл. 2, гр. 6-9: оценка результатов эксперимента", T2, 6),
+    ("Протокол 5, гр. 3: телефон, наличие", P5, 3),
+    ("Протокол 5, гр. 4: телефон, функционирование", P5, 4),
+    ("Протокол 5, гр. 5: электронная почта, наличие", P5, 5),
+    ("Протокол 5, гр. 6: электронная почта, функционирование", P5, 6),
+    ("Протокол 5, гр. 7: электронные сервисы, наличие", P5, 7),
+    ("Протокол 5, гр. 8: электронные сервисы, функционирование", P5, 8),
+    ("Протокол 5, гр. 9: раздел «Часто задаваемые вопросы», наличие", P5, 9),
+    ("Протокол 5, гр. 10: раздел «Часто задаваемые вопросы», функционирование", P5, 10),
+    ("Протокол 5, гр. 11: анкета для опроса, наличие", P5, 11),
+    ("Протокол 5, гр. 12: анкета для опроса, функционирование", P5, 12),
+    ("Показатель 1.2 (приказ № 344н), баллы", None, None),
+    ("Ожидает оценки", None, None),
+]
+# Columns 10-12 and 13-16 in one cell each: the judged column's own words.
+TRANSFERS_RU = {
+    "none": "сразу попали на лицо, способное предоставить консультацию (гр. 10)",
+    "once": "однократный перевод вызова (гр. 11)",
+    "several": "многократные переводы вызовов (гр. 12)",
+}
+
+
 def csv_rows(score: CampaignScore) -> tuple[list[str], list[list[Any]]]:
-    """One flat row per organisation: every table's columns side by side."""
-    header = [
-        "number", "organisation_id", "protocol_row", "name",
-        "t1_numbers_called", "t1_call_log", "t1_total_calls", "t1_connected_calls",
-        "t1_etiquette_7", "t1_etiquette_8", "t1_etiquette_9", "t1_transfers", "t1_grade",
-        "t2_addresses", "t2_sent", "t2_replied", "t2_grade",
-        "p5_phone_present", "p5_phone_working", "p5_email_present", "p5_email_working",
-        "p5_web_form_present", "p5_web_form_working", "p5_faq_present", "p5_faq_working",
-        "p5_survey_present", "p5_survey_working", "indicator_1_2", "pending",
-    ]  # fmt: skip
+    """One flat row per organisation: every table's columns side by side, in Russian."""
+    header = [name for name, _, _ in CSV_COLUMNS]
     pending: dict[int, list[str]] = {}
     for p in score.pending:
         pending.setdefault(p.organisation_id, []).append(f"{p.table}, гр. {p.columns}: {p.what}")
+    ranges = pending_ranges(score)
     rows = []
     for t1, t2, p5 in zip(score.table1, score.table2, score.protocol5, strict=True):
         row: list[Any] = [t1.number, t1.organisation_id, t1.protocol_row or "", t1.name]
         row += ["\n".join(t1.numbers_called), call_log(t1.calls), t1.total_calls]
-        row += [t1.connected_calls, *_etiquette_cells(t1), t1.transfers.value or ""]
-        row += [t1.grade.value or ""]
+        row += [t1.connected_calls, *_etiquette_cells(t1), word(TRANSFERS_RU, t1.transfers.value)]
+        row += [word(GRADE_RU, t1.grade.value)]
         row += ["\n".join(" ".join(x.addresses) for x in t2.letters)]
         row += ["\n".join(ru_date(x.sent) for x in t2.letters)]
-        row += ["\n".join(reply_text(x) for x in t2.letters), t2.grade.value or ""]
+        row += ["\n".join(reply_text(x) for x in t2.letters), word(GRADE_RU, t2.grade.value)]
         for _, state in p5.channels:
-            row += [_flag(state.present), _flag(state.working)]
-        row += ["" if p5.indicator_1_2 is None else p5.indicator_1_2]
+            row += channel_cells(state)
+        row += [PENDING if p5.indicator_1_2 is None else p5.indicator_1_2]
         row += ["; ".join(pending.get(t1.organisation_id, []))]
+        _mark_pending(row, t1.organisation_id, ranges)
         rows.append(row)
     return header, rows
+
+
+def _mark_pending(
+    row: list[Any], organisation: int, ranges: dict[tuple[int, str], PendingRanges]
+) -> None:
+    """A pending column says so (a blank would read as "no"): every CSV cell of a pending range
+    of protocol columns, when nothing is written there yet (columns 7-9 count persons: 0 is
+    nothing)."""
+    for (org, table), found in ranges.items():
+        if org != organisation:
+            continue
+        for first, last, text in found:
+            cells = [
+                i for i, (_, t, c) in enumerate(CSV_COLUMNS)
+                if t == table and c is not None and first <= c <= last
+            ]  # fmt: skip
+            if cells and all(row[i] in ("", 0) for i in cells):
+                for i in cells:
+                    row[i] = text
 
 
 def _etiquette_cells(row: PhoneRow) -> list[int | str]:
@@ -155,7 +233,3 @@ def _etiquette_cells(row: PhoneRow) -> list[int | str]:
     if not row.etiquette.persons:
         return ["", "", ""]
     return list(row.etiquette.counts.values())
-
-
-def _flag(value: bool | None) -> str:
-    return "" if value is None else ("yes" if value else "no")

@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from probe.reviews import Grade, Transfers
-from probe.scoring.model import Call, ChannelState, Dial, Letter
+from probe.scoring.model import Call, CampaignScore, ChannelState, Dial, Letter
 
 YES, NO = "да", "нет"
 NO_REPLY = "нет ответа"
 AWAITING = "ожидается ответ"
 MARK = "+"
+PENDING = "ожидает оценки"  # a column an operator has still to judge
+UNCHECKED = "ожидает проверки"  # a column that waits for a check (R11, R12)
+_UNCHECKED_RULES = {"R11", "R12"}
+
+# (first column, last column, the word written there) of a row's pending columns.
+PendingRanges = list[tuple[int, int, str]]
 
 TRANSFER_ORDER = [t.value for t in (Transfers.NONE, Transfers.ONCE, Transfers.SEVERAL)]
 GRADE_ORDER = [
@@ -70,3 +76,15 @@ def yes_no(flag: bool | None) -> str:
 
 def channel_cells(state: ChannelState) -> list[str]:
     return [yes_no(state.present), yes_no(state.working)]
+
+
+def pending_ranges(score: CampaignScore) -> dict[tuple[int, str], PendingRanges]:
+    """(organisation, table) -> the column ranges awaiting a judgement or a check."""
+    found: dict[tuple[int, str], PendingRanges] = {}
+    for item in score.pending:
+        first, _, last = item.columns.partition("-")
+        word = UNCHECKED if item.rule in _UNCHECKED_RULES else PENDING
+        found.setdefault((item.organisation_id, item.table), []).append(
+            (int(first), int(last or first), word)
+        )
+    return found

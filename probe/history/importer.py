@@ -16,6 +16,7 @@ stated way.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -30,7 +31,13 @@ from probe.directory.phones import area_code_of
 from probe.directory.regions import find_region
 from probe.history.calllog import CallLogError, LoggedCall, LoggedDial, parse_call_log
 from probe.history.contacts import SOURCE, ContactBook
-from probe.history.document import MailRow, PhoneRow, Protocol5Row, read_protocol6
+from probe.history.document import (
+    MailRow,
+    PhoneRow,
+    Protocol5Row,
+    Protocol6Document,
+    read_protocol6,
+)
 from probe.history.letters import LoggedLetter, parse_mail_row
 from probe.history.marks import (
     ETIQUETTE_COLUMNS,
@@ -522,6 +529,28 @@ def _campaign(
     return campaign
 
 
+_SENDER = re.compile(r"осуществлялась с электронного адреса\s+(\S+@[^\s,;]+)")
+
+
+def _as_written(
+    document: Protocol6Document, orgs: dict[int, Organisation], path: Path
+) -> dict[str, Any]:
+    """What the export prints as the document did: each organisation's name as written (the
+    directory drops drafting devices such as «(далее – БУ КЦСОН)»; table 2's text, whole where
+    table 1's is cut by page breaks) and the address letters were sent from (table 2's
+    footnote)."""
+    names: dict[str, str] = {}
+    rows: list[PhoneRow | MailRow] = [*document.phone_rows, *document.mail_rows]
+    for row in rows:
+        if row.number in orgs and row.name:
+            names[str(orgs[row.number].id)] = row.name
+    spec: dict[str, Any] = {"names_as_written": names}
+    sender = _SENDER.search(path.read_text(encoding="utf-8"))
+    if sender:
+        spec["sender"] = sender.group(1).rstrip(".")
+    return spec
+
+
 def _days(rows: list[MailRow]) -> list[date]:
     """The days letters were sent: they name the campaign's year before the rows are read."""
     days: list[date] = []
@@ -565,5 +594,6 @@ def import_protocol6(
         _import_protocol5(ctx, document.protocol5_rows, orgs)
         if ctx.days:
             campaign.starts_on, campaign.ends_on = min(ctx.days), max(ctx.days)
+        campaign.spec = {**campaign.spec, **_as_written(document, orgs, path)}
         report.organisations = len(orgs)
     return report

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from probe.results import Channel
 from probe.scoring.audit import audit_rows
-from probe.scoring.data import load_campaign_data
+from probe.scoring.data import CampaignData, load_campaign_data
 from probe.scoring.mail import mail_row
 from probe.scoring.model import CampaignScore
 from probe.scoring.phone import phone_row
@@ -15,6 +16,20 @@ from probe.scoring.view import OrganisationView
 from storage.models import Campaign
 
 __all__ = ["CampaignScore", "score_campaign"]
+
+
+def _senders(data: CampaignData) -> list[str]:
+    """Recorded by each letter (details "sender"), or for a past protocol by its import."""
+    found: dict[str, None] = {}
+    written = data.campaign.spec.get("sender") if isinstance(data.campaign.spec, dict) else None
+    if isinstance(written, str) and written:
+        found[written] = None
+    for checks in data.checks_by_org.values():
+        for check in checks:
+            sender = check.details.get("sender") if check.channel == Channel.EMAIL else None
+            if isinstance(sender, str) and sender:
+                found[sender] = None
+    return list(found)
 
 
 def score_campaign(*, session: Session, campaign: Campaign, audit: bool = True) -> CampaignScore:
@@ -31,4 +46,5 @@ def score_campaign(*, session: Session, campaign: Campaign, audit: bool = True) 
         score.pending.extend(view.pending)
         if audit:
             score.audit.extend(audit_rows(view))
+    score.senders = _senders(data)
     return score

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from probe.results import Channel
+from probe.ru import review_text
 from probe.scoring.data import CheckRow
 from probe.scoring.model import AuditRow
 from probe.scoring.rules import call_group_key, counts_as_call, counts_as_letter, local
@@ -39,9 +40,7 @@ def audit_rows(view: OrganisationView) -> list[AuditRow]:
         contact = view.contact(check)
         outcome = view.outcome(check)
         on_check = view.data.check_reviews.get(check.id)
-        reviews = (
-            "; ".join(f"{r.field}={r.value} ({r.author})" for r in on_check) if on_check else ""
-        )
+        reviews = "; ".join(review_text(r.field, r.value, r.author) for r in on_check or ())
         kind, group = call_group_key(check.id, check.details)
         rows.append(
             AuditRow(

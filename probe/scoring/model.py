@@ -190,3 +190,5 @@ class CampaignScore:
     protocol5: list[Protocol5Row] = field(default_factory=list)
     pending: list[Pending] = field(default_factory=list)
     audit: list[AuditRow] = field(default_factory=list)
+    # The addresses letters were sent from (the footnote of table 2), in order of first use.
+    senders: list[str] = field(default_factory=list)

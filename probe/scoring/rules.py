@@ -70,9 +70,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "R4",
-        "Решение оператора (verdict) по попытке заменяет автоматический исход: действует "
-        "последнее; «confirmed» оставляет исход; значение, не подходящее каналу, не "
-        "учитывается.",
+        "Решение оператора по попытке (подтвердить или исправить результат) заменяет "
+        "автоматический исход: действует последнее; подтверждение оставляет исход; значение, "
+        "не подходящее каналу, не учитывается.",
         "An operator's verdict review on a check replaces its automatic outcome (newest wins; "
         "'confirmed' keeps it; a value not valid for the channel is ignored).",
     ),
@@ -111,11 +111,13 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "R8",
-        "Графа без оценки остаётся пустой и вносится в лист «Ожидают оценки»: этикет и перевод — "
+        "Графа без оценки помечается «ожидает оценки» и вносится в лист «Ожидают оценки»: "
+        "этикет и перевод — "
         "если было соединение; оценка по телефону — если был звонок; оценка по почте — если "
         "было отправлено письмо. Без соединения этикет и перевод не оцениваются. Этикет ждёт "
         "оценки, пока не оценён хотя бы один ответивший (R14).",
-        "A column nobody judged stays empty and is listed as pending: etiquette and transfers "
+        "A column nobody judged is marked «ожидает оценки» and listed as pending: etiquette "
+        "and transfers "
         "when a call connected; the phone grade when a call was counted; the e-mail grade when "
         "a letter was sent. Without a connection etiquette and transfers do not apply. "
         "Etiquette is pending while any person who answered is not judged (R14).",
@@ -124,19 +126,20 @@ RULES: tuple[Rule, ...] = (
         "R9",
         "Письмом считается попытка по почте, которая была отправлена (ожидает ответа или "
         "завершена с любым исходом, кроме ошибки отправки и неизвестного). Дата отправки — "
-        "details.sent_on, иначе дата started_at по часовому поясу организации.",
+        "записанная при отправке (при импорте — дата из протокола), иначе дата начала попытки "
+        "по часовому поясу организации.",
         "An e-mail check is a letter once sent: waiting, or done with any outcome except "
         "send_failed and unknown. Date sent: details.sent_on, else the local date of "
         "started_at.",
     ),
     Rule(
         "R10",
-        "Ответ получен, если исход письма — «ответ» (replied): ответ, пришедший в течение срока "
+        "Ответ получен, если исход письма — «ответили»: ответ, пришедший в течение срока "
         "ожидания кампании (по умолчанию 30 дней, 59-ФЗ), засчитывается и после нормы в 3 "
-        "рабочих дня, с отметкой об опоздании (details.late). Дата ответа — details.replied_at "
-        "(момент UTC), иначе details.replied_on (дата), иначе finished_at, по часовому поясу "
-        "организации. Автоответ, недоставка и отсутствие ответа — «нет ответа»; письмо, "
-        "ожидающее ответа, — «ожидается ответ».",
+        "рабочих дня, с отметкой об опоздании. Дата ответа — записанный момент получения "
+        "ответа, иначе записанная дата ответа (при импорте — из протокола), иначе время "
+        "завершения попытки, по часовому поясу организации. Автоответ, недоставка и отсутствие "
+        "ответа — «нет ответа»; письмо, ожидающее ответа, — «ожидается ответ».",
         "A letter was answered when its outcome is replied: a reply inside the campaign's reply "
         "window (30 days by default, law 59-FZ) counts even after the 3-working-day norm, marked "
         "late (details.late). Reply date: details.replied_at (ISO "

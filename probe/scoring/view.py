@@ -35,6 +35,13 @@ class OrganisationView:
 
     @property
     def name(self) -> str:
+        """As the campaign's own document wrote it (an imported protocol), else the directory's."""
+        spec = self.data.campaign.spec
+        written = spec.get("names_as_written") if isinstance(spec, dict) else None
+        if isinstance(written, dict):
+            name = written.get(str(self.id))
+            if isinstance(name, str) and name:
+                return name
         return self.org.name
 
     def contacts(self) -> list[ContactRow]:

@@ -5,69 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-OUTCOMES = {
-    "replied": "ответили",
-    "auto_replied": "автоответ",
-    "bounced": "письмо не доставлено",
-    "no_reply": "нет ответа на письмо",
-    "send_failed": "сбой отправки (наша сторона)",
-    "connected": "соединение",
-    "busy": "занято",
-    "no_answer": "не отвечает",
-    "unavailable": "номер недоступен",
-    "rejected": "вызов отклонён",
-    "answering_machine": "автоответчик",
-    "failed": "сбой (наша сторона)",
-    "unknown": "неизвестно",
-}
-CHANNELS = {"email": "электронная почта", "phone": "телефон", "test": "тест"}
-STATUSES = {
-    "planned": "запланирована",
-    "running": "выполняется",
-    "waiting": "ожидает ответа",
-    "done": "завершена",
-    "cancelled": "отменена",
-}
-CAMPAIGN_STATUSES = {
-    "draft": "черновик",
-    "running": "идёт",
-    "paused": "приостановлена",
-    "done": "завершена",
-    "cancelled": "отменена",
-}
-FIELDS = {
-    "etiquette": "Этикет",
-    "transfers": "Переадресация",
-    "grade": "Качество консультации",
-    "call_note": "Отметка о звонке",
-    "verdict": "Вердикт",
-    "note": "Заметка",
-    "web_form": "Электронная форма обращения",
-    "faq": "Раздел «Часто задаваемые вопросы»",
-    "survey": "Анкета для опроса",
-}
-VALUES = {
-    "etiquette": {
-        # Regulation 001: the answer begins with the organisation, the full name and the position.
-        "full": "назвал(а) организацию, ФИО и должность (графа 7)",
-        "organisation_only": "назвал(а) только организацию (графа 8)",
-        "none": "не представился(ась) и не назвал(а) организацию (графа 9)",
-    },
-    "transfers": {
-        "none": "сразу специалист, способный проконсультировать",
-        "once": "переадресовали один раз",
-        "several": "переадресовали несколько раз",
-    },
-    "grade": {
-        "excellent": "отлично",
-        "good": "хорошо",
-        "satisfactory": "удовлетворительно",
-        "unsatisfactory": "неудовлетворительно",
-    },
-    "call_note": {"callback_requested": "попросили перезвонить"},
-    "verdict": {"confirmed": "автоматический результат подтверждён"}
-    | {k: f"исправлено на «{v}»" for k, v in OUTCOMES.items()},
-}
+from probe import ru
+
+# The shared vocabulary (the exports use it too); imported here under the names templates use.
+OUTCOMES, CHANNELS, STATUSES = ru.OUTCOMES, ru.CHANNELS, ru.STATUSES
+CAMPAIGN_STATUSES, FIELDS, VALUES = ru.CAMPAIGN_STATUSES, ru.FIELDS, ru.VALUES
 NEEDS = {
     "verdict": "подтвердить или исправить результат",
     "etiquette": "оценить этикет",
@@ -105,16 +47,8 @@ def label(table: dict[str, str], value: str | None) -> str:
     return table.get(value, value)
 
 
-ETIQUETTE_NOT_JUDGED = "не оценён"
-
-
-def review_value(field: str, value: str) -> str:
-    if field == "etiquette" and "," in value:
-        # One judgement per person who answered, in the order they answered.
-        words = VALUES["etiquette"]
-        persons = [words.get(v, v) if v else ETIQUETTE_NOT_JUDGED for v in value.split(",")]
-        return "; ".join(f"{n}) {text}" for n, text in enumerate(persons, start=1))
-    return VALUES.get(field, {}).get(value, value)
+ETIQUETTE_NOT_JUDGED = ru.ETIQUETTE_NOT_JUDGED
+review_value = ru.review_value
 
 
 def person_label(index: int) -> str:

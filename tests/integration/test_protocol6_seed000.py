@@ -12,7 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
@@ -384,4 +385,172 @@ def test_the_campaigns_dates_cover_every_letter_call_and_reply(exported) -> None
     assert (data["campaign"]["starts_on"], data["campaign"]["ends_on"]) == (
         "2020-05-06",
         "2020-06-08",
+    )
+
+
+# --- the exported documents against the document's own words ------------------------------
+
+
+@pytest.fixture
+def workbook(engine: Engine, exported, tmp_path: Path) -> Workbook:
+    _, report = exported
+    path = export_campaign(
+        engine=engine, campaign=report.campaign, fmt="xlsx", out=tmp_path / "p.xlsx"
+    )
+    return load_workbook(path)
+
+
+def _document_lines() -> list[str]:
+    return SEED.read_text(encoding="utf-8").splitlines()
+
+
+def _document_header(starts: str) -> list[list[str]]:
+    """The header lines of a table, from the first line that starts with `starts` up to the
+    row of column numbers or the first organisation: each line's non-empty cells."""
+    lines = _document_lines()
+    first = next(i for i, line in enumerate(lines) if line.startswith(starts))
+    header = []
+    for line in lines[first:]:
+        if line.split("\t")[0].strip() in {"1"}:
+            break
+        header.append([cell for cell in line.split("\t") if cell.strip()])
+    return header
+
+
+def _exported_header(sheet: Worksheet) -> list[list[str]]:
+    rows = []
+    for row in sheet.iter_rows(values_only=True):
+        if row[0] == "№ п/п" or (rows and row[0] is None):
+            rows.append([v for v in row if isinstance(v, str)])
+        elif rows:
+            break
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("sheet", "starts", "ours_only"),
+    [
+        ("Протокол 6 табл. 1", "№ п/п\tОрганизация социального обслуживания (далее – ОСО)", []),
+        ("Протокол 6 табл. 2", "№ п/п\tОрганизация социального обслуживания\tАдрес", []),
+        # Protocol 5's last column is ours: the indicator computed from the other twelve.
+        (
+            "Протокол 5 табл. 1",
+            "№ п/п\tОрганизация социального обслуживания\tДистанционные",
+            ["Показатель 1.2 (приказ № 344н), баллы"],
+        ),
+    ],
+)
+def test_every_header_cell_is_the_documents_text_word_for_word(
+    workbook: Workbook, sheet: str, starts: str, ours_only: list[str]
+) -> None:
+    ours = _exported_header(workbook[sheet])
+    ours[0] = [cell for cell in ours[0] if cell not in ours_only]
+    assert ours == _document_header(starts)
+
+
+def test_the_titles_are_the_documents_lines(workbook: Workbook) -> None:
+    lines = set(_document_lines())
+    expected = {
+        "Протокол 6 табл. 1": [
+            'Протокол регистрации итогов эксперимента "Взаимодействие организации с гражданами"',
+            "Протокол № 6",
+            "Таблица 1",
+            "Оценка доступности консультационных услуг с использованием телефонной связи",
+        ],
+        "Протокол 6 табл. 2": [
+            'Протокол регистрации итогов эксперимента "Взаимодействие организации с гражданами"',
+            "Протокол № 6",
+            "Таблица 2",
+            "Оценка доступности консультационных услуг с использованием адресов электронной почты",
+        ],
+        "Протокол 5 табл. 1": [
+            "Протокол № 5",
+            "Критерий «Открытость и доступность информации об организации»",
+            "Таблица 1",
+            "Наличие на официальном сайте организации социального обслуживания информации о "
+            "дистанционных способах обратной связи и взаимодействия с получателями услуг и их "
+            "функционирование",
+        ],
+    }
+    for name, titles in expected.items():
+        sheet = workbook[name]
+        assert [sheet.cell(row, 1).value for row in range(1, 5)] == titles, name
+        assert set(titles) <= lines, name
+
+
+def test_table_2_ends_with_the_documents_footnote(workbook: Workbook) -> None:
+    footnote = _document_lines()[-1]
+    assert footnote.startswith("*Отправка писем")
+    last = list(workbook["Протокол 6 табл. 2"].iter_rows(values_only=True))[-1]
+    assert last[0] == footnote
+
+
+def test_names_are_exported_as_the_document_writes_them(workbook: Workbook, exported) -> None:
+    data, _ = exported
+    row1 = (
+        'Бюджетное учреждение Омской области "Комплексный центр социального обслуживания '
+        'населения (далее – БУ КЦСОН) "Вдохновение" Октябрьского административного округа"'
+    )
+    assert data["protocol6_table1"][0]["name"] == row1
+    for name in ("Протокол 6 табл. 1", "Протокол 6 табл. 2", "Протокол 5 табл. 1"):
+        sheet = workbook[name]
+        assert sheet.cell(_first_row(sheet), 2).value == row1, name
+
+
+def _first_row(sheet: Worksheet) -> int:
+    for row in sheet.iter_rows():
+        if row[0].value == 1 and row[1].value != 2:
+            return row[0].row
+    raise AssertionError(sheet.title)
+
+
+def test_row_12_of_table_2_summarises_one_letter_with_its_own_dates(exported) -> None:
+    data, _ = exported
+    row = next(r for r in data["protocol6_table2"] if r["protocol_row"] == 12)
+    # The document: sent 7.05 (no answer) and 06.06 (answered 08.06); not 7.05 beside 08.06.
+    assert (row["sent"], row["replied"]) == ("2020-06-06", "2020-06-08")
+
+
+# Latin words a reader may meet: the zone of the export time, the audit's JSON column name,
+# the formula's "min"; e-mail addresses are as published.
+_ALLOWED_LATIN = {"UTC", "JSON", "min"}
+_ADDRESS = re.compile(r"[\w.+-]+@[\w.-]+")
+_LATIN = re.compile(r"[A-Za-z]{2,}")
+
+
+def _english(text: str) -> list[str]:
+    return [w for w in _LATIN.findall(_ADDRESS.sub("", text)) if w not in _ALLOWED_LATIN]
+
+
+def test_nothing_english_in_what_a_ministry_reader_opens(
+    engine: Engine, exported, workbook: Workbook, tmp_path: Path
+) -> None:
+    found = []
+    for sheet in workbook.worksheets:
+        details = None
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value == "Подробности (технические данные, JSON)":
+                    details = cell.column  # the audit's raw details: technical, as recorded
+                if isinstance(cell.value, str) and cell.column != details:
+                    found += [(sheet.title, cell.coordinate, w) for w in _english(cell.value)]
+    assert found == []
+    _, report = exported
+    path = export_campaign(
+        engine=engine, campaign=report.campaign, fmt="csv", out=tmp_path / "p.csv"
+    )
+    text = path.read_text(encoding="utf-8-sig")
+    assert _english(text) == []
+
+
+def test_a_finished_import_has_no_pending_cell_in_its_tables(workbook: Workbook) -> None:
+    cells = [
+        c
+        for name in ("Протокол 6 табл. 1", "Протокол 6 табл. 2", "Протокол 5 табл. 1")
+        for row in workbook[name].iter_rows(values_only=True)
+        for c in row
+    ]
+    assert "ожидает оценки" not in cells and "ожидает проверки" not in cells
+    assert list(workbook["Ожидают оценки"].iter_rows(values_only=True))[-1][0] == (
+        "Все графы заполнены."
     )

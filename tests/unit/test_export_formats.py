@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import zipfile
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.engine import Engine
 
 from probe.export import ExportError, export_campaign, neutralise
 from probe.results import Outcome
-from probe.scoring.rules import RULES
+from probe.scoring.rules import RULES, RULES_VERSION
 from tests.scoring_helpers import world
 
 
@@ -33,6 +35,18 @@ def campaign(engine: Engine) -> str:
     return w.campaign.name
 
 
+def _first_row(sheet: Worksheet) -> int:
+    """The first organisation's row: the one after the row of column numbers 1, 2, 3..."""
+    for row in sheet.iter_rows():
+        if [c.value for c in row[:3]] == [1, 2, 3]:
+            return row[0].row + 1
+    raise AssertionError(f"{sheet.title}: no row of column numbers")
+
+
+def _merged(sheet: Worksheet) -> set[str]:
+    return {str(r) for r in sheet.merged_cells.ranges}
+
+
 def test_the_xlsx_has_the_protocol_layout_notes_and_audit(
     engine: Engine, campaign: str, tmp_path: Path
 ) -> None:
@@ -47,17 +61,39 @@ def test_the_xlsx_has_the_protocol_layout_notes_and_audit(
         "Аудит проверок",
     ]
     table1 = book["Протокол 6 табл. 1"]
-    assert table1["A1"].value == "Протокол № 6. Таблица 1"
-    assert "G4:I4" in {str(r) for r in table1.merged_cells.ranges}
-    assert table1["G4"].value == "Этикет ведения телефонных переговоров"
-    assert [c.value for c in table1[6]] == list(range(1, 17))
-    first = [c.value for c in table1[7]]
+    assert [table1.cell(r, 1).value for r in range(1, 6)] == [
+        'Протокол регистрации итогов эксперимента "Взаимодействие организации с гражданами"',
+        "Протокол № 6",
+        "Таблица 1",
+        "Оценка доступности консультационных услуг с использованием телефонной связи",
+        "Кампания «Весна» (автоматическая проверка); правила подсчёта, версия "
+        f"{RULES_VERSION} (лист «Примечания»)",
+    ]
+    assert "G6:I6" in _merged(table1)
+    assert table1["G6"].value == "Этикет ведения телефонных переговоров"
+    at = _first_row(table1)
+    assert [c.value for c in table1[at - 1]] == list(range(1, 17))
+    first = [c.value for c in table1[at]]
     assert first[4:7] == [2, 1, "+"]  # two calls, one connected, full etiquette
     assert first[11] == "+"  # measured: transferred several times
+    # Nobody graded the consultation: the four grade columns say so, merged into one.
+    assert first[12:16] == ["ожидает оценки", None, None, None]
+    assert f"M{at}:P{at}" in _merged(table1)
     assert first[3].splitlines() == [
         "1. 03.03.2025, 10.00, 8 (3812) 20-00-01 – занято",
         "2. 03.03.2025, 10.03, 8 (3812) 20-00-01",
     ]
+    protocol5 = book["Протокол 5 табл. 1"]
+    at5 = next(r[0].row for r in protocol5.iter_rows() if r[0].value == 1)
+    # Web form, FAQ and survey nobody has looked at: each pair of columns awaits, merged.
+    assert [c.value for c in protocol5[at5]][6:13] == ["ожидает оценки", None] * 3 + [
+        "ожидает оценки"
+    ]
+    assert {f"G{at5}:H{at5}", f"I{at5}:J{at5}", f"K{at5}:L{at5}"} <= _merged(protocol5)
+    table2 = book["Протокол 6 табл. 2"]
+    letters = [[c.value for c in row] for row in table2.iter_rows(min_row=8, max_row=9)]
+    assert letters[0][2:6] == ["box0.1@example.org", "3.03.2025", "нет ответа", "ожидает оценки"]
+    assert letters[1][2:6] == ["box1.1@example.org", "3.03.2025", "4.03.2025", None]
     notes = "\n".join(
         str(c.value) for row in book["Примечания"].iter_rows() for c in row if c.value
     )
@@ -65,6 +101,29 @@ def test_the_xlsx_has_the_protocol_layout_notes_and_audit(
     assert "П = min(100; 30 × N)" in notes
     audit = list(book["Аудит проверок"].iter_rows(min_row=2, values_only=True))
     assert len(audit) == 4
+    assert sorted(row[2] for row in audit) == ["телефон"] * 2 + ["электронная почта"] * 2
+    assert {row[5] for row in audit} == {"завершена"}
+    outcomes = {row[6]: row for row in audit}
+    assert sorted(outcomes) == ["занято", "ответили", "письмо не доставлено", "соединение"]
+    assert outcomes["соединение"][13] == (
+        "Этикет: назвал(а) организацию, ФИО и должность (графа 7) (operator)"
+    )
+
+
+def test_the_table_2_footnote_names_the_address_the_letters_were_sent_from(
+    engine: Engine, tmp_path: Path
+) -> None:
+    session, w = world(engine)
+    _org, (_phone, mail, _) = w.organisation(row=1)
+    w.check(mail, Outcome.NO_REPLY, details={"sender": "prober@minsoc.example"})
+    session.commit()
+    session.close()
+    path = export_campaign(engine=engine, campaign="spring", fmt="xlsx", out=tmp_path / "p.xlsx")
+    last = list(load_workbook(path)["Протокол 6 табл. 2"].iter_rows(values_only=True))[-1]
+    assert last[0] == (
+        "*Отправка писем на электронные адреса организаций социального обслуживания "
+        "осуществлялась с электронного адреса prober@minsoc.example"
+    )
 
 
 def test_json_and_csv_carry_the_same_numbers(engine: Engine, campaign: str, tmp_path: Path) -> None:
@@ -83,11 +142,55 @@ def test_json_and_csv_carry_the_same_numbers(engine: Engine, campaign: str, tmp_
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == len(data["protocol6_table1"]) == 1
-    assert rows[0]["t1_total_calls"] == str(phone["total_calls"])
-    assert rows[0]["t1_connected_calls"] == str(phone["connected_calls"])
-    assert rows[0]["t2_replied"] == "нет ответа\n4.03.2025"
-    assert [rows[0][f"t1_etiquette_{n}"] for n in (7, 8, 9)] == ["1", "0", "0"]
-    assert phone["etiquette_marks"] == {"7": 1, "8": 0, "9": 0}
+    row = rows[0]
+    assert row["Протокол 6, табл. 1, гр. 5: общее количество звонков"] == str(phone["total_calls"])
+    assert row["Протокол 6, табл. 1, гр. 6: звонки, завершившиеся соединением с ОСО"] == str(
+        phone["connected_calls"]
+    )
+    assert row["Протокол 6, табл. 2, гр. 5: дата получения ответов на запрос"] == (
+        "нет ответа\n4.03.2025"
+    )
+
+
+def test_csv_headers_and_values_are_in_russian_and_pending_columns_say_so(
+    engine: Engine, campaign: str, tmp_path: Path
+) -> None:
+    path = export_campaign(engine=engine, campaign=campaign, fmt="csv", out=tmp_path / "p.csv")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header, row = list(csv.reader(handle))
+    cells = dict(zip(header, row, strict=True))
+    latin = re.compile(r"[A-Za-z]{2,}")
+    assert [h for h in header if latin.search(h)] == []
+    assert cells["Протокол 6, табл. 1, гр. 10-12: актуальность телефонов (перевод вызова)"] == (
+        "многократные переводы вызовов (гр. 12)"
+    )
+    assert cells["Протокол 6, табл. 1, гр. 13-16: качество консультации"] == "ожидает оценки"
+    assert cells["Протокол 6, табл. 2, гр. 6-9: оценка результатов эксперимента"] == (
+        "ожидает оценки"
+    )
+    assert cells["Протокол 5, гр. 3: телефон, наличие"] == "да"
+    assert cells["Протокол 5, гр. 6: электронная почта, функционирование"] == "да"
+    assert cells["Протокол 5, гр. 7: электронные сервисы, наличие"] == "ожидает оценки"
+    assert cells["Показатель 1.2 (приказ № 344н), баллы"] == "ожидает оценки"
+    # Nothing else in Latin letters but the e-mail addresses as published.
+    addresses = re.compile(r"[\w.+-]+@[\w.-]+")
+    assert [v for v in row if latin.search(addresses.sub("", v))] == []
+
+
+def test_the_json_summary_of_table_2_takes_both_dates_from_one_letter(
+    engine: Engine, tmp_path: Path
+) -> None:
+    session, w = world(engine)
+    _org, (_phone, first, second) = w.organisation(row=12)
+    w.check(first, Outcome.NO_REPLY, finished_after=timedelta(days=3))
+    w.check(second, Outcome.REPLIED, minutes=60 * 24 * 30, finished_after=timedelta(days=2))
+    session.commit()
+    session.close()
+    path = export_campaign(engine=engine, campaign="spring", fmt="json", out=tmp_path / "p.json")
+    mail = json.loads(path.read_text(encoding="utf-8"))["protocol6_table2"][0]
+    # The second letter's own dates: not the first letter's send date beside its reply.
+    assert (mail["sent"], mail["replied"]) == ("2025-04-02", "2025-04-04")
+    assert mail["summary_check_id"] == mail["letters"][1]["check_id"]
 
 
 def test_an_unknown_format_is_refused(engine: Engine, campaign: str, tmp_path: Path) -> None:
@@ -253,9 +356,14 @@ def test_every_person_judged_in_a_transferred_call_is_in_every_format(
     path = export_campaign(engine=engine, campaign=name, fmt="csv", out=tmp_path / "p.csv")
     with path.open(encoding="utf-8-sig", newline="") as handle:
         flat = next(csv.DictReader(handle))
-    assert [flat[f"t1_etiquette_{n}"] for n in (7, 8, 9)] == ["0", "2", "1"]
+    assert [
+        flat["Протокол 6, табл. 1, гр. 7: назвал ФИО, должность и ОСО (число лиц)"],
+        flat["Протокол 6, табл. 1, гр. 8: назвал только ОСО (число лиц)"],
+        flat["Протокол 6, табл. 1, гр. 9: не представился и не назвал ОСО (число лиц)"],
+    ] == ["0", "2", "1"]
     book = load_workbook(
         export_campaign(engine=engine, campaign=name, fmt="xlsx", out=tmp_path / "p.xlsx")
     )
-    cells = [c.value for c in book["Протокол 6 табл. 1"][7]]
+    sheet = book["Протокол 6 табл. 1"]
+    cells = [c.value for c in sheet[_first_row(sheet)]]
     assert cells[6:9] == [None, "+", "+"]  # as the document writes it: a "+" per column

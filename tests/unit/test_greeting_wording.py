@@ -18,3 +18,10 @@ def test_column_8_is_the_organisation_only_and_column_9_neither() -> None:
     assert review_value("etiquette", Etiquette.NONE) == (
         "не представился(ась) и не назвал(а) организацию (графа 9)"
     )
+
+
+def test_a_review_of_several_persons_reads_as_one_judgement_each_in_order() -> None:
+    assert review_value("etiquette", "organisation_only,,none") == (
+        "1) назвал(а) только организацию (графа 8); 2) не оценён; "
+        "3) не представился(ась) и не назвал(а) организацию (графа 9)"
+    )
