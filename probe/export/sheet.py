@@ -7,11 +7,13 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from probe.export import rowxml
+from probe.export import ExportError, rowxml
 from probe.export.rowxml import PLAIN, CellStyle, RowWriter, cell_style
 
 _THIN = Side(style="thin")
@@ -52,6 +54,19 @@ _WRAPPED = {"protocol_cell": 10.5, "protocol_header": 10.5}
 def register_styles(workbook: Workbook) -> None:
     for style in STYLES:
         workbook.add_named_style(style)
+
+
+def _illegal(title: str, row: int, values: Sequence[Any]) -> str:
+    """Which text XLSX cannot hold, and where: XML has no place for most control characters."""
+    for value in values:
+        found = ILLEGAL_CHARACTERS_RE.search(value) if isinstance(value, str) else None
+        if found:
+            return (
+                f"XLSX cannot hold the control character U+{ord(found.group()):04X} in "
+                f"{value!r} (sheet «{title}», row {row}); correct the source (the directory) "
+                "or export as csv or json"
+            )
+    return f"XLSX cannot hold a control character in sheet «{title}», row {row}"
 
 
 class Sheet:
@@ -101,6 +116,14 @@ class Sheet:
 
     def _write(self, values: Sequence[Any], styles: list[CellStyle], height: float | None) -> int:
         self.row += 1
+        try:
+            return self._write_row(values, styles, height)
+        except IllegalCharacterError:
+            raise ExportError(_illegal(self.ws.title, self.row, values)) from None
+
+    def _write_row(
+        self, values: Sequence[Any], styles: list[CellStyle], height: float | None
+    ) -> int:
         if not rowxml.supported():
             if height is not None:
                 self.ws.row_dimensions[self.row].height = height

@@ -367,3 +367,26 @@ def test_every_person_judged_in_a_transferred_call_is_in_every_format(
     sheet = book["Протокол 6 табл. 1"]
     cells = [c.value for c in sheet[_first_row(sheet)]]
     assert cells[6:9] == [None, "+", "+"]  # as the document writes it: a "+" per column
+
+
+def test_a_control_character_xlsx_cannot_hold_is_refused_exactly_and_csv_keeps_it(
+    engine: Engine, tmp_path: Path
+) -> None:
+    session, w = world(engine)
+    org, (phone, *_) = w.organisation(row=1)
+    org.name = "КЦСОН\x07 Надежда"
+    session.add(org)
+    session.flush()
+    w.check(phone, Outcome.BUSY)
+    session.commit()
+    session.close()
+    with pytest.raises(ExportError) as error:
+        export_campaign(engine=engine, campaign="spring", fmt="xlsx", out=tmp_path / "p.xlsx")
+    assert str(error.value) == (
+        "XLSX cannot hold the control character U+0007 in 'КЦСОН\\x07 Надежда' "
+        "(sheet «Протокол 6 табл. 1», row 9); correct the source (the directory) or export "
+        "as csv or json"
+    )
+    assert [p.name for p in tmp_path.iterdir() if "xlsx" in p.name] == []  # nothing half-written
+    path = export_campaign(engine=engine, campaign="spring", fmt="csv", out=tmp_path / "p.csv")
+    assert "КЦСОН\x07 Надежда" in path.read_text(encoding="utf-8-sig")
