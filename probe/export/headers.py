@@ -1,7 +1,7 @@
 """The protocols' own titles and column headers, word for word as seed 000 writes them.
 
-Header cells are (row, column, rows, columns, text). tests/unit/test_export_formats.py compares
-every text here with the document's own lines.
+Header cells are (row, column, rows, columns, text). tests/integration/test_protocol6_seed000.py
+compares every title and header cell with the document's own lines.
 """
 
 from __future__ import annotations
