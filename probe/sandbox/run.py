@@ -436,6 +436,17 @@ def compare(engine: Engine, world: World) -> SandboxReport:
             .join(Organisation, col(Organisation.id) == col(Check.organisation_id))
             .order_by(col(Check.id))
         ).all()
+        # Published contacts the prober cannot use as written (a look-alike letter): while one is
+        # left uncorrected, a channel that did not work waits for the operator (R11, R12).
+        to_correct = {
+            (row, channel)
+            for row, channel in session.exec(
+                select(Organisation.protocol_row, Contact.channel)
+                .join(Organisation, col(Organisation.id) == col(Contact.organisation_id))
+                .where(col(Contact.active).is_(True), col(Contact.value).is_(None))
+                .where(col(Contact.is_fax).is_(False))
+            ).all()
+        }
     seen: dict[tuple[int | None, str], list[str]] = defaultdict(list)
     transfers: dict[tuple[int | None, str], list[int]] = defaultdict(list)
     unfollowed: set[tuple[int | None, str]] = set()
@@ -508,6 +519,8 @@ def compare(engine: Engine, world: World) -> SandboxReport:
             expected_phone_outcomes(p, per_contact=PER_CONTACT) for p in organisation.phones
         ]
         working = any(e[-1:] == ["connected"] for e in expectations) if expectations else None
+        if working is False and (row, "phone") in to_correct:
+            working = None
         phone_working, email_working = scored.get(row, (None, None))
         if phone_working is not working:
             result.mismatches.append(
@@ -516,6 +529,8 @@ def compare(engine: Engine, world: World) -> SandboxReport:
         # Protocol 5's e-mail working as 2020 scored it: «да» when a letter was answered, late
         # or not (rows 24 and 35 after 6 and 8 working days).
         mail_works = any(e["expected"] == "replied" for e in emails) if emails else None
+        if mail_works is False and (row, "email") in to_correct:
+            mail_works = None  # row 12: the second address has a Cyrillic «р»
         if email_working is not mail_works:
             result.mismatches.append(
                 f"row {row}: e-mail working {email_working} != {mail_works} (Protocol 5)"

@@ -34,6 +34,7 @@ class ContactRow(NamedTuple):
     position: int
     source: str
     active: bool
+    error: str | None  # why the published text could not be used (unparsable, look-alike letter)
 
 
 class CheckRow(NamedTuple):

@@ -25,6 +25,24 @@ def _published(view: OrganisationView, channel: Channel) -> bool:
     )
 
 
+def to_correct(view: OrganisationView, channel: Channel) -> list[str]:
+    """R11, R12: the published numbers or addresses that cannot be tried as written (unparsable,
+    a look-alike letter) and that no operator has corrected yet. While one is left, a channel
+    that has not worked is not judged «нет»: the organisation may answer at the corrected one
+    (seed 000 rows 1 and 12: the checker wrote to the addresses as meant and got replies)."""
+    if view.data.campaign.historical:
+        return []
+    return [
+        c.raw
+        for c in view.contacts()
+        if c.channel == channel
+        and c.active
+        and c.value is None
+        and not c.is_fax
+        and c.source != HISTORICAL_SOURCE
+    ]
+
+
 def _operator(view: OrganisationView, field: ReviewField, columns: str, what: str) -> ChannelState:
     review = newest(r for r in view.org_reviews if r.field == field)
     state = operator_channel(review.value if review else None)
@@ -38,24 +56,38 @@ def protocol5_row(view: OrganisationView, phone: PhoneRow, mail: MailRow) -> Pro
     untried = (
         numbers_not_fully_tried(view) if phone.total_calls and not phone.connected_calls else []
     )
+    phone_fix = [] if phone.connected_calls else to_correct(view, Channel.PHONE)
     phone_state = ChannelState(
         _published(view, Channel.PHONE),
-        phone_works(phone.total_calls, phone.connected_calls, fully_tried=not untried),
+        phone_works(
+            phone.total_calls, phone.connected_calls, fully_tried=not (untried or phone_fix)
+        ),
     )
     if phone_state.working is None:
-        what = (
-            "не все номера получили все попытки: " + ", ".join(untried)
-            if untried
-            else "телефон не проверен"
-        )
+        reasons = [
+            *(
+                ["номер требует исправления оператором: " + ", ".join(phone_fix)]
+                if phone_fix
+                else []
+            ),
+            *(["не все номера получили все попытки: " + ", ".join(untried)] if untried else []),
+        ]
+        what = "; ".join(reasons) or "телефон не проверен"
         view.wait_for(table=TABLE, columns="4", what=what, rule="R11")
     answered = sum(1 for x in mail.letters if x.state == "replied")
     waiting = sum(1 for x in mail.letters if x.state == "awaiting")
+    mail_fix = [] if answered else to_correct(view, Channel.EMAIL)
     email_state = ChannelState(
-        _published(view, Channel.EMAIL), email_works(len(mail.letters), answered, waiting)
+        _published(view, Channel.EMAIL),
+        email_works(len(mail.letters), answered, waiting, all_usable=not mail_fix),
     )
     if email_state.working is None:
-        view.wait_for(table=TABLE, columns="6", what="электронная почта не проверена", rule="R12")
+        what = (
+            "адрес требует исправления оператором: " + ", ".join(mail_fix)
+            if mail_fix
+            else "электронная почта не проверена"
+        )
+        view.wait_for(table=TABLE, columns="6", what=what, rule="R12")
     others = [_operator(view, field, columns, what) for field, columns, what in _OPERATOR_CHANNELS]
     states = [phone_state, email_state, *others]
     # A channel that is absent cannot work: its None "working" is a known False.

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from probe.results import OUR_FAILURE_OUTCOMES, OUTCOMES_BY_CHANNEL, Channel, CheckStatus, Outcome
 from probe.reviews import CallNote, Transfers
 
-RULES_VERSION = "4"  # 4: R11 judges "нет" only after every number had its full set
+RULES_VERSION = "5"  # 5: R11, R12 wait while a published contact needs an operator's correction
 
 
 class ReviewLike(Protocol):
@@ -153,21 +153,26 @@ RULES: tuple[Rule, ...] = (
         "функционирование — «да», если хотя бы один звонок завершился соединением, «нет», если "
         "соединения не было, а каждый опубликованный номер получил все попытки по правилам "
         "кампании (число попыток на номер или на организацию исчерпано, либо номер недоступен); "
-        "без звонков или пока какой-то номер не получил всех попыток — ожидает.",
+        "без звонков, пока какой-то номер не получил всех попыток или пока опубликованный номер "
+        "нельзя набрать без исправления оператором — ожидает.",
         "Protocol 5, phone: present when the organisation publishes a phone (not a fax); "
         "working 'да' when a call connected, 'нет' when none connected and every published "
         "number had its full set of attempts by the campaign's rules (per_contact or "
         "per_organisation reached, or an outcome after which the policy never calls the number "
-        "again); pending when no call was counted or while a number has not had its full set.",
+        "again); pending when no call was counted, while a number has not had its full set, or "
+        "while a published number cannot be dialled until an operator corrects it.",
     ),
     Rule(
         "R12",
         "Протокол 5, электронная почта: наличие — организация публикует адрес; "
         "функционирование — «да», если хотя бы на одно письмо получен ответ, «нет», если все "
-        "письма без ответа; пока письмо ожидает ответа или писем не было — ожидает.",
+        "письма без ответа; пока письмо ожидает ответа, писем не было или опубликованный адрес "
+        "нельзя использовать без исправления оператором (например, русская буква в латинском "
+        "адресе) — ожидает.",
         "Protocol 5, e-mail: present when the organisation publishes an address; working 'да' "
         "when a letter was answered, 'нет' when every letter is final and none was; pending "
-        "while a letter waits or when none was sent.",
+        "while a letter waits, when none was sent, or while a published address cannot be used "
+        "until an operator corrects it (e.g. a Cyrillic letter in a Latin address).",
     ),
     Rule(
         "R13",
@@ -407,11 +412,14 @@ def number_fully_tried(
     )
 
 
-def email_works(letters: int, answered: int, waiting: int) -> bool | None:
-    """R12."""
+def email_works(
+    letters: int, answered: int, waiting: int, *, all_usable: bool = True
+) -> bool | None:
+    """R12: None while a letter waits, when none was sent, or when none was answered and a
+    published address cannot be used until an operator corrects it (`all_usable` false)."""
     if answered > 0:
         return True
-    if letters == 0 or waiting > 0:
+    if letters == 0 or waiting > 0 or not all_usable:
         return None
     return False
 

@@ -28,8 +28,9 @@ pytestmark = pytest.mark.integration
 
 # Connected without a transfer and a same-day reply; busy then free, transferred once; a dead
 # primary address then a second one; an answering machine; a dropped call rung again; transferred
-# once and a reply after 8 working days (seed 000 row 35: counted, late).
-ROWS = [3, 5, 6, 20, 27, 35]
+# once and a reply after 8 working days (seed 000 row 35: counted, late); a dead primary address
+# and a second one with a Cyrillic «р» that 2020's checker wrote to as meant (row 12).
+ROWS = [3, 5, 6, 12, 20, 27, 35]
 PROBE = str(Path(sys.executable).parent / "probe")
 
 
@@ -154,6 +155,10 @@ def test_a_sandbox_run_records_what_each_centre_was_told_to_do(tmp_path: Path) -
         check=False,
     )
     assert check.returncode == 0, check.stderr
+    # Row 12's e-mail: the published second address cannot be used as written; the cell waits
+    # for the operator's correction (not «нет»), and check_demo names it against the document.
+    assert rows[12]["email_working"] is None
+    assert "but rows [12], left to an operator's correction" in check.stdout
     book = load_workbook(summary["xlsx"], read_only=True)
     text = {c for sheet in book.worksheets for r in sheet.iter_rows(values_only=True) for c in r}
     assert {row["name"] for row in summary["rows"]} <= text
