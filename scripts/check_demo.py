@@ -40,8 +40,9 @@ TO_CORRECT = "требует исправления оператором"
 WORKING = {3: "телефон (графа 4)", 5: "электронная почта (графа 6)"}  # XLSX column index
 
 
-def against_document(book: Any, seed: Path) -> tuple[list[str], list[int]]:
-    """Problems, and the rows left to an operator's correction (see the module's text)."""
+def against_document(book: Any, seed: Path, rows: dict[str, int]) -> tuple[list[str], list[int]]:
+    """Problems, and the protocol rows left to an operator's correction (see the module's text).
+    `rows`: each organisation's protocol row by its name (the export numbers its own rows)."""
     document = read_protocol6(seed)
     expected = {row.number: row.channels for row in document.protocol5_rows}
     corrected = {
@@ -51,7 +52,7 @@ def against_document(book: Any, seed: Path) -> tuple[list[str], list[int]]:
         if any(p.value is None for p in parse_emails(line.addresses))
     }
     waits = {
-        r[0]: str(r[2] or "")
+        rows.get(str(r[1]), r[0]): str(r[2] or "")
         for r in book[PENDING_SHEET].iter_rows(values_only=True)
         if isinstance(r[0], int)
     }
@@ -60,7 +61,7 @@ def against_document(book: Any, seed: Path) -> tuple[list[str], list[int]]:
     for cells in book[PROTOCOL5_SHEET].iter_rows(values_only=True):
         if not isinstance(cells[0], int):
             continue
-        number = cells[0]
+        number = rows.get(str(cells[1]), cells[0])
         for index, what in WORKING.items():
             ours, theirs = cells[index], expected[number][(index - 3) // 2][2]
             if ours == theirs:
@@ -121,7 +122,9 @@ def main(folder: Path) -> int:
     listed = {c for row in sheet.iter_rows(values_only=True) for c in row if c in names}
     if listed != names:
         problems.append(f"XLSX {sheet.title!r} lacks {sorted(names - listed)[:3]}...")
-    differ, to_correct = against_document(book, SEED)
+    differ, to_correct = against_document(
+        book, SEED, {r["name"]: r["row"] for r in summary["rows"]}
+    )
     problems += differ
     for problem in problems:
         print(f"check_demo: {problem}", file=sys.stderr)
