@@ -105,8 +105,3 @@ def get_channel(name: str) -> ChannelPlugin:
         raise UnknownChannelError(
             f"unknown channel {name!r}; available: {', '.join(available_channels()) or 'none'}"
         ) from None
-
-
-def register_channel(name: str, plugin: ChannelPlugin) -> None:
-    """For tests: add a channel without an entry point."""
-    _registry()[name] = plugin

@@ -60,10 +60,6 @@ def is_holiday(day: date) -> bool:
     return day in _year(day.year).holidays
 
 
-def holiday_name(day: date) -> str | None:
-    return _year(day.year).holidays.get(day)
-
-
 def working_weekend_swap(day: date) -> date | None:
     """For a working Saturday/Sunday, the weekday whose hours it is worked with."""
     return _year(day.year).working_weekend.get(day)

@@ -113,23 +113,6 @@ def list_events(*, session: Session, check_id: int) -> Sequence[CheckEvent]:
     ).all()
 
 
-def list_checks(
-    *,
-    session: Session,
-    campaign_id: int | None = None,
-    organisation_id: int | None = None,
-    channel: str | None = None,
-) -> Sequence[Check]:
-    query = select(Check)
-    if campaign_id is not None:
-        query = query.where(Check.campaign_id == campaign_id)
-    if organisation_id is not None:
-        query = query.where(Check.organisation_id == organisation_id)
-    if channel:
-        query = query.where(Check.channel == channel)
-    return session.exec(query.order_by(col(Check.id))).all()
-
-
 def add_review(
     *,
     session: Session,

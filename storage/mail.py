@@ -266,41 +266,6 @@ def check_context(*, session: Session, check: Check) -> tuple[Organisation, Camp
     return organisation, campaign
 
 
-@dataclass
-class LoadedChecks:
-    """Checks with their organisations and campaigns, loaded together. Holding this keeps them
-    in the session, so `check_context` and `session.get` find them without a query (or the
-    flush of pending changes that a query would cause)."""
-
-    checks: dict[int, Check] = field(default_factory=dict)
-    organisations: dict[int, Organisation] = field(default_factory=dict)
-    campaigns: dict[int, Campaign] = field(default_factory=dict)
-
-
-def load_checks(*, session: Session, ids: Collection[int]) -> LoadedChecks:
-    """The checks with these ids, their organisations and campaigns: three queries in all."""
-    loaded = LoadedChecks()
-    if not ids:
-        return loaded
-    for check in session.exec(select(Check).where(col(Check.id).in_(list(ids)))).all():
-        assert check.id is not None
-        loaded.checks[check.id] = check
-    organisation_ids = {c.organisation_id for c in loaded.checks.values()}
-    for organisation in session.exec(
-        select(Organisation).where(col(Organisation.id).in_(list(organisation_ids)))
-    ).all():
-        assert organisation.id is not None
-        loaded.organisations[organisation.id] = organisation
-    campaign_ids = {c.campaign_id for c in loaded.checks.values() if c.campaign_id is not None}
-    if campaign_ids:
-        for campaign in session.exec(
-            select(Campaign).where(col(Campaign.id).in_(list(campaign_ids)))
-        ).all():
-            assert campaign.id is not None
-            loaded.campaigns[campaign.id] = campaign
-    return loaded
-
-
 # The columns of a check that recording a message may change.
 _WRITABLE = ("status", "outcome", "finished_at", "timings_ms", "details", "evidence", "updated_at")
 

@@ -18,10 +18,7 @@ from dataclasses import asdict, dataclass
 from statistics import fmean
 from typing import Any
 
-from sqlmodel import Session, select
-
-from probe.results import Channel, CheckResult
-from storage.models import Check
+from probe.results import CheckResult
 
 EFFECTIVE = frozenset({200, 480, 486, 600, 603})
 INEFFECTIVE = frozenset({408, 500, 503, 504})
@@ -83,13 +80,4 @@ def session_metrics(checks: Iterable[CheckResult | Mapping[str, Any]]) -> Sessio
         srd_ms=_mean(timings["pdd"]),
         sdd_ms=_mean(timings["sdd"]),
         sdt_ms=_mean(timings["duration"]),
-    )
-
-
-def campaign_metrics(*, session: Session, campaign_id: int) -> SessionMetrics:
-    rows = session.exec(
-        select(Check).where(Check.campaign_id == campaign_id, Check.channel == Channel.PHONE.value)
-    ).all()
-    return session_metrics(
-        {"details": row.details or {}, "timings_ms": row.timings_ms or {}} for row in rows
     )

@@ -31,10 +31,6 @@ SPEECH_MONOLOGUE = (
 SPEECH_ANNOUNCEMENT = "Неправильно набран номер."
 
 
-def find_sipp() -> str | None:
-    return shutil.which("sipp")
-
-
 # -- audio -----------------------------------------------------------------------------------
 
 
