@@ -24,6 +24,7 @@ lint: setup-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(PY) scripts/check_sizes.py
 
 format: setup-test
 	$(VENV)/bin/ruff format .
