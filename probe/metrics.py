@@ -21,13 +21,12 @@ from prometheus_client import (
     start_http_server,
 )
 
-from probe.results import CheckResult, Outcome
+from probe.results import OUR_FAILURE_OUTCOMES, CheckResult
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 # Calls last up to 10 minutes, e-mails a few seconds, the test channel milliseconds.
 _LATENCY_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
-_OUR_FAILURES = frozenset({Outcome.FAILED, Outcome.SEND_FAILED, Outcome.UNKNOWN})
 
 CHECKS = Counter(
     "probe_checks",
@@ -93,7 +92,7 @@ def observe_result(result: CheckResult, seconds: float) -> None:
     outcome = result.outcome.value if result.outcome else "pending"
     CHECKS.labels(channel=channel, outcome=outcome).inc()
     CHECK_SECONDS.labels(channel=channel).observe(max(0.0, seconds))
-    if result.outcome in _OUR_FAILURES:
+    if result.outcome in OUR_FAILURE_OUTCOMES:
         OUR_FAILURES.labels(channel=channel, error_class=result.error_class or "unknown").inc()
 
 

@@ -63,8 +63,13 @@ OUTCOMES_BY_CHANNEL: dict[Channel, frozenset[Outcome]] = {
 
 # Outcomes that say the organisation was reachable on this contact.
 SUCCESS_OUTCOMES = frozenset({Outcome.REPLIED, Outcome.CONNECTED})
-# Outcomes caused by our side (trunk down, SMTP auth failing): never held against the organisation.
+# Outcomes caused by our side (trunk down, SMTP auth failing, a crash): never held against the
+# organisation; retried by the attempt policy and counted as our failures in the metrics.
 OUR_FAILURE_OUTCOMES = frozenset({Outcome.SEND_FAILED, Outcome.FAILED, Outcome.UNKNOWN})
+# Our failures that say something about the channel itself, for the outage watch: UNKNOWN (the
+# fate of a check after a crash of ours) is our failure but says nothing about the trunk or the
+# SMTP account, so it neither extends nor breaks a streak.
+CHANNEL_FAILURE_OUTCOMES = OUR_FAILURE_OUTCOMES - {Outcome.UNKNOWN}
 
 
 class CheckStatus(StrEnum):

@@ -28,7 +28,13 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from probe import metrics
-from probe.results import SUCCESS_OUTCOMES, CheckResult, CheckStatus, Outcome
+from probe.results import (
+    CHANNEL_FAILURE_OUTCOMES,
+    SUCCESS_OUTCOMES,
+    CheckResult,
+    CheckStatus,
+    Outcome,
+)
 from probe.settings import OutageSettings
 from storage.audit import write_audit
 from storage.models import AuditLog, Check
@@ -42,9 +48,9 @@ CONTROL_RESULT = "control_result"  # its verdict (after: verdict "ours" or "thei
 # A control probe without a result after this long is forgotten (its runner died).
 CONTROL_STALE = timedelta(minutes=15)
 ENTITY = "channel"
-# Our failures for this purpose; UNKNOWN (the fate of a check after a crash) says nothing
-# about the channel.
-OUR_SIDE = frozenset({Outcome.FAILED.value, Outcome.SEND_FAILED.value})
+# Our failures that say the channel is down (probe/results.py): the streak compares stored
+# outcome strings.
+OUR_SIDE = frozenset(o.value for o in CHANNEL_FAILURE_OUTCOMES)
 _OUTAGE_LOCK = 0x70726F62  # any constant: serialises alert writing across workers
 
 

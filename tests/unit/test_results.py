@@ -3,7 +3,13 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from probe.results import Channel, CheckResult, Outcome
+from probe.results import (
+    CHANNEL_FAILURE_OUTCOMES,
+    OUR_FAILURE_OUTCOMES,
+    Channel,
+    CheckResult,
+    Outcome,
+)
 
 
 def test_an_outcome_of_the_other_channel_is_refused() -> None:
@@ -46,3 +52,8 @@ def test_a_final_result_needs_an_outcome_and_a_pending_one_may_wait() -> None:
         channel=Channel.EMAIL, outcome=None, pending=True, started_at=datetime.now(UTC)
     )
     assert pending.outcome is None
+
+
+def test_an_unknown_outcome_is_our_failure_but_says_nothing_about_the_channel() -> None:
+    assert {Outcome.FAILED, Outcome.SEND_FAILED, Outcome.UNKNOWN} == OUR_FAILURE_OUTCOMES
+    assert {Outcome.FAILED, Outcome.SEND_FAILED} == CHANNEL_FAILURE_OUTCOMES
