@@ -1,12 +1,15 @@
-"""IMAP plumbing over aioimaplib: connect (through the network guard), select, search, batch
-fetch, append. Errors on our account (refused connection, TLS, login) are `OurSideError`."""
+"""IMAP plumbing over aioimaplib's public API: connect (through the network guard), select,
+search, batch fetch, append. Errors on our account (refused connection, TLS, login) are
+`OurSideError`.
+
+`parse_fetch` reads the lines aioimaplib's FETCH response holds (a `bytes` line per message
+header, a `bytearray` per literal), which is why pyproject.toml pins aioimaplib to 2.0.x."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import contextlib
-import logging
 import re
 import ssl
 from collections.abc import Sequence
@@ -32,145 +35,6 @@ _IMAP_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 
 class ImapConnectionLost(ConnectionError):
     pass
-
-
-# -- a faster reading of FETCH responses -------------------------------------------------------
-# aioimaplib reads a batch of messages in time quadratic in its size: for every message it
-# scans all the lines of the response received so far (`FetchCommand.wait_data`), copies the
-# rest of the received data for every line and literal it takes off (`_handle_responses`, one
-# recursive call each), re-arms a timer for every line, and formats each received chunk into a
-# debug log line even when debug logging is off. Reading 300 messages cost three times the
-# server's own time. The classes below keep its protocol (the same commands, states, responses
-# and lines) and change only how the received bytes are walked.
-_log = logging.getLogger(aioimaplib.__name__)
-_CRLF = b"\r\n"
-
-
-class _FetchCommand(aioimaplib.FetchCommand):
-    """`FetchCommand` whose test "is the last FETCH response still open?" is kept up to date
-    line by line instead of re-scanning the whole response, and whose inactivity timer is
-    re-armed only when it fires (the same timeout after the last data received)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._scanned = 0  # lines of the response counted so far
-        self._balance = 0  # "(" minus ")" since the last FETCH line
-        self._last_activity = 0.0
-        super().__init__(*args, **kwargs)
-
-    def wait_data(self) -> bool:
-        lines = self._resp_lines
-        for index in range(self._scanned, len(lines)):
-            line = lines[index]
-            if isinstance(line, bytes):
-                if self.FETCH_MESSAGE_DATA_RE.match(line):
-                    self._balance = 0
-                self._balance += line.count(b"(") - line.count(b")")
-        self._scanned = len(lines)
-        return self._balance != 0
-
-    def _set_timer(self) -> None:
-        self._last_activity = self._loop.time()
-        if self._timeout is not None:
-            self._timer = self._loop.call_later(self._timeout, self._on_timer)
-
-    def _reset_timer(self) -> None:
-        self._last_activity = self._loop.time()
-
-    def _on_timer(self) -> None:
-        assert self._timeout is not None
-        due = self._last_activity + self._timeout
-        if self._loop.time() >= due:
-            self._timeout_callback()
-        else:
-            self._timer = self._loop.call_at(due, self._on_timer)
-
-
-class _Protocol(aioimaplib.IMAP4ClientProtocol):
-    """aioimaplib's protocol walking received data by offset, without recursion or copies."""
-
-    def data_received(self, d: bytes) -> None:
-        if _log.isEnabledFor(logging.DEBUG):
-            _log.debug("Received : %s", d)
-        state: Any = self  # aioimaplib's attributes carry no types
-        try:
-            self._handle_responses(
-                state.incomplete_line + d, self._handle_line, state.current_command
-            )
-            state.incomplete_line = b""
-            state.current_command = None
-        except aioimaplib.IncompleteRead as incomplete_read:
-            state.current_command = incomplete_read.cmd
-            state.incomplete_line = bytes(incomplete_read.data)
-
-    def _handle_responses(self, data: bytes, line_handler: Any, current_cmd: Any = None) -> None:
-        # The same steps as aioimaplib's recursive version, one line or literal per turn.
-        view = memoryview(data)
-        position = 0
-        size = len(data)
-        while True:
-            if position >= size:
-                if self.pending_sync_command is not None:
-                    self.pending_sync_command.flush()
-                if current_cmd is not None and current_cmd.wait_data():
-                    raise aioimaplib.IncompleteRead(current_cmd)
-                return
-            if current_cmd is not None and current_cmd.wait_literal_data():
-                rest = current_cmd.append_literal_data(view[position:])
-                position = size - len(rest)
-                if current_cmd.wait_literal_data():
-                    raise aioimaplib.IncompleteRead(current_cmd)
-            end = data.find(_CRLF, position)
-            if end < 0:
-                raise aioimaplib.IncompleteRead(current_cmd, data[position:])
-            line = data[position:end]
-            position = end + 2
-            cmd = line_handler(line, current_cmd)
-            begin_literal = aioimaplib.literal_data_re.match(line)
-            if begin_literal:
-                if cmd is None:
-                    cmd = aioimaplib.Command("NIL", "unused")
-                cmd.begin_literal_data(int(begin_literal.group("size")))
-                current_cmd = cmd
-            elif cmd is not None and cmd.wait_data():
-                current_cmd = cmd
-            else:
-                current_cmd = None
-
-    @aioimaplib.change_state
-    async def examine(self, mailbox: str = "INBOX") -> aioimaplib.Response:
-        """EXAMINE as aioimaplib's SELECT: the session is then in the selected state (its own
-        `examine` leaves it authenticated, where FETCH and IDLE are refused)."""
-        response = await self.execute(
-            aioimaplib.Command("EXAMINE", self.new_tag(), mailbox, loop=self.loop)
-        )
-        if response.result == "OK":
-            self.state = aioimaplib.SELECTED
-        return response
-
-    async def fetch(
-        self, message_set: str, message_parts: str, by_uid: bool = False, timeout: Any = None
-    ) -> aioimaplib.Response:
-        command = _FetchCommand(
-            self.new_tag(), message_set, message_parts,
-            prefix="UID" if by_uid else "", loop=self.loop, timeout=timeout,
-        )  # fmt: skip
-        return await self.execute(command)
-
-
-class _Client(aioimaplib.IMAP4):
-    def create_client(
-        self,
-        host: str,
-        port: int,
-        loop: asyncio.AbstractEventLoop | None,
-        conn_lost_cb: Any = None,
-        ssl_context: ssl.SSLContext | None = None,
-    ) -> None:
-        local_loop = loop if loop is not None else asyncio.get_running_loop()
-        self.protocol = _Protocol(local_loop, conn_lost_cb)
-        self._client_task = local_loop.create_task(
-            local_loop.create_connection(lambda: self.protocol, host, port, ssl=ssl_context)
-        )
 
 
 @dataclass(frozen=True)
@@ -222,13 +86,8 @@ async def connect(
 ) -> aioimaplib.IMAP4:
     """A logged-in client; `client.lost` is an Event set when the server drops the connection."""
     ensure_destination_allowed(settings.host, network=network)
-    client: aioimaplib.IMAP4
-    if settings.security == "tls":
-        client = _Client(
-            settings.host, settings.port, timeout=timeout, ssl_context=tls_context(settings.ca_file)
-        )
-    else:
-        client = _Client(settings.host, settings.port, timeout=timeout)
+    context = tls_context(settings.ca_file) if settings.security == "tls" else None
+    client = aioimaplib.IMAP4(settings.host, settings.port, timeout=timeout, ssl_context=context)
     lost = asyncio.Event()
 
     def on_lost(_exc: Exception | None) -> None:
@@ -285,18 +144,12 @@ def check(response: Any, what: str) -> Any:
     return response
 
 
-async def select(client: aioimaplib.IMAP4, mailbox: str, *, readonly: bool = False) -> Selected:
-    """SELECT the mailbox, or EXAMINE it (`readonly`): a reader that fetches with BODY.PEEK and
-    keeps its place by UID changes nothing, and a read-only open spares the server its
-    bookkeeping of what this session saw first (Dovecot moves every new maildir file to cur/
-    on a read-write open: 10 ms for 300 messages)."""
-    verb = "EXAMINE" if readonly else "SELECT"
-    if readonly:
-        opening = client.protocol.examine(mailbox_arg(mailbox))
-        response = await asyncio.wait_for(opening, client.timeout)
-    else:
-        response = await client.select(mailbox_arg(mailbox))
-    check(response, f"{verb} {mailbox}")
+async def select(client: aioimaplib.IMAP4, mailbox: str) -> Selected:
+    """SELECT the mailbox. The readers only fetch with BODY.PEEK and keep their place by UID, so
+    a read-only EXAMINE would do, but aioimaplib's `examine` leaves the session in the
+    authenticated state (a "simple command" in 2.0.3), where it refuses FETCH and IDLE."""
+    response = await client.select(mailbox_arg(mailbox))
+    check(response, f"SELECT {mailbox}")
     uidvalidity = uidnext = None
     for line in response.lines:
         if isinstance(line, bytes):
@@ -305,7 +158,7 @@ async def select(client: aioimaplib.IMAP4, mailbox: str, *, readonly: bool = Fal
             if match := _UIDNEXT.search(line):
                 uidnext = int(match.group(1))
     if uidvalidity is None:
-        raise ImapConnectionLost(f"{verb} {mailbox} returned no UIDVALIDITY")
+        raise ImapConnectionLost(f"SELECT {mailbox} returned no UIDVALIDITY")
     return Selected(uidvalidity=uidvalidity, uidnext=uidnext)
 
 

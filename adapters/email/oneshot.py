@@ -51,7 +51,7 @@ async def probe_and_wait(
     try:
         last_uid = 0
         if client is not None:
-            selected = await imap.select(client, settings.imap.mailbox, readonly=True)
+            selected = await imap.select(client, settings.imap.mailbox)
             last_uid = (selected.uidnext or 1) - 1
         target = ProbeTarget(check_id=0, channel=Channel.EMAIL, value=address, options=options)
         context = ProbeContext(settings=settings, evidence_dir=evidence_dir, log=get_logger())

@@ -102,7 +102,7 @@ class Watcher:
         )
         self.stats.connections += 1
         try:
-            selected = await imap.select(client, self.mailbox, readonly=True)
+            selected = await imap.select(client, self.mailbox)
             self.log.info("imap_watching", uidvalidity=selected.uidvalidity)
             while not stop.is_set():
                 # Mail that arrives while a batch is stored is announced to that command, not

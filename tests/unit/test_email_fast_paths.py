@@ -1,19 +1,14 @@
-"""The fast paths of reading mail give what the slow ones gave: the single-part parse against
-the standard parser, and the FETCH reader against aioimaplib's own."""
+"""The single-part parse gives what the standard parser gives."""
 
 from __future__ import annotations
 
-import asyncio
-import random
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-import aioimaplib
 import pytest
 
 from adapters.email.classify import parse_simple
-from adapters.email.imap import _FetchCommand, _Protocol, parse_fetch
 
 CORPUS = Path(__file__).parent / "email_corpus"
 RAWS = [path.read_bytes() for path in sorted(CORPUS.glob("*.eml"))]
@@ -55,47 +50,3 @@ def test_what_the_single_part_parse_does_not_handle_goes_to_the_standard_parser(
     raw: bytes,
 ) -> None:
     assert parse_simple(raw) is None
-
-
-def _fetch_response(tag: str) -> bytes:
-    out = []
-    for uid in range(1, 40):
-        body = (f"Subject: {uid} (a\r\n\r\n" + "Ответ ) (\r\n" * uid).encode()
-        out.append(
-            f'* {uid} FETCH (UID {uid} INTERNALDATE "23-Nov-2026 11:21:47 +0000" '
-            f"RFC822.SIZE {len(body)} BODY[]<0> {{{len(body)}}}\r\n".encode()
-            + body
-            + b")\r\n"
-        )
-    out.append(f"{tag} OK Fetch completed.\r\n".encode())
-    return b"".join(out)
-
-
-def _read(protocol_class: type, chunks: list[bytes]) -> list[object]:
-    async def run() -> list[object]:
-        loop = asyncio.get_running_loop()
-        protocol = protocol_class(loop, None)
-        protocol.state = aioimaplib.SELECTED
-        command_class = _FetchCommand if protocol_class is _Protocol else aioimaplib.FetchCommand
-        command = command_class("A1", "1:*", "(BODY.PEEK[])", prefix="UID", loop=loop, timeout=5)
-        protocol.pending_async_commands["FETCH"] = command
-        for chunk in chunks:
-            protocol.data_received(chunk)
-        await command.wait()
-        return [*command.response.lines, command.response.result]
-
-    return asyncio.run(run())
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_the_fetch_reader_gives_aioimaplibs_lines_however_the_data_is_cut(seed: int) -> None:
-    data = _fetch_response("A1")
-    rng = random.Random(seed)
-    cuts = sorted(rng.sample(range(1, len(data)), 60 if seed else 1))
-    chunks = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
-    ours = _read(_Protocol, chunks)
-    theirs = _read(aioimaplib.IMAP4ClientProtocol, chunks)
-    assert [(type(x), x) for x in ours] == [(type(x), x) for x in theirs]
-    fetched = parse_fetch(ours[:-2])
-    assert [f.uid for f in fetched] == list(range(1, 40))
-    assert fetched[4].raw.count("Ответ".encode()) == 5
