@@ -16,8 +16,9 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from probe.directory.hours import parse_hours
-from schedules.planner import ContactInput, OrganisationInput, PlannedAttempt, plan_campaign
+from schedules.planner import plan_campaign
 from schedules.spec import parse_campaign
+from storage.planning import ContactInput, OrganisationInput, PlannedAttempt
 
 HOURS = [
     "пн-чт 8:30-17:45, пт 8:30-16:30, перерыв с 13.00 до 14.00",

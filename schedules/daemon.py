@@ -38,7 +38,7 @@ from probe.results import Channel, CheckResult, CheckStatus, Outcome
 from probe.runner import evidence_dir, run_probe
 from probe.settings import Settings
 from schedules import control, outage
-from schedules.planner import CALL_LIKE, ContactInput, OrganisationInput, windows_for
+from schedules.planner import CALL_LIKE, windows_for
 from schedules.policy import Decision, Finished, Retry, decide
 from schedules.spec import CampaignSpec
 from storage import campaigns as q
@@ -46,6 +46,7 @@ from storage.audit import write_audit
 from storage.checks import add_event, create_check, record_result
 from storage.engine import session_scope
 from storage.models import Campaign, Check, Contact, Organisation
+from storage.planning import ContactInput, OrganisationInput
 
 log = structlog.get_logger()
 

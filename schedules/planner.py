@@ -9,40 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from schedules.spec import CampaignSpec
 from schedules.windows import Windows, always_windows, organisation_windows
+from storage.planning import ContactInput, OrganisationInput, PlannedAttempt
 
 # Channels whose attempts are calls: sequential per organisation, politeness rules apply.
 CALL_LIKE = frozenset({"phone", "test"})
 _GOLDEN = 0.6180339887498949
-
-
-@dataclass(frozen=True)
-class ContactInput:
-    id: int
-    channel: str
-    position: int
-
-
-@dataclass(frozen=True)
-class OrganisationInput:
-    id: int
-    timezone: str
-    hours: dict[str, Any] | None
-    hours_key: str  # identifies `hours` (the published text) for caching
-    contacts: Sequence[ContactInput] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True)
-class PlannedAttempt:
-    organisation_id: int
-    contact_id: int
-    channel: str
-    planned_at: datetime
-    reason: str
 
 
 @dataclass

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from probe.results import OUR_FAILURE_OUTCOMES, Outcome
-from schedules.planner import CALL_LIKE, ContactInput
+from schedules.planner import CALL_LIKE
 from schedules.spec import CampaignSpec
+from storage.planning import ContactInput, History
 
-# The one set (probe/results.py), under the name storage/campaigns.py imports.
-OUR_FAILURES = OUR_FAILURE_OUTCOMES
 MAX_OUR_FAILURE_RETRIES = 5
 
 
@@ -33,21 +32,6 @@ class Finished:
     channel: str
     outcome: Outcome
     finished_at: datetime
-
-
-@dataclass
-class History:
-    """The campaign's attempts on one organisation so far (the finished one included)."""
-
-    attempts_by_contact: dict[int, int] = field(default_factory=dict)  # org-caused outcomes
-    our_failures_by_contact: dict[int, int] = field(default_factory=dict)
-    # contact_id -> (check_id, planned instant) of attempts not yet started
-    planned: dict[int, tuple[int, datetime | None]] = field(default_factory=dict)
-    tried: set[int] = field(default_factory=set)  # contacts with any attempt, planned included
-
-    @property
-    def organisation_attempts(self) -> int:
-        return sum(self.attempts_by_contact.values())
 
 
 @dataclass(frozen=True)
@@ -97,7 +81,7 @@ def _after_call(
     decision = Decision()
     policy = spec.calls
     outcome = done.outcome
-    if outcome in OUR_FAILURES:
+    if outcome in OUR_FAILURE_OUTCOMES:
         return _retry_our_failure(decision, done, history, policy.our_failure_retry_minutes)
     if outcome == Outcome.CONNECTED:
         decision.notes.append("connected: no further attempt on this number")
@@ -201,7 +185,7 @@ def _after_email(
     spec: CampaignSpec, done: Finished, contacts: Sequence[ContactInput], history: History
 ) -> Decision:
     decision = Decision()
-    if done.outcome in OUR_FAILURES:
+    if done.outcome in OUR_FAILURE_OUTCOMES:
         failures = history.our_failures_by_contact.get(done.contact_id, 0)
         if failures < spec.email.max_send_attempts:
             return _retry_our_failure(decision, done, history, spec.email.our_failure_retry_minutes)

@@ -10,26 +10,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from schedules.recurrence import Recurrence
+from storage.planning import Selection
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Selection(_Strict):
-    """Which organisations: all of them, or narrowed by region, kind, ids or names."""
-
-    all: bool = False
-    region: list[str] = Field(default_factory=list)
-    kind: list[str] = Field(default_factory=list)
-    ids: list[int] = Field(default_factory=list)
-    names: list[str] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _something_selected(self) -> Selection:
-        if not (self.all or self.region or self.kind or self.ids or self.names):
-            raise ValueError("select organisations: all: true, or region, kind, ids or names")
-        return self
 
 
 FailedCall = Literal["busy", "no_answer", "unavailable", "rejected", "answering_machine"]

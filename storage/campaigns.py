@@ -10,11 +10,15 @@ from typing import Any
 from sqlalchemy import func, insert, or_, update
 from sqlmodel import Session, col, select
 
-from probe.results import CheckStatus, Outcome, utc_now
-from schedules.planner import ContactInput, OrganisationInput, PlannedAttempt
-from schedules.policy import OUR_FAILURES, History
-from schedules.spec import Selection
+from probe.results import OUR_FAILURE_OUTCOMES, CheckStatus, Outcome, utc_now
 from storage.models import Campaign, Check, CheckEvent, Contact, Organisation
+from storage.planning import (
+    ContactInput,
+    History,
+    OrganisationInput,
+    PlannedAttempt,
+    Selection,
+)
 
 ACTIVE_CAMPAIGN = ("running",)
 
@@ -178,7 +182,7 @@ def organisation_history(
             continue
         target = (
             history.our_failures_by_contact
-            if Outcome(check.outcome) in OUR_FAILURES
+            if Outcome(check.outcome) in OUR_FAILURE_OUTCOMES
             else history.attempts_by_contact
         )
         target[check.contact_id] = target.get(check.contact_id, 0) + 1

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from probe.directory.hours import parse_hours
-from schedules.planner import ContactInput, OrganisationInput, plan_campaign, windows_for
+from schedules.planner import plan_campaign, windows_for
 from schedules.spec import parse_campaign
+from storage.planning import ContactInput, OrganisationInput
 
 OMSK_HOURS = "пн-чт 8:30-17:45, пт 8:30-16:30, перерыв с 13.00 до 14.00"
 ROSTOV_HOURS = (

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from probe.results import Outcome
-from schedules.planner import ContactInput
-from schedules.policy import Decision, Finished, History, decide
+from schedules.policy import Decision, Finished, decide
 from schedules.spec import CampaignSpec, CampaignSpecError, parse_campaign
+from storage.planning import ContactInput, History
 
 T0 = datetime(2026, 4, 6, 9, 36, tzinfo=UTC)
 FIRST, SECOND, THIRD = (ContactInput(n, "phone", n) for n in (1, 2, 3))
