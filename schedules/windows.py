@@ -13,8 +13,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from probe.directory.hours import WeeklySchedule
-from schedules.calendar import open_windows_utc
+from probe.calendar import open_windows_utc
+from probe.hours import WeeklySchedule
 
 
 @dataclass(frozen=True)

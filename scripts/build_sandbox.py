@@ -28,13 +28,13 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from probe.calendar import working_days_elapsed  # noqa: E402
 from probe.directory.importer import bundled_path, import_directory  # noqa: E402
 from probe.history.calllog import parse_call_log  # noqa: E402
 from probe.history.document import read_protocol6  # noqa: E402
 from probe.history.letters import parse_mail_row  # noqa: E402
 from probe.history.marks import TRANSFER_COLUMNS, single_mark  # noqa: E402
 from probe.results import Outcome  # noqa: E402
-from schedules.calendar import working_days_elapsed  # noqa: E402
 
 SEED = "000_4f0d44af83f0814c.txt"
 OUT = REPO / "probe" / "data" / "sandbox" / "omsk-kcson.yaml"

@@ -38,7 +38,7 @@ class Organisation(SQLModel, table=True):
     website: str = ""
     timezone: str
     hours_raw: str = ""
-    # A probe.directory.hours.WeeklySchedule dumped to JSON; null when unknown or unparsable.
+    # A probe.hours.WeeklySchedule dumped to JSON; null when unknown or unparsable.
     hours: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonType, nullable=True))
     area_code: str = ""
     source: str = ""  # file or bundled directory it was imported from

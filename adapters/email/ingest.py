@@ -21,7 +21,7 @@ from adapters.email.evidence import StoredRaw, inbound_dir, name_raw, write_raw
 from adapters.email.imap import Fetched
 from adapters.email.matching import Candidate, CandidateIndex, Match, match
 from adapters.email.timing import reply_deadline, reply_timing, reply_window_end, schedule_of
-from probe.directory.hours import WeeklySchedule
+from probe.hours import WeeklySchedule
 from probe.results import CheckStatus, Outcome
 from storage import mail
 from storage.models import Check

@@ -1,6 +1,6 @@
 """Reply latency in hours and in the organisation's working days, and the reply deadline.
 
-All calendar arithmetic is schedules.calendar's (production calendar, transfers, working
+All calendar arithmetic is probe.calendar's (production calendar, transfers, working
 Saturdays, shortened pre-holiday days); this module only applies it to an e-mail check.
 """
 
@@ -13,13 +13,13 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from probe.directory.hours import WeeklySchedule, default_schedule
-from schedules.calendar import (
+from probe.calendar import (
     is_holiday,
     open_windows_utc,
     working_days_elapsed,
     working_deadline,
 )
+from probe.hours import WeeklySchedule, default_schedule
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from probe.directory.emails import parse_emails
-from probe.directory.hours import (
-    HoursParseError,
-    WeeklySchedule,
-    parse_hours,
-    published_breaks,
-    with_breaks,
-)
+from probe.directory.hours import HoursParseError, parse_hours, published_breaks
 from probe.directory.phones import parse_phones
 from probe.directory.regions import Region, UnknownRegionError, find_region
 from probe.directory.sources import RawRow, RowProblem
+from probe.hours import WeeklySchedule, with_breaks
 from probe.results import Channel
 
 

@@ -21,9 +21,9 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from probe.calendar import is_working_day
 from probe.clock import current_clock
 from probe.logs import get_logger
-from schedules.calendar import is_working_day
 
 VACATION = """require ["vacation"];
 vacation :days 1 :subject "Автоматический ответ: ваше письмо получено"

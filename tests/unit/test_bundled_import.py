@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import time
 
-from probe.directory.hours import default_schedule
 from probe.directory.importer import bundled_path, import_directory
+from probe.hours import default_schedule
 
 
 def test_rostov_hours_are_parsed_for_every_organisation_that_states_them() -> None:

@@ -6,8 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from probe.directory.hours import parse_hours
-from schedules.calendar import (
+from probe.calendar import (
     is_holiday,
     is_pre_holiday,
     is_working_day,
@@ -16,6 +15,7 @@ from schedules.calendar import (
     working_deadline,
     working_weekend_swap,
 )
+from probe.directory.hours import parse_hours
 
 OMSK = "Asia/Omsk"
 FIVE_DAYS = parse_hours("пн-чт 8:30-17:45, пт 8:30-16:30, перерыв с 13.00 до 14.00")

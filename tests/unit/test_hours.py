@@ -6,16 +6,8 @@ from datetime import time
 
 import pytest
 
-from probe.directory.hours import (
-    DaySchedule,
-    HoursParseError,
-    Interval,
-    WeeklySchedule,
-    default_schedule,
-    parse_hours,
-    published_breaks,
-    with_breaks,
-)
+from probe.directory.hours import HoursParseError, parse_hours, published_breaks
+from probe.hours import DaySchedule, Interval, WeeklySchedule, default_schedule, with_breaks
 
 Day = tuple[str, str, list[tuple[str, str]]]
 

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from probe.directory.hours import DaySchedule, WeeklySchedule, default_schedule
+from probe.hours import DaySchedule, WeeklySchedule, default_schedule
 
 _TRANSFER = re.compile(r"перенесено с (\d{2})\.(\d{2})\.(\d{4})")
 _TRANSFER_MARKERS = ("Выходной", "(выходной)")
