@@ -29,9 +29,6 @@ MAX_FUNCTION_LINES = 60
 ALLOWED: dict[str, str] = {
     # Other steps of issue 15, under way:
     "schedules/daemon.py": "being split by the runner step of issue 15",
-    "storage/mail.py": "moving into adapters/email by the e-mail cleanup of issue 15",
-    "adapters/email/classify.py": "e-mail cleanup of issue 15 (parse_simple goes)",
-    "adapters/email/ingest.py:_ingest": "e-mail cleanup of issue 15 (one storage mode)",
     # The size step of issue 15, in progress:
     "probe/history/importer.py": "split after the e-mail late-mark work in it lands",
     "probe/sandbox/run.py": "being split by the size step of issue 15",

@@ -3,15 +3,12 @@ messages (matched or kept unmatched), and the steps that complete a waiting e-ma
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Table, bindparam, func, insert, update
+from sqlalchemy import Table, func, insert
 from sqlalchemy import select as core_select
-from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, col, select
 
 from probe.results import Channel, CheckStatus, Outcome, utc_now
@@ -19,7 +16,6 @@ from storage.checks import add_event
 from storage.models import (
     Campaign,
     Check,
-    CheckEvent,
     InboundMessage,
     MailboxState,
     Organisation,
@@ -35,74 +31,6 @@ class MailboxKey(Protocol):
     def name(self) -> str: ...
     @property
     def uidvalidity(self) -> int: ...
-
-
-class _Many:
-    """An INSERT or UPDATE run for many rows given as plain tuples, through the DBAPI's
-    executemany (`Connection.exec_driver_sql`).
-
-    Compiled once per kind of database (its SQL depends only on the dialect and its parameter
-    style); each value goes through its column's bind processor here, once (a JSON column's
-    value is serialised once). Through `Session.execute`, SQLAlchemy looked the statement up,
-    built a dict of parameters and ran every processor through its own machinery for each row,
-    which cost more than the database's work.
-    """
-
-    def __init__(
-        self,
-        table: Table,
-        build: Callable[[], Executable],
-        names: Sequence[str],
-        columns: Sequence[str] | None = None,
-    ) -> None:
-        self.table = table
-        self.build = build
-        self.names = tuple(names)  # the bind parameters, in the order of each row's values
-        self.columns = tuple(columns or names)  # the column each one is written to
-        self._prepared: dict[tuple[str, str, str], tuple[str, list[Any], bool]] = {}
-
-    def _prepare(self, dialect: Dialect) -> tuple[str, list[Any], bool]:
-        key = (dialect.name, str(dialect.driver), str(dialect.paramstyle))
-        prepared = self._prepared.get(key)
-        if prepared is None:
-            statement: Any = self.build()
-            compiled = statement.compile(
-                dialect=dialect, column_keys=list(self.names), for_executemany=True
-            )
-            processors = [
-                self.table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
-                for column in self.columns
-            ]
-            if compiled.positional:
-                order = list(compiled.positiontup or [])
-                unknown = set(order) - set(self.names)
-                if unknown:
-                    raise ValueError(f"no values given for {sorted(unknown)}")
-                plan: list[Any] = [
-                    (self.names.index(n), processors[self.names.index(n)]) for n in order
-                ]
-            else:
-                plan = [(name, processor) for name, processor in zip(self.names, processors,
-                        strict=True)]  # fmt: skip
-            prepared = (compiled.string, plan, bool(compiled.positional))
-            self._prepared[key] = prepared
-        return prepared
-
-    def run(self, connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
-            return
-        sql, plan, positional = self._prepare(connection.dialect)
-        if positional:
-            params: list[Any] = [
-                tuple(row[i] if p is None else p(row[i]) for i, p in plan) for row in rows
-            ]
-        else:
-            params = [
-                {name: row[i] if p is None else p(row[i])
-                 for i, (name, p) in enumerate(plan)}
-                for row in rows
-            ]  # fmt: skip
-        connection.exec_driver_sql(sql, params)
 
 
 def get_mailbox_state(*, session: Session, account: str, mailbox: str) -> MailboxState | None:
@@ -122,6 +50,10 @@ def save_mailbox_state(
     state.updated_at = utc_now()
     session.add(state)
     return state
+
+
+def _checks() -> Table:
+    return Check.__table__  # type: ignore[attr-defined]
 
 
 def _inbound() -> Table:
@@ -174,30 +106,22 @@ INBOUND_COLUMNS = (
     "uid", "message_id", "in_reply_to", "from_address", "subject", "received_at", "kind",
     "check_id", "match_method", "weak_match", "evidence_path", "sha256", "size", "details",
 )  # fmt: skip
-_INSERT_INBOUND = _Many(
-    _inbound(),
-    lambda: insert(_inbound()),
-    (*INBOUND_COLUMNS, "account", "mailbox", "uidvalidity", "created_at"),
-)
 
 
 def insert_inbound(
     *, session: Session, box: MailboxKey, rows: Sequence[tuple[Any, ...]]
 ) -> dict[int, int]:
     """Record messages of one mailbox, each given as its values of `INBOUND_COLUMNS`; returns
-    uid -> id.
-
-    One INSERT for the batch (executemany of plain tuples) and one SELECT for the ids: as
-    objects, the ORM would insert them one at a time on SQLite to learn each generated id, and
-    building the objects cost as much again.
-    """
+    uid -> id. One INSERT for the batch (executemany) and one SELECT for the ids: as objects,
+    the ORM would insert them one at a time on SQLite to learn each generated id."""
     if not rows:
         return {}
-    connection = session.connection()
-    mailbox = (box.account, box.name, box.uidvalidity, utc_now())
-    _INSERT_INBOUND.run(connection, [(*row, *mailbox) for row in rows])
     table = _inbound()
-    found = connection.execute(
+    mailbox = {"account": box.account, "mailbox": box.name, "uidvalidity": box.uidvalidity,
+               "created_at": utc_now()}  # fmt: skip
+    values = [dict(zip(INBOUND_COLUMNS, row, strict=True)) | mailbox for row in rows]
+    session.execute(insert(table), values)
+    found = session.execute(
         core_select(table.c.uid, table.c.id).where(
             table.c.account == box.account,
             table.c.mailbox == box.name,
@@ -266,189 +190,51 @@ def check_context(*, session: Session, check: Check) -> tuple[Organisation, Camp
     return organisation, campaign
 
 
-# The columns of a check that recording a message may change.
-_WRITABLE = ("status", "outcome", "finished_at", "timings_ms", "details", "evidence", "updated_at")
+def checks_by_id(*, session: Session, ids: Collection[int]) -> dict[int, Check]:
+    """The checks a fetched batch claims, in one query."""
+    if not ids:
+        return {}
+    found = session.exec(select(Check).where(col(Check.id).in_(list(ids)))).all()
+    return {check.id: check for check in found if check.id is not None}
 
 
-@dataclass(eq=False)
-class CheckRow:
-    """A check as plain values: what `CheckBatch` loads, changes and writes back. Has the
-    attributes of `Check` that the functions below read and set."""
-
-    id: int
-    status: str
-    outcome: str | None
-    started_at: datetime | None
-    finished_at: datetime | None
-    timings_ms: dict[str, float]
-    details: dict[str, Any]
-    evidence: list[dict[str, Any]]
-    updated_at: datetime
-    organisation_id: int
-    campaign_id: int | None
-    original: dict[str, Any] = field(default_factory=dict, repr=False)
-
-
-@dataclass(frozen=True)
-class OrganisationRow:
-    id: int
-    timezone: str
-    hours: dict[str, Any] | None
+def organisations_and_campaigns(
+    *, session: Session, checks: Iterable[Check]
+) -> tuple[dict[int, Organisation], dict[int, Campaign]]:
+    """The organisations and campaigns of these checks, by id: two queries."""
+    checks = list(checks)
+    organisation_ids = list({check.organisation_id for check in checks})
+    campaign_ids = list({check.campaign_id for check in checks if check.campaign_id})
+    organisations = session.exec(
+        select(Organisation).where(col(Organisation.id).in_(organisation_ids))
+    ).all()
+    campaigns = (
+        session.exec(select(Campaign).where(col(Campaign.id).in_(campaign_ids))).all()
+        if campaign_ids
+        else []
+    )
+    return (
+        {o.id: o for o in organisations if o.id is not None},
+        {c.id: c for c in campaigns if c.id is not None},
+    )
 
 
-class CheckBatch:
-    """E-mail checks recorded together, for a whole fetched batch of messages: loaded as plain
-    rows with their organisations' zones and hours and their campaigns' specs (three queries),
-    changed in memory by the functions below (pass it as their `session`), and written back by
-    `flush`: one UPDATE per set of changed columns and one INSERT for all their events.
-
-    As ORM objects, building, tracking and flushing the checks and their events cost more than
-    everything else recording a reply does; and each query in between flushed them first.
-    """
-
-    def __init__(self, *, session: Session, ids: Collection[int]) -> None:
-        self.session = session
-        self.checks: dict[int, CheckRow] = {}
-        self.organisations: dict[int, OrganisationRow] = {}
-        self.campaigns: dict[int, dict[str, Any]] = {}
-        self.events: list[tuple[Any, ...]] = []
-        self._changed: dict[int, CheckRow] = {}
-        # What a caller works out from these rows, kept for the batch by its own keys.
-        self.derived: dict[Any, Any] = {}
-        if not ids:
-            return
-        connection = session.connection()
-        checks = _checks()
-        columns = [checks.c[name] for name in _ROW_COLUMNS]
-        for values in connection.execute(core_select(*columns).where(checks.c.id.in_(list(ids)))):
-            row = CheckRow(*values)
-            row.original = {name: getattr(row, name) for name in _WRITABLE}
-            self.checks[row.id] = row
-        organisations = Organisation.__table__  # type: ignore[attr-defined]
-        organisation_ids = list({row.organisation_id for row in self.checks.values()})
-        for id_, timezone, hours in connection.execute(
-            core_select(organisations.c.id, organisations.c.timezone, organisations.c.hours).where(
-                organisations.c.id.in_(organisation_ids)
-            )
-        ):
-            self.organisations[id_] = OrganisationRow(id_, timezone, hours)
-        campaign_ids = {r.campaign_id for r in self.checks.values() if r.campaign_id is not None}
-        if campaign_ids:
-            campaigns = Campaign.__table__  # type: ignore[attr-defined]
-            for id_, spec in connection.execute(
-                core_select(campaigns.c.id, campaigns.c.spec).where(
-                    campaigns.c.id.in_(list(campaign_ids))
-                )
-            ):
-                self.campaigns[id_] = spec
-
-    def add(self, check: CheckRow) -> None:
-        self._changed[check.id] = check
-
-    def add_event(
-        self, *, check: CheckRow, kind: str, message: str, data: dict[str, Any], at: datetime | None
-    ) -> None:
-        self.events.append((check.id, kind, message, data, at or utc_now()))
-
-    def flush(self) -> None:
-        """Write the changed checks and the events; the caller's transaction commits them."""
-        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
-        for row in self._changed.values():
-            names = tuple(n for n in _WRITABLE if getattr(row, n) != row.original[n])
-            if names:
-                groups.setdefault(names, []).append((*(getattr(row, n) for n in names), row.id))
-                row.original = {name: getattr(row, name) for name in _WRITABLE}
-        connection = self.session.connection()
-        for names, rows in groups.items():
-            _check_update(names).run(connection, rows)
-        self._changed.clear()
-        if self.events:
-            _INSERT_EVENTS.run(connection, self.events)
-            self.events = []
-
-
-def _checks() -> Table:
-    return Check.__table__  # type: ignore[attr-defined]
-
-
-# The columns `CheckBatch` loads, in `CheckRow`'s order.
-_ROW_COLUMNS = (
-    "id", "status", "outcome", "started_at", "finished_at", "timings_ms", "details", "evidence",
-    "updated_at", "organisation_id", "campaign_id",
-)  # fmt: skip
-_UPDATES: dict[tuple[str, ...], _Many] = {}
-_INSERT_EVENTS = _Many(
-    CheckEvent.__table__,  # type: ignore[attr-defined]
-    lambda: insert(CheckEvent.__table__),  # type: ignore[attr-defined]
-    ("check_id", "kind", "message", "data", "at"),
-)
-
-
-def _check_update(names: tuple[str, ...]) -> _Many:
-    """UPDATE check_run SET <names> WHERE id = ?, for rows of (*values, id)."""
-    statement = _UPDATES.get(names)
-    if statement is None:
-
-        def build() -> Executable:
-            table = _checks()
-            return (
-                update(table)
-                .where(table.c.id == bindparam("v_id"))
-                .values({n: bindparam(f"v_{n}") for n in names})
-            )
-
-        statement = _UPDATES[names] = _Many(
-            _checks(), build, [*(f"v_{n}" for n in names), "v_id"], [*names, "id"]
-        )
-    return statement
-
-
-def check_timezone_hours_spec(
-    *, session: Session | CheckBatch, check: Check | CheckRow
-) -> tuple[str, dict[str, Any] | None, dict[str, Any] | None]:
-    """The organisation's time zone and hours and the campaign's spec of a check."""
-    if isinstance(session, CheckBatch):
-        organisation_row = session.organisations[check.organisation_id]
-        spec = session.campaigns.get(check.campaign_id) if check.campaign_id else None
-        return organisation_row.timezone, organisation_row.hours, spec
-    assert isinstance(check, Check)
-    organisation, campaign = check_context(session=session, check=check)
-    return organisation.timezone, organisation.hours, campaign.spec if campaign else None
-
-
-def _add_event(
-    session: Session | CheckBatch,
-    check: Any,
-    *,
-    kind: str,
-    message: str = "",
-    data: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> None:
-    if isinstance(session, CheckBatch):
-        session.add_event(check=check, kind=kind, message=message, data=data or {}, at=at)
-    else:
-        add_event(session=session, check=check, kind=kind, message=message, data=data, at=at)
-
-
-def _merge_details(check: Check | CheckRow, extra: dict[str, Any]) -> None:
+def _merge_details(check: Check, extra: dict[str, Any]) -> None:
     # A new dict: JSON columns do not notice changes made in place.
     check.details = {**(check.details or {}), **extra}
     check.updated_at = utc_now()
 
 
-def attach_evidence(
-    *, session: Session | CheckBatch, check: Check | CheckRow, evidence: dict[str, Any]
-) -> None:
+def attach_evidence(*, session: Session, check: Check, evidence: dict[str, Any]) -> None:
     if evidence not in (check.evidence or []):
         check.evidence = [*(check.evidence or []), evidence]
-        session.add(check)  # type: ignore[arg-type]
+        session.add(check)
 
 
 def record_auto_reply(
     *,
-    session: Session | CheckBatch,
-    check: Check | CheckRow,
+    session: Session,
+    check: Check,
     at: datetime,
     inbound_id: int,
     reason: str,
@@ -456,10 +242,10 @@ def record_auto_reply(
     """An auto-reply does not end the check: the human reply is still awaited."""
     if not (check.details or {}).get("auto_reply_at"):
         _merge_details(check, {"auto_reply_at": at.isoformat(), "auto_reply_reason": reason})
-        session.add(check)  # type: ignore[arg-type]
-    _add_event(
-        session,
-        check,
+        session.add(check)
+    add_event(
+        session=session,
+        check=check,
         kind="auto_reply",
         message=reason,
         data={"inbound_id": inbound_id, "at": at.isoformat()},
@@ -468,18 +254,18 @@ def record_auto_reply(
 
 def record_delay_notice(
     *,
-    session: Session | CheckBatch,
-    check: Check | CheckRow,
+    session: Session,
+    check: Check,
     at: datetime,
     inbound_id: int,
     notice: dict[str, Any],
 ) -> None:
     """A delayed-delivery notice is not a failure yet; it is kept on the timeline."""
     _merge_details(check, {"delay_notice_at": at.isoformat(), "delay_notice": notice})
-    session.add(check)  # type: ignore[arg-type]
-    _add_event(
-        session,
-        check,
+    session.add(check)
+    add_event(
+        session=session,
+        check=check,
         kind="delay_notice",
         message=notice.get("status") or "",
         data={"inbound_id": inbound_id, **notice},
@@ -488,14 +274,14 @@ def record_delay_notice(
 
 def complete_email_check(
     *,
-    session: Session | CheckBatch,
-    check: Check | CheckRow,
+    session: Session,
+    check: Check,
     outcome: Outcome,
     finished_at: datetime,
     details: dict[str, Any],
     timings_ms: dict[str, float] | None = None,
     message: str = "",
-) -> Check | CheckRow:
+) -> Check:
     """End a waiting e-mail check: replied, bounced, auto_replied or no_reply."""
     if check.status != CheckStatus.WAITING.value:
         raise ValueError(f"check {check.id} is {check.status}, not waiting")
@@ -505,10 +291,10 @@ def complete_email_check(
     if timings_ms:
         check.timings_ms = {**(check.timings_ms or {}), **timings_ms}
     _merge_details(check, details)
-    session.add(check)  # type: ignore[arg-type]
-    _add_event(
-        session,
-        check,
+    session.add(check)
+    add_event(
+        session=session,
+        check=check,
         kind="result",
         message=outcome.value + (f": {message}" if message else ""),
         data={k: v for k, v in details.items() if k in ("match_method", "weak_match", "bounce")},
@@ -519,16 +305,16 @@ def complete_email_check(
 
 def record_late_message(
     *,
-    session: Session | CheckBatch,
-    check: Check | CheckRow,
+    session: Session,
+    check: Check,
     kind: str,
     inbound_id: int,
     at: datetime,
 ) -> None:
     """A message for a check that has already ended: kept on its timeline, outcome unchanged."""
-    _add_event(
-        session,
-        check,
+    add_event(
+        session=session,
+        check=check,
         kind="late_message",
         message=kind,
         data={"inbound_id": inbound_id, "at": at.isoformat()},

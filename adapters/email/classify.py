@@ -192,76 +192,14 @@ _ACK_MAX_CHARS = 500  # an acknowledgement is short; a real answer that starts t
 
 
 def parse(raw: bytes) -> Message:
-    """The message's structure; headers are read raw and decoded by `decode.header`.
+    """The message's structure, by the standard parser; headers are read raw and decoded by
+    `decode.header`.
 
     The compat32 policy keeps headers as strings: `policy.default` builds and parses a header
     object on every access (Content-Type alone several times per message), which made a
-    classification cost milliseconds. A single-part text message with well-formed headers is
-    split directly (`parse_simple`): the same message the parser builds, without its walk over
-    every line of the body.
+    classification cost milliseconds.
     """
-    message = parse_simple(raw)
-    if message is None:
-        message = BytesParser(policy=policy.compat32).parsebytes(raw)
-    return message
-
-
-# A header line as the standard parser recognises one (email.feedparser.headerRE), less its
-# Unix "From " line; or a continuation.
-_HEADER_START = re.compile(r"[\041-\071\073-\176]+:")
-
-
-def parse_simple(raw: bytes) -> Message | None:
-    """What `BytesParser(policy=compat32)` makes of `raw`, when `raw` is a single-part
-    non-`message/*` message whose header lines all end alike (CRLF or LF), each a `Name:` line
-    or a continuation, closed by an empty line; None for anything else (the parser's job).
-
-    The parser builds such a message from its header lines (`policy.header_source_parse` each,
-    in order) and takes everything after the empty line as the payload, as text decoded from
-    ASCII with surrogate escapes. So does this, without reading the body line by line.
-    """
-    text = raw.decode("ascii", "surrogateescape")
-    newline = text.find("\n")
-    if newline <= 0:
-        return None
-    eol = "\r\n" if text[newline - 1] == "\r" else "\n"
-    end = text.find(eol + eol)
-    if end <= 0:
-        return None
-    block = text[:end]
-    lines = block.split(eol)
-    # No line may hold a lone CR or LF (the parser would split it there).
-    if block.count("\r") != (len(lines) - 1) * (len(eol) - 1) or (
-        eol == "\r\n" and block.count("\n") != len(lines) - 1
-    ):
-        return None
-    if not _HEADER_START.match(lines[0]):
-        return None
-    message = Message(policy=policy.compat32)
-    source: list[str] = []
-    for line in lines:
-        if line[:1] in (" ", "\t"):
-            source.append(line)
-            continue
-        if not _HEADER_START.match(line):
-            return None
-        if source:
-            message.set_raw(*_header_source(source, eol))
-        source = [line]
-    message.set_raw(*_header_source(source, eol))
-    if content_type(message)[0].startswith(("multipart/", "message/")):
-        return None
-    message.set_payload(text[end + 2 * len(eol) :])
-    return message
-
-
-def _header_source(lines: list[str], eol: str) -> tuple[str, str]:
-    """`policy.compat32.header_source_parse` of these lines, each given without its `eol`."""
-    name, value = lines[0].split(":", 1)
-    if len(lines) == 1:
-        return name, value.lstrip(" \t")
-    value = (value + eol).lstrip(" \t") + "".join(line + eol for line in lines[1:])
-    return name, value.rstrip("\r\n")
+    return BytesParser(policy=policy.compat32).parsebytes(raw)
 
 
 class _Head:

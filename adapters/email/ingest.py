@@ -7,7 +7,7 @@ crash a batch is either fully recorded or read again; a UID already recorded is 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,7 +62,7 @@ def candidates(*, session: Session, now: datetime, days: int = 120) -> list[Cand
     return found
 
 
-def sent_instant(check: Check | mail.CheckRow) -> datetime:
+def sent_instant(check: Check) -> datetime:
     return _sent_instant(check.details or {}, check.started_at)
 
 
@@ -193,26 +193,35 @@ def _ingest(
             _Recorded(fetched.uid, kind, received_at, kept, classified, found, bool(duplicate_of))
         )
     ids.update(mail.insert_inbound(session=session, box=box, rows=rows))
-    # The checks claimed, with what a reply's timing needs: loaded together after the insert,
-    # changed as plain rows and written back together.
-    session.flush()
-    claimed = mail.CheckBatch(session=session, ids={r.found.check_id for r in recorded if r.found})
     done = {uid: Ingested(uid, "", None, "duplicate") for uid in seen}
+    done.update(_apply_claimed(session, recorded, ids))
+    return [done[f.uid] for f in batch]
+
+
+def _apply_claimed(
+    session: Session, recorded: Sequence[_Recorded], ids: dict[int, int]
+) -> dict[int, Ingested]:
+    """Each recorded message applied to the check it answers, in order; the checks and what
+    their timing needs loaded together first."""
+    claimed = mail.checks_by_id(
+        session=session, ids={r.found.check_id for r in recorded if r.found}
+    )
+    rules = _Rules(session, claimed.values())
+    done = {}
     for r in recorded:
         if r.found is None:
             action = "duplicate" if r.duplicate else "unmatched"
             done[r.uid] = Ingested(r.uid, r.kind.value, None, action)
             continue
-        check = claimed.checks[r.found.check_id]
-        mail.attach_evidence(session=claimed, check=check, evidence=_evidence_json(r.kept))
+        check = claimed[r.found.check_id]
+        mail.attach_evidence(session=session, check=check, evidence=_evidence_json(r.kept))
         action = _apply(
-            claimed, check, r.classified, r.found,
+            session, rules, check, r.classified, r.found,
             inbound_id=ids[r.uid], kind=r.kind, subject=r.classified.subject[:1000],
             at=r.received_at,
         )  # fmt: skip
         done[r.uid] = Ingested(r.uid, r.kind.value, check.id, action)
-    claimed.flush()
-    return [done[f.uid] for f in batch]
+    return done
 
 
 def _evidence_json(kept: StoredRaw) -> dict[str, Any]:
@@ -265,7 +274,7 @@ def rematch_recent(
                         "size": row.size, "media_type": "message/rfc822"}  # fmt: skip
             mail.attach_evidence(session=session, check=check, evidence=evidence)
         action = _apply(
-            session, check, classified, found,
+            session, _Rules(session, [check]), check, classified, found,
             inbound_id=row.id, kind=Kind(row.kind), subject=row.subject, at=row.received_at,
         )  # fmt: skip
         done.append(Ingested(row.uid, row.kind, check.id, action))
@@ -300,8 +309,9 @@ def _inbound_details(
 
 
 def _apply(
-    session: Session | mail.CheckBatch,
-    check: Check | mail.CheckRow,
+    session: Session,
+    rules: _Rules,
+    check: Check,
     classified: Classified,
     found: Match,
     *,
@@ -311,11 +321,11 @@ def _apply(
     at: datetime,
 ) -> str:
     if check.status == CheckStatus.WAITING.value:
-        window_end = reply_limits(session, check)[1]
+        window_end = reply_limits(session, check, rules)[1]
         if at >= window_end:
             # The sweeper had not come round yet: the letter was unanswered when its window
             # ended, and this message is late like any after the sweep.
-            close_unanswered(session, check, at=window_end)
+            close_unanswered(session, check, at=window_end, rules=rules)
     if check.status != CheckStatus.WAITING.value:
         mail.record_late_message(
             session=session, check=check, kind=kind.value, inbound_id=inbound_id, at=at
@@ -346,7 +356,7 @@ def _apply(
             message=(bounce or {}).get("status") or "",
         )  # fmt: skip
         return "bounced"
-    details, timings = reply_details(session, check, at)
+    details, timings = reply_details(session, check, at, rules)
     details.update(match_details, reply_from=classified.from_address, reply_subject=subject)
     mail.complete_email_check(
         session=session, check=check, outcome=Outcome.REPLIED, finished_at=at,
@@ -356,11 +366,11 @@ def _apply(
 
 
 def reply_limits(
-    session: Session | mail.CheckBatch, check: Check | mail.CheckRow
+    session: Session, check: Check, rules: _Rules | None = None
 ) -> tuple[datetime, datetime]:
     """The norm's deadline (a reply after it is late) and the end of the reply window (a letter
     unanswered then is no_reply), both UTC."""
-    tz, config, schedule = _check_rules(session, check)
+    tz, config, schedule = (rules or _Rules(session, [check])).of(check)
     sent_at = sent_instant(check)
     deadline = reply_deadline(
         sent_at=sent_at, working_days=config.deadline_working_days, tz=tz, schedule=schedule
@@ -369,11 +379,11 @@ def reply_limits(
 
 
 def close_unanswered(
-    session: Session | mail.CheckBatch, check: Check | mail.CheckRow, *, at: datetime
+    session: Session, check: Check, *, at: datetime, rules: _Rules | None = None
 ) -> None:
     """End a waiting check whose reply window passed: auto_replied when only an auto-reply came,
     else no_reply."""
-    deadline, window = reply_limits(session, check)
+    deadline, window = reply_limits(session, check, rules)
     auto_reply = bool((check.details or {}).get("auto_reply_at"))
     mail.complete_email_check(
         session=session,
@@ -386,12 +396,13 @@ def close_unanswered(
 
 
 def reply_details(
-    session: Session | mail.CheckBatch, check: Check | mail.CheckRow, replied_at: datetime
+    session: Session, check: Check, replied_at: datetime, rules: _Rules | None = None
 ) -> tuple[dict[str, Any], dict[str, float]]:
-    tz, _, schedule = _check_rules(session, check)
+    rules = rules or _Rules(session, [check])
+    tz, _, schedule = rules.of(check)
     sent_at = sent_instant(check)
     timing = reply_timing(sent_at=sent_at, replied_at=replied_at, tz=tz, schedule=schedule)
-    deadline, _ = reply_limits(session, check)
+    deadline, _ = reply_limits(session, check, rules)
     # The norm marks the reply late; it does not decide whether it counts, nor its grade
     # (the operator's): 2020 counted replies after 6 and 8 working days (seed 000, rows 24, 35).
     details = {
@@ -403,17 +414,22 @@ def reply_details(
     return details, {"reply": round((replied_at - sent_at).total_seconds() * 1000, 1)}
 
 
-def _check_rules(
-    session: Session | mail.CheckBatch, check: Check | mail.CheckRow
-) -> tuple[str, Config, WeeklySchedule]:
-    """The organisation's zone and schedule and the campaign's options of a check; in a
-    `CheckBatch`, the options validated once per campaign (validating them cost more than the
-    rest of a reply's timing)."""
-    tz, hours, spec = mail.check_timezone_hours_spec(session=session, check=check)
-    if not isinstance(session, mail.CheckBatch):
-        return tz, config_from_spec(spec), schedule_of(hours)
-    key = ("email_config", check.campaign_id)
-    config = session.derived.get(key)
-    if config is None:
-        config = session.derived[key] = config_from_spec(spec)
-    return tz, config, schedule_of(hours)
+class _Rules:
+    """The organisations' zones and schedules and the campaigns' e-mail options of some checks,
+    loaded together (two queries), the options validated once per campaign: validating them
+    cost more than the rest of a reply's timing."""
+
+    def __init__(self, session: Session, checks: Iterable[Check]) -> None:
+        self.organisations, self.campaigns = mail.organisations_and_campaigns(
+            session=session, checks=checks
+        )
+        self._configs: dict[int | None, Config] = {}
+
+    def of(self, check: Check) -> tuple[str, Config, WeeklySchedule]:
+        organisation = self.organisations[check.organisation_id]
+        config = self._configs.get(check.campaign_id)
+        if config is None:
+            campaign = self.campaigns.get(check.campaign_id) if check.campaign_id else None
+            config = config_from_spec(campaign.spec if campaign else None)
+            self._configs[check.campaign_id] = config
+        return organisation.timezone, config, schedule_of(organisation.hours)
