@@ -41,7 +41,10 @@ def sandbox(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from probe.logs import configure_logging
-    from probe.sandbox.run import Options, SandboxError, print_summary, run_sandbox
+    from probe.sandbox.campaign import Options
+    from probe.sandbox.run import run_sandbox
+    from probe.sandbox.summary import print_summary
+    from probe.sandbox.world import SandboxError
 
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "sandbox.log"
@@ -100,7 +103,7 @@ def sandbox(
             raise typer.Exit(2) from None
         finally:
             log_file.close()
-    from probe.sandbox.run import SandboxReport
+    from probe.sandbox.summary import SandboxReport
 
     assert isinstance(report, SandboxReport)
     print_summary(report, console)

@@ -19,7 +19,8 @@ import yaml
 from openpyxl import load_workbook
 
 from adapters.sip.plugin import PhonePlugin
-from probe.sandbox.run import Options, Region
+from probe.sandbox.campaign import Options
+from probe.sandbox.region import Region
 from probe.sandbox.world import SANDBOX_DATA, load_world
 from probe.settings import SipSettings
 from tests.servers.sipp import place, require_tools

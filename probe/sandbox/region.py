@@ -1,0 +1,260 @@
+"""The organisations' side of the sandbox: Postfix + Dovecot with the staff answering, and one
+SIPp instance per phone behaviour with every directory number routed to its behaviour.
+
+Every process started here is recorded in a pid file, so a run killed with SIGKILL leaves
+nothing the next run cannot stop."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from probe.sandbox.campaign import ZONE, Options
+from probe.sandbox.mailservers import MailServers
+from probe.sandbox.sipp import Audio, Sipp, make_audio
+from probe.sandbox.staff import MODES, VACATION, Employee, Staff
+from probe.sandbox.world import (
+    Phone,
+    World,
+)
+from probe.settings import ImapSettings, Settings, SipSettings, SmtpSettings
+
+# -- the pid file: leftovers of a killed run -----------------------------------------------------
+
+
+def _pid_file(data_dir: Path) -> Path:
+    return data_dir / "sandbox.pids"
+
+
+def stop_leftovers(data_dir: Path) -> list[int]:
+    """Stop the processes a killed earlier run left (checked by name: pids are reused)."""
+    path = _pid_file(data_dir)
+    if not path.is_file():
+        return []
+    stopped = []
+    for line in path.read_text().split():
+        with contextlib.suppress(ValueError, OSError):
+            pid = int(line)
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            if any(name in cmdline for name in (b"sipp", b"dovecot", b"postfix", b"master")):
+                os.kill(pid, signal.SIGTERM)
+                stopped.append(pid)
+    path.unlink(missing_ok=True)
+    for root in data_dir.glob("mail-root-*"):
+        shutil.rmtree(root, ignore_errors=True)
+    return stopped
+
+
+def _record_pids(data_dir: Path, pids: list[int]) -> None:
+    _pid_file(data_dir).write_text("\n".join(str(p) for p in pids) + "\n")
+
+
+# -- the organisations' side ---------------------------------------------------------------------
+
+
+class Exchange:
+    """SIPp instances, one per phone behaviour, and the route of every number to them."""
+
+    def __init__(self, audio: Audio) -> None:
+        self.audio = audio
+        self.instances: dict[tuple[str, int, int], Sipp] = {}
+        self.routes: dict[str, list[str]] = {}
+        self._specialists: dict[int, Sipp] = {}
+
+    def _specialist(self, transfers: int) -> Sipp:
+        """Where a REFER leads: one who answers (once), one who holds and passes the call on
+        again more than five seconds later (several)."""
+        if transfers not in self._specialists:
+            if transfers == 1:
+                sipp = Sipp("answer_wait.xml", pause_ms=1000, audio=self.audio["speech"])
+            else:
+                sipp = Sipp("hold_update.xml", pause_ms=6500, audio=self.audio["speech"])
+            sipp.calls = 1_000_000
+            self._specialists[transfers] = sipp.start()
+        return self._specialists[transfers]
+
+    def instance(self, behaviour: str, phone: Phone) -> Sipp:
+        ring = phone.ring_ms
+        transfers = phone.transfers if behaviour == "connected" else 0
+        key = (behaviour, ring if behaviour not in ("busy", "no_answer") else 0, transfers)
+        if key in self.instances:
+            return self.instances[key]
+        many = 1_000_000
+        if behaviour == "connected" and transfers:
+            target = self._specialist(transfers)
+            sipp = Sipp(
+                "refer.xml",
+                pause_ms=ring,
+                keys={"target": target.uri},
+                audio=self.audio["speech"],
+                calls=many,
+                extra=["-aa"],
+            )
+        elif behaviour == "connected":
+            sipp = Sipp("answer_wait.xml", pause_ms=ring, audio=self.audio["speech"], calls=many)
+        elif behaviour == "answering_machine":
+            sipp = Sipp("answer_wait.xml", pause_ms=ring, audio=self.audio["machine"], calls=many)
+        elif behaviour == "busy":
+            sipp = Sipp("reject.xml", fill={"code": "486", "reason": "Busy Here"}, calls=many)
+        elif behaviour == "rejected":
+            sipp = Sipp(
+                "reject.xml", pause_ms=ring, fill={"code": "603", "reason": "Decline"}, calls=many
+            )
+        elif behaviour == "no_answer":
+            sipp = Sipp("ring_forever.xml", calls=many)
+        else:  # unavailable: a special information tone, then 404
+            sipp = Sipp(
+                "early_reject.xml",
+                pause_ms=1500,
+                audio=self.audio["sit"],
+                fill={"code": "404", "reason": "Not Found"},
+                calls=many,
+            )
+        self.instances[key] = sipp.start()
+        return sipp
+
+    def route(self, phone: Phone) -> None:
+        digits = phone.value.lstrip("+")
+        uris = []
+        for attempt in range(1, len(phone.outcomes) + 1):
+            sipp = self.instance(phone.behaviour(attempt), phone)
+            uris.append(f"sip:{digits}@{sipp.hostport}")
+        self.routes[phone.number] = uris
+
+    def unknown_numbers(self) -> Sipp:
+        """Numbers the sandbox does not know: 404, like a number that does not exist."""
+        key = ("unknown", 0, 0)
+        if key not in self.instances:
+            sipp = Sipp("reject.xml", fill={"code": "404", "reason": "Not Found"}, calls=1_000_000)
+            self.instances[key] = sipp.start()
+        return self.instances[key]
+
+    @property
+    def all(self) -> list[Sipp]:
+        return [*self.instances.values(), *self._specialists.values()]
+
+    def describe(self) -> dict[str, str]:
+        """Which SIPp instance plays which behaviour (for the summary and for debugging)."""
+        found = {f"{b}/ring {r} ms/transfers {t}": s.uri for (b, r, t), s in self.instances.items()}
+        for transfers, sipp in self._specialists.items():
+            found[f"specialist after REFER/transfers {transfers}"] = sipp.uri
+        return found
+
+    def pids(self) -> list[int]:
+        return [s.proc.pid for s in self.all if s.proc is not None]
+
+    def stop(self) -> None:
+        for sipp in self.all:
+            with contextlib.suppress(Exception):
+                sipp.stop()
+
+
+def _reply_mode(row: int) -> str:
+    """Real replies come in several shapes; the sandbox varies them by protocol row."""
+    return MODES[row % 3]
+
+
+class Region:
+    """Everything the organisations run, started and stopped together."""
+
+    def __init__(self, world: World, options: Options) -> None:
+        self.world = world
+        self.options = options
+        self.mail: MailServers | None = None
+        self.staff: Staff | None = None
+        self.exchange: Exchange | None = None
+        self.prober_password = secrets.token_urlsafe(12)
+
+    def start(self, say: Callable[[str], None]) -> None:
+        data_dir = self.options.data_dir
+        boxes = [m for m in self.world.mailboxes if not m.bounce]
+        domains = {m.address.rpartition("@")[2] for m in self.world.mailboxes}
+        self.mail = MailServers(accounts=0, mailboxes=[m.address for m in boxes], domains=domains)
+        self.mail.start()
+        self._pids()
+        say(
+            f"mail: Postfix on 127.0.0.1:{self.mail.ports['submission']} (submission), Dovecot "
+            f"on 127.0.0.1:{self.mail.ports['imaps']} (IMAPS); {len(boxes)} mailboxes, "
+            f"{len(self.world.mailboxes) - len(boxes)} dead addresses"
+        )
+        self.staff = Staff(mx_port=self.mail.ports["mx"])
+        for organisation in self.world.organisations:
+            for mailbox in organisation.emails:
+                if mailbox.bounce:
+                    continue
+                local, _, domain = mailbox.address.lower().rpartition("@")
+                self.mail.add_account(
+                    local, domain=domain, sieve=VACATION if mailbox.auto_reply else None
+                )
+                self.staff.add(
+                    Employee(
+                        address=mailbox.address.lower(),
+                        maildir=self.mail.root / "mail" / domain / local / "Maildir",
+                        mode=_reply_mode(organisation.protocol_row) if mailbox.replies else "never",
+                        working_days=mailbox.reply_after_working_days or 0,
+                        timezone=ZONE,
+                    )
+                )
+        self.staff.start()
+        audio = make_audio(data_dir / "audio")
+        self.exchange = Exchange(audio)
+        for phone in self.world.phones:
+            self.exchange.route(phone)
+        self.exchange.unknown_numbers()
+        self._pids()
+        say(
+            f"telephony: {len(self.exchange.all)} SIPp instances on 127.0.0.1 play "
+            f"{len(self.world.phones)} numbers"
+        )
+
+    def _pids(self) -> None:
+        pids = self.exchange.pids() if self.exchange else []
+        if self.mail is not None:
+            pids += self.mail.pids()
+        _record_pids(self.options.data_dir, pids)
+
+    def prober_settings(self, database_url: str) -> Settings:
+        assert self.mail is not None and self.exchange is not None
+        account = self.mail.add_account("prober")
+        sip = SipSettings(
+            workers=self.options.workers,
+            routes=self.exchange.routes,
+            dial_plan=f"sip:{{digits}}@{self.exchange.unknown_numbers().hostport}",
+            caller_id="prober",
+        )
+        return Settings(
+            environment="sandbox",
+            network="loopback",
+            database_url=database_url,
+            data_dir=self.options.data_dir,
+            smtp=SmtpSettings(
+                port=self.mail.ports["submission"],
+                username=account.address,
+                password=account.password,
+                security="starttls",
+                ca_file=self.mail.ca_file,
+                from_address=account.address,
+            ),
+            imap=ImapSettings(
+                port=self.mail.ports["imaps"],
+                username=account.address,
+                password=account.password,
+                security="tls",
+                ca_file=self.mail.ca_file,
+            ),
+            sip=sip,
+        )
+
+    def stop(self) -> None:
+        if self.exchange is not None:
+            self.exchange.stop()
+        if self.staff is not None:
+            self.staff.stop()
+        if self.mail is not None:
+            self.mail.stop()
+        _pid_file(self.options.data_dir).unlink(missing_ok=True)
