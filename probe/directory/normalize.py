@@ -96,21 +96,7 @@ def normalise_row(
     name = " ".join(fields.get("name", "").split())
     if not name:
         problem("name", "missing organisation name")
-    region_text = fields.get("region", "") or (default_region or "")
-    region = None
-    if not region_text:
-        problem("region", "missing region (give a 'region' column or --region)")
-    else:
-        try:
-            region = find_region(region_text)
-        except UnknownRegionError as error:
-            problem("region", str(error))
-    timezone = fields.get("timezone", "").strip() or (region.timezone if region else "")
-    if timezone:
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            problem("timezone", f"unknown time zone {timezone!r}; use an IANA name (Asia/Omsk)")
+    region, timezone = _region_and_zone(fields, default_region, problem)
     protocol_row = _optional_int(fields.get("protocol_row", ""), problem)
     if any(p.severity == "error" for p in problems) or region is None:
         return None, problems
@@ -120,13 +106,7 @@ def normalise_row(
 
     area_code = re.sub(r"\D", "", fields.get("area_code", ""))
     contacts = _contacts(fields, area_code or None, problem)
-    phones = [c for c in contacts if c.channel == Channel.PHONE.value and c.value]
-    if phones and all(c.is_fax for c in phones):
-        published = ", ".join(f"'{c.raw}'" for c in phones)
-        reason = f"only a fax number is published ({published}): kept, never called"
-        problem("phones", reason, "warning")
-    if not any(c.value and not c.is_fax for c in contacts):
-        problem(None, "no usable phone number or e-mail address", "warning")
+    _warn_unusable(contacts, problem)
     draft = OrganisationDraft(
         key=organisation_key(region.code, name),
         name=name,
@@ -146,6 +126,40 @@ def normalise_row(
         contacts=contacts,
     )
     return draft, problems
+
+
+def _region_and_zone(
+    fields: dict[str, str], default_region: str | None, problem: Any
+) -> tuple[Region | None, str]:
+    """The row's region (its column, else the default) and time zone (its column, else the
+    region's), each reported when missing or unknown."""
+    region_text = fields.get("region", "") or (default_region or "")
+    region = None
+    if not region_text:
+        problem("region", "missing region (give a 'region' column or --region)")
+    else:
+        try:
+            region = find_region(region_text)
+        except UnknownRegionError as error:
+            problem("region", str(error))
+    timezone = fields.get("timezone", "").strip() or (region.timezone if region else "")
+    if timezone:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problem("timezone", f"unknown time zone {timezone!r}; use an IANA name (Asia/Omsk)")
+    return region, timezone
+
+
+def _warn_unusable(contacts: list[ContactDraft], problem: Any) -> None:
+    """Warnings for an organisation that publishes nothing the prober can use."""
+    phones = [c for c in contacts if c.channel == Channel.PHONE.value and c.value]
+    if phones and all(c.is_fax for c in phones):
+        published = ", ".join(f"'{c.raw}'" for c in phones)
+        reason = f"only a fax number is published ({published}): kept, never called"
+        problem("phones", reason, "warning")
+    if not any(c.value and not c.is_fax for c in contacts):
+        problem(None, "no usable phone number or e-mail address", "warning")
 
 
 @lru_cache(maxsize=64)
