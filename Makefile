@@ -25,6 +25,7 @@ lint: setup-test
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) scripts/check_sizes.py
+	$(VENV)/bin/lint-imports  # the layers: pyproject.toml [tool.importlinter]
 
 format: setup-test
 	$(VENV)/bin/ruff format .
@@ -37,4 +38,4 @@ bundled: setup
 	$(PY) scripts/build_bundled.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
