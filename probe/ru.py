@@ -103,3 +103,61 @@ def review_value(field: str, value: str) -> str:
 def review_text(field: str, value: str, author: str) -> str:
     """One review as a reader sees it: «Этикет: назвал(а) только организацию (графа 8)»."""
     return f"{word(FIELDS, field)}: {review_value(field, value)} ({word(AUTHORS, author)})"
+
+
+# --- the reply's timing against the campaign's norm (R10) -----------------------------------
+# A reply after the norm still counts; it is marked late. "раб. дн." abbreviates both "рабочих
+# дня" and "рабочих дней", so one wording serves every number.
+
+
+def late_mark(norm: int) -> str:
+    """The mark after a late reply's date in the exported table 2: «(позже нормы в 3 раб. дн.)»."""
+    return f"(позже нормы в {norm} раб. дн.)"
+
+
+def late_note(norm: int) -> str:
+    """What the mark means, for the notes sheet: the campaign's norm and where 3 comes from."""
+    return (
+        f"Отметка «{late_mark(norm)}» при дате получения ответа (таблица 2 протокола № 6, "
+        f"графа 5): ответ получен позже нормы кампании — {norm} раб. дн. после дня отправки "
+        "письма, по производственному календарю. Норма в 3 рабочих дня — п. 7 "
+        "Административного регламента, утверждённого приказом Министерства труда и "
+        "социального развития Омской области от 01.02.2016 № 17-п: информация по электронной "
+        "почте представляется «не позднее трех рабочих дней с момента получения сообщения». "
+        "Такой ответ засчитан как полученный (правило R10)."
+    )
+
+
+def reply_term(*, late: bool, working_days: int | None, norm: int) -> str:
+    """A reply's timing as the review UI shows it: «ответ позже нормы: 8 раб. дн. при норме 3»."""
+    if not late:
+        if working_days is None:
+            return f"ответ в пределах нормы ({norm} раб. дн.)"
+        return f"ответ в пределах нормы: {working_days} раб. дн. при норме {norm}"
+    if working_days is not None and working_days > norm:
+        return f"ответ позже нормы: {working_days} раб. дн. при норме {norm}"
+    # Older records without the count, or a reply on a day off after the norm's last day.
+    return f"ответ позже нормы в {norm} раб. дн."
+
+
+# --- a phone call forwarded before anyone answered (evidence, not a transfer) ---------------
+FORWARD_KINDS = {
+    "redirect": "перенаправление сетью",
+    "forwarded_181": "сеть сообщила о переадресации вызова (181)",
+    "diversion": "заголовок переадресации (Diversion)",
+    "history_info": "история переадресации (History-Info)",
+}
+
+
+def forward_text(forward: object) -> str:
+    """One pre-answer forward recorded by the SIP probe (`details.forwards`): «переадресация до
+    ответа: перенаправление сетью — 302 Moved Temporarily -> sip:…, через 0,4 с после вызова»."""
+    if not isinstance(forward, dict):
+        return f"переадресация до ответа: {forward}"
+    text = f"переадресация до ответа: {word(FORWARD_KINDS, str(forward.get('kind') or '')) or '—'}"
+    if forward.get("detail"):
+        text += f" — {forward['detail']}"
+    at = forward.get("at_ms")
+    if isinstance(at, int | float) and not isinstance(at, bool):
+        text += f", через {at / 1000:.1f} с после вызова".replace(".", ",")
+    return text

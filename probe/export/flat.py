@@ -66,14 +66,17 @@ def phone_dict(row: PhoneRow) -> dict[str, Any]:
     }
 
 
-def _letter(letter: Letter) -> dict[str, Any]:
+def _letter(letter: Letter, norm: int) -> dict[str, Any]:
     return {
         "check_id": letter.check_id,
         "addresses": list(letter.addresses),
         "sent": letter.sent.isoformat() if letter.sent else None,
         "replied": letter.replied.isoformat() if letter.replied else None,
         "state": letter.state,
-        "reply_text": reply_text(letter),
+        # R10: replied after the campaign's norm (still a reply), and the working days it took.
+        "late": letter.late,
+        "working_days": letter.working_days,
+        "reply_text": reply_text(letter, norm=norm),
         "grade": letter.grade,
     }
 
@@ -88,7 +91,7 @@ def _summary(row: MailRow) -> dict[str, Any]:
     }
 
 
-def mail_dict(row: MailRow) -> dict[str, Any]:
+def mail_dict(row: MailRow, *, norm: int) -> dict[str, Any]:
     return {
         "number": row.number,
         "organisation_id": row.organisation_id,
@@ -99,7 +102,7 @@ def mail_dict(row: MailRow) -> dict[str, Any]:
         **_summary(row),
         "grade": row.grade.value,
         "grade_source": row.grade.source,
-        "letters": [_letter(x) for x in row.letters],
+        "letters": [_letter(x, norm) for x in row.letters],
     }
 
 
@@ -118,6 +121,7 @@ def protocol5_dict(row: Protocol5Row) -> dict[str, Any]:
 
 def campaign_dict(score: CampaignScore) -> dict[str, Any]:
     campaign = score.campaign
+    norm = score.deadline_working_days
     return {
         "campaign": {
             "id": campaign.id,
@@ -126,6 +130,8 @@ def campaign_dict(score: CampaignScore) -> dict[str, Any]:
             "historical": campaign.historical,
             "starts_on": campaign.starts_on.isoformat() if campaign.starts_on else None,
             "ends_on": campaign.ends_on.isoformat() if campaign.ends_on else None,
+            # R10: a reply later than this many working days is marked late.
+            "deadline_working_days": norm,
         },
         "rules_version": score.rules_version,
         "rules": [asdict(rule) for rule in RULES],
@@ -135,7 +141,7 @@ def campaign_dict(score: CampaignScore) -> dict[str, Any]:
             "formula_en": FORMULA_EN,
         },
         "protocol6_table1": [phone_dict(r) for r in score.table1],
-        "protocol6_table2": [mail_dict(r) for r in score.table2],
+        "protocol6_table2": [mail_dict(r, norm=norm) for r in score.table2],
         "protocol5_table1": [protocol5_dict(r) for r in score.protocol5],
         "pending": [asdict(p) for p in score.pending],
         "checks": [asdict(a) for a in score.audit],
@@ -199,7 +205,8 @@ def csv_rows(score: CampaignScore) -> tuple[list[str], list[list[Any]]]:
         row += [word(GRADE_RU, t1.grade.value)]
         row += ["\n".join(" ".join(x.addresses) for x in t2.letters)]
         row += ["\n".join(ru_date(x.sent) for x in t2.letters)]
-        row += ["\n".join(reply_text(x) for x in t2.letters), word(GRADE_RU, t2.grade.value)]
+        replies = (reply_text(x, norm=score.deadline_working_days) for x in t2.letters)
+        row += ["\n".join(replies), word(GRADE_RU, t2.grade.value)]
         for _, state in p5.channels:
             row += channel_cells(state)
         row += [PENDING if p5.indicator_1_2 is None else p5.indicator_1_2]

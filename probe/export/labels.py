@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from probe.reviews import Grade, Transfers
+from probe.ru import late_mark
 from probe.scoring.model import Call, CampaignScore, ChannelState, Dial, Letter
 
 YES, NO = "да", "нет"
@@ -64,10 +65,15 @@ def call_log(calls: list[Call]) -> str:
     return "\n".join(call_text(i, call) for i, call in enumerate(calls, start=1))
 
 
-def reply_text(letter: Letter) -> str:
+def reply_text(letter: Letter, *, norm: int) -> str:
+    """Column 5 of table 2: the reply's date, marked when it came after the campaign's norm of
+    `norm` working days (R10: still a reply)."""
     if letter.state == "awaiting":
         return AWAITING
-    return ru_date(letter.replied) if letter.replied else NO_REPLY
+    if not letter.replied:
+        return NO_REPLY
+    text = ru_date(letter.replied)
+    return f"{text} {late_mark(norm)}" if letter.late else text
 
 
 def yes_no(flag: bool | None) -> str:

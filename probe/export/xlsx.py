@@ -105,7 +105,7 @@ def _write_phone(workbook: Workbook, score: CampaignScore) -> None:
         _phone_row(sheet, row, pending.get((row.organisation_id, PHONE_TABLE), []))
 
 
-def _mail_rows(sheet: Sheet, row: MailRow, pending: PendingRanges) -> None:
+def _mail_rows(sheet: Sheet, row: MailRow, pending: PendingRanges, *, norm: int) -> None:
     letters: list[Letter | None] = [*row.letters] or [None]
     first = sheet.row + 1
     shown_grade = any(x.grade for x in row.letters)
@@ -115,7 +115,8 @@ def _mail_rows(sheet: Sheet, row: MailRow, pending: PendingRanges) -> None:
             cells = [*head, "", "", ""]
             grade = row.grade.value
         else:
-            cells = [*head, "\n".join(letter.addresses), ru_date(letter.sent), reply_text(letter)]
+            replied = reply_text(letter, norm=norm)
+            cells = [*head, "\n".join(letter.addresses), ru_date(letter.sent), replied]
             grade = letter.grade or (row.grade.value if index == 0 and not shown_grade else None)
         styled = [(v, CELL) for v in cells] + [(m, MARK) for m in marks(grade, GRADE_ORDER)]
         # An ungraded organisation's grade awaits on its first line, where a grade would go.
@@ -131,7 +132,8 @@ def _write_mail(workbook: Workbook, score: CampaignScore) -> None:
     h.write_header(sheet, h.MAIL_HEADER, numbered=False)
     pending = pending_ranges(score)
     for row in score.table2:
-        _mail_rows(sheet, row, pending.get((row.organisation_id, MAIL_TABLE), []))
+        found = pending.get((row.organisation_id, MAIL_TABLE), [])
+        _mail_rows(sheet, row, found, norm=score.deadline_working_days)
     senders = ", ".join(score.senders) or h.MAIL_FOOTNOTE_UNKNOWN
     sheet.text(h.MAIL_FOOTNOTE.format(sender=senders))
 
@@ -194,6 +196,7 @@ def _write_notes(workbook: Workbook, score: CampaignScore) -> None:
     sheet.append(["1.2", f"{FORMULA_RU} Версия формулы: {INDICATOR_1_2_VERSION}."], CELL)
     sheet.append(["Графа 4", "Пометки после набора: " + ", ".join(
         [*PHONE_NOTES.values(), *CALL_NOTES.values()])], CELL)  # fmt: skip
+    sheet.append(["Табл. 2, графа 5", ru.late_note(score.deadline_working_days)], CELL)
 
 
 _AUDIT_HEADER = {

@@ -11,7 +11,7 @@ from probe.scoring.mail import mail_row
 from probe.scoring.model import CampaignScore
 from probe.scoring.phone import phone_row
 from probe.scoring.protocol5 import protocol5_row
-from probe.scoring.rules import RULES_VERSION
+from probe.scoring.rules import RULES_VERSION, deadline_working_days
 from probe.scoring.view import OrganisationView
 from storage.models import Campaign
 
@@ -35,7 +35,11 @@ def _senders(data: CampaignData) -> list[str]:
 def score_campaign(*, session: Session, campaign: Campaign, audit: bool = True) -> CampaignScore:
     """Protocol 6 tables 1-2, Protocol 5 table 1, what is pending, and (optionally) the audit."""
     data = load_campaign_data(session=session, campaign=campaign)
-    score = CampaignScore(campaign=campaign, rules_version=RULES_VERSION)
+    score = CampaignScore(
+        campaign=campaign,
+        rules_version=RULES_VERSION,
+        deadline_working_days=deadline_working_days(campaign.spec),
+    )
     for number, organisation in enumerate(data.organisations, start=1):
         view = OrganisationView(data=data, organisation=organisation, number=number)
         phone = phone_row(view)

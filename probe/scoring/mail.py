@@ -6,7 +6,14 @@ from probe.results import Channel, CheckStatus, Outcome
 from probe.reviews import ReviewField
 from probe.scoring.data import CheckRow
 from probe.scoring.model import Letter, MailRow
-from probe.scoring.rules import counts_as_letter, newest, replied_late, reply_date, sent_date
+from probe.scoring.rules import (
+    counts_as_letter,
+    newest,
+    replied_late,
+    reply_date,
+    reply_working_days,
+    sent_date,
+)
 from probe.scoring.view import OrganisationView
 
 TABLE = "Протокол 6, таблица 2"
@@ -37,6 +44,7 @@ def _letter(view: OrganisationView, check: CheckRow) -> Letter:
         state=_state(check, outcome),
         grade=grade.value if grade else None,
         late=replied_late(outcome, check.details),
+        working_days=reply_working_days(outcome, check.details),
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from probe.results import Outcome
+from probe.scoring.rules import DEFAULT_DEADLINE_WORKING_DAYS
 from storage.models import Campaign
 
 
@@ -88,6 +89,8 @@ class Letter:
     grade: str | None
     # Replied after the campaign's working-day norm (R10): still a reply, marked late.
     late: bool = False
+    # Working days from the day sent to the day of the reply (R10), when recorded.
+    working_days: int | None = None
 
 
 @dataclass
@@ -192,3 +195,5 @@ class CampaignScore:
     audit: list[AuditRow] = field(default_factory=list)
     # The addresses letters were sent from (the footnote of table 2), in order of first use.
     senders: list[str] = field(default_factory=list)
+    # The campaign's norm for a reply, in working days: a later reply is marked late (R10).
+    deadline_working_days: int = DEFAULT_DEADLINE_WORKING_DAYS

@@ -367,6 +367,34 @@ def replied_late(outcome: Outcome | None, details: dict[str, Any]) -> bool:
     return details.get("in_time") is False  # recorded before `late` existed
 
 
+def reply_working_days(outcome: Outcome | None, details: dict[str, Any]) -> int | None:
+    """R10: the working days from the letter to its reply, as recorded with the reply."""
+    days = details.get("working_days")
+    if outcome is not Outcome.REPLIED or isinstance(days, bool) or not isinstance(days, int):
+        return None
+    return days
+
+
+# The Omsk regulation (seed 001, order No. 17-p of 01.02.2016, item 7): information by e-mail
+# "не позднее трех рабочих дней с момента получения сообщения". The e-mail adapter's default.
+DEFAULT_DEADLINE_WORKING_DAYS = 3
+
+
+def deadline_working_days(spec: Any) -> int:
+    """R10: the campaign's norm in working days, read where the e-mail channel reads it
+    (adapters.email.config.config_from_spec): the channel options'
+    `options.email.deadline_working_days`, else the campaign's `email.deadline_working_days`,
+    else the default."""
+    spec = spec if isinstance(spec, dict) else {}
+    options = spec.get("options")
+    places = [options.get("email") if isinstance(options, dict) else None, spec.get("email")]
+    for place in places:
+        value = place.get("deadline_working_days") if isinstance(place, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+    return DEFAULT_DEADLINE_WORKING_DAYS
+
+
 # --- R11-R13: Protocol 5 --------------------------------------------------------------------
 
 

@@ -390,3 +390,52 @@ def test_a_control_character_xlsx_cannot_hold_is_refused_exactly_and_csv_keeps_i
     assert [p.name for p in tmp_path.iterdir() if "xlsx" in p.name] == []  # nothing half-written
     path = export_campaign(engine=engine, campaign="spring", fmt="csv", out=tmp_path / "p.csv")
     assert "КЦСОН\x07 Надежда" in path.read_text(encoding="utf-8-sig")
+
+
+def test_a_late_reply_is_marked_with_the_campaigns_norm_in_every_format(
+    engine: Engine, tmp_path: Path
+) -> None:
+    session, w = world(engine)
+    w.campaign.spec = {"email": {"deadline_working_days": 4}}
+    _org, (_phone, first, second) = w.organisation(row=1)
+    timing = {"replied_at": "2025-03-13T05:00:00+00:00", "working_days": 8}
+    w.check(first, Outcome.REPLIED, details={**timing, "late": True})
+    w.check(
+        second,
+        Outcome.REPLIED,
+        details={"working_days": 0, "late": False},
+        finished_after=timedelta(hours=1),
+    )
+    session.commit()
+    session.close()
+    out = tmp_path / "p"
+    data = json.loads(
+        export_campaign(engine=engine, campaign="spring", fmt="json", out=out.with_suffix(".json"))
+        .read_text(encoding="utf-8")
+    )  # fmt: skip
+    assert data["campaign"]["deadline_working_days"] == 4
+    letters = data["protocol6_table2"][0]["letters"]
+    assert [(x["late"], x["working_days"]) for x in letters] == [(True, 8), (False, 0)]
+    assert [x["reply_text"] for x in letters] == [
+        "13.03.2025 (позже нормы в 4 раб. дн.)",
+        "3.03.2025",
+    ]
+    path = export_campaign(engine=engine, campaign="spring", fmt="csv", out=out.with_suffix(".csv"))
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        row = next(csv.DictReader(handle))
+    assert row["Протокол 6, табл. 2, гр. 5: дата получения ответов на запрос"] == (
+        "13.03.2025 (позже нормы в 4 раб. дн.)\n3.03.2025"
+    )
+    path = export_campaign(
+        engine=engine, campaign="spring", fmt="xlsx", out=out.with_suffix(".xlsx")
+    )
+    book = load_workbook(path)
+    table2 = [
+        [c.value for c in row] for row in book["Протокол 6 табл. 2"].iter_rows(min_row=8, max_row=9)
+    ]
+    assert [line[4] for line in table2] == ["13.03.2025 (позже нормы в 4 раб. дн.)", "3.03.2025"]
+    notes = {row[0]: row[1] for row in book["Примечания"].iter_rows(values_only=True)}
+    assert notes["Табл. 2, графа 5"].startswith(
+        "Отметка «(позже нормы в 4 раб. дн.)» при дате получения ответа (таблица 2 протокола № 6, "
+        "графа 5): ответ получен позже нормы кампании — 4 раб. дн. после дня отправки письма"
+    )

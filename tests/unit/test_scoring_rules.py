@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from adapters.email.config import config_from_spec
+from probe import ru
 from probe.results import Outcome
 from probe.reviews import Transfers
 from probe.scoring.indicator import indicator_1_2
@@ -15,12 +17,14 @@ from probe.scoring.rules import (
     call_group_key,
     counts_as_call,
     counts_as_letter,
+    deadline_working_days,
     dial_note,
     effective_outcome,
     email_works,
     operator_channel,
     phone_works,
     reply_date,
+    reply_working_days,
     sent_date,
     transfers_from_count,
 )
@@ -143,3 +147,71 @@ def test_a_channel_works_only_on_evidence() -> None:
 )
 def test_indicator_1_2_gives_30_per_working_channel_capped_at_100(working, points) -> None:
     assert indicator_1_2(working) == points
+
+
+@pytest.mark.parametrize(
+    ("spec", "norm"),
+    [
+        (None, 3),
+        ({}, 3),
+        ({"email": {"deadline_working_days": 5}}, 5),  # a bare spec, as tests and scripts write
+        # schedules.spec.CampaignSpec: the channel options' norm, else the campaign's.
+        ({"organisations": {}, "email": {"deadline_working_days": 4}}, 4),
+        ({"options": {"email": {"deadline_working_days": 6}}}, 6),
+        (
+            {
+                "options": {"email": {"deadline_working_days": 6}},
+                "email": {"reply_window_days": 20},
+            },
+            6,
+        ),
+        (
+            {
+                "options": {"email": {"deadline_working_days": 6}},
+                "email": {"deadline_working_days": 2},
+            },
+            6,
+        ),
+    ],
+)
+def test_the_campaigns_norm_is_read_where_the_email_channel_reads_it(spec, norm) -> None:
+    # The engine may not import a channel: the same reading, checked against the channel's own.
+    assert deadline_working_days(spec) == norm == config_from_spec(spec).deadline_working_days
+
+
+def test_the_working_days_of_a_reply_are_read_only_for_a_reply() -> None:
+    assert reply_working_days(Outcome.REPLIED, {"working_days": 8}) == 8
+    assert reply_working_days(Outcome.REPLIED, {"working_days": 0}) == 0
+    assert reply_working_days(Outcome.REPLIED, {}) is None
+    assert reply_working_days(Outcome.REPLIED, {"working_days": True}) is None
+    assert reply_working_days(Outcome.NO_REPLY, {"working_days": 8}) is None
+
+
+def test_the_late_mark_and_the_reply_term_in_russian() -> None:
+    assert ru.late_mark(3) == "(позже нормы в 3 раб. дн.)"
+    assert ru.reply_term(late=True, working_days=8, norm=3) == (
+        "ответ позже нормы: 8 раб. дн. при норме 3"
+    )
+    assert ru.reply_term(late=False, working_days=1, norm=3) == (
+        "ответ в пределах нормы: 1 раб. дн. при норме 3"
+    )
+    # A record without the count (before it was kept), or a reply on a day off after the norm.
+    assert ru.reply_term(late=True, working_days=None, norm=3) == "ответ позже нормы в 3 раб. дн."
+    assert ru.reply_term(late=True, working_days=3, norm=3) == "ответ позже нормы в 3 раб. дн."
+    note = ru.late_note(5)
+    assert note.startswith("Отметка «(позже нормы в 5 раб. дн.)» при дате получения ответа")
+    assert "от 01.02.2016 № 17-п" in note and "не позднее трех рабочих дней" in note
+
+
+def test_a_forward_before_the_answer_reads_as_evidence_in_russian() -> None:
+    forward = {"kind": "redirect", "at_ms": 412.3, "detail": "302 Moved Temporarily -> sip:b@x"}
+    assert ru.forward_text(forward) == (
+        "переадресация до ответа: перенаправление сетью — 302 Moved Temporarily -> sip:b@x, "
+        "через 0,4 с после вызова"
+    )
+    assert ru.forward_text({"kind": "forwarded_181", "detail": "181 Call Is Being Forwarded"}) == (
+        "переадресация до ответа: сеть сообщила о переадресации вызова (181) — "
+        "181 Call Is Being Forwarded"
+    )
+    # A kind without a word is shown as recorded, never dropped.
+    assert ru.forward_text({"kind": "new_kind"}) == "переадресация до ответа: new_kind"
