@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from probe.calendar import working_days_elapsed, working_deadline
 from probe.directory.importer import bundled_path, import_directory
 from probe.directory.phones import area_code_of
 from probe.directory.regions import find_region
@@ -46,10 +47,12 @@ from probe.history.marks import (
     column_marks,
     single_mark,
 )
+from probe.hours import WeeklySchedule
 from probe.results import Channel, CheckResult, Outcome
 from probe.reviews import CallNote, ChannelPresence, Etiquette, ReviewField, etiquette_value
 from probe.scoring import score_campaign
 from probe.scoring.model import ChannelState
+from probe.scoring.rules import deadline_working_days
 from storage.checks import add_review, create_campaign, create_check, get_campaign_by_name
 from storage.checks import record_result as store_result
 from storage.engine import session_scope
@@ -324,6 +327,26 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC)
 
 
+def _reply_timing(letter: LoggedLetter, org: Organisation, norm: int) -> dict[str, Any]:
+    """R10 for a letter of the document: the working days from the day sent to the day of the
+    reply, counted by the production calendar and the organisation's hours exactly as the
+    e-mail probe counts them, and the late mark past the campaign's norm. Only the days are
+    known: a reply is late when its day comes after the norm's last working day."""
+    if letter.replied is None:
+        return {}
+    zone = ZoneInfo(org.timezone)
+    schedule = WeeklySchedule.model_validate(org.hours) if org.hours else None
+    sent_at, replied_at = _midnight(letter.sent, zone), _midnight(letter.replied, zone)
+    deadline = working_deadline(sent_at, norm, tz=org.timezone, schedule=schedule)
+    return {
+        "working_days": working_days_elapsed(
+            sent_at, replied_at, tz=org.timezone, schedule=schedule
+        ),
+        "deadline_at": deadline.isoformat(),
+        "late": replied_at >= deadline,
+    }
+
+
 def _letter_check(
     ctx: _Context, book: ContactBook, org: Organisation, row: int, number: int, letter: LoggedLetter
 ) -> Check:
@@ -343,6 +366,7 @@ def _letter_check(
         "also_to_contact_ids": [c.id for c in contacts[1:]],
         "sent_on": letter.sent.isoformat(),
         "replied_on": letter.replied.isoformat() if letter.replied else None,
+        **_reply_timing(letter, org, deadline_working_days(ctx.campaign.spec)),
     }
     for contact in contacts:
         if contact.error:

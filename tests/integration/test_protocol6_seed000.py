@@ -7,6 +7,7 @@ importer: the importer computes its numbers from the hand-written call log of co
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -554,3 +555,61 @@ def test_a_finished_import_has_no_pending_cell_in_its_tables(workbook: Workbook)
     assert list(workbook["Ожидают оценки"].iter_rows(values_only=True))[-1][0] == (
         "Все графы заполнены."
     )
+
+
+# Working days after the day a letter was sent up to the day of its reply, counted by hand on
+# the 2020 production calendar (days off in May: 1-3, 4-5, 9-11, and the weekends) for every
+# (sent, replied) pair of the document's table 2.
+_WORKING_DAYS_BY_HAND = {
+    ("2020-05-06", "2020-05-06"): 0,
+    ("2020-05-06", "2020-05-08"): 2,  # rows 1, 4: Thu 7, Fri 8
+    ("2020-05-07", "2020-05-07"): 0,
+    ("2020-05-07", "2020-05-08"): 1,
+    ("2020-05-10", "2020-05-12"): 1,  # row 6: sent on a Sunday; Mon 11 a holiday, Tue 12
+    ("2020-06-06", "2020-06-08"): 1,  # row 12: sent on a Saturday, answered on Monday
+    ("2020-05-07", "2020-05-13"): 3,  # row 28: Fri 8, Tue 12, Wed 13: on the norm, not late
+    ("2020-05-07", "2020-05-18"): 6,  # row 24: 8, 12-15, 18
+    ("2020-05-07", "2020-05-20"): 8,  # row 35: 8, 12-15, 18-20
+}
+
+
+def test_only_rows_24_and_35_replied_after_the_norm_of_3_working_days(
+    engine: Engine, exported, workbook: Workbook, tmp_path: Path
+) -> None:
+    data, report = exported
+    assert data["campaign"]["deadline_working_days"] == 3
+    late = set()
+    for row in data["protocol6_table2"]:
+        for letter in row["letters"]:
+            if letter["replied"] is None:
+                assert (letter["late"], letter["working_days"]) == (False, None)
+                continue
+            expected = _WORKING_DAYS_BY_HAND[(letter["sent"], letter["replied"])]
+            assert letter["working_days"] == expected, row["protocol_row"]
+            assert letter["late"] is (expected > 3), row["protocol_row"]
+            if letter["late"]:
+                late.add(row["protocol_row"])
+    assert late == {24, 35}
+    # Late, and counted as 2020 counted them: Protocol 5 e-mail «да», graded «удовлетворительно».
+    p5 = {r["protocol_row"]: r for r in data["protocol5_table1"]}
+    grades = {r["protocol_row"]: r["grade"] for r in data["protocol6_table2"]}
+    for number in (24, 35):
+        assert p5[number]["email"]["working"] is True and grades[number] == "satisfactory"
+    # The reply cell of table 2 carries the mark; the others stay as the document writes them.
+    marked = {
+        row[0]: row[4]
+        for row in workbook["Протокол 6 табл. 2"].iter_rows(values_only=True)
+        if isinstance(row[0], int) and isinstance(row[4], str) and "позже нормы" in row[4]
+    }
+    assert marked == {
+        24: "18.05.2020 (позже нормы в 3 раб. дн.)",
+        35: "20.05.2020 (позже нормы в 3 раб. дн.)",
+    }
+    path = export_campaign(
+        engine=engine, campaign=report.campaign, fmt="csv", out=tmp_path / "late.csv"
+    )
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = {int(r["№ строки протокола"]): r for r in csv.DictReader(handle)}
+    column = "Протокол 6, табл. 2, гр. 5: дата получения ответов на запрос"
+    assert rows[35][column] == "20.05.2020 (позже нормы в 3 раб. дн.)"
+    assert [n for n, r in rows.items() if "позже нормы" in r[column]] == [24, 35]
