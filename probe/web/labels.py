@@ -6,6 +6,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from probe import ru
+from probe.results import Channel, Outcome
+from probe.scoring.rules import deadline_working_days, replied_late, reply_working_days
+from storage.models import Campaign, Check
 
 # The shared vocabulary (the exports use it too); imported here under the names templates use.
 OUTCOMES, CHANNELS, STATUSES = ru.OUTCOMES, ru.CHANNELS, ru.STATUSES
@@ -80,3 +83,26 @@ FLASH = {
     ),
     "corrected": "Контакт исправлен: создан новый контакт, прежний сохранён в истории.",
 }
+
+
+def reply_term(check: Check, campaign: Campaign | None, *, late_only: bool = False) -> str | None:
+    """An e-mail reply's timing against the campaign's norm (R10), as recorded with the reply:
+    «ответ позже нормы: 8 раб. дн. при норме 3». None for anything else, or (`late_only`, the
+    review list) for a reply in time."""
+    if check.channel != Channel.EMAIL.value or check.outcome != Outcome.REPLIED.value:
+        return None
+    details = check.details or {}
+    late = replied_late(Outcome.REPLIED, details)
+    days = reply_working_days(Outcome.REPLIED, details)
+    if (late_only and not late) or (not late and days is None):
+        return None
+    norm = deadline_working_days(campaign.spec if campaign is not None else None)
+    return ru.reply_term(late=late, working_days=days, norm=norm)
+
+
+def forwards(check: Check) -> list[str]:
+    """A call's forwards before anyone answered (`details.forwards`, recorded by the SIP probe):
+    evidence of how the call reached the organisation, not transfers (columns 10-12 count
+    transfers from the first answer on)."""
+    found = (check.details or {}).get("forwards") if check.channel == Channel.PHONE.value else None
+    return [ru.forward_text(f) for f in found] if isinstance(found, list) else []

@@ -23,6 +23,8 @@ def make_templates() -> Jinja2Templates:
     env.globals["label"] = labels.label
     env.globals["review_value"] = labels.review_value
     env.globals["person_label"] = labels.person_label
+    env.globals["reply_term"] = labels.reply_term
+    env.globals["forwards"] = labels.forwards
     env.filters["local"] = labels.local_time
     env.filters["pretty_json"] = lambda value: json.dumps(
         value, ensure_ascii=False, indent=2, sort_keys=True, default=str
