@@ -7,10 +7,15 @@ import signal
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from probe.cli.common import console
+
+if TYPE_CHECKING:
+    from probe.sandbox.campaign import Options
+    from probe.sandbox.summary import SandboxReport
 
 
 def sandbox(
@@ -38,13 +43,8 @@ def sandbox(
     against what it was told to do, write the XLSX protocol and serve the review UI.
 
     Exits 0 when every centre's recorded outcome matches its behaviour, 1 otherwise."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from probe.logs import configure_logging
     from probe.sandbox.campaign import Options
-    from probe.sandbox.run import run_sandbox
-    from probe.sandbox.summary import print_summary
-    from probe.sandbox.world import SandboxError
 
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "sandbox.log"
@@ -59,11 +59,25 @@ def sandbox(
         world=world,
     )
     keep_serving = sys.stdin.isatty() if serve is None else serve
+    _say(f"sandbox: logs in {log_path}; nothing leaves 127.0.0.1")
+    try:
+        report = _run_with_progress(options, keep_serving)
+    finally:
+        log_file.close()
+    _print_outcome(report)
 
-    def say(text: str) -> None:
-        console.print(text, highlight=False)
 
-    say(f"sandbox: logs in {log_path}; nothing leaves 127.0.0.1")
+def _say(text: str) -> None:
+    console.print(text, highlight=False)
+
+
+def _run_with_progress(options: Options, keep_serving: bool) -> SandboxReport:
+    """The run under a progress bar; Ctrl-C and a sandbox error end the command."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from probe.sandbox.run import run_sandbox
+    from probe.sandbox.world import SandboxError
+
     with Progress(
         TextColumn("campaign"),
         BarColumn(),
@@ -84,37 +98,38 @@ def sandbox(
             )
             bar.update(task, total=total, completed=done, detail=detail)
 
-        async def main() -> object:
+        async def main() -> SandboxReport:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             return await run_sandbox(
-                options, say=say, progress=progress, serve_after=keep_serving, stop=stop
+                options, say=_say, progress=progress, serve_after=keep_serving, stop=stop
             )
 
         try:
-            report = asyncio.run(main())
+            return asyncio.run(main())
         except KeyboardInterrupt:
-            say("interrupted: every sandbox process was stopped")
+            _say("interrupted: every sandbox process was stopped")
             raise typer.Exit(130) from None
         except SandboxError as error:
             console.print(f"[red]error:[/red] {error}", highlight=False)
             raise typer.Exit(2) from None
-        finally:
-            log_file.close()
-    from probe.sandbox.summary import SandboxReport
 
-    assert isinstance(report, SandboxReport)
+
+def _print_outcome(report: SandboxReport) -> None:
+    """The summary table, where the files went, and the exit status: 1 on any mismatch."""
+    from probe.sandbox.summary import print_summary
+
     print_summary(report, console)
-    say(
+    _say(
         f"{len(report.rows)} organisations; {report.campaign_days:.1f} campaign days in "
         f"{report.real_seconds:.0f} s; protocol: {report.xlsx}; summary: {report.summary}"
     )
     if report.ok:
-        say("every organisation's recorded outcome matches its sandbox behaviour")
+        _say("every organisation's recorded outcome matches its sandbox behaviour")
         return
     console.print(f"[red]{len(report.mismatches)} mismatches:[/red]", highlight=False)
     for line in report.mismatches:
-        say(f"  {line}")
+        _say(f"  {line}")
     raise typer.Exit(1)
