@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from probe.sandbox.mailconf import DOVECOT_CONF, POSTFIX_MAIN_CF, POSTFIX_MASTER_CF
 from probe.sandbox.net import free_port, wait_for_port
 
 PROBER_DOMAIN = "prober.test"
@@ -288,78 +289,17 @@ class MailServers:
         )
 
     def _write_dovecot_conf(self) -> None:
-        r, p = self.root, self.ports
+        r = self.root
         for name in ("dovecot-run", "dovecot-state"):
             (r / name).mkdir()
         self.dovecot_conf.write_text(
-            f"""
-base_dir = {r}/dovecot-run
-state_dir = {r}/dovecot-state
-log_path = {r}/dovecot.log
-protocols = imap lmtp
-listen = 127.0.0.1
-ssl = yes
-ssl_cert = <{self.tls_dir}/server.crt
-ssl_key = <{self.tls_dir}/server.key
-disable_plaintext_auth = no
-# A failed login must not slow every later test's logins from 127.0.0.1.
-auth_failure_delay = 0
-login_trusted_networks = 127.0.0.0/8
-auth_verbose = yes
-auth_mechanisms = plain login
-mail_location = maildir:~/Maildir
-mail_uid = mail
-mail_gid = mail
-first_valid_uid = 1
-first_valid_gid = 1
-mail_fsync = never
-postmaster_address = postmaster@{PROBER_DOMAIN}
-hostname = mx.test
-submission_host = 127.0.0.1:{p["mx"]}
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {self.users_file}
-}}
-userdb {{
-  driver = passwd-file
-  args = username_format=%u {self.users_file}
-  default_fields = uid=mail gid=mail
-}}
-namespace inbox {{
-  inbox = yes
-  mailbox Sent {{
-    special_use = \\Sent
-    auto = create
-  }}
-}}
-service imap-login {{
-  inet_listener imap {{
-    port = {p["imap"]}
-  }}
-  inet_listener imaps {{
-    port = {p["imaps"]}
-    ssl = yes
-  }}
-}}
-service lmtp {{
-  inet_listener lmtp {{
-    address = 127.0.0.1
-    port = {p["lmtp"]}
-  }}
-}}
-service auth {{
-  inet_listener {{
-    address = 127.0.0.1
-    port = {p["auth"]}
-  }}
-}}
-protocol lmtp {{
-  mail_plugins = sieve
-}}
-plugin {{
-  sieve = file:~/sieve;active=~/.dovecot.sieve
-}}
-""",
+            DOVECOT_CONF.format(
+                root=r,
+                tls_dir=self.tls_dir,
+                users_file=self.users_file,
+                prober_domain=PROBER_DOMAIN,
+                **self.ports,
+            ),
             encoding="utf-8",
         )
 
@@ -369,7 +309,7 @@ plugin {{
         return self.root / "postfix"
 
     def _start_postfix(self) -> None:
-        r, p = self.root, self.ports
+        r = self.root
         conf = self.postfix_dir
         conf.mkdir()
         (r / "spool").mkdir()
@@ -377,84 +317,16 @@ plugin {{
         shutil.chown(r / "pfdata", "postfix", "postfix")
         (conf / "recipient_access").write_text("")
         (conf / "main.cf").write_text(
-            f"""
-compatibility_level = 3.6
-queue_directory = {r}/spool
-data_directory = {r}/pfdata
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file_prefixes = {r}
-maillog_file = {r}/postfix.log
-myhostname = mx.test
-mydomain = test
-myorigin = {PROBER_DOMAIN}
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-smtputf8_enable = no
-in_flow_delay = 0
-smtp_host_lookup = native
-lmtp_host_lookup = native
-queue_run_delay = 1s
-minimal_backoff_time = 1s
-maximal_backoff_time = 2s
-virtual_mailbox_domains = {" ".join(self.domains)}
-# Nothing is ever relayed: mail for any other domain bounces here.
-default_transport = error:5.7.1 this mail server only delivers locally (sandbox)
-relay_transport = error:5.7.1 this mail server only delivers locally (sandbox)
-virtual_transport = lmtp:inet:127.0.0.1:{p["lmtp"]}
-lmtp_destination_concurrency_limit = 20
-smtpd_reject_unlisted_recipient = no
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
-smtpd_tls_cert_file = {self.tls_dir}/server.crt
-smtpd_tls_key_file = {self.tls_dir}/server.key
-smtpd_tls_security_level = may
-smtpd_sasl_type = dovecot
-smtpd_sasl_path = inet:127.0.0.1:{p["auth"]}
-submission_recipient = check_policy_service inet:127.0.0.1:{p["policy"]},
-    check_recipient_access texthash:{conf}/recipient_access,
-    permit_sasl_authenticated, reject
-""",
+            POSTFIX_MAIN_CF.format(
+                root=r,
+                conf=conf,
+                tls_dir=self.tls_dir,
+                prober_domain=PROBER_DOMAIN,
+                domains=" ".join(self.domains),
+                **self.ports,
+            ),
         )
-        (conf / "master.cf").write_text(
-            f"""
-127.0.0.1:{p["mx"]} inet n - n - - smtpd
-127.0.0.1:{p["submission"]} inet n - n - - smtpd
-  -o smtpd_tls_security_level=encrypt
-  -o smtpd_sasl_auth_enable=yes
-  -o smtpd_tls_auth_only=yes
-  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
-  -o smtpd_recipient_restrictions=$submission_recipient
-pickup unix n - n 60 1 pickup
-cleanup unix n - n - 0 cleanup
-qmgr unix n - n 300 1 qmgr
-tlsmgr unix - - n 1000? 1 tlsmgr
-rewrite unix - - n - - trivial-rewrite
-bounce unix - - n - 0 bounce
-defer unix - - n - 0 bounce
-trace unix - - n - 0 bounce
-verify unix - - n - 1 verify
-flush unix n - n 1000? 0 flush
-proxymap unix - - n - - proxymap
-proxywrite unix - - n - 1 proxymap
-smtp unix - - n - - smtp
-relay unix - - n - - smtp
-showq unix n - n - - showq
-error unix - - n - - error
-retry unix - - n - - error
-discard unix - - n - - discard
-lmtp unix - - n - - lmtp
-anvil unix - - n - 1 anvil
-scache unix - - n - 1 scache
-postlog unix-dgram n - n - 1 postlogd
-"""
-        )
+        (conf / "master.cf").write_text(POSTFIX_MASTER_CF.format(**self.ports))
         self._age_config()
         started = subprocess.run(
             ["postfix", "-c", str(conf), "start"], check=False, capture_output=True, timeout=60
