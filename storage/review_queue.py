@@ -380,20 +380,8 @@ def correct_contact(
 
     `value` is the normalised form (E.164 or lower-cased address) the caller parsed from `raw`.
     """
-    if kind not in CORRECTION_KINDS:
-        raise CorrectionError(f"unknown correction {kind!r}; one of: {', '.join(CORRECTION_KINDS)}")
-    if not contact.active or contact.superseded_by_id is not None:
-        raise CorrectionError(f"contact {contact.id} is no longer active: correct the current one")
     key = value + (f";ext={extension}" if extension else "")
-    clash = session.exec(
-        select(Contact).where(
-            Contact.organisation_id == contact.organisation_id,
-            Contact.channel == contact.channel,
-            Contact.key == key,
-        )
-    ).first()
-    if clash is not None:
-        raise CorrectionError(f"the organisation already has this contact: {key} (#{clash.id})")
+    _check_correction(session=session, contact=contact, kind=kind, key=key)
     before = _contact_snapshot(contact)
     now = utc_now()
     new = Contact(
@@ -427,6 +415,23 @@ def correct_contact(
         after=after | {"reason": reason},
     )
     return new
+
+
+def _check_correction(*, session: Session, contact: Contact, kind: str, key: str) -> None:
+    """Refuse an unknown kind, a contact already replaced, or a key the organisation has."""
+    if kind not in CORRECTION_KINDS:
+        raise CorrectionError(f"unknown correction {kind!r}; one of: {', '.join(CORRECTION_KINDS)}")
+    if not contact.active or contact.superseded_by_id is not None:
+        raise CorrectionError(f"contact {contact.id} is no longer active: correct the current one")
+    clash = session.exec(
+        select(Contact).where(
+            Contact.organisation_id == contact.organisation_id,
+            Contact.channel == contact.channel,
+            Contact.key == key,
+        )
+    ).first()
+    if clash is not None:
+        raise CorrectionError(f"the organisation already has this contact: {key} (#{clash.id})")
 
 
 def list_regions(*, session: Session) -> list[str]:
