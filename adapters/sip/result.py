@@ -125,6 +125,24 @@ def _hangup(record: CallRecord, i: Instants) -> dict[str, Any]:
     return {"by": i.hangup_by, "reason": record.hangup_reason}
 
 
+def _call_details(record: CallRecord, plan: CallPlan, i: Instants, t0: float) -> dict[str, Any]:
+    """The call's signalling and what the prober did in it (digits, the question)."""
+    return {
+        "sip_trace": _ladder(record, t0),
+        "invites": _invite_codes(record),
+        "invite_sent": i.invite is not None,
+        "legs": len({m.leg for m in record.messages}) or 0,
+        "call_ids": [leg["call_id"] for leg in (record.end or {}).get("legs", [])],
+        "extension": plan.dtmf,
+        "dtmf_sent": any(e.get("kind") == "dtmf_sent" for e in record.of("action")),
+        "prompt": str(plan.prompt) if plan.prompt else None,
+        "prompt_started_ms": next(
+            (_rel(float(e["t"]), t0) for e in record.of("action") if e["kind"] == "prompt_started"),
+            None,
+        ),
+    }
+
+
 def build(record: CallRecord, plan: CallPlan, *, started_at: datetime) -> CheckResult:
     i = instants(record)
     t0 = i.invite or record.t0 or 0.0
@@ -155,18 +173,7 @@ def build(record: CallRecord, plan: CallPlan, *, started_at: datetime) -> CheckR
         "transfer_list": transfers["list"],
         # Forwarded before the answer (302, 181, Diversion): evidence, not a transfer (issue 14).
         "forwards": forward_list(forwards, t0),
-        "sip_trace": _ladder(record, t0),
-        "invites": _invite_codes(record),
-        "invite_sent": i.invite is not None,
-        "legs": len({m.leg for m in record.messages}) or 0,
-        "call_ids": [leg["call_id"] for leg in (record.end or {}).get("legs", [])],
-        "extension": plan.dtmf,
-        "dtmf_sent": any(e.get("kind") == "dtmf_sent" for e in record.of("action")),
-        "prompt": str(plan.prompt) if plan.prompt else None,
-        "prompt_started_ms": next(
-            (_rel(float(e["t"]), t0) for e in record.of("action") if e["kind"] == "prompt_started"),
-            None,
-        ),
+        **_call_details(record, plan, i, t0),
         **_audio_details(audio, t0, i.answer),
     }
     unfollowed = _unfollowed_transfers(record)
