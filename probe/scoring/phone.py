@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from probe.results import Channel, CheckStatus, Outcome
 from probe.reviews import ReviewField, parse_etiquette
-from probe.scoring.data import CheckRow, ReviewRow
+from probe.scoring.data import CheckRow, ContactRow, ReviewRow
 from probe.scoring.model import Call, Dial, EtiquetteMarks, Judged, PhoneRow
 from probe.scoring.rules import (
     call_connected,
@@ -27,8 +27,14 @@ HISTORICAL_SOURCE = "protocol6"
 
 def numbers_called(view: OrganisationView) -> list[str]:
     """Column 3: the phones the organisation publishes (not faxes, not numbers only dialled)."""
+    return [c.raw for c in _published_phones(view)]
+
+
+def _published_phones(view: OrganisationView) -> list[ContactRow]:
+    """The active phone contacts the organisation publishes: no faxes, no numbers only dialled
+    (a historical call log's)."""
     return [
-        c.raw
+        c
         for c in view.contacts()
         if c.channel == Channel.PHONE
         and c.active
@@ -53,12 +59,8 @@ def numbers_not_fully_tried(view: OrganisationView) -> list[str]:
     counted = sum(len(x) for x in outcomes.values())
     return [
         c.raw
-        for c in view.contacts()
-        if c.channel == Channel.PHONE
-        and c.active
-        and not c.is_fax
-        and c.value is not None
-        and c.source != HISTORICAL_SOURCE
+        for c in _published_phones(view)
+        if c.value is not None
         and (c.id in still_open or not number_fully_tried(outcomes[c.id], calls, counted))
     ]
 
