@@ -8,23 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from probe.directory.sources import COLUMNS
+
 OMSK = "Омская область"
 ROSTOV = "Ростовская область"
 
-# The columns of the CSV/XLSX directory import, in this order, for every organisation.
-KEYS: tuple[str, ...] = (
-    "name",
-    "short_name",
-    "region",
-    "kind",
-    "address",
-    "website",
-    "phones",
-    "emails",
-    "hours",
-    "timezone",
-    "area_code",
-)
+# The columns of the CSV/XLSX directory import, in its order, for every organisation; a
+# protocol row, where a seed has one, comes after them as an extra key.
+KEYS: tuple[str, ...] = tuple(column for column in COLUMNS if column != "protocol_row")
 
 # Contacts (phones, e-mail addresses) have no override table: they stay as published and the
 # importer reports their defects by one rule everywhere (a Cyrillic look-alike letter in a Latin
