@@ -80,6 +80,16 @@ def against_document(book: Any, seed: Path, rows: dict[str, int]) -> tuple[list[
     return problems, left
 
 
+def _working_differs(summary: dict[str, Any], field: str) -> list[str]:
+    """Rows whose scored "working" column (`field`) is not the one the sandbox expected."""
+    expected = f"expected_{field}"
+    return [
+        f"row {row['row']}: {row.get(field)} != {row.get(expected)}"
+        for row in summary["rows"]
+        if expected not in row or row.get(field) is not row[expected]
+    ]
+
+
 def main(folder: Path) -> int:
     summary = json.loads((folder / "sandbox-summary.json").read_text(encoding="utf-8"))
     problems = []
@@ -99,21 +109,11 @@ def main(folder: Path) -> int:
     if moved:
         problems.append(f"transfers (none / once / several) differ: {moved}")
     # Protocol 5 column 4 as 2020 scored it (row 6: a dropped call, rung again, «да»).
-    working = [
-        f"row {row['row']}: {row.get('phone_working')} != {row.get('expected_phone_working')}"
-        for row in summary["rows"]
-        if "expected_phone_working" not in row
-        or row.get("phone_working") is not row["expected_phone_working"]
-    ]
+    working = _working_differs(summary, "phone_working")
     if working:
         problems.append(f"phone working (Protocol 5 column 4) differs: {working}")
     # Protocol 5's e-mail working as 2020 scored it (rows 24 and 35: late replies, «да»).
-    mail = [
-        f"row {row['row']}: {row.get('email_working')} != {row.get('expected_email_working')}"
-        for row in summary["rows"]
-        if "expected_email_working" not in row
-        or row.get("email_working") is not row["expected_email_working"]
-    ]
+    mail = _working_differs(summary, "email_working")
     if mail:
         problems.append(f"e-mail working (Protocol 5) differs: {mail}")
     book = load_workbook(summary["xlsx"], read_only=True)
