@@ -29,7 +29,7 @@ def check_email(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Send one probe e-mail now and optionally wait for its reply or bounce."""
-    from probe.cli.common import fail, load_settings, print_json
+    from probe.console import fail, load_settings, print_json
 
     try:
         # test_environment: the sandbox's own domains (*.test) are addresses too.

@@ -82,7 +82,7 @@ def register(app: typer.Typer, plugin: PhonePlugin) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Place one call now and report how it went (outcome, timings, transfers, evidence)."""
-        from probe.cli.common import fail, load_settings, print_json
+        from probe.console import fail, load_settings, print_json
 
         settings = load_settings()
         try:
@@ -123,7 +123,7 @@ def register(app: typer.Typer, plugin: PhonePlugin) -> None:
 
 
 def _print_summary(data: dict[str, Any]) -> None:
-    from probe.cli.common import console
+    from probe.console import console
 
     console.print(f"outcome: [bold]{data['outcome']}[/] ({data['outcome_reason'] or ''})")
     if data["sip_code"]:

@@ -11,7 +11,8 @@ import typer
 from rich.live import Live
 from rich.table import Table
 
-from probe.cli.common import console, fail, open_engine, print_json
+from probe.cli.common import open_engine
+from probe.console import console, fail, print_json
 from probe.results import utc_now
 from schedules import campaigns as service
 from schedules.spec import CampaignSpecError, load_campaign_file, parse_campaign

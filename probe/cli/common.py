@@ -1,35 +1,14 @@
-"""What every command shares: settings, logging, the database, output helpers."""
+"""What the application's commands share beyond probe.console: logging and the database."""
 
 from __future__ import annotations
 
-import json
-import sys
-from typing import Any, NoReturn
-
-import typer
-from pydantic import ValidationError
-from rich.console import Console
 from sqlalchemy.engine import Engine
 
+from probe.console import fail, load_settings
 from probe.logs import configure_logging
-from probe.settings import Settings, get_settings
+from probe.settings import Settings
 from storage.engine import make_engine
 from storage.migrate import SchemaOutOfDateError, ensure_schema
-
-console = Console()
-err_console = Console(stderr=True)
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-    raise typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    try:
-        return get_settings()
-    except (ValidationError, ValueError) as error:
-        fail(f"bad configuration: {error}")
 
 
 def setup_logging(settings: Settings) -> None:
@@ -47,7 +26,3 @@ def open_engine(settings: Settings | None = None) -> Engine:
     except SchemaOutOfDateError as error:
         fail(str(error))
     return engine
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from probe.cli.common import console, load_settings
+from probe.console import console, load_settings
 from storage import migrate
 from storage.engine import make_engine
 

@@ -9,7 +9,8 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from probe.cli.common import console, err_console, fail, load_settings, open_engine, print_json
+from probe.cli.common import open_engine
+from probe.console import console, err_console, fail, load_settings, print_json
 from probe.directory.importer import (
     ImportReport,
     StrictImportError,

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from probe.cli.common import console, fail, open_engine
+from probe.cli.common import open_engine
+from probe.console import console, fail
 from probe.export import FORMATS, ExportError, export_campaign
 
 

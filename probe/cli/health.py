@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from sqlalchemy import text
 
-from probe.cli.common import err_console, load_settings, print_json
+from probe.console import err_console, load_settings, print_json
 from storage import migrate
 from storage.engine import make_engine
 

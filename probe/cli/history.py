@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from probe.cli.common import console, err_console, fail, open_engine, print_json
+from probe.cli.common import open_engine
+from probe.console import console, err_console, fail, print_json
 from probe.directory.regions import UnknownRegionError
 from probe.history.document import Protocol6FormatError
 from probe.history.importer import HistoryImportError, HistoryImportReport, import_protocol6

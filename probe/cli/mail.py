@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from probe.cli.common import console, fail, load_settings, open_engine, print_json
+from probe.cli.common import open_engine
+from probe.console import console, fail, load_settings, print_json
 
 app = typer.Typer(
     help="Inbound e-mail: classify a message, list unmatched ones.", no_args_is_help=True

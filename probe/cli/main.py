@@ -10,12 +10,13 @@ from probe.cli import run as run_cli
 from probe.cli import user as user_cli
 from probe.cli import web as web_cli
 from probe.cli import worker as worker_cli
-from probe.cli.common import console, load_settings, setup_logging
+from probe.cli.common import setup_logging
 from probe.cli.export import export as export_command
 from probe.cli.health import health as health_command
 from probe.cli.history import app as history_app
 from probe.cli.mail import app as mail_app
 from probe.cli.sandbox import sandbox as sandbox_command
+from probe.console import console, load_settings
 
 app = typer.Typer(
     name="probe",

@@ -7,7 +7,8 @@ import signal
 
 import typer
 
-from probe.cli.common import console, load_settings, open_engine
+from probe.cli.common import open_engine
+from probe.console import console, load_settings
 from probe.metrics import MetricsServer
 from schedules.daemon import CampaignRunner, Dispatcher
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from probe.cli.common import console
+from probe.console import console
 
 if TYPE_CHECKING:
     from probe.sandbox.campaign import Options

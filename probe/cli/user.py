@@ -8,7 +8,8 @@ import sys
 import typer
 from sqlmodel import Session
 
-from probe.cli.common import console, fail, open_engine, print_json
+from probe.cli.common import open_engine
+from probe.console import console, fail, print_json
 from probe.web.security import PasswordPolicyError, hash_password
 from storage.engine import session_scope
 from storage.models import AppUser

@@ -6,7 +6,8 @@ import asyncio
 
 import typer
 
-from probe.cli.common import console, load_settings, open_engine
+from probe.cli.common import open_engine
+from probe.console import console, load_settings
 
 app = typer.Typer(help="The operator review UI.", invoke_without_command=True)
 

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from probe.channels import available_channels
-from probe.cli.common import console, fail, load_settings, open_engine
+from probe.cli.common import open_engine
+from probe.console import console, fail, load_settings
 from probe.metrics import MetricsServer
 from schedules.daemon import make_worker_id
 
