@@ -10,8 +10,9 @@ from rich.table import Table
 from probe.cli.common import open_engine
 from probe.console import console, err_console, fail, print_json
 from probe.directory.regions import UnknownRegionError
+from probe.history.context import HistoryImportError, HistoryImportReport
 from probe.history.document import Protocol6FormatError
-from probe.history.importer import HistoryImportError, HistoryImportReport, import_protocol6
+from probe.history.importer import import_protocol6
 
 app = typer.Typer(help="Past manual protocols, imported for comparison.", no_args_is_help=True)
 

@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from probe.cli.main import app
 from probe.export import export_campaign
-from probe.history.importer import HistoryImportError, import_protocol6
+from probe.history.context import HistoryImportError
+from probe.history.importer import import_protocol6
 from storage.checks import add_review, list_campaigns, list_reviews
 from storage.engine import session_scope
 
