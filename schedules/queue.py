@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -281,8 +281,3 @@ def queue_depth(*, session: Session) -> list[tuple[str, str, int]]:
         )
     ).all()
     return [(str(q), str(s), int(n)) for q, s, n in rows]
-
-
-def retry_soon(now: datetime) -> datetime:
-    """When a count-based limit is full, nobody knows when a slot frees: look again shortly."""
-    return now + timedelta(seconds=random.uniform(0.1, 0.4))

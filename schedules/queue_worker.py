@@ -1,11 +1,12 @@
 """`probe worker`: executes the queue's check jobs, on any number of machines.
 
-Each job starts with one short transaction (the gate): capacity limits are read and the check
-is taken from `planned` (queued) to `running`, under one PostgreSQL advisory lock so two
-workers never both take the last trunk channel. Then the probe runs and its result is stored
-with the attempt policy by the campaign runner's own code (CampaignRunner._finish). A job
-that finds its check already `running` is the retry of a job whose worker stopped: the check
-is resolved by the runner's recovery (the channel's `resolve_in_flight`), never run blind.
+Each job starts with one short transaction: the gate (schedules/gate.py, on the database's
+counts) is asked and the check is taken from `planned` (queued) to `running`, under one
+PostgreSQL advisory lock so two workers never both take the last trunk channel. Then the probe
+runs (schedules/executor.py) and its result is stored with the attempt policy by the same code
+as the in-process runner's (schedules/completion.py `finish`). A job that finds its check
+already `running` is the retry of a job whose worker stopped: the check is resolved like the
+runner's recovery (`completion.resolve`: the channel's `resolve_in_flight`), never run blind.
 
 Workers keep going through a PostgreSQL restart: a worker that lost the database stops, and
 the supervisor starts a new one once the database answers; results computed meanwhile are
@@ -16,27 +17,26 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import structlog
 from procrastinate import App
 from procrastinate.exceptions import ConnectorException
 from procrastinate.worker import Worker
-from sqlalchemy import func, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from probe import metrics
-from probe.channels import get_channel
+from probe.clock import SystemClock
 from probe.results import CheckResult, CheckStatus
-from probe.runner import run_probe
 from probe.settings import Settings
-from schedules import outage
-from schedules.daemon import PROBE_TIMEOUTS, CampaignRunner, _Job
-from schedules.planner import CALL_LIKE
-from schedules.queue import QUEUED, CapacityBusy, retry_soon
+from schedules import completion, gate, outage
+from schedules.executor import Job, Runtime, load_job, run_check
+from schedules.policy_step import campaign_spec
+from schedules.queue import QUEUED, CapacityBusy
 from schedules.spec import CampaignSpec
 from storage.checks import add_event
 from storage.engine import session_scope
@@ -58,8 +58,12 @@ class CheckExecutor:
         store_patience: float = 300.0,
     ) -> None:
         self.engine = engine
-        self.runner = CampaignRunner(
-            engine=engine, settings=settings, worker_id=worker_id, outage_policy=outage_policy
+        self.runtime = Runtime(
+            engine=engine,
+            settings=settings,
+            clock=SystemClock(),
+            worker_id=worker_id,
+            outage=outage_policy or outage.OutagePolicy.from_settings(settings.outage),
         )
         self.store_patience = store_patience
 
@@ -71,13 +75,13 @@ class CheckExecutor:
             if step == "execute":
                 await self._execute(job)
             else:
-                await self.runner._resolve(job)
+                await completion.resolve(self.runtime, job)
         return step
 
     # -- the gate -----------------------------------------------------------------------
 
-    def _begin(self, check_id: int, job_id: int) -> tuple[str, _Job | None]:
-        now = self.runner.clock.now()
+    def _begin(self, check_id: int, job_id: int) -> tuple[str, Job | None]:
+        now = self.runtime.clock.now()
         with session_scope(self.engine) as session:
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CAPACITY_LOCK})
             check = session.get(Check, check_id, with_for_update=True)
@@ -90,7 +94,9 @@ class CheckExecutor:
                     kind="recovery",
                     message=f"job {job_id} retried after {check.claimed_by} stopped",
                 )
-                return "resolve", self.runner._job(session, check, self._spec(session, check))
+                assert check.campaign_id is not None
+                spec = campaign_spec(session, check.campaign_id)
+                return "resolve", load_job(session, check, spec)
             if check.status != CheckStatus.PLANNED.value or check.claimed_by != QUEUED:
                 return "nothing", None  # done already, cancelled, or taken back
             campaign = session.get(Campaign, check.campaign_id)
@@ -104,54 +110,44 @@ class CheckExecutor:
                 )
                 return "unqueued", None
             spec = CampaignSpec.model_validate(campaign.spec)
-            blocked = _blocked(session, check, spec, now)
+            blocked = gate.database_blocked(session, check, spec, now)
             if blocked is not None:
                 raise CapacityBusy(*blocked)
             self._claim(session, check, job_id, now)
-            return "execute", self.runner._job(session, check, spec)
-
-    def _spec(self, session: Session, check: Check) -> CampaignSpec:
-        campaign = session.get(Campaign, check.campaign_id)
-        assert campaign is not None
-        return CampaignSpec.model_validate(campaign.spec)
+            return "execute", load_job(session, check, spec)
 
     def _claim(self, session: Session, check: Check, job_id: int, now: datetime) -> None:
         check.status = CheckStatus.RUNNING.value
-        check.claimed_by = f"{self.runner.worker_id}#job{job_id}"
-        check.claimed_until = now + self.runner.lease
+        check.claimed_by = f"{self.runtime.worker_id}#job{job_id}"
+        check.claimed_until = now + self.runtime.lease
         check.started_at = now
         check.updated_at = now
         add_event(
             session=session,
             check=check,
             kind="claimed",
-            message=f"started by {self.runner.worker_id} (job {job_id})",
+            message=f"started by {self.runtime.worker_id} (job {job_id})",
             at=now,
         )
 
     # -- running and storing --------------------------------------------------------------
 
-    async def _execute(self, job: _Job) -> None:
-        started = time.perf_counter()
-        result = await run_probe(
-            get_channel(job.channel),
-            job.target,
-            settings=self.runner.settings,
-            timeout=PROBE_TIMEOUTS.get(job.channel, 120.0),
-        )
-        metrics.observe_result(result, time.perf_counter() - started)
+    async def _execute(self, job: Job) -> None:
+        result = await run_check(job, self.runtime.settings)
         needed = await self._store(job, result)
         if needed is not None:  # a streak asks for a control probe before any pause
-            await self.runner.control(needed, job)
+            await completion.control(self.runtime, needed, job)
 
-    async def _store(self, job: _Job, result: CheckResult) -> outage.ControlNeeded | None:
+    async def _store(self, job: Job, result: CheckResult) -> outage.ControlNeeded | None:
         """The result must not be lost to a database restart: asking the channel again later
         (recovery) may cost a second call, so keep trying for a while."""
         deadline = time.monotonic() + self.store_patience
         delay = 0.2
         while True:
             try:
-                return await asyncio.to_thread(self.runner._finish, job, result, "result")
+                return await asyncio.to_thread(
+                    completion.finish, self.runtime, job, result, "result"
+                )
             except OperationalError:
                 metrics.INTERNAL_ERRORS.labels(where="store_result").inc()
                 if time.monotonic() > deadline:
@@ -159,71 +155,6 @@ class CheckExecutor:
                 log.warning("database unreachable: result kept, storing again", delay_s=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
-
-
-def _blocked(
-    session: Session, check: Check, spec: CampaignSpec, now: datetime
-) -> tuple[str, datetime] | None:
-    """The first limit that says "not now", with when to look again; None when all allow."""
-    until = outage.paused_until(session=session, channel=check.channel, now=now)
-    if until is not None:
-        return "outage: channel paused", until
-    limits = spec.limits
-    if _running(session, Check.campaign_id == check.campaign_id) >= limits.checks_in_parallel:
-        return "capacity: checks in parallel", retry_soon(now)
-    if check.channel in CALL_LIKE:
-        if _running(session, Check.channel == check.channel) >= limits.calls_in_parallel:
-            return "capacity: trunk channels", retry_soon(now)
-        last = _last_call_end(session, check)
-        quiet = timedelta(minutes=limits.quiet_minutes)
-        if last is not None and now - last < quiet:
-            return "quiet: period between calls", last + quiet
-    if check.channel == "email":
-        oldest = _sent_in_last_minute(session, check.channel, now, limits.emails_per_minute)
-        if oldest is not None:
-            return "capacity: smtp rate", oldest + timedelta(minutes=1)
-    return None
-
-
-def _running(session: Session, condition: Any) -> int:
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(Check)
-            .where(col(Check.status) == CheckStatus.RUNNING.value, condition)
-        ).one()
-    )
-
-
-def _last_call_end(session: Session, check: Check) -> datetime | None:
-    return session.exec(
-        select(func.max(Check.finished_at)).where(
-            col(Check.campaign_id) == check.campaign_id,
-            col(Check.organisation_id) == check.organisation_id,
-            col(Check.channel).in_(list(CALL_LIKE)),
-        )
-    ).one()
-
-
-def _sent_in_last_minute(
-    session: Session, channel: str, now: datetime, per_minute: int
-) -> datetime | None:
-    """The oldest of the last `per_minute` sends when they all fall within the minute."""
-    starts = session.exec(
-        select(Check.started_at)
-        .where(
-            col(Check.channel) == channel,
-            col(Check.started_at) >= now - timedelta(minutes=1),
-            col(Check.status).in_(
-                [CheckStatus.RUNNING.value, CheckStatus.WAITING.value, CheckStatus.DONE.value]
-            ),
-        )
-        .order_by(col(Check.started_at).desc())
-        .limit(per_minute)
-    ).all()
-    if len(starts) < per_minute:
-        return None
-    return min(s for s in starts if s is not None)
 
 
 # -- the worker process -----------------------------------------------------------------------

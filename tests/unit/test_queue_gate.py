@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from schedules.gate import database_blocked as _blocked
 from schedules.outage import ALERT, ENTITY
-from schedules.queue_worker import _blocked
 from schedules.spec import CampaignSpec
 from storage.audit import write_audit
 from storage.checks import create_check

@@ -1,0 +1,157 @@
+"""Where a check's result goes once its probe (or its channel's answer after a crash) has one:
+stored with the outage watch and the policy step in one transaction (`finish`), the control
+probe a streak asks for (`control`), and a check the channel says never happened put back
+(`reset`). The in-process runner and the queue workers both end their checks here."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from probe import metrics
+from probe.results import Channel, CheckResult, CheckStatus, Outcome
+from schedules import control as control_probe
+from schedules import lifecycle, outage
+from schedules.executor import Job, Runtime, ask_in_flight
+from schedules.policy import Decision, Retry
+from schedules.policy_step import apply_policy, campaign_spec, carry_out, organisation_input
+from storage.checks import add_event, record_result
+from storage.engine import session_scope
+from storage.models import Check
+
+
+def finish(rt: Runtime, job: Job, result: CheckResult, how: str) -> outage.ControlNeeded | None:
+    """Store the result with the policy's decisions; a ControlNeeded when the outage watch
+    asks for a control probe (the caller places it: `control`)."""
+    with session_scope(rt.engine) as session:
+        # Locked: a worker's job and its retry (after the worker seemed gone) may both end.
+        check = session.get(Check, job.check_id, with_for_update=True)
+        assert check is not None
+        if check.status != CheckStatus.RUNNING.value:
+            rt.log.warning(
+                "result for a check no longer running ignored",
+                check_id=job.check_id,
+                status=check.status,
+            )
+            return None
+        record_result(session=session, check=check, result=result)
+        watched = outage.record_outcome(
+            session=session,
+            channel=check.channel,
+            result=result,
+            now=rt.clock.now(),
+            policy=rt.outage,
+            actor=rt.actor,
+            control_target=control_probe.control_target(check.channel, rt.settings),
+        )
+        if how != "result":
+            add_event(session=session, check=check, kind=how, message=result.outcome or "")
+        if result.outcome is not None and not result.pending:
+            apply_policy(session, check, job.spec, result.outcome, now=rt.clock.now(), rng=rt.rng)
+        lifecycle.finish_if_done(session, job.campaign_id, actor=rt.actor)
+    return watched if isinstance(watched, outage.ControlNeeded) else None
+
+
+async def resolve(rt: Runtime, job: Job) -> None:
+    """A check found in flight after its worker stopped: stored as its channel tells, or put
+    back when it never happened."""
+    result = await ask_in_flight(rt, job)
+    if result is None:
+        await asyncio.to_thread(reset, rt, job)
+        return
+    needed = await asyncio.to_thread(finish, rt, job, result, "recovered")
+    if needed is not None:
+        await control(rt, needed, job)
+
+
+def reset(rt: Runtime, job: Job) -> None:
+    with session_scope(rt.engine) as session:
+        check = session.get(Check, job.check_id)
+        assert check is not None
+        check.status = CheckStatus.PLANNED.value
+        check.claimed_by = None
+        check.claimed_until = None
+        check.started_at = None
+        add_event(
+            session=session,
+            check=check,
+            kind="recovery",
+            message="not performed before the crash (the channel confirms): run again",
+        )
+
+
+async def control(rt: Runtime, needed: outage.ControlNeeded, job: Job) -> str:
+    """Place the control probe a streak asked for and record its verdict ("ours" or
+    "theirs"). Never raises: a failure to store the verdict leaves the `control_call` row
+    in flight, and the next control is asked for once it is stale."""
+    target = control_probe.control_target(needed.channel, rt.settings)
+    assert target is not None
+    result = await control_probe.place_control(
+        needed.channel,
+        target,
+        settings=rt.settings,
+        options=job.target.options,
+        timeout=rt.settings.outage.control_timeout_seconds,
+    )
+    try:
+        return await asyncio.to_thread(_control_verdict, rt, needed, result)
+    except Exception:
+        metrics.INTERNAL_ERRORS.labels(where="control_verdict").inc()
+        rt.log.exception("could not store a control verdict", channel=needed.channel)
+        return "unknown"
+
+
+def _control_verdict(rt: Runtime, needed: outage.ControlNeeded, result: CheckResult) -> str:
+    with session_scope(rt.engine) as session:
+        verdict, _ = outage.control_verdict(
+            session=session,
+            needed=needed,
+            control=result,
+            now=rt.clock.now(),
+            policy=rt.outage,
+            actor=rt.actor,
+        )
+        if verdict == "ours" and needed.trigger == "suspect":
+            for check_id in needed.check_ids:
+                _not_theirs(rt, session, check_id, result)
+    return verdict
+
+
+def _not_theirs(rt: Runtime, session: Session, check_id: int, control_result: CheckResult) -> None:
+    """A suspect outcome (e.g. `unavailable`) the failed control probe shows to be our
+    outage: the check becomes our failure and is retried, not held against anyone."""
+    check = session.get(Check, check_id, with_for_update=True)
+    if check is None or check.outcome not in rt.outage.suspect_outcomes:
+        return
+    assert check.campaign_id is not None
+    channel = Channel(check.channel)
+    before = check.outcome
+    check.outcome = (Outcome.FAILED if channel != Channel.EMAIL else Outcome.SEND_FAILED).value
+    check.error_class = "our_outage"
+    check.error_detail = (
+        f"{before}, but the control probe failed too "
+        f"({control_result.error_class or control_result.outcome}): our outage"
+    )
+    check.details = {**(check.details or {}), "outcome_before_control": before}
+    metrics.OUR_FAILURES.labels(channel=check.channel, error_class="our_outage").inc()
+    spec = campaign_spec(session, check.campaign_id)
+    minutes = (
+        spec.email.our_failure_retry_minutes
+        if channel == Channel.EMAIL
+        else spec.calls.our_failure_retry_minutes
+    )
+    retry = Retry(
+        check.contact_id,
+        rt.clock.now() + timedelta(minutes=minutes),
+        f"{before} was our outage (control probe failed): retry in {minutes} min "
+        "(not held against the organisation)",
+        counts_against_organisation=False,
+    )
+    org = organisation_input(session, check.organisation_id, check.channel)
+    carry_out(session, check, spec, org, Decision(retries=[retry]))
+    # It ended on those results; the retries are its work again.
+    lifecycle.reopen(
+        session, check.campaign_id, actor=rt.actor, reason="a control probe showed our outage"
+    )
