@@ -24,20 +24,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import text
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from probe import metrics
 from probe.results import (
     CHANNEL_FAILURE_OUTCOMES,
     SUCCESS_OUTCOMES,
     CheckResult,
-    CheckStatus,
     Outcome,
 )
 from probe.settings import OutageSettings
+from storage import runs
 from storage.audit import write_audit
-from storage.models import AuditLog, Check
+from storage.models import AuditLog
 
 log = structlog.get_logger()
 
@@ -87,16 +86,10 @@ class ControlNeeded:
 
 
 def _latest(session: Session, channel: str) -> AuditLog | None:
-    return session.exec(
-        select(AuditLog)
-        .where(
-            col(AuditLog.entity) == ENTITY,
-            col(AuditLog.entity_id) == channel,
-            col(AuditLog.action).in_([ALERT, CLEARED]),
-        )
-        .order_by(col(AuditLog.id).desc())
-        .limit(1)
-    ).first()
+    rows = runs.audit_rows(
+        session=session, entity=ENTITY, entity_id=channel, actions=(ALERT, CLEARED), limit=1
+    )
+    return rows[0] if rows else None
 
 
 def _until(row: AuditLog | None) -> datetime | None:
@@ -117,33 +110,15 @@ def _streak_rows(
     session: Session, channel: str, threshold: int, since: datetime | None = None
 ) -> list[tuple[int, str | None]]:
     """(check id, outcome) of the channel's last `threshold` results (after `since`)."""
-    query = select(Check.id, Check.outcome).where(
-        col(Check.channel) == channel,
-        col(Check.status).in_([CheckStatus.DONE.value, CheckStatus.WAITING.value]),
-        col(Check.finished_at).is_not(None),
-    )
-    if since is not None:
-        query = query.where(col(Check.finished_at) > since)
-    rows = session.exec(
-        query.order_by(col(Check.finished_at).desc(), col(Check.id).desc()).limit(threshold)
-    ).all()
-    return [(int(i or 0), o) for i, o in rows]
+    return runs.last_results(session=session, channel=channel, count=threshold, since=since)
 
 
 def _controls(session: Session, channel: str) -> list[AuditLog]:
     """The channel's control rows, newest first (a few: what a decision needs)."""
-    return list(
-        session.exec(
-            select(AuditLog)
-            .where(
-                col(AuditLog.entity) == ENTITY,
-                col(AuditLog.entity_id) == channel,
-                col(AuditLog.action).in_([CONTROL, CONTROL_RESULT]),
-            )
-            .order_by(col(AuditLog.id).desc())
-            .limit(20)
-        ).all()
-    )
+    return runs.audit_rows(
+        session=session, entity=ENTITY, entity_id=channel, actions=(CONTROL, CONTROL_RESULT),
+        limit=20,
+    )  # fmt: skip
 
 
 def _control_in_flight(rows: list[AuditLog], now: datetime) -> bool:
@@ -159,8 +134,7 @@ def _cleared_by_control(rows: list[AuditLog]) -> datetime | None:
 
 
 def _lock(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OUTAGE_LOCK})
+    runs.advisory_lock(session=session, key=_OUTAGE_LOCK)
 
 
 def record_outcome(

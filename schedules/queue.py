@@ -25,21 +25,19 @@ from procrastinate.job_context import JobContext
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from probe import metrics
-from probe.results import CheckStatus
 from schedules import outage
 from schedules.planner import CALL_LIKE
+from storage import jobqueue, runs
 from storage.checks import add_event
 from storage.engine import normalise_url, session_scope
-from storage.models import Campaign, Check
+from storage.jobqueue import QUEUE_SCHEMA, TASK_NAME
+from storage.models import Check
 
 log = structlog.get_logger()
 
-QUEUE_SCHEMA = "procrastinate"  # where migration 0003 put procrastinate's tables
-TASK_NAME = "probe.check"
-QUEUED = "queue"  # claimed_by of a planned check that waits in the job queue
 DEFAULT_ACCOUNT = "default"
 
 
@@ -161,8 +159,9 @@ class QueueDispatcher:
     def enqueue(self, *, engine: Engine, now: datetime) -> int:
         with session_scope(engine) as session:
             paused = _paused_channels(session, now)
-            checks = [c for c in _due_unqueued(session, now, self.batch) if c.channel not in paused]
-            marked = _mark(session, checks, now)
+            due = jobqueue.due_unqueued(session=session, now=now, limit=self.batch)
+            checks = [c for c in due if c.channel not in paused]
+            marked = jobqueue.mark_queued(session=session, checks=checks, now=now)
             if not marked:
                 return 0
             self._defer(session, marked)
@@ -192,8 +191,8 @@ class QueueDispatcher:
     def maintain(self, *, engine: Engine) -> None:
         """Periodic: queue depth for /metrics, and checks whose job gave up re-enqueued."""
         with session_scope(engine) as session:
-            metrics.set_queue_depth(queue_depth(session=session))
-            orphans = _orphans(session)
+            metrics.set_queue_depth(jobqueue.queue_depth(session=session))
+            orphans = jobqueue.queue_orphans(session=session)
             if orphans:
                 self._defer(session, orphans)
                 for check in orphans:
@@ -211,73 +210,9 @@ def _driver_connection(session: Session) -> Any:
 
 
 def _paused_channels(session: Session, now: datetime) -> set[str]:
-    channels = {c for campaign in _running_campaigns(session) for c in campaign.channels}
+    channels = {
+        c for campaign in runs.running_campaigns(session=session) for c in campaign.channels
+    }
     return {
         c for c in channels if outage.paused_until(session=session, channel=c, now=now) is not None
     }
-
-
-def _running_campaigns(session: Session) -> Sequence[Campaign]:
-    return session.exec(select(Campaign).where(col(Campaign.status) == "running")).all()
-
-
-def _due_unqueued(session: Session, now: datetime, limit: int) -> Sequence[Check]:
-    return session.exec(
-        select(Check)
-        .join(Campaign, col(Campaign.id) == col(Check.campaign_id))
-        .where(
-            col(Campaign.status) == "running",
-            col(Check.status) == CheckStatus.PLANNED.value,
-            col(Check.claimed_by).is_(None),
-            col(Check.planned_at).is_not(None),
-            col(Check.planned_at) <= now,
-        )
-        .order_by(col(Check.planned_at), col(Check.id))
-        .limit(limit)
-    ).all()
-
-
-def _mark(session: Session, checks: Sequence[Check], now: datetime) -> list[Check]:
-    """Mark the ones still planned and unqueued (a second scheduler may have taken some)."""
-    if not checks:
-        return []
-    ids = session.scalars(
-        text(
-            "UPDATE check_run SET claimed_by = :mark, claimed_until = :now, updated_at = :now "
-            "WHERE id = ANY(:ids) AND status = :planned AND claimed_by IS NULL RETURNING id"
-        ),
-        {
-            "mark": QUEUED,
-            "now": now,
-            "ids": [c.id for c in checks],
-            "planned": CheckStatus.PLANNED.value,
-        },
-    ).all()
-    taken = set(ids)
-    return [c for c in checks if c.id in taken]
-
-
-def _orphans(session: Session) -> list[Check]:
-    """Checks the queue owns (queued, or running in a worker) without a waiting or running job:
-    a job that exhausted its retries. Another job resolves them (run, or ask the channel)."""
-    rows = session.exec(
-        select(Check).where(
-            text(
-                "((check_run.status = 'planned' AND check_run.claimed_by = :mark) "
-                "OR check_run.status = 'running') AND check_run.id NOT IN ("
-                f"SELECT (args->>'check_id')::int FROM {QUEUE_SCHEMA}.procrastinate_jobs "
-                "WHERE task_name = :task AND status IN ('todo', 'doing'))"
-            ).bindparams(mark=QUEUED, task=TASK_NAME)
-        )
-    ).all()
-    return list(rows)
-
-
-def queue_depth(*, session: Session) -> list[tuple[str, str, int]]:
-    rows = session.execute(
-        text(
-            f"SELECT queue_name, status::text, count(*) FROM {QUEUE_SCHEMA}.procrastinate_jobs "
-            "WHERE status IN ('todo', 'doing') GROUP BY queue_name, status"
-        )
-    ).all()
-    return [(str(q), str(s), int(n)) for q, s, n in rows]

@@ -24,7 +24,6 @@ import structlog
 from procrastinate import App
 from procrastinate.exceptions import ConnectorException
 from procrastinate.worker import Worker
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -36,10 +35,12 @@ from probe.settings import Settings
 from schedules import completion, gate, outage
 from schedules.executor import Job, Runtime, load_job, run_check
 from schedules.policy_step import campaign_spec
-from schedules.queue import QUEUED, CapacityBusy
+from schedules.queue import CapacityBusy
 from schedules.spec import CampaignSpec
+from storage import runs
 from storage.checks import add_event
 from storage.engine import session_scope
+from storage.jobqueue import QUEUED
 from storage.models import Campaign, Check
 
 log = structlog.get_logger()
@@ -83,7 +84,7 @@ class CheckExecutor:
     def _begin(self, check_id: int, job_id: int) -> tuple[str, Job | None]:
         now = self.runtime.clock.now()
         with session_scope(self.engine) as session:
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CAPACITY_LOCK})
+            runs.advisory_lock(session=session, key=_CAPACITY_LOCK)
             check = session.get(Check, check_id, with_for_update=True)
             if check is None:
                 return "gone", None

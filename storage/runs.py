@@ -1,5 +1,6 @@
 """Keyword-only queries the runner and the queue workers make while executing checks: what runs
-now (for the capacity gate), a campaign's spec and its organisations' contacts."""
+now (for the capacity gate), a campaign's spec and its organisations' contacts, a channel's
+last results and audit rows (for the outage watch), the advisory lock that serialises them."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from probe.results import CheckStatus
-from storage.models import Campaign, Check, Contact, Organisation
+from storage.models import AuditLog, Campaign, Check, Contact, Organisation
 
 
 def running_count(
@@ -84,3 +85,45 @@ def probeable_contacts(
         )
     )
     return org, [c for c in rows if c.probeable]
+
+
+def advisory_lock(*, session: Session, key: int) -> None:
+    """A PostgreSQL transaction-level advisory lock (several workers); nothing on SQLite,
+    where one process runs the checks."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def audit_rows(
+    *, session: Session, entity: str, entity_id: str, actions: Collection[str], limit: int
+) -> list[AuditLog]:
+    """An entity's newest audit rows of the given actions, newest first."""
+    return list(
+        session.exec(
+            select(AuditLog)
+            .where(
+                col(AuditLog.entity) == entity,
+                col(AuditLog.entity_id) == entity_id,
+                col(AuditLog.action).in_(list(actions)),
+            )
+            .order_by(col(AuditLog.id).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+def last_results(
+    *, session: Session, channel: str, count: int, since: datetime | None = None
+) -> list[tuple[int, str | None]]:
+    """(check id, outcome) of the channel's last `count` results (finished after `since`)."""
+    query = select(Check.id, Check.outcome).where(
+        col(Check.channel) == channel,
+        col(Check.status).in_([CheckStatus.DONE.value, CheckStatus.WAITING.value]),
+        col(Check.finished_at).is_not(None),
+    )
+    if since is not None:
+        query = query.where(col(Check.finished_at) > since)
+    rows = session.exec(
+        query.order_by(col(Check.finished_at).desc(), col(Check.id).desc()).limit(count)
+    ).all()
+    return [(int(i or 0), o) for i, o in rows]

@@ -18,9 +18,10 @@ from sqlmodel import Session, select
 
 from probe.sandbox.net import free_port
 from schedules import campaigns as service
-from schedules.queue import QUEUE_SCHEMA, QUEUED, QueueDispatcher, _job, queue_name
+from schedules.queue import QueueDispatcher, _job, queue_name
 from schedules.queue_worker import CheckExecutor
 from storage.engine import make_engine
+from storage.jobqueue import QUEUE_SCHEMA, QUEUED
 from storage.migrate import downgrade, upgrade
 from storage.models import Check
 from tests.campaign_helpers import add_test_organisations, start_test_campaign

@@ -20,7 +20,7 @@ down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SCHEMA = 'procrastinate'  # the same name as schedules.queue.QUEUE_SCHEMA
+SCHEMA = 'procrastinate'  # the same name as storage.jobqueue.QUEUE_SCHEMA
 
 
 def _driver_connection():  # type: ignore[no-untyped-def]
