@@ -37,7 +37,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import email
+import hashlib
 import imaplib
+import os
+import shutil
 import smtplib
 import sqlite3
 import statistics
@@ -45,7 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,8 +56,8 @@ sys.path.insert(0, str(REPO))
 
 from sqlmodel import select  # noqa: E402
 
+from adapters.email import imap as ours  # noqa: E402
 from adapters.email import plugin  # noqa: E402
-from adapters.email.evidence import store_raw  # noqa: E402
 from adapters.email.message import build_message, identity_for  # noqa: E402
 from adapters.email.smtp import SmtpSession  # noqa: E402
 from adapters.email.timing import load_calendar  # noqa: E402
@@ -217,18 +220,82 @@ def _plain_fetch(servers: MailServers, account: Account) -> list:  # type: ignor
     return fetched
 
 
+def _sent_letters(engine, settings: Settings, org_domain: str, n: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """N letters of one campaign, each to an organisation of its own, waiting for a reply as
+    the runner leaves them after sending (one transaction: this is the setting, not timed)."""
+    from probe.results import CheckResult
+    from storage.checks import create_campaign, create_check
+    from storage.models import Contact, Organisation
+
+    sent = utc_now() - timedelta(hours=24)  # a day's outage: sent yesterday
+    ids = []
+    with session_scope(engine) as session:
+        campaign = create_campaign(session=session, name="burst", channels=["email"])
+        organisations = [
+            Organisation(key=f"bench:{i}", name=f"КЦСОН {i}", region="omsk", timezone="Asia/Omsk")
+            for i in range(n)
+        ]
+        session.add_all(organisations)
+        session.flush()
+        contacts = [
+            Contact(organisation_id=o.id, channel="email", key=f"{i}@{org_domain}",
+                    raw=f"{i}@{org_domain}", value=f"{i}@{org_domain}")
+            for i, o in enumerate(organisations)
+        ]  # fmt: skip
+        session.add_all(contacts)
+        session.flush()
+        checks = [
+            create_check(session=session, contact=contact, campaign_id=campaign.id)
+            for contact in contacts
+        ]
+        session.flush()
+        for contact, check in zip(contacts, checks, strict=True):
+            assert check.id is not None
+            target = ProbeTarget(check_id=check.id, channel=Channel.EMAIL, value=contact.value)
+            identity = identity_for(target, settings)
+            result = CheckResult(
+                channel=Channel.EMAIL, outcome=None, pending=True, started_at=sent,
+                details={"message_id": identity.message_id, "token": identity.token,
+                         "recipient": contact.value, "subject": "Вопрос",
+                         "accepted_at": sent.isoformat()},
+            )  # fmt: skip
+            record_result(session=session, check=check, result=result)
+            ids.append((contact.value, identity.message_id))
+    return ids
+
+
+def _maildir(servers: MailServers, account: Account) -> Path:
+    user, domain = account.address.split("@")
+    return servers.root / "mail" / domain / user / "Maildir"
+
+
+def _fill_mailbox(servers: MailServers, account: Account, letters: list[tuple[str, str]]) -> None:
+    """The replies to every letter, already in the mailbox when the watcher starts (delivered
+    while it was down): written into the maildir as a delivery agent does (tmp/, then new/),
+    owned by Dovecot's user."""
+    assert _count(servers, account.address, account.password) == 0  # Dovecot makes the maildir
+    maildir = _maildir(servers, account)
+    now = time.time()
+    for i, (sender, message_id) in enumerate(letters):
+        name = f"{int(now)}.M{i:06d}P{os.getpid()}.bench"
+        partial = maildir / "tmp" / name
+        partial.write_bytes(_reply(sender, account.address, message_id, i))
+        shutil.chown(partial, "mail", "mail")
+        partial.rename(maildir / "new" / name)
+
+
 async def bench_ingest(servers: MailServers, n: int, root: Path) -> dict:
+    """A day's outage: the watcher starts with N unseen replies to N sent letters."""
     account, org, engine, settings = _prober(servers, root, "ingest", "var")
-    ids = _waiting_checks(engine, settings, org, n)
-    _deliver(servers, org, account.address, ids)
-    while _count(servers, account.address, account.password) < n:
-        time.sleep(0.1)
+    letters = _sent_letters(engine, settings, org.split("@")[1], n)
+    _fill_mailbox(servers, account, letters)
+    assert _count(servers, account.address, account.password) == n  # Dovecot indexes them
 
     started = time.perf_counter()
     fetched = _plain_fetch(servers, account)
     reference = time.perf_counter() - started
     assert sum(1 for part in fetched if isinstance(part, tuple)) == n
-    parse_store = _fetch_parse_store(servers, account, root / "reference.db")
+    minimum = _fetch_parse_row_file(servers, account, root / "reference")
 
     started = time.perf_counter()
     load_calendar()  # the watcher does this when it starts (Watcher.run)
@@ -240,36 +307,29 @@ async def bench_ingest(servers: MailServers, n: int, root: Path) -> dict:
     plain = settings.model_copy(update={"imap": plain_imap})
     watcher = Watcher(engine=engine, settings=plain)
     started = time.perf_counter()
-    from adapters.email import imap as ours
-
     client = await ours.connect(plain.imap, network="loopback")
-    selected = await ours.select(client, "INBOX", readonly=True)
+    selected = await ours.select(client, "INBOX")
     await watcher.catch_up(client, selected.uidvalidity)
     await ours.close(client)
     elapsed = time.perf_counter() - started
     with session_scope(engine) as session:
         replied = len(session.exec(select(Check).where(Check.outcome == "replied")).all())
+        files = sum(1 for _ in (Path(settings.data_dir) / "mail" / "inbound").rglob("*.eml"))
     assert replied == n, replied
+    assert files == n, files
     fetch_only = await _our_fetch_only(plain, n)
-    raws = [part[1] for part in fetched if isinstance(part, tuple)]
-    files_only = _evidence_files_only(raws, root / "files-only")
-    one_file = _evidence_one_file(raws, root / "one-file.eml-pack")
-    return {"ours": n / elapsed, "imaplib": n / reference, "parse_store": n / parse_store,
-            "calendar": calendar, "ours_s": elapsed, "imaplib_s": reference,
-            "fetch_only_s": fetch_only, "files_only_s": files_only,
-            "one_file_s": one_file}  # fmt: skip
+    return {"ours_s": elapsed, "imaplib_s": reference, "minimum_s": minimum,
+            "fetch_only_s": fetch_only, "calendar": calendar}  # fmt: skip
 
 
 async def _our_fetch_only(settings: Settings, n: int) -> float:
-    """A floor for any recording design: our own IMAP path as the watcher takes it (connect,
-    log in, EXAMINE, SEARCH, FETCH in the watcher's batches), the messages then dropped."""
-    from adapters.email import imap as ours
-
+    """Our own IMAP path as the watcher takes it (connect, log in, SELECT, SEARCH, FETCH in the
+    watcher's batches), the messages then dropped: where our time goes, not a reference."""
     options = WatcherOptions()
     size = options.batch_size
     started = time.perf_counter()
     client = await ours.connect(settings.imap, network="loopback")
-    await ours.select(client, "INBOX", readonly=True)
+    await ours.select(client, "INBOX")
     uids = await ours.uids_after(client, 0)
     got = 0
     for start in range(0, len(uids), size):
@@ -282,51 +342,34 @@ async def _our_fetch_only(settings: Settings, n: int) -> float:
     return elapsed
 
 
-def _evidence_files_only(raws: list[bytes], directory: Path) -> float:
-    """The other floor of the current design: the N raw messages kept as content-addressed
-    .eml files (`evidence.store_raw`, on this thread, nothing else) in a fresh folder of the
-    same file system as the data directory."""
-    cap = WatcherOptions().max_eml_bytes
-    started = time.perf_counter()
-    for raw in raws:
-        store_raw(directory, raw, max_bytes=cap)
-    return time.perf_counter() - started
-
-
-def _fetch_parse_store(servers: MailServers, account: Account, path: Path) -> float:
+def _fetch_parse_row_file(servers: MailServers, account: Account, folder: Path) -> float:
     """Second reference, the least a recorder must do: the same UID FETCH, each message parsed
-    (`email.message_from_bytes`, its sender, subject and threading headers read) and stored as
-    one row of SQLite (the product's settings: WAL, synchronous=NORMAL), committed once.
-    Nothing is classified, matched, kept as evidence or applied to a check."""
+    (`email.message_from_bytes`, its sender, subject and threading headers read), stored as one
+    row of SQLite (the product's settings: WAL, synchronous=NORMAL) and kept as one file named
+    by its SHA-256, committed once. Nothing is classified, matched or applied to a check."""
     started = time.perf_counter()
     fetched = _plain_fetch(servers, account)
-    db = sqlite3.connect(path)
+    folder.mkdir(parents=True)
+    db = sqlite3.connect(folder / "reference.db")
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("CREATE TABLE IF NOT EXISTS message (uid INTEGER, sender TEXT, subject TEXT, "
-               "message_id TEXT, in_reply_to TEXT, size INTEGER)")  # fmt: skip
+               "message_id TEXT, in_reply_to TEXT, size INTEGER, path TEXT)")  # fmt: skip
     for part in fetched:
         if not isinstance(part, tuple):
             continue
-        message = email.message_from_bytes(part[1])
+        raw = part[1]
+        message = email.message_from_bytes(raw)
         uid = int(part[0].split(b"UID ")[1].split()[0])
+        path = folder / f"{hashlib.sha256(raw).hexdigest()}.eml"
+        path.write_bytes(raw)
         db.execute(
-            "INSERT INTO message VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO message VALUES (?, ?, ?, ?, ?, ?, ?)",
             (uid, str(message["From"]), str(message["Subject"]), str(message["Message-ID"]),
-             str(message["In-Reply-To"]), len(part[1])),
+             str(message["In-Reply-To"]), len(raw), str(path)),
         )  # fmt: skip
     db.commit()
     db.close()
-    return time.perf_counter() - started
-
-
-def _evidence_one_file(raws: list[bytes], path: Path) -> float:
-    """For comparison: the same bytes appended to one file (what keeping evidence per fetched
-    batch instead of per message would cost)."""
-    started = time.perf_counter()
-    with path.open("wb") as out:
-        for raw in raws:
-            out.write(raw)
     return time.perf_counter() - started
 
 
@@ -368,25 +411,40 @@ async def bench_latency(servers: MailServers, samples: int, root: Path) -> list[
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--messages", type=int, default=300)
+    parser.add_argument("--messages", type=int, default=300, help="messages per send run")
+    parser.add_argument("--burst", type=int, default=10_000, help="replies waiting at start")
     parser.add_argument("--latency-samples", type=int, default=15)
     parser.add_argument("--send-rounds", type=int, default=3)
+    parser.add_argument("--burst-only", action="store_true", help="only the ingestion burst")
     args = parser.parse_args()
     configure_logging(level="WARNING")
     servers = MailServers(accounts=8)
     servers.start()
     root = Path(tempfile.mkdtemp(prefix="bench-email-"))
+    send: dict | None = None  # type: ignore[type-arg]
+    delays: list[float] = []
     try:
-        sender = servers.add_account()
-        sink = servers.add_account(domain="org.test")
-        settings = prober_settings(servers, sender, str(root / "var0"), "sqlite://")
-        _warm_up(servers, sender.address, sink)
-        send = await bench_send(settings, servers, sink, args.messages, args.send_rounds)
-        ingest = await bench_ingest(servers, args.messages, root)
-        delays = await bench_latency(servers, args.latency_samples, root)
+        if not args.burst_only:
+            sender = servers.add_account()
+            sink = servers.add_account(domain="org.test")
+            settings = prober_settings(servers, sender, str(root / "var0"), "sqlite://")
+            _warm_up(servers, sender.address, sink)
+            send = await bench_send(settings, servers, sink, args.messages, args.send_rounds)
+        ingest = await bench_ingest(servers, args.burst, root)
+        if not args.burst_only:
+            delays = await bench_latency(servers, args.latency_samples, root)
     finally:
         servers.stop()
-    n = args.messages
+    if send is not None:
+        _print_send(send, args.messages)
+    _print_burst(ingest, args.burst)
+    if delays:
+        print(f"delivery -> recorded ({len(delays)} replies, watcher in IDLE):")
+        print(f"  median      {statistics.median(delays):8.3f} s")
+        print(f"  max         {max(delays):8.3f} s   (target <= 1 s)")
+
+
+def _print_send(send: dict, n: int) -> None:  # type: ignore[type-arg]
     ours, reference = statistics.median(send["ours"]), statistics.median(send["smtp_source"])
     runs = len(send["ours"])
     print(f"send ({n} messages of {send['bytes']} bytes, one connection, plain SMTP; "
@@ -395,31 +453,20 @@ async def main() -> None:
     print(f"  smtp-source {reference:8.1f} msg/s   (runs: {_runs(send['smtp_source'])})")
     print(f"  ratio       {ours / reference:8.2f}x   (target >= 0.8)")
     print(f"  full probe  {send['full_probe']:8.1f} msg/s   (build + send + copy to Sent)")
-    print(f"ingestion ({n} replies: fetch + classify + match + record):")
-    print(f"  ours        {ingest['ours']:8.1f} msg/s")
-    print(f"  imaplib     {ingest['imaplib']:8.1f} msg/s   (plain UID FETCH, nothing else)")
-    print(f"  ratio       {ingest['ours'] / ingest['imaplib']:8.2f}x   (target >= 0.5)")
-    print(f"  fetch+parse+row {ingest['parse_store']:8.1f} msg/s   "
-          "(same fetch, email.message_from_bytes, one SQLite row each)")  # fmt: skip
-    print(f"  ratio       {ingest['ours'] / ingest['parse_store']:8.2f}x   (against that)")
-    print(f"  that reference itself {ingest['parse_store'] / ingest['imaplib']:6.2f}x   "
-          "of the plain fetch")  # fmt: skip
+
+
+def _print_burst(ingest: dict, n: int) -> None:  # type: ignore[type-arg]
+    ours, plain, minimum = ingest["ours_s"], ingest["imaplib_s"], ingest["minimum_s"]
+    print(f"ingestion burst ({n} replies waiting when the watcher starts: fetch, classify, "
+          "match, rows, evidence files):")  # fmt: skip
+    print(f"  ours                 {ours:8.2f} s   (target <= 30 s; {n / ours:.0f} msg/s)")
+    print(f"  imaplib fetch        {plain:8.2f} s   (one UID FETCH, nothing else; "
+          f"ours is {ours / plain:.1f}x)")  # fmt: skip
+    print(f"  fetch+parse+row+file {minimum:8.2f} s   (same fetch, email.message_from_bytes, "
+          f"one SQLite row and one file each; ours is {ours / minimum:.1f}x)")  # fmt: skip
+    print(f"  our fetch alone      {ingest['fetch_only_s']:8.2f} s   (connect, SELECT, SEARCH, "
+          "the watcher's batched FETCHes; nothing recorded)")  # fmt: skip
     print(f"  (once per process, not counted: loading the calendar {ingest['calendar']:.2f} s)")
-    budget = 2 * ingest["imaplib_s"] * 1000
-    fetch_ms, files_ms = ingest["fetch_only_s"] * 1000, ingest["files_only_s"] * 1000
-    print(f"  time        {ingest['ours_s'] * 1000:8.1f} ms   (0.5x of the plain fetch allows "
-          f"{budget:.1f} ms)")  # fmt: skip
-    print(f"  floor: our fetch alone {fetch_ms:8.1f} ms   (connect, EXAMINE, SEARCH, "
-          "batched FETCH; nothing recorded)")  # fmt: skip
-    print(f"  floor: evidence files  {files_ms:8.1f} ms   ({n} .eml files, store_raw, "
-          "nothing else)")  # fmt: skip
-    print(f"  (the same bytes in one file {ingest['one_file_s'] * 1000:6.1f} ms)")
-    rest = (ingest["ours_s"] * 1000 - fetch_ms) / n * 1000
-    print(f"  the rest per message {rest:8.1f} us   (ours less our fetch, over {n}; "
-          f"0.5x leaves {(budget - fetch_ms) / n * 1000:.1f} us)")  # fmt: skip
-    print(f"delivery -> recorded ({len(delays)} replies, watcher in IDLE):")
-    print(f"  median      {statistics.median(delays):8.3f} s")
-    print(f"  max         {max(delays):8.3f} s   (target <= 1 s)")
 
 
 def _runs(rates: list[float]) -> str:

@@ -416,20 +416,17 @@ def reply_details(
 
 class _Rules:
     """The organisations' zones and schedules and the campaigns' e-mail options of some checks,
-    loaded together (two queries), the options validated once per campaign: validating them
+    read together (two queries), the options validated once per campaign: validating them
     cost more than the rest of a reply's timing."""
 
     def __init__(self, session: Session, checks: Iterable[Check]) -> None:
-        self.organisations, self.campaigns = mail.organisations_and_campaigns(
-            session=session, checks=checks
-        )
+        self.zones, self.specs = mail.zones_hours_and_specs(session=session, checks=checks)
         self._configs: dict[int | None, Config] = {}
 
     def of(self, check: Check) -> tuple[str, Config, WeeklySchedule]:
-        organisation = self.organisations[check.organisation_id]
+        timezone, hours = self.zones[check.organisation_id]
         config = self._configs.get(check.campaign_id)
         if config is None:
-            campaign = self.campaigns.get(check.campaign_id) if check.campaign_id else None
-            config = config_from_spec(campaign.spec if campaign else None)
-            self._configs[check.campaign_id] = config
-        return organisation.timezone, config, schedule_of(organisation.hours)
+            spec = self.specs.get(check.campaign_id) if check.campaign_id else None
+            config = self._configs[check.campaign_id] = config_from_spec(spec)
+        return timezone, config, schedule_of(hours)
