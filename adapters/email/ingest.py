@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from adapters.email import store
 from adapters.email.classify import Classified, Kind, classify
 from adapters.email.config import Config, config_from_spec
 from adapters.email.evidence import StoredRaw, inbound_dir, name_raw, write_raw
@@ -23,7 +24,6 @@ from adapters.email.matching import Candidate, CandidateIndex, Match, match
 from adapters.email.timing import reply_deadline, reply_timing, reply_window_end, schedule_of
 from probe.hours import WeeklySchedule
 from probe.results import CheckStatus, Outcome
-from storage import mail
 from storage.models import Check
 
 
@@ -44,7 +44,7 @@ class Mailbox:
 
 def candidates(*, session: Session, now: datetime, days: int = 120) -> list[Candidate]:
     found = []
-    for check_id, started_at, details in mail.email_check_refs(
+    for check_id, started_at, details in store.email_check_refs(
         session=session, since=now - timedelta(days=days)
     ):
         if not details.get("message_id"):
@@ -101,7 +101,7 @@ def ingest_batch(
     are recorded as a duplicate without touching any check.
     """
     index = pool if isinstance(pool, CandidateIndex) else CandidateIndex(pool)
-    seen = mail.inbound_uids_seen(
+    seen = store.inbound_uids_seen(
         session=session,
         account=box.account,
         mailbox=box.name,
@@ -161,7 +161,7 @@ def _ingest(
     index: CandidateIndex,
     now: datetime,
 ) -> list[Ingested]:
-    earlier = mail.first_inbound_by_hash(
+    earlier = store.first_inbound_by_hash(
         session=session, account=box.account, hashes={s.sha256 for s in stored}
     )
     first_here: dict[str, int] = {}  # hash -> uid of the first message of this batch with it
@@ -174,12 +174,12 @@ def _ingest(
         duplicate_of = earlier.get(kept.sha256)
         if duplicate_of is None and kept.sha256 in first_here:
             if first_here[kept.sha256] not in ids:  # rare: the same bytes twice in one batch
-                ids.update(mail.insert_inbound(session=session, box=box, rows=rows))
+                ids.update(store.insert_inbound(session=session, box=box, rows=rows))
                 rows = []
             duplicate_of = ids[first_here[kept.sha256]]
         found = None if duplicate_of else match(classified, index, received_at=received_at)
         kind = _effective_kind(classified, found)
-        rows.append(  # mail.INBOUND_COLUMNS
+        rows.append(  # store.INBOUND_COLUMNS
             (
                 fetched.uid, classified.message_id, classified.in_reply_to,
                 classified.from_address, classified.subject[:1000], received_at, kind.value,
@@ -192,7 +192,7 @@ def _ingest(
         recorded.append(
             _Recorded(fetched.uid, kind, received_at, kept, classified, found, bool(duplicate_of))
         )
-    ids.update(mail.insert_inbound(session=session, box=box, rows=rows))
+    ids.update(store.insert_inbound(session=session, box=box, rows=rows))
     done = {uid: Ingested(uid, "", None, "duplicate") for uid in seen}
     done.update(_apply_claimed(session, recorded, ids))
     return [done[f.uid] for f in batch]
@@ -203,7 +203,7 @@ def _apply_claimed(
 ) -> dict[int, Ingested]:
     """Each recorded message applied to the check it answers, in order; the checks and what
     their timing needs loaded together first."""
-    claimed = mail.checks_by_id(
+    claimed = store.checks_by_id(
         session=session, ids={r.found.check_id for r in recorded if r.found}
     )
     rules = _Rules(session, claimed.values())
@@ -214,7 +214,7 @@ def _apply_claimed(
             done[r.uid] = Ingested(r.uid, r.kind.value, None, action)
             continue
         check = claimed[r.found.check_id]
-        mail.attach_evidence(session=session, check=check, evidence=_evidence_json(r.kept))
+        store.attach_evidence(session=session, check=check, evidence=_evidence_json(r.kept))
         action = _apply(
             session, rules, check, r.classified, r.found,
             inbound_id=ids[r.uid], kind=r.kind, subject=r.classified.subject[:1000],
@@ -256,7 +256,7 @@ def rematch_recent(
     """
     index = pool if isinstance(pool, CandidateIndex) else CandidateIndex(pool)
     done = []
-    for row in mail.recent_unmatched(session=session, since=now - window):
+    for row in store.recent_unmatched(session=session, since=now - window):
         details = row.details or {}
         if details.get("duplicate_of") or details.get("parse_error") or row.received_at is None:
             continue
@@ -272,7 +272,7 @@ def rematch_recent(
         if row.evidence_path and row.sha256:
             evidence = {"kind": "eml_inbound", "path": row.evidence_path, "sha256": row.sha256,
                         "size": row.size, "media_type": "message/rfc822"}  # fmt: skip
-            mail.attach_evidence(session=session, check=check, evidence=evidence)
+            store.attach_evidence(session=session, check=check, evidence=evidence)
         action = _apply(
             session, _Rules(session, [check]), check, classified, found,
             inbound_id=row.id, kind=Kind(row.kind), subject=row.subject, at=row.received_at,
@@ -327,19 +327,19 @@ def _apply(
             # ended, and this message is late like any after the sweep.
             close_unanswered(session, check, at=window_end, rules=rules)
     if check.status != CheckStatus.WAITING.value:
-        mail.record_late_message(
+        store.record_late_message(
             session=session, check=check, kind=kind.value, inbound_id=inbound_id, at=at
         )
         return "late"
     if kind is Kind.AUTO_REPLY:
-        mail.record_auto_reply(
+        store.record_auto_reply(
             session=session, check=check, at=at, inbound_id=inbound_id,
             reason=classified.auto_reply_reason or "",
         )  # fmt: skip
         return "auto_reply"
     if kind is Kind.DELAY:
         notice = classified.as_json()["bounce"] or {}
-        mail.record_delay_notice(
+        store.record_delay_notice(
             session=session, check=check, at=at, inbound_id=inbound_id, notice=notice
         )
         return "delay"
@@ -350,7 +350,7 @@ def _apply(
     }
     if kind is Kind.BOUNCE:
         bounce = classified.as_json()["bounce"]
-        mail.complete_email_check(
+        store.complete_email_check(
             session=session, check=check, outcome=Outcome.BOUNCED, finished_at=at,
             details={"bounced_at": at.isoformat(), "bounce": bounce, **match_details},
             message=(bounce or {}).get("status") or "",
@@ -358,7 +358,7 @@ def _apply(
         return "bounced"
     details, timings = reply_details(session, check, at, rules)
     details.update(match_details, reply_from=classified.from_address, reply_subject=subject)
-    mail.complete_email_check(
+    store.complete_email_check(
         session=session, check=check, outcome=Outcome.REPLIED, finished_at=at,
         details=details, timings_ms=timings, message=found.method,
     )  # fmt: skip
@@ -385,7 +385,7 @@ def close_unanswered(
     else no_reply."""
     deadline, window = reply_limits(session, check, rules)
     auto_reply = bool((check.details or {}).get("auto_reply_at"))
-    mail.complete_email_check(
+    store.complete_email_check(
         session=session,
         check=check,
         outcome=Outcome.AUTO_REPLIED if auto_reply else Outcome.NO_REPLY,
@@ -420,7 +420,7 @@ class _Rules:
     cost more than the rest of a reply's timing."""
 
     def __init__(self, session: Session, checks: Iterable[Check]) -> None:
-        self.zones, self.specs = mail.zones_hours_and_specs(session=session, checks=checks)
+        self.zones, self.specs = store.zones_hours_and_specs(session=session, checks=checks)
         self._configs: dict[int | None, Config] = {}
 
     def of(self, check: Check) -> tuple[str, Config, WeeklySchedule]:

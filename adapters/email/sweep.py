@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from adapters.email import store
 from adapters.email.ingest import candidates, close_unanswered, rematch_recent, reply_limits
 from probe.results import utc_now
-from storage import mail
 from storage.engine import session_scope
 
 
@@ -25,7 +25,7 @@ def sweep_no_reply(*, engine: Engine, now: datetime) -> int:
         # A reply that came before its check was recorded must not end as no_reply.
         pool = candidates(session=session, now=now)
         rematch_recent(session=session, pool=pool, now=now, window=timedelta(days=60))
-        for check in mail.waiting_email_checks(session=session):
+        for check in store.waiting_email_checks(session=session):
             if check.started_at is None:
                 continue
             if now < reply_limits(session, check)[1]:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import aioimaplib
 from sqlalchemy.engine import Engine
 
-from adapters.email import imap
+from adapters.email import imap, store
 from adapters.email.ingest import Ingested, Mailbox, candidates, ingest_batch, rematch_recent
 from adapters.email.matching import CandidateIndex
 from adapters.email.timing import load_calendar
@@ -24,7 +24,6 @@ from probe.errors import OurSideError
 from probe.logs import get_logger
 from probe.results import utc_now
 from probe.settings import Settings
-from storage import mail
 from storage.engine import session_scope
 
 # RFC 2177: a client re-issues IDLE at least every 29 minutes, or the server may drop it.
@@ -149,7 +148,7 @@ class Watcher:
 
     def _last_uid(self, uidvalidity: int) -> int:
         with session_scope(self.engine) as session:
-            state = mail.get_mailbox_state(
+            state = store.get_mailbox_state(
                 session=session, account=self.account, mailbox=self.mailbox
             )
             if state is None or state.uidvalidity != uidvalidity:
@@ -180,7 +179,7 @@ class Watcher:
                 now=now,
                 max_bytes=self.options.max_eml_bytes,
             )
-            mail.save_mailbox_state(
+            store.save_mailbox_state(
                 session=session,
                 account=self.account,
                 mailbox=self.mailbox,

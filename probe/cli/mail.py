@@ -43,8 +43,8 @@ def unmatched(
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """List inbound messages that no check claimed (kept for an operator, never dropped)."""
+    from adapters.email.store import list_unmatched
     from storage.engine import session_scope
-    from storage.mail import list_unmatched
 
     engine = open_engine(load_settings())
     with session_scope(engine) as session:

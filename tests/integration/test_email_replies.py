@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+from adapters.email.store import list_inbound
 from probe.results import CheckStatus, Outcome, utc_now
 from storage.checks import list_events
 from storage.engine import session_scope
-from storage.mail import list_inbound
 from tests.servers.mail_fixtures import orgs, servers, settings, watcher  # noqa: F401
 from tests.servers.mail_orgs import Organisations, load_check, make_check, probe_check, wait_for
 

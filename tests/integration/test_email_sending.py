@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from adapters.email import find_sent, plugin
+from adapters.email.store import list_inbound
 from probe.channels import ProbeContext, ProbeTarget
 from probe.logs import get_logger
 from probe.results import Channel, CheckStatus, Outcome
 from probe.sandbox.mailservers import ORG_DOMAIN, MailServers
 from probe.settings import Settings
 from storage.engine import session_scope
-from storage.mail import list_inbound
 from tests.servers.mail_fixtures import orgs, servers, settings, watcher  # noqa: F401
 from tests.servers.mail_orgs import Organisations, load_check, make_check, probe_check, wait_for
 

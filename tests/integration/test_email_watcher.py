@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from adapters.email.store import get_mailbox_state
 from adapters.email.watcher import Watcher, WatcherOptions
 from probe.results import CheckStatus, Outcome
 from probe.sandbox.mailservers import ORG_DOMAIN, MailServers
 from probe.settings import Settings
 from storage.engine import session_scope
-from storage.mail import get_mailbox_state
 from storage.models import InboundMessage
 from tests.servers.mail_fixtures import orgs, servers, settings  # noqa: F401
 from tests.servers.mail_orgs import Organisations, load_check, make_check, probe_check, wait_for

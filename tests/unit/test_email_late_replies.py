@@ -16,11 +16,11 @@ from sqlalchemy.engine import Engine
 from adapters.email import sweep_no_reply
 from adapters.email.config import Config, config_from_spec
 from adapters.email.imap import Fetched
+from adapters.email.store import list_inbound
 from probe.results import CheckStatus, Outcome
 from schedules.spec import CampaignSpecError, parse_campaign
 from storage.checks import list_events
 from storage.engine import session_scope
-from storage.mail import list_inbound
 from storage.models import Check
 from tests.unit.test_email_ingest import reply, store, waiting_checks
 

@@ -8,15 +8,15 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.engine import Engine
 
-from probe.results import Outcome
-from storage.engine import session_scope
-from storage.mail import (
+from adapters.email.store import (
     add_inbound,
     complete_email_check,
     get_mailbox_state,
     list_unmatched,
     save_mailbox_state,
 )
+from probe.results import Outcome
+from storage.engine import session_scope
 from storage.models import Check, InboundMessage
 from tests.servers.mail_orgs import make_check
 

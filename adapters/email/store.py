@@ -1,5 +1,7 @@
-"""Keyword-only functions for the e-mail channel: the watcher's mailbox state, inbound
-messages (matched or kept unmatched), and the steps that complete a waiting e-mail check."""
+"""The e-mail channel's storage: keyword-only functions for the watcher's mailbox state, inbound
+messages (matched or kept unmatched), and the steps that complete a waiting e-mail check. The
+tables (`MailboxState`, `InboundMessage`) stay in `storage.models`, where Alembic's env finds
+them."""
 
 from __future__ import annotations
 
