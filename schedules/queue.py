@@ -23,7 +23,6 @@ from procrastinate import App, PsycopgConnector, SyncPsycopgConnector, jobs, man
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.job_context import JobContext
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
-from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
@@ -172,7 +171,7 @@ class QueueDispatcher:
 
     def _defer(self, session: Session, checks: Sequence[Check]) -> None:
         connection = _driver_connection(session)
-        session.execute(text(f"SET LOCAL search_path TO {QUEUE_SCHEMA}, public"))
+        jobqueue.use_queue_schema(session=session)
         # Savepoints on the driver connection itself (SQLAlchemy emits its own lazily, at its
         # next statement, which would come too late).
         try:

@@ -37,7 +37,7 @@ from schedules.executor import Job, Runtime, load_job, run_check
 from schedules.policy_step import campaign_spec
 from schedules.queue import CapacityBusy
 from schedules.spec import CampaignSpec
-from storage import runs
+from storage import jobqueue, runs
 from storage.checks import add_event
 from storage.engine import session_scope
 from storage.jobqueue import QUEUED
@@ -284,11 +284,7 @@ async def _janitor(app: App, options: WorkerOptions, stop: asyncio.Event) -> Non
     while not await _sleep_or_stop(stop, options.heartbeat):
         try:
             await _retry_stalled(app, options.stalled_after)
-            rows = await app.connector.execute_query_all_async(
-                query="SELECT queue_name, status::text AS status, count(*) AS n "
-                "FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
-                "GROUP BY queue_name, status"
-            )
+            rows = await app.connector.execute_query_all_async(query=jobqueue.QUEUE_DEPTH_SQL)
             metrics.set_queue_depth([(r["queue_name"], r["status"], r["n"]) for r in rows])
         except Exception as error:
             log.info("janitor: database unreachable", error=str(error))

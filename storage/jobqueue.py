@@ -70,12 +70,22 @@ def queue_orphans(*, session: Session) -> list[Check]:
     return list(rows)
 
 
+# Jobs waiting (todo) or in flight (doing) per queue; read by the scheduler through SQLAlchemy
+# and by the workers' janitor through procrastinate's own connection.
+QUEUE_DEPTH_SQL = (
+    f"SELECT queue_name, status::text AS status, count(*) AS n "
+    f"FROM {QUEUE_SCHEMA}.procrastinate_jobs "
+    "WHERE status IN ('todo', 'doing') GROUP BY queue_name, status"
+)
+
+
 def queue_depth(*, session: Session) -> list[tuple[str, str, int]]:
     """(queue, state, count) of the jobs waiting (todo) or in flight (doing)."""
-    rows = session.execute(
-        text(
-            f"SELECT queue_name, status::text, count(*) FROM {QUEUE_SCHEMA}.procrastinate_jobs "
-            "WHERE status IN ('todo', 'doing') GROUP BY queue_name, status"
-        )
-    ).all()
+    rows = session.execute(text(QUEUE_DEPTH_SQL)).all()
     return [(str(q), str(s), int(n)) for q, s, n in rows]
+
+
+def use_queue_schema(*, session: Session) -> None:
+    """procrastinate's queries, run on our own connection in this transaction, find its
+    tables (our own still resolve through `public`)."""
+    session.execute(text(f"SET LOCAL search_path TO {QUEUE_SCHEMA}, public"))
