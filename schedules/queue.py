@@ -82,7 +82,7 @@ class CapacityBusy(Exception):
 class CheckRetry(BaseRetryStrategy):
     """Waiting for capacity is not a failure: retried whenever the limit lifts, never counted.
     Anything else (the database away, a bug) backs off exponentially, up to `max_attempts`;
-    the scheduler re-enqueues a check whose job gave up (QueueDispatcher.requeue_orphans).
+    the scheduler re-enqueues a check whose job gave up (QueueDispatcher.maintain).
 
     The back-off counts a job's errors, not procrastinate's `attempts`: every wait for capacity
     is an attempt too, and a job that waited its turn twelve times must not sit out a minute
