@@ -21,6 +21,12 @@ from sqlmodel import Session, col, select
 from probe.results import CheckStatus, Outcome, utc_now
 from probe.reviews import ReviewField, judges_everyone
 from storage.audit import write_audit
+from storage.judgements import (
+    EMAIL_JUDGEMENTS,
+    PHONE_JUDGEMENTS,
+    applicable_judgements,
+    current_outcome,
+)
 from storage.models import (
     Campaign,
     Check,
@@ -41,13 +47,6 @@ FAILED_OUTCOMES: tuple[str, ...] = (
     Outcome.NO_REPLY.value,
     Outcome.ANSWERING_MACHINE.value,
 )
-# The Protocol 6 columns an operator owns, per successful outcome.
-PHONE_JUDGEMENTS: tuple[str, ...] = (
-    ReviewField.ETIQUETTE.value,
-    ReviewField.TRANSFERS.value,
-    ReviewField.GRADE.value,
-)
-EMAIL_JUDGEMENTS: tuple[str, ...] = (ReviewField.GRADE.value,)
 MAX_PAGE = 200
 
 
@@ -219,12 +218,17 @@ def _fill_needs(*, session: Session, rows: list[QueueRow]) -> None:
         row.needs = missing_judgements(check=row.check, judged=done)
 
 
-def missing_judgements(*, check: Check, judged: set[str]) -> list[str]:
-    if check.outcome == Outcome.CONNECTED.value:
+def missing_judgements(
+    *, check: Check, judged: set[str], outcome: str | None = None, superseded: bool = False
+) -> list[str]:
+    """What the check still asks of an operator; `outcome` is the one after a verdict (default:
+    the automatic one), `superseded` says a newer attempt on the contact made a failure moot."""
+    outcome = outcome or check.outcome
+    if outcome == Outcome.CONNECTED.value:
         return [name for name in PHONE_JUDGEMENTS if name not in judged]
-    if check.outcome == Outcome.REPLIED.value:
+    if outcome == Outcome.REPLIED.value:
         return [name for name in EMAIL_JUDGEMENTS if name not in judged]
-    if check.outcome in FAILED_OUTCOMES and ReviewField.VERDICT.value not in judged:
+    if outcome in FAILED_OUTCOMES and ReviewField.VERDICT.value not in judged and not superseded:
         return [ReviewField.VERDICT.value]
     return []
 
@@ -309,6 +313,8 @@ class CheckDetail:
     messages: Sequence[InboundMessage]
     current: dict[str, Review]  # the newest review of each field
     needs: list[str]
+    outcome: str | None = None  # the outcome after the operator's verdict, if any
+    applicable: tuple[str, ...] = ()  # the judgements that outcome admits
 
 
 def check_detail(*, session: Session, check_id: int) -> CheckDetail | None:
@@ -331,6 +337,7 @@ def check_detail(*, session: Session, check_id: int) -> CheckDetail | None:
         .order_by(col(InboundMessage.received_at), col(InboundMessage.id))
     ).all()
     current = {review.field: review for review in reviews}
+    outcome = current_outcome(check, reviews)
     return CheckDetail(
         check=check,
         organisation=organisation,
@@ -341,8 +348,12 @@ def check_detail(*, session: Session, check_id: int) -> CheckDetail | None:
         messages=messages,
         current=current,
         needs=missing_judgements(
-            check=check, judged={f for f, r in current.items() if judges_everyone(f, r.value)}
+            check=check,
+            judged={f for f, r in current.items() if judges_everyone(f, r.value)},
+            outcome=outcome,
         ),
+        outcome=outcome,
+        applicable=applicable_judgements(outcome),
     )
 
 

@@ -17,6 +17,7 @@ from probe.web import labels
 from probe.web.deps import CurrentUser
 from storage.checks import add_review, requeue_check
 from storage.engine import session_scope
+from storage.judgements import JudgementError, refuse_inapplicable
 from storage.models import Check, Contact, Organisation
 from storage.review_queue import CORRECTION_KINDS, CorrectionError, correct_contact
 
@@ -76,7 +77,14 @@ def review(
         raise ActionError(400, f"Недопустимое значение для «{what}»: «{value}».")
     reason = _text(reason, "причину", required=False)
     with session_scope(engine) as db:
-        _check(db, check_id)
+        check = _check(db, check_id)
+        try:
+            refuse_inapplicable(session=db, check=check, field=review_field.value)
+        except JudgementError as error:
+            outcome = labels.label(labels.OUTCOMES, error.outcome)
+            raise ActionError(
+                400, f"«{what}» не оценивается у проверки с результатом «{outcome}»."
+            ) from None
         add_review(
             session=db,
             author=user.username,

@@ -1,0 +1,123 @@
+"""Issue 16's review bugs against a real server: judgements that cannot apply, re-queue
+safeguards, sessions, and what a check page asks for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+
+from tests.integration.test_web_support import (
+    Seeded,
+    WebServer,
+    api,
+    logged_in,
+    make_settings,
+    running_server,
+    seed,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def seeded(engine: Engine, tmp_path: Path) -> Seeded:
+    return seed(engine, tmp_path / "var")
+
+
+@pytest.fixture
+def server(engine: Engine, sqlite_url: str, tmp_path: Path, seeded: Seeded) -> Iterator[WebServer]:
+    settings = make_settings(database_url=sqlite_url, data_dir=tmp_path / "var")
+    yield from running_server(engine=engine, settings=settings)
+
+
+@pytest.fixture
+def operator(server: WebServer, seeded: Seeded) -> httpx.Client:
+    return api(server, seeded.tokens["operator"])
+
+
+def _reviews(client: httpx.Client, check_id: int) -> list[tuple[str, str]]:
+    reviews = client.get(f"/api/checks/{check_id}").json()["reviews"]
+    return [(r["field"], r["value"]) for r in reviews]
+
+
+@pytest.mark.parametrize(
+    ("which", "body", "message"),
+    [
+        ("no_answer_id", {"field": "etiquette", "value": "full"},
+         "«Этикет» не оценивается у проверки с результатом «не отвечает»."),
+        ("busy_id", {"field": "transfers", "value": "once"},
+         "«Переадресация» не оценивается у проверки с результатом «занято»."),
+        ("busy_id", {"field": "grade", "value": "excellent"},
+         "«Качество консультации» не оценивается у проверки с результатом «занято»."),
+        ("no_answer_id", {"field": "call_note", "value": "callback_requested"},
+         "«Отметка о звонке» не оценивается у проверки с результатом «не отвечает»."),
+        ("replied_id", {"field": "etiquette", "value": "full"},
+         "«Этикет» не оценивается у проверки с результатом «ответили»."),
+    ],
+)  # fmt: skip
+def test_a_judgement_that_cannot_apply_to_the_outcome_is_refused(
+    seeded: Seeded, operator: httpx.Client, which: str, body: dict[str, str], message: str
+) -> None:
+    check_id = getattr(seeded, which)
+    response = operator.post(f"/api/checks/{check_id}/reviews", json=body)
+    assert (response.status_code, response.json()) == (400, {"detail": message})
+    assert _reviews(operator, check_id) == []
+
+
+def test_a_grade_on_a_bounced_letter_is_refused_but_a_note_is_not(
+    seeded: Seeded, operator: httpx.Client, engine: Engine
+) -> None:
+    from storage.engine import session_scope
+    from storage.models import Check
+
+    with session_scope(engine) as db:
+        check = db.get(Check, seeded.replied_id)
+        assert check is not None
+        check.outcome = "bounced"
+        db.add(check)
+    url = f"/api/checks/{seeded.replied_id}/reviews"
+    refused = operator.post(url, json={"field": "grade", "value": "excellent"})
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"detail": "«Качество консультации» не оценивается у проверки с результатом "
+         "«письмо не доставлено»."},
+    )  # fmt: skip
+    assert operator.post(url, json={"field": "note", "value": "адрес не существует"}).is_success
+    assert _reviews(operator, seeded.replied_id) == [("note", "адрес не существует")]
+
+
+def test_an_overturned_outcome_decides_which_judgements_apply(
+    seeded: Seeded, operator: httpx.Client
+) -> None:
+    url = f"/api/checks/{seeded.busy_id}"
+    overturn = {"value": "connected", "reason": "на записи ответили"}
+    assert operator.post(f"{url}/verdict", json=overturn).is_success
+    assert operator.post(f"{url}/reviews", json={"field": "etiquette", "value": "full"}).is_success
+    back = {"value": "confirmed", "reason": "ошибся"}
+    assert operator.post(f"{url}/verdict", json=back).is_success
+    refused = operator.post(f"{url}/reviews", json={"field": "grade", "value": "good"})
+    assert refused.status_code == 400
+
+
+def test_the_check_page_offers_only_the_judgements_that_apply(
+    server: WebServer, seeded: Seeded
+) -> None:
+    client, _ = logged_in(server, "operator")
+    forms = ("form-etiquette", "form-transfers", "form-grade", "form-call_note", "form-note")
+    offered = {
+        name: [form for form in forms if f'id="{form}"' in client.get(f"/checks/{i}").text]
+        for name, i in (
+            ("no_answer", seeded.no_answer_id),
+            ("connected", seeded.connected_id),
+            ("replied", seeded.replied_id),
+        )
+    }
+    assert offered == {
+        "no_answer": ["form-note"],
+        "connected": list(forms),
+        "replied": ["form-grade", "form-note"],
+    }
