@@ -35,6 +35,7 @@ class ContactRow(NamedTuple):
     source: str
     active: bool
     error: str | None  # why the published text could not be used (unparsable, look-alike letter)
+    superseded_by_id: int | None  # the operator's correction that replaced it
 
 
 class CheckRow(NamedTuple):

@@ -222,3 +222,36 @@ def test_a_reply_in_time_or_none_at_all_is_not_marked_late(engine: Engine) -> No
         ("replied", True),
         ("no_reply", False),
     ]
+
+
+def test_a_number_marked_wrong_after_its_calls_stays_the_number_called(engine: Engine) -> None:
+    from storage.review_queue import correct_contact
+
+    session, w = world(engine)
+    _org, (phone, *_) = w.organisation()
+    w.check(phone, Outcome.NO_ANSWER)
+    w.check(phone, Outcome.BUSY, minutes=30)
+    correct_contact(
+        session=session, contact=phone, kind="wrong", raw="8 (3812) 99-99-99",
+        value="+73812999999", extension=None, actor="operator", reason="на сайте другой",
+    )  # fmt: skip
+    row = score_campaign(session=session, campaign=w.campaign).table1[0]
+    assert row.numbers_called == ["8 (3812) 20-00-01"]
+    assert {d.number for c in row.calls for d in c.dials} == {"8 (3812) 20-00-01"}
+
+
+def test_the_number_that_replaced_a_wrong_one_is_listed_once_it_is_called(
+    engine: Engine,
+) -> None:
+    from storage.review_queue import correct_contact
+
+    session, w = world(engine)
+    _org, (phone, *_) = w.organisation()
+    w.check(phone, Outcome.NO_ANSWER)
+    new = correct_contact(
+        session=session, contact=phone, kind="wrong", raw="8 (3812) 99-99-99",
+        value="+73812999999", extension=None, actor="operator", reason="на сайте другой",
+    )  # fmt: skip
+    w.check(new, Outcome.CONNECTED, minutes=60)
+    row = score_campaign(session=session, campaign=w.campaign).table1[0]
+    assert row.numbers_called == ["8 (3812) 20-00-01", "8 (3812) 99-99-99"]
