@@ -27,7 +27,8 @@ HISTORICAL_SOURCE = "protocol6"
 
 def numbers_called(view: OrganisationView) -> list[str]:
     """Column 3: the published phones (not faxes, not numbers only dialled) this campaign's
-    checks called, as each check's own contact records them, and the active ones not called yet. A correction never rewrites history: the number marked wrong stays, as its call log
+    checks called, as each check's own contact records them, and the active ones not called
+    yet. A correction never rewrites history: the number marked wrong stays, as its call log
     shows, and the number that replaced it appears only once it has a check of its own."""
     called = {check.contact_id for check in view.of_channel(Channel.PHONE)}
     replacements = {c.superseded_by_id for c in view.contacts() if c.superseded_by_id}
