@@ -31,6 +31,7 @@ _SAFE_TAGS = {
     "p", "br", "div", "span", "b", "strong", "i", "em", "u", "ul", "ol", "li", "blockquote",
     "pre", "code", "table", "thead", "tbody", "tr", "td", "th", "h1", "h2", "h3", "h4", "hr", "a",
 }  # fmt: skip
+INBOUND_KIND = "eml_inbound"  # the e-mail channel's kind for a received message kept as evidence
 _OUT = {"out", "outgoing", "sent", "tx", "send", ">", "→"}
 _IN = {"in", "incoming", "received", "rx", "recv", "<", "←"}
 
@@ -109,6 +110,12 @@ def _items(evidence: list[dict[str, Any]], data_dir: Path) -> list[EvidenceItem]
 
 def _is_mail(item: EvidenceItem) -> bool:
     return item.media_type == "message/rfc822" or "eml" in item.kind
+
+
+def _is_ours(item: EvidenceItem, received: set[str]) -> bool:
+    """A letter we sent: received mail (a reply, a bounce) is kept as evidence of the check too,
+    as `eml_inbound`, and is shown once, from its inbound message, as received."""
+    return _is_mail(item) and item.kind != INBOUND_KIND and item.path not in received
 
 
 def sanitise_html(html: str) -> str:
@@ -209,7 +216,9 @@ def _ladder_row(entry: Any) -> LadderRow:
 
 def evidence_view(*, detail: CheckDetail, data_dir: Path) -> EvidenceView:
     items = _items(detail.check.evidence, data_dir)
-    mails = [_outgoing(i, detail.check, data_dir) for i in items if _is_mail(i) and i.available]
+    received = {m.evidence_path for m in detail.messages if m.evidence_path}
+    ours = [i for i in items if i.available and _is_ours(i, received)]
+    mails = [_outgoing(i, detail.check, data_dir) for i in ours]
     mails += [_inbound(m, data_dir) for m in detail.messages]
     details = dict(detail.check.details)
     trace = details.pop("sip_trace", None)

@@ -1,0 +1,68 @@
+"""A check's evidence on its page against a real server: who sent which letter, and a data
+folder that moved."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from storage.engine import session_scope
+from storage.models import Check, InboundMessage
+from tests.integration.test_web_support import (
+    Seeded,
+    WebServer,
+    _eml,
+    logged_in,
+    make_settings,
+    running_server,
+    seed,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def seeded(engine: Engine, tmp_path: Path) -> Seeded:
+    return seed(engine, tmp_path / "var")
+
+
+@pytest.fixture
+def server(engine: Engine, sqlite_url: str, tmp_path: Path, seeded: Seeded) -> Iterator[WebServer]:
+    settings = make_settings(database_url=sqlite_url, data_dir=tmp_path / "var")
+    yield from running_server(engine=engine, settings=settings)
+
+
+def _mail_item(kind: str, path: str) -> dict[str, object]:
+    return {"kind": kind, "path": path, "media_type": "message/rfc822", "size": 1}
+
+
+def test_a_reply_and_a_bounce_are_shown_as_received_never_as_sent_by_us(
+    server: WebServer, seeded: Seeded, engine: Engine, tmp_path: Path
+) -> None:
+    _eml(tmp_path / "var" / "mail" / "sent.eml", plain="Вопрос о записи", html=None,
+         attachment=False)  # fmt: skip
+    with session_scope(engine) as db:
+        check = db.get(Check, seeded.replied_id)
+        assert check is not None
+        bounce = InboundMessage(
+            account="prober", mailbox="INBOX", uidvalidity=1, uid=3,
+            from_address="mailer-daemon@example.ru", subject="Undelivered",
+            kind="bounce", check_id=check.id, evidence_path="mail/bounce.eml",
+        )  # fmt: skip
+        db.add(bounce)
+        _eml(tmp_path / "var" / "mail" / "bounce.eml", plain="5.1.1", html=None, attachment=False)
+        check.evidence = [
+            _mail_item("eml_sent", "mail/sent.eml"),
+            _mail_item("eml_inbound", "mail/reply1.eml"),
+            _mail_item("eml_inbound", "mail/bounce.eml"),
+        ]
+        db.add(check)
+    client, _ = logged_in(server, "operator")
+    page = client.get(f"/checks/{seeded.replied_id}").text
+    articles = page.split('<article class="mail mail-')[1:]
+    assert [a.split('"')[0] for a in articles] == ["out", "in", "in", "in"]
+    assert "Вопрос о записи" in articles[0] and "Отправлено нами" in articles[0]
+    assert page.count("Отправлено нами") == 1
