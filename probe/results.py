@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -83,13 +84,23 @@ class CheckStatus(StrEnum):
 
 
 class EvidenceRef(BaseModel):
-    """A pointer to a stored piece of evidence (raw message, SIP trace, recording)."""
+    """A pointer to a stored piece of evidence (raw message, SIP trace, recording).
+
+    `path` is stored relative to the data folder (evidence_path_in), so a data folder copied,
+    restored or mounted elsewhere still finds its files."""
 
     kind: str  # "eml", "sip_trace", "recording", ...
     path: str
     sha256: str | None = None
     size: int | None = None
     media_type: str | None = None
+
+
+def evidence_path_in(data_dir: Path, path: Path | str) -> str:
+    """`path` as stored: relative to the data folder when it lies under it (a relative data
+    folder and path both taken from the working directory), else as given."""
+    candidate, base = Path(path).absolute(), data_dir.absolute()
+    return str(candidate.relative_to(base)) if candidate.is_relative_to(base) else str(path)
 
 
 def utc_now() -> datetime:

@@ -14,7 +14,7 @@ import structlog
 
 from probe.channels import ChannelPlugin, ProbeContext, ProbeTarget
 from probe.errors import ProbeError
-from probe.results import Channel, CheckResult, Outcome, utc_now
+from probe.results import Channel, CheckResult, Outcome, evidence_path_in, utc_now
 from probe.settings import Settings
 
 # The outcome that means "we failed", per channel.
@@ -88,4 +88,13 @@ async def run_probe(
             started_at=started,
         )
     log.info("probe finished", outcome=result.outcome, pending=result.pending)
-    return result
+    return with_relative_evidence(result, settings.data_dir)
+
+
+def with_relative_evidence(result: CheckResult, data_dir: Path) -> CheckResult:
+    """The result with its evidence paths relative to the data folder, as they are stored."""
+    evidence = [
+        ref.model_copy(update={"path": evidence_path_in(data_dir, ref.path)})
+        for ref in result.evidence
+    ]
+    return result.model_copy(update={"evidence": evidence})

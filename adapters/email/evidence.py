@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from probe.results import EvidenceRef
+from probe.results import EvidenceRef, evidence_path_in
 
 
 @dataclass(frozen=True)
@@ -16,10 +16,15 @@ class StoredRaw:
     sha256: str
     size: int  # bytes stored
     truncated: bool
+    stored_as: str = ""  # the path as recorded: relative to the data folder (name_raw's data_dir)
+
+    @property
+    def recorded(self) -> str:
+        return self.stored_as or str(self.path)
 
     def ref(self, kind: str) -> EvidenceRef:
         return EvidenceRef(
-            kind=kind, path=str(self.path), sha256=self.sha256, size=self.size,
+            kind=kind, path=self.recorded, sha256=self.sha256, size=self.size,
             media_type="message/rfc822",
         )  # fmt: skip
 
@@ -34,14 +39,21 @@ def store_raw(
 
 
 def name_raw(
-    directory: Path, raw: bytes, *, max_bytes: int, full_size: int | None = None
+    directory: Path,
+    raw: bytes,
+    *,
+    max_bytes: int,
+    full_size: int | None = None,
+    data_dir: Path | None = None,
 ) -> StoredRaw:
-    """Where `store_raw` puts `raw`, and its hash, without writing it."""
+    """Where `store_raw` puts `raw`, and its hash, without writing it; with `data_dir`, the
+    path to record is relative to it."""
     kept = raw[:max_bytes] if len(raw) > max_bytes else raw
     digest = hashlib.sha256(kept).hexdigest()
     path = directory / digest[:2] / f"{digest}.eml"
     truncated = len(kept) < max(len(raw), full_size or 0)
-    return StoredRaw(path=path, sha256=digest, size=len(kept), truncated=truncated)
+    stored_as = evidence_path_in(data_dir, path) if data_dir is not None else ""
+    return StoredRaw(path, digest, len(kept), truncated, stored_as)
 
 
 def write_raw(stored: StoredRaw, raw: bytes) -> None:

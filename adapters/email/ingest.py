@@ -110,7 +110,10 @@ def ingest_batch(
     )
     fresh = [f for f in batch if f.uid not in seen]
     directory = inbound_dir(data_dir)
-    stored = [name_raw(directory, f.raw, max_bytes=max_bytes, full_size=f.size) for f in fresh]
+    stored = [
+        name_raw(directory, f.raw, max_bytes=max_bytes, full_size=f.size, data_dir=data_dir)
+        for f in fresh
+    ]
     # The files are written on another thread while the messages are read and recorded, and
     # all written before this returns: a committed row never points to a file that is not there.
     writing = _Writing(stored, [f.raw for f in fresh])
@@ -184,7 +187,7 @@ def _ingest(
                 fetched.uid, classified.message_id, classified.in_reply_to,
                 classified.from_address, classified.subject[:1000], received_at, kind.value,
                 found.check_id if found else None, found.method if found else None,
-                bool(found and found.weak), str(kept.path), kept.sha256, fetched.size,
+                bool(found and found.weak), kept.recorded, kept.sha256, fetched.size,
                 _inbound_details(classified, kept.truncated, problem, duplicate_of),
             )
         )  # fmt: skip
@@ -226,7 +229,7 @@ def _apply_claimed(
 
 def _evidence_json(kept: StoredRaw) -> dict[str, Any]:
     """`kept.ref("eml_inbound").model_dump(mode="json")`, without building the model."""
-    return {"kind": "eml_inbound", "path": str(kept.path), "sha256": kept.sha256,
+    return {"kind": "eml_inbound", "path": kept.recorded, "sha256": kept.sha256,
             "size": kept.size, "media_type": "message/rfc822"}  # fmt: skip
 
 

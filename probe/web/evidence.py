@@ -37,13 +37,28 @@ _IN = {"in", "incoming", "received", "rx", "recv", "<", "←"}
 
 
 def evidence_path(data_dir: Path, path: str) -> Path | None:
-    """The file under the data directory that `path` names, or None (missing or outside it)."""
+    """The file under the data directory that `path` names, or None (missing or outside it).
+
+    Paths are stored relative to the data directory. An absolute one (written before that)
+    that no longer lies under it — the folder was copied, restored or mounted elsewhere — is
+    read as relative from where its tail exists under the data directory: /old/var/evidence/…
+    is found as evidence/… here. Never a bare file name: it could be any folder's."""
     base = data_dir.resolve()
     candidate = Path(path)
-    full = (candidate if candidate.is_absolute() else base / candidate).resolve()
-    if not full.is_relative_to(base) or not full.is_file():
-        return None
-    return full
+    if not candidate.is_absolute():
+        return _inside(base, base / candidate)
+    found = _inside(base, candidate)
+    parts = candidate.parts[1:]
+    for start in range(len(parts) - 1):
+        if found is not None:
+            break
+        found = _inside(base, base.joinpath(*parts[start:]))
+    return found
+
+
+def _inside(base: Path, candidate: Path) -> Path | None:
+    full = candidate.resolve()
+    return full if full.is_relative_to(base) and full.is_file() else None
 
 
 @dataclass

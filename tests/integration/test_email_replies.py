@@ -57,7 +57,9 @@ async def test_human_reply_is_matched_by_in_reply_to_with_its_latency(
         inbound = list_inbound(session=session, check_id=check_id)
     assert kinds == ["planned", "pending", "result"]
     assert [m.kind for m in inbound] == ["human_reply"]
-    assert Path(inbound[0].evidence_path).read_bytes().startswith(b"Return-Path")
+    stored = inbound[0].evidence_path  # relative to the data folder
+    assert stored is not None and not Path(stored).is_absolute()
+    assert (settings.data_dir / stored).read_bytes().startswith(b"Return-Path")
 
 
 def _done(engine: Engine, check_id: int):  # type: ignore[no-untyped-def]

@@ -71,7 +71,9 @@ def test_every_reply_of_a_batch_completes_its_check_with_its_evidence(
         for check, row in zip(checks, rows, strict=True):
             assert check.details["inbound_id"] == row.id
             assert check.evidence[-1]["sha256"] == row.sha256
-            assert Path(check.evidence[-1]["path"]).read_bytes().startswith(b"From: info@org.ru")
+            stored = check.evidence[-1]["path"]  # relative to the data folder
+            assert not Path(stored).is_absolute()
+            assert (tmp_path / stored).read_bytes().startswith(b"From: info@org.ru")
             assert check.id is not None
             kinds = [e.kind for e in list_events(session=session, check_id=check.id)]
             assert kinds == ["planned", "pending", "result"]

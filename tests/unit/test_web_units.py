@@ -146,3 +146,40 @@ def test_instants_show_in_the_organisations_own_zone() -> None:
     assert labels.local_time(instant, "Asia/Omsk") == "02.03.2026 10:00:00 (Asia/Omsk)"
     assert labels.local_time(instant, "Nowhere/City") == "02.03.2026 04:00:00 UTC"
     assert labels.local_time(None) == "—"
+
+
+def test_an_absolute_evidence_path_of_a_data_folder_since_moved_is_read_under_the_new_one(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "restored" / "var"
+    (data / "evidence" / "000000" / "7").mkdir(parents=True)
+    (data / "evidence" / "000000" / "7" / "trace.txt").write_text("INVITE")
+    (data / "trace.txt").write_text("not this one")
+    old = "/srv/prober/var/evidence/000000/7/trace.txt"
+    assert evidence_path(data, old) == (data / "evidence/000000/7/trace.txt").resolve()
+    # A bare file name is never looked up: it could be any folder's.
+    assert evidence_path(data, "/srv/prober/var/evidence/000000/8/trace.txt") is None
+    assert evidence_path(data, "/srv/trace.txt") is None
+
+
+def test_evidence_paths_are_stored_relative_to_the_data_folder(tmp_path: Path) -> None:
+    from adapters.email.evidence import name_raw
+    from probe.results import Channel, CheckResult, EvidenceRef, Outcome, evidence_path_in
+    from probe.runner import with_relative_evidence
+
+    data = tmp_path / "var"
+    assert evidence_path_in(data, data / "evidence" / "1" / "a.wav") == "evidence/1/a.wav"
+    assert evidence_path_in(data, "evidence/1/a.wav") == "evidence/1/a.wav"
+    assert evidence_path_in(data, tmp_path / "elsewhere.wav") == str(tmp_path / "elsewhere.wav")
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    result = CheckResult(
+        channel=Channel.PHONE, outcome=Outcome.CONNECTED, started_at=now, finished_at=now,
+        evidence=[EvidenceRef(kind="recording", path=str(data / "evidence/1/call.wav"))],
+    )  # fmt: skip
+    assert [e.path for e in with_relative_evidence(result, data).evidence] == [
+        "evidence/1/call.wav"
+    ]
+    kept = name_raw(data / "mail" / "inbound", b"From: a@b.ru\r\n\r\nx", max_bytes=100,
+                    data_dir=data)  # fmt: skip
+    assert kept.recorded == str(kept.path.relative_to(data)) and kept.path.is_absolute()
+    assert kept.ref("eml_inbound").path.startswith("mail/inbound/")
