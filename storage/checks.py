@@ -168,15 +168,59 @@ def list_reviews(
     return session.exec(query.order_by(col(Review.id))).all()
 
 
+class RequeueError(ValueError):
+    """A refused re-queue: `reason` says which rule, `other_id` the check or contact it names."""
+
+    def __init__(self, reason: str, *, other_id: int | None = None, detail: str = "") -> None:
+        super().__init__(f"cannot re-queue: {reason}" + (f" ({other_id})" if other_id else ""))
+        self.reason = reason
+        self.other_id = other_id
+        self.detail = detail
+
+
+OVER_CAMPAIGN_STATUSES = frozenset({"done", "cancelled"})
+
+
+def newer_attempt(*, session: Session, check: Check) -> Check | None:
+    """The next attempt on the check's contact in its campaign (a retry or a re-queue)."""
+    return session.exec(
+        select(Check)
+        .where(
+            Check.contact_id == check.contact_id,
+            col(Check.campaign_id).is_not_distinct_from(check.campaign_id),
+            col(Check.id) > (check.id or 0),
+        )
+        .order_by(col(Check.id))
+    ).first()
+
+
+def _refuse_requeue(*, session: Session, check: Check, contact: Contact) -> None:
+    """One re-queue per failure, on a contact still in use, in a campaign not over."""
+    if check.status != CheckStatus.DONE.value:
+        raise RequeueError("not_done")
+    newer = newer_attempt(session=session, check=check)
+    if newer is not None:
+        finished = newer.status in (CheckStatus.DONE.value, CheckStatus.CANCELLED.value)
+        raise RequeueError("newer_done" if finished else "newer_pending", other_id=newer.id)
+    if not contact.active or contact.superseded_by_id is not None:
+        raise RequeueError("contact_inactive", other_id=contact.superseded_by_id)
+    campaign = session.get(Campaign, check.campaign_id) if check.campaign_id else None
+    if campaign is not None and campaign.status in OVER_CAMPAIGN_STATUSES:
+        raise RequeueError("campaign_over", detail=campaign.status)
+
+
 def requeue_check(*, session: Session, check: Check, actor: str, reason: str) -> Check:
     """A new attempt on the same contact, left for the planner to place in the next window.
 
     The new check has no planned instant: the campaign planner gives it one that respects the
-    organisation's hours and the politeness rules, exactly like any other attempt.
+    organisation's hours and the politeness rules, exactly like any other attempt. Refused
+    (RequeueError) for an unfinished check, one already followed by a newer attempt, a contact
+    replaced or switched off, or a campaign done or cancelled.
     """
     assert check.id is not None
     contact = session.get(Contact, check.contact_id)
     assert contact is not None
+    _refuse_requeue(session=session, check=check, contact=contact)
     again = create_check(
         session=session,
         contact=contact,

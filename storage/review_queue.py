@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from probe.results import CheckStatus, Outcome, utc_now
 from probe.reviews import ReviewField, judges_everyone
 from storage.audit import write_audit
+from storage.checks import newer_attempt
 from storage.judgements import (
     EMAIL_JUDGEMENTS,
     PHONE_JUDGEMENTS,
@@ -315,6 +316,7 @@ class CheckDetail:
     needs: list[str]
     outcome: str | None = None  # the outcome after the operator's verdict, if any
     applicable: tuple[str, ...] = ()  # the judgements that outcome admits
+    next_attempt_id: int | None = None  # the retry or re-queue that followed it
 
 
 def check_detail(*, session: Session, check_id: int) -> CheckDetail | None:
@@ -338,6 +340,7 @@ def check_detail(*, session: Session, check_id: int) -> CheckDetail | None:
     ).all()
     current = {review.field: review for review in reviews}
     outcome = current_outcome(check, reviews)
+    newer = newer_attempt(session=session, check=check)
     return CheckDetail(
         check=check,
         organisation=organisation,
@@ -351,9 +354,11 @@ def check_detail(*, session: Session, check_id: int) -> CheckDetail | None:
             check=check,
             judged={f for f, r in current.items() if judges_everyone(f, r.value)},
             outcome=outcome,
+            superseded=newer is not None,
         ),
         outcome=outcome,
         applicable=applicable_judgements(outcome),
+        next_attempt_id=newer.id if newer is not None else None,
     )
 
 

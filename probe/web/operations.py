@@ -15,7 +15,7 @@ from probe.results import OUTCOMES_BY_CHANNEL, Channel
 from probe.reviews import ALLOWED_VALUES, ReviewField, etiquette_value, parse_etiquette
 from probe.web import labels
 from probe.web.deps import CurrentUser
-from storage.checks import add_review, requeue_check
+from storage.checks import RequeueError, add_review, requeue_check
 from storage.engine import session_scope
 from storage.judgements import JudgementError, refuse_inapplicable
 from storage.models import Check, Contact, Organisation
@@ -134,11 +134,26 @@ def requeue(*, engine: Engine, user: CurrentUser, check_id: int, reason: str) ->
     reason = _text(reason, "причину повторной проверки", required=True)
     with session_scope(engine) as db:
         check = _check(db, check_id)
-        if check.status != "done":
-            raise ActionError(400, "Повторить можно только завершённую проверку.")
-        again = requeue_check(session=db, check=check, actor=user.username, reason=reason)
+        try:
+            again = requeue_check(session=db, check=check, actor=user.username, reason=reason)
+        except RequeueError as error:
+            raise ActionError(400, _requeue_message(error, check)) from None
         assert again.id is not None
         return again.id
+
+
+def _requeue_message(error: RequeueError, check: Check) -> str:
+    if error.reason == "newer_pending":
+        return f"Проверка уже поставлена повторно: попытка №{error.other_id} ещё не выполнена."
+    if error.reason == "newer_done":
+        return f"По этому контакту уже есть более новая попытка №{error.other_id}: повторяйте её."
+    if error.reason == "contact_inactive":
+        text = f"Контакт №{check.contact_id} заменён или отключён: повторять по нему нельзя."
+        return text + (f" Действующий контакт: №{error.other_id}." if error.other_id else "")
+    if error.reason == "campaign_over":
+        status = labels.label(labels.CAMPAIGN_STATUSES, error.detail)
+        return f"Кампания {status}: повторная проверка в ней невозможна."
+    return "Повторить можно только завершённую проверку."
 
 
 def _parse_contact(channel: str, raw: str, area_code: str) -> tuple[str, str | None]:

@@ -121,3 +121,62 @@ def test_the_check_page_offers_only_the_judgements_that_apply(
         "connected": list(forms),
         "replied": ["form-grade", "form-note"],
     }
+
+
+def test_a_second_requeue_of_one_check_is_refused_and_the_old_check_links_the_new(
+    server: WebServer, seeded: Seeded, operator: httpx.Client
+) -> None:
+    url = f"/api/checks/{seeded.busy_id}/requeue"
+    new_id = operator.post(url, json={"reason": "вечером"}).json()["new_id"]
+    again = operator.post(url, json={"reason": "ещё раз"})
+    assert (again.status_code, again.json()) == (
+        400,
+        {"detail": f"Проверка уже поставлена повторно: попытка №{new_id} ещё не выполнена."},
+    )
+    client, _ = logged_in(server, "operator")
+    page = client.get(f"/checks/{seeded.busy_id}").text
+    assert f'<a href="/checks/{new_id}">проверка №{new_id}</a>' in page
+    assert 'id="needs"' not in page and 'id="form-requeue"' not in page
+    assert operator.get(f"/api/checks/{seeded.busy_id}").json()["needs"] == []
+
+
+def test_a_check_followed_by_a_retry_is_not_requeued_and_asks_for_nothing(
+    seeded: Seeded, operator: httpx.Client
+) -> None:
+    refused = operator.post(f"/api/checks/{seeded.retried_id}/requeue", json={"reason": "x"})
+    assert refused.status_code == 400
+    assert refused.json()["detail"].startswith("По этому контакту уже есть более новая попытка №")
+    assert operator.get(f"/api/checks/{seeded.retried_id}").json()["needs"] == []
+
+
+def test_a_check_on_a_contact_marked_wrong_is_not_requeued(
+    seeded: Seeded, operator: httpx.Client
+) -> None:
+    fix = {"kind": "wrong", "raw": "8 (3812) 99-99-99", "reason": "сайт"}
+    new_contact = operator.post(f"/api/contacts/{seeded.phone_contact_id}/correction", json=fix)
+    new_id = new_contact.json()["new_id"]
+    refused = operator.post(f"/api/checks/{seeded.busy_id}/requeue", json={"reason": "x"})
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"detail": f"Контакт №{seeded.phone_contact_id} заменён или отключён: повторять по нему "
+         f"нельзя. Действующий контакт: №{new_id}."},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("status", "word"), [("done", "завершена"), ("cancelled", "отменена")])
+def test_a_check_of_a_finished_campaign_is_not_requeued(
+    seeded: Seeded, operator: httpx.Client, engine: Engine, status: str, word: str
+) -> None:
+    from storage.engine import session_scope
+    from storage.models import Campaign
+
+    with session_scope(engine) as db:
+        campaign = db.get(Campaign, seeded.campaign_id)
+        assert campaign is not None
+        campaign.status = status
+        db.add(campaign)
+    refused = operator.post(f"/api/checks/{seeded.no_answer_id}/requeue", json={"reason": "x"})
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"detail": f"Кампания {word}: повторная проверка в ней невозможна."},
+    )

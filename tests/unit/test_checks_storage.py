@@ -112,6 +112,7 @@ def test_requeue_makes_a_new_unplanned_attempt_and_keeps_the_old(engine: Engine)
     contact = _contact(engine)
     with session_scope(engine) as session:
         check = create_check(session=session, contact=contact)
+        check.status = "done"  # only a finished check is re-queued (RequeueError "not_done")
         again = requeue_check(session=session, check=check, actor="op", reason="номер занят")
         assert again.id != check.id
         assert (again.attempt, again.planned_at, again.status) == (2, None, "planned")
