@@ -233,6 +233,17 @@ class AppUser(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
+class EndedSession(SQLModel, table=True):
+    """A signed-in session ended by logging out: its cookie, though still signed, opens nothing.
+
+    Kept only as long as a cookie lives (probe.web.security.SESSION_MAX_AGE_S)."""
+
+    __tablename__ = "ended_session"
+
+    sid: str = Field(sa_column=Column(String(64), primary_key=True))
+    ended_at: datetime = _instant(nullable=False, index=True)
+
+
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from probe.results import utc_now
 from storage.audit import write_audit
-from storage.models import ApiToken, AppUser
+from storage.models import ApiToken, AppUser, EndedSession
 
 TOKEN_PREFIX = "prb_"
 
@@ -193,3 +193,17 @@ def user_for_token(*, session: Session, token: str) -> AppUser | None:
     found.last_used_at = utc_now()
     session.add(found)
     return user
+
+
+def end_session(*, session: Session, sid: str, keep: timedelta) -> None:
+    """Record a session ended by logging out; forget those ended longer than `keep` ago (the
+    cookie's lifetime: their cookies have expired anyway)."""
+    now = utc_now()
+    for old in session.exec(select(EndedSession).where(col(EndedSession.ended_at) < now - keep)):
+        session.delete(old)
+    if session.get(EndedSession, sid) is None:
+        session.add(EndedSession(sid=sid, ended_at=now))
+
+
+def session_ended(*, session: Session, sid: str) -> bool:
+    return session.get(EndedSession, sid) is not None

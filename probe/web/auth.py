@@ -12,10 +12,15 @@ from starlette.datastructures import FormData
 from probe.results import utc_now
 from probe.web.deps import csrf_form, web_session, web_state
 from probe.web.render import render
-from probe.web.security import password_stamp, verify_password
+from probe.web.security import SESSION_MAX_AGE_S, password_stamp, verify_password
 from storage.engine import session_scope
 from storage.models import AppUser
-from storage.users import get_user_by_username, record_failed_login, record_successful_login
+from storage.users import (
+    end_session,
+    get_user_by_username,
+    record_failed_login,
+    record_successful_login,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -95,5 +100,9 @@ def login(request: Request, form: FormData = Depends(csrf_form)) -> Response:
 
 @router.post("/logout")
 def logout(request: Request, form: FormData = Depends(csrf_form)) -> Response:
-    web_session(request).logout()
+    session = web_session(request)
+    if session.sid:  # the cookie is signed, not stored: record its end, or a copy still works
+        with session_scope(web_state(request).engine) as db:
+            end_session(session=db, sid=session.sid, keep=timedelta(seconds=SESSION_MAX_AGE_S))
+    session.logout()
     return RedirectResponse("/login", status_code=303)

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 from probe.settings import Settings
 from probe.web.security import LoginThrottle, SessionCodec, WebSession, password_stamp
 from storage.engine import session_scope
-from storage.users import Role, get_user, user_for_token
+from storage.users import Role, get_user, session_ended, user_for_token
 
 RANK = {Role.VIEWER.value: 0, Role.OPERATOR.value: 1, Role.ADMIN.value: 2}
 
@@ -63,8 +63,15 @@ def _session_user(request: Request) -> CurrentUser | None:
         return None
     with session_scope(web_state(request).engine) as db:
         user = get_user(session=db, user_id=session.user_id)
-        # A disabled account or a changed password ends the session at once.
-        if user is None or not user.active or password_stamp(user.password_hash) != session.stamp:
+        # A disabled account, a changed password or a logout (this sign-in's id recorded as
+        # ended; a cookie from before sign-ins had ids has none) ends the session at once.
+        if (
+            user is None
+            or not user.active
+            or password_stamp(user.password_hash) != session.stamp
+            or not session.sid
+            or session_ended(session=db, sid=session.sid)
+        ):
             session.logout()
             return None
         assert user.id is not None

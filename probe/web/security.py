@@ -59,18 +59,23 @@ class WebSession:
     user_id: int | None = None
     stamp: str = ""
     dirty: bool = False
+    # This sign-in's id: logging out records it as ended (storage.users.end_session), so a
+    # copy of the signed cookie opens nothing afterwards.
+    sid: str = ""
 
     def login(self, *, user_id: int, stamp: str) -> None:
         # A fresh CSRF token on login: a token planted before login is worthless after it.
         self.csrf = secrets.token_urlsafe(32)
         self.user_id = user_id
         self.stamp = stamp
+        self.sid = secrets.token_urlsafe(24)
         self.dirty = True
 
     def logout(self) -> None:
         self.csrf = secrets.token_urlsafe(32)
         self.user_id = None
         self.stamp = ""
+        self.sid = ""
         self.dirty = True
 
     def csrf_matches(self, token: Any) -> bool:
@@ -82,7 +87,7 @@ class SessionCodec:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="probe-web-session")
 
     def dumps(self, session: WebSession) -> str:
-        data = {"c": session.csrf, "u": session.user_id, "s": session.stamp}
+        data = {"c": session.csrf, "u": session.user_id, "s": session.stamp, "i": session.sid}
         return self._serializer.dumps(data)
 
     def loads(self, cookie: str | None) -> WebSession:
@@ -90,7 +95,12 @@ class SessionCodec:
         if cookie:
             try:
                 data = self._serializer.loads(cookie, max_age=SESSION_MAX_AGE_S)
-                return WebSession(csrf=str(data["c"]), user_id=data["u"], stamp=str(data["s"]))
+                return WebSession(
+                    csrf=str(data["c"]),
+                    user_id=data["u"],
+                    stamp=str(data["s"]),
+                    sid=str(data.get("i") or ""),
+                )
             except (BadSignature, KeyError, TypeError):
                 pass
         return WebSession(dirty=True)

@@ -86,6 +86,7 @@ def test_upgrade_gives_the_same_schema_on_sqlite_and_postgresql(
         "inbound_message",
         "app_user",
         "api_token",
+        "ended_session",
     }
     assert sqlite_schema == postgres_schema
 

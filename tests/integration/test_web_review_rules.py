@@ -180,3 +180,15 @@ def test_a_check_of_a_finished_campaign_is_not_requeued(
         400,
         {"detail": f"Кампания {word}: повторная проверка в ней невозможна."},
     )
+
+
+def test_logging_out_ends_the_session_even_for_a_copy_of_its_cookie(server: WebServer) -> None:
+    client, token = logged_in(server, "operator")
+    copy = httpx.Client(base_url=server.url, cookies=dict(client.cookies), timeout=10)
+    assert copy.get("/queue").status_code == 200
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+    for who in (client, copy):
+        response = who.get("/queue", follow_redirects=False)
+        assert (response.status_code, response.headers["location"][:6]) == (303, "/login")
+    again, _ = logged_in(server, "operator")  # signing in again works
+    assert again.get("/queue").status_code == 200
