@@ -192,3 +192,26 @@ def test_logging_out_ends_the_session_even_for_a_copy_of_its_cookie(server: WebS
         assert (response.status_code, response.headers["location"][:6]) == (303, "/login")
     again, _ = logged_in(server, "operator")  # signing in again works
     assert again.get("/queue").status_code == 200
+
+
+def test_after_an_overturn_the_title_shows_the_operators_outcome_and_the_automatic_beside(
+    server: WebServer, seeded: Seeded, operator: httpx.Client
+) -> None:
+    client, _ = logged_in(server, "operator")
+    title = 'id="check-outcome">'
+    page = client.get(f"/checks/{seeded.busy_id}").text
+    assert f"{title}занято<" in page and "automatic-outcome" not in page
+    overturn = {"value": "answering_machine", "reason": "на записи автоответчик"}
+    assert operator.post(f"/api/checks/{seeded.busy_id}/verdict", json=overturn).is_success
+    page = client.get(f"/checks/{seeded.busy_id}").text
+    assert f"{title}автоответчик<" in page
+    assert "исправлено оператором, автоматически: «занято»" in page
+
+
+def test_a_busy_check_followed_by_a_retry_does_not_ask_to_be_confirmed(
+    server: WebServer, seeded: Seeded
+) -> None:
+    client, _ = logged_in(server, "operator")
+    retried = client.get(f"/checks/{seeded.retried_id}").text
+    assert 'id="needs"' not in retried and 'id="next-attempt"' in retried
+    assert 'id="needs">Нужно: подтвердить' in client.get(f"/checks/{seeded.busy_id}").text
