@@ -1,13 +1,23 @@
-"""The one interface every channel implements, and the registry that finds them.
+"""The channel contract: what a channel declares, the interface it implements, the registry.
 
-A channel is a package under `adapters/` exposing a `ChannelPlugin`, registered as an entry
-point in the `probe.channels` group of pyproject.toml. The engine, the CLI and the scheduler
-find channels only through `get_channel()`: they never import an adapter.
+A channel is a package under `adapters/` exposing a plugin object, registered as an entry point
+in the `probe.channels` group of pyproject.toml. The entry point names a *backend* (`sip`,
+`smtp`, later `twilio`); the plugin's `spec` names the *channel* it serves (`phone`, `email`).
+Two backends may serve one channel; settings choose one (`PROBE_BACKENDS__PHONE=twilio`).
+
+Everything the engine knows of a channel it reads from the plugin's `spec` (frozen data, see
+`ChannelSpec`) through this registry: its outcomes with their labels and which are ours, its
+concurrency class, rate limits, settings sections, contact kinds, retry rules, control target,
+protocol columns, commands and services. The engine, the CLI and the scheduler never import an
+adapter, and an unknown channel is an error (`UnknownChannelError`), never a default channel.
+See docs/channels.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -15,10 +25,126 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
-from probe.results import Channel, CheckResult
+from probe.results import CheckResult
 from probe.settings import Settings
 
 ENTRY_POINT_GROUP = "probe.channels"
+# Channel-independent: the fate of a check after a crash of ours (resolved later).
+UNKNOWN_OUTCOME = "unknown"
+
+
+# -- the declarations ------------------------------------------------------------------------
+
+
+class Concurrency(StrEnum):
+    # One attempt at a time per organisation, a quiet period apart, a daily cap (calls).
+    ONE_PER_ORGANISATION = "one_per_organisation"
+    # Any number at once, within the channel's rate limit (letters).
+    PARALLEL = "parallel"
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """One outcome a channel can end a check with."""
+
+    name: str  # the stored value ("busy")
+    label: str  # what staff read («занято»)
+    ours: bool = False  # our own failure: never held against the organisation, retried
+    success: bool = False  # the organisation was reachable on this contact
+    # Our failure that says something about the channel itself (trunk down, SMTP account),
+    # for the outage watch. Defaults to `ours`.
+    channel_failure: bool | None = None
+    # A final failure on the organisation's side: an operator confirms or overturns it.
+    verdict: bool = False
+    # The review fields an operator owns after this outcome (Protocol 6 columns).
+    judgements: tuple[str, ...] = ()
+    # Review fields that may also be given after it, never asked for (a call note).
+    also_judged: tuple[str, ...] = ()
+
+    @property
+    def says_channel_failed(self) -> bool:
+        return self.ours if self.channel_failure is None else self.channel_failure
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Defaults; a campaign's `limits` may override them."""
+
+    per_minute: int | None = None  # e.g. the SMTP account's rate
+    in_parallel: int | None = None  # e.g. the SIP trunk's channels
+    per_organisation_per_day: int | None = None
+    quiet_minutes: float | None = None  # between two attempts on one organisation
+
+
+@dataclass(frozen=True)
+class RetryRule:
+    """After `outcome`, the same contact is tried again `minutes` later ((low, high): jittered);
+    `next_contact`: the organisation's next contact is tried now."""
+
+    outcome: str
+    minutes: tuple[float, float] | None = None
+    next_contact: bool = False
+
+
+@dataclass(frozen=True)
+class SettingsSection:
+    """A settings group the plugin owns: `PROBE_<NAME>__<FIELD>`, or `[name]` in the TOML file,
+    validated by the plugin's model. The kernel Settings only hands it over."""
+
+    name: str
+    model: type[BaseModel]
+
+
+@dataclass(frozen=True)
+class ContactKind:
+    """A kind of published contact the channel probes (`Contact.channel`), and how a raw
+    value becomes a normalised one: `normalise(raw, area_code) -> (value, extension)`,
+    raising ValueError with a message for staff."""
+
+    name: str
+    label: str
+    normalise: Callable[[str, str], tuple[str, str | None]] | None = None
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """What a channel declares; data only, read by the registry and the engine."""
+
+    name: str  # the channel: "phone", "email"
+    label: str  # what staff read: «телефон»
+    backend: str  # this implementation: "sip", "smtp", "twilio"
+    outcomes: tuple[OutcomeSpec, ...]
+    config_model: type[BaseModel]  # a campaign's options for this channel
+    timeout_seconds: float = 60.0  # the runner's limit on one probe
+    concurrency: Concurrency = Concurrency.PARALLEL
+    rate_limit: RateLimit = RateLimit()
+    settings: tuple[SettingsSection, ...] = ()
+    contact_kinds: tuple[ContactKind, ...] = ()
+    retry: tuple[RetryRule, ...] = ()
+    # Where the control probe of an outage check goes, read from the settings (None: none).
+    control_target: Callable[[Settings], str | None] | None = None
+    protocol_columns: tuple[str, ...] = ()  # e.g. "protocol6.table1.col4"
+    # `probe <group> ...` command groups: name -> a function adding commands to a Typer app.
+    cli: Mapping[str, Callable[[Any], None]] = field(default_factory=dict)
+    # Long-running services the runner keeps alive (mailbox watcher, deadline sweeper).
+    services: Callable[..., list[Any]] | None = None
+    # One pass over checks whose time ran out (no reply by the deadline): (engine=, now=).
+    sweep: Callable[..., Any] | None = None
+    # After a crash: a check's fate asked of the channel (see ChannelPlugin.resolve_in_flight).
+    resolves_in_flight: bool = False
+
+    def outcome(self, name: str) -> OutcomeSpec:
+        for spec in self.outcomes:
+            if spec.name == name:
+                return spec
+        raise ValueError(f"outcome {name!r} does not belong to channel {self.name!r}")
+
+    @property
+    def outcome_names(self) -> frozenset[str]:
+        return frozenset(o.name for o in self.outcomes) | {UNKNOWN_OUTCOME}
+
+
+# -- the interface ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -26,7 +152,7 @@ class ProbeTarget:
     """What a channel needs to know to probe one contact; no database objects."""
 
     check_id: int
-    channel: Channel
+    channel: str  # a registered channel's name
     value: str  # E.164 number or e-mail address
     extension: str | None = None
     organisation_id: int | None = None
@@ -50,15 +176,17 @@ class ProbeContext:
 class ChannelPlugin(Protocol):
     """One async entry point of the same shape for every channel (see STYLE.md)."""
 
-    name: Channel
-    config_model: type[BaseModel]
+    spec: ChannelSpec
 
     async def probe(self, target: ProbeTarget, context: ProbeContext) -> CheckResult: ...
 
 
-# Optional plugin attributes, looked up with getattr:
-#   register_cli(app: typer.Typer) -> None   adds `probe check <channel>` (see probe/cli/check.py)
-#   services(context) -> list[Awaitable]    long-running tasks the runner keeps alive (IMAP watcher)
+# Optional methods, looked up with getattr:
+#   resolve_in_flight(target, context) -> CheckResult | None   (spec.resolves_in_flight)
+#   close() -> Awaitable[None]                                  pooled connections
+
+
+# -- the registry ----------------------------------------------------------------------------
 
 
 class UnknownChannelError(LookupError):
@@ -66,16 +194,19 @@ class UnknownChannelError(LookupError):
 
 
 _BROKEN: dict[str, str] = {}
+# Plugins given in code rather than by an entry point (a channel defined inside tests/).
+_GIVEN: list[ChannelPlugin] = []
 
 
 @cache
-def _registry() -> dict[str, ChannelPlugin]:
-    """Plugins load at first use; they import their heavy libraries (pjsua2) lazily.
+def _backends() -> dict[str, dict[str, ChannelPlugin]]:
+    """channel -> backend -> plugin. Plugins load at first use; they import their heavy
+    libraries (pjsua2) lazily.
 
     A plugin that fails to load is left out and remembered, so one broken channel (a missing
     system library) never takes the CLI or the other channels down with it.
     """
-    found: dict[str, ChannelPlugin] = {}
+    found: dict[str, dict[str, ChannelPlugin]] = {}
     for point in entry_points(group=ENTRY_POINT_GROUP):
         try:
             plugin = point.load()
@@ -83,25 +214,127 @@ def _registry() -> dict[str, ChannelPlugin]:
         except Exception as error:
             _BROKEN[point.name] = f"{type(error).__name__}: {error}"
             continue
-        if not isinstance(plugin, ChannelPlugin):
-            _BROKEN[point.name] = "not a ChannelPlugin"
+        if not isinstance(plugin, ChannelPlugin) or not isinstance(plugin.spec, ChannelSpec):
+            _BROKEN[point.name] = "not a ChannelPlugin with a ChannelSpec"
             continue
-        found[point.name] = plugin
+        found.setdefault(plugin.spec.name, {})[plugin.spec.backend] = plugin
+    for plugin in _GIVEN:
+        found.setdefault(plugin.spec.name, {})[plugin.spec.backend] = plugin
     return found
 
 
+def add_plugin(plugin: ChannelPlugin) -> Callable[[], None]:
+    """Register a plugin without an entry point (a channel defined in tests); returns the undo."""
+    if not isinstance(plugin, ChannelPlugin) or not isinstance(plugin.spec, ChannelSpec):
+        raise TypeError(f"not a ChannelPlugin with a ChannelSpec: {plugin!r}")
+    _GIVEN.append(plugin)
+    _backends.cache_clear()
+
+    def remove() -> None:
+        _GIVEN.remove(plugin)
+        _backends.cache_clear()
+
+    return remove
+
+
 def available_channels() -> list[str]:
-    return sorted(_registry())
+    return sorted(_backends())
 
 
-def get_channel(name: str) -> ChannelPlugin:
-    try:
-        return _registry()[name]
-    except KeyError:
-        if name in _BROKEN:
-            raise UnknownChannelError(
-                f"channel {name!r} could not be loaded: {_BROKEN[name]}"
-            ) from None
+def _chosen_backend(name: str, backends: dict[str, ChannelPlugin], settings: Any) -> str:
+    if len(backends) == 1:
+        return next(iter(backends))
+    chosen = getattr(settings, "backends", {}).get(name)
+    if chosen is None:
         raise UnknownChannelError(
-            f"unknown channel {name!r}; available: {', '.join(available_channels()) or 'none'}"
-        ) from None
+            f"channel {name!r} has backends {', '.join(sorted(backends))}: "
+            f"choose one with PROBE_BACKENDS__{name.upper()}"
+        )
+    if chosen not in backends:
+        raise UnknownChannelError(
+            f"channel {name!r} has no backend {chosen!r}; available: {', '.join(sorted(backends))}"
+        )
+    return str(chosen)
+
+
+def get_channel(name: str, settings: Settings | None = None) -> ChannelPlugin:
+    """The plugin serving channel `name` (the backend chosen by the settings)."""
+    backends = _backends().get(name)
+    if not backends:
+        known = ", ".join(available_channels()) or "none"
+        broken = "; ".join(f"{point}: {why}" for point, why in sorted(_BROKEN.items()))
+        raise UnknownChannelError(
+            f"unknown channel {name!r}; available: {known}"
+            + (f" (backends not loaded: {broken})" if broken else "")
+        )
+    if settings is None:
+        from probe.settings import get_settings
+
+        settings = get_settings()
+    return backends[_chosen_backend(name, backends, settings)]
+
+
+def channel_spec(name: str) -> ChannelSpec:
+    """A channel's declarations; every backend of a channel declares the same outcomes."""
+    backends = _backends().get(name)
+    if not backends:
+        get_channel(name)  # raises UnknownChannelError with the known names
+        raise AssertionError
+    return next(iter(sorted(backends.items())))[1].spec
+
+
+def all_specs() -> list[ChannelSpec]:
+    return [channel_spec(name) for name in available_channels()]
+
+
+def outcome_spec(channel: str, outcome: str) -> OutcomeSpec:
+    return channel_spec(channel).outcome(outcome)
+
+
+def outcome_labels() -> dict[str, str]:
+    """Every registered outcome's Russian label, and the channel-independent `unknown`."""
+    labels = {o.name: o.label for spec in all_specs() for o in spec.outcomes}
+    return labels | {UNKNOWN_OUTCOME: "неизвестно"}
+
+
+def channel_labels() -> dict[str, str]:
+    return {spec.name: spec.label for spec in all_specs()}
+
+
+def outcomes_where(test: Callable[[OutcomeSpec], bool]) -> frozenset[str]:
+    """The outcome names, over every channel, that pass `test` (ours, success, verdict...)."""
+    return frozenset(o.name for spec in all_specs() for o in spec.outcomes if test(o))
+
+
+def our_failure_outcomes() -> frozenset[str]:
+    return outcomes_where(lambda o: o.ours) | {UNKNOWN_OUTCOME}
+
+
+def channel_failure_outcomes() -> frozenset[str]:
+    return outcomes_where(lambda o: o.says_channel_failed)
+
+
+def our_failure_outcome(channel: str) -> str:
+    """The outcome a channel's result gets when the failure was ours (timeout, crash)."""
+    for spec in channel_spec(channel).outcomes:
+        if spec.ours and spec.says_channel_failed:
+            return spec.name
+    raise UnknownChannelError(f"channel {channel!r} declares no outcome for our failure")
+
+
+def contact_kind(name: str) -> ContactKind:
+    """The channel that handles contacts of kind `name`, and how it normalises them."""
+    for spec in all_specs():
+        for kind in spec.contact_kinds:
+            if kind.name == name:
+                return kind
+    known = sorted(k.name for s in all_specs() for k in s.contact_kinds)
+    raise UnknownChannelError(f"unknown contact kind {name!r}; available: {', '.join(known)}")
+
+
+def cli_groups() -> dict[str, Callable[[Any], None]]:
+    """`probe <group>` command groups the channels declare (name -> register(app))."""
+    groups: dict[str, Callable[[Any], None]] = {}
+    for spec in all_specs():
+        groups.update(spec.cli)
+    return groups

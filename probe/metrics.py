@@ -21,7 +21,8 @@ from prometheus_client import (
     start_http_server,
 )
 
-from probe.results import OUR_FAILURE_OUTCOMES, CheckResult
+from probe.channels import our_failure_outcomes
+from probe.results import CheckResult
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -88,11 +89,11 @@ PAUSED = Gauge(
 
 def observe_result(result: CheckResult, seconds: float) -> None:
     """Count one finished probe (called where the probe ran: runner or worker)."""
-    channel = result.channel.value
-    outcome = result.outcome.value if result.outcome else "pending"
+    channel = str(result.channel)
+    outcome = str(result.outcome) if result.outcome else "pending"
     CHECKS.labels(channel=channel, outcome=outcome).inc()
     CHECK_SECONDS.labels(channel=channel).observe(max(0.0, seconds))
-    if result.outcome in OUR_FAILURE_OUTCOMES:
+    if result.outcome in our_failure_outcomes():
         OUR_FAILURES.labels(channel=channel, error_class=result.error_class or "unknown").inc()
 
 

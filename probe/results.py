@@ -16,21 +16,22 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 
+# Kept while schedules/ and the protocol parts still name these (the runner helper's step of
+# issue 15 item 1 moves schedules/ onto the registry, then the two enums become plain strings).
+# Which channels exist, their outcomes, labels and "ours" sets are the registry's
+# (probe.channels): these names are only spellings, never the list of what exists.
 class Channel(StrEnum):
     EMAIL = "email"
     PHONE = "phone"
-    # A channel that exists only for tests of the engine, campaigns and scale-out.
     TEST = "test"
 
 
 class Outcome(StrEnum):
-    # e-mail
     REPLIED = "replied"
     AUTO_REPLIED = "auto_replied"
     BOUNCED = "bounced"
     NO_REPLY = "no_reply"
     SEND_FAILED = "send_failed"
-    # phone
     CONNECTED = "connected"
     BUSY = "busy"
     NO_ANSWER = "no_answer"
@@ -42,34 +43,10 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"
 
 
-EMAIL_OUTCOMES = frozenset(
-    {Outcome.REPLIED, Outcome.AUTO_REPLIED, Outcome.BOUNCED, Outcome.NO_REPLY, Outcome.SEND_FAILED}
-)
-PHONE_OUTCOMES = frozenset(
-    {
-        Outcome.CONNECTED,
-        Outcome.BUSY,
-        Outcome.NO_ANSWER,
-        Outcome.UNAVAILABLE,
-        Outcome.REJECTED,
-        Outcome.ANSWERING_MACHINE,
-        Outcome.FAILED,
-    }
-)
-OUTCOMES_BY_CHANNEL: dict[Channel, frozenset[Outcome]] = {
-    Channel.EMAIL: EMAIL_OUTCOMES | {Outcome.UNKNOWN},
-    Channel.PHONE: PHONE_OUTCOMES | {Outcome.UNKNOWN},
-    Channel.TEST: frozenset(Outcome),
-}
-
-# Outcomes that say the organisation was reachable on this contact.
+# For schedules/ (policy, outage) and the protocol parts until they read the registry
+# (probe.channels.our_failure_outcomes and friends), which declares the same sets.
 SUCCESS_OUTCOMES = frozenset({Outcome.REPLIED, Outcome.CONNECTED})
-# Outcomes caused by our side (trunk down, SMTP auth failing, a crash): never held against the
-# organisation; retried by the attempt policy and counted as our failures in the metrics.
 OUR_FAILURE_OUTCOMES = frozenset({Outcome.SEND_FAILED, Outcome.FAILED, Outcome.UNKNOWN})
-# Our failures that say something about the channel itself, for the outage watch: UNKNOWN (the
-# fate of a check after a crash of ours) is our failure but says nothing about the trunk or the
-# SMTP account, so it neither extends nor breaks a streak.
 CHANNEL_FAILURE_OUTCOMES = OUR_FAILURE_OUTCOMES - {Outcome.UNKNOWN}
 
 
@@ -119,7 +96,7 @@ def _require_aware(value: datetime | None) -> datetime | None:
 class CheckResult(BaseModel):
     """What a channel returns for one check. The runner stores it; nothing else does."""
 
-    channel: Channel
+    channel: str  # a registered channel's name (probe.channels)
     # None only while `pending`: an e-mail was accepted and its reply is still awaited.
     outcome: Outcome | None
     pending: bool = False
@@ -138,16 +115,33 @@ class CheckResult(BaseModel):
     def _instants_are_utc(cls, value: datetime | None) -> datetime | None:
         return _require_aware(value)
 
+    @field_validator("channel")
+    @classmethod
+    def _channel_is_registered(cls, channel: str) -> str:
+        from probe.channels import UnknownChannelError, channel_spec
+
+        try:
+            channel_spec(channel)
+        except UnknownChannelError as error:
+            raise ValueError(str(error)) from None
+        return channel
+
     @field_validator("outcome")
     @classmethod
     def _outcome_fits_channel(cls, outcome: Outcome | None, info: Any) -> Outcome | None:
+        """The registry says which outcomes a channel has; an unknown channel is an error."""
+        from probe.channels import UnknownChannelError, channel_spec
+
         channel = info.data.get("channel")
-        if outcome is None:
+        if outcome is None or channel is None:
             return outcome
-        if channel is not None and outcome not in OUTCOMES_BY_CHANNEL[channel]:
-            raise ValueError(
-                f"outcome {outcome.value!r} does not belong to channel {channel.value!r}"
-            )
+        try:
+            known = channel_spec(channel).outcome_names
+        except UnknownChannelError as error:
+            raise ValueError(str(error)) from None
+        if outcome not in known:
+            name = str(channel)
+            raise ValueError(f"outcome {outcome.value!r} does not belong to channel {name!r}")
         return outcome
 
     @model_validator(mode="after")

@@ -6,24 +6,47 @@ exported documents (XLSX, CSV). The codes stay in the database and in JSON.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+
 from probe.reviews import PERSON_SEPARATOR
 
-OUTCOMES = {
-    "replied": "ответили",
-    "auto_replied": "автоответ",
-    "bounced": "письмо не доставлено",
-    "no_reply": "нет ответа на письмо",
-    "send_failed": "сбой отправки (наша сторона)",
-    "connected": "соединение",
-    "busy": "занято",
-    "no_answer": "не отвечает",
-    "unavailable": "номер недоступен",
-    "rejected": "вызов отклонён",
-    "answering_machine": "автоответчик",
-    "failed": "сбой (наша сторона)",
-    "unknown": "неизвестно",
-}
-CHANNELS = {"email": "электронная почта", "phone": "телефон", "test": "тест"}
+
+class _FromRegistry(Mapping[str, str]):
+    """Words the channels declare (probe.channels), read from the registry at each use: the
+    plugins load on first use, not when this module is imported."""
+
+    def __init__(self, read: Callable[[], dict[str, str]]) -> None:
+        self._read = read
+
+    def __getitem__(self, code: str) -> str:
+        return self._read()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+
+def _outcomes() -> dict[str, str]:
+    from probe.channels import outcome_labels
+
+    return outcome_labels()
+
+
+def _channels() -> dict[str, str]:
+    from probe.channels import channel_labels
+
+    return channel_labels()
+
+
+def _verdicts() -> dict[str, str]:
+    corrected = {code: f"исправлено на «{word}»" for code, word in _outcomes().items()}
+    return {"confirmed": "автоматический результат подтверждён"} | corrected
+
+
+OUTCOMES: Mapping[str, str] = _FromRegistry(_outcomes)
+CHANNELS: Mapping[str, str] = _FromRegistry(_channels)
 STATUSES = {
     "planned": "запланирована",
     "running": "выполняется",
@@ -49,7 +72,7 @@ FIELDS = {
     "faq": "Раздел «Часто задаваемые вопросы»",
     "survey": "Анкета для опроса",
 }
-VALUES = {
+VALUES: dict[str, Mapping[str, str]] = {
     "etiquette": {
         # Regulation 001: the answer begins with the organisation, the full name and the position.
         "full": "назвал(а) организацию, ФИО и должность (графа 7)",
@@ -68,8 +91,7 @@ VALUES = {
         "unsatisfactory": "неудовлетворительно",
     },
     "call_note": {"callback_requested": "попросили перезвонить"},
-    "verdict": {"confirmed": "автоматический результат подтверждён"}
-    | {k: f"исправлено на «{v}»" for k, v in OUTCOMES.items()},
+    "verdict": _FromRegistry(_verdicts),
 }
 _PRESENCE = {
     "working": "есть, работает",
@@ -82,7 +104,7 @@ ETIQUETTE_NOT_JUDGED = "не оценён"
 AUTHORS = {"history:protocol6": "импорт протокола № 6"}
 
 
-def word(table: dict[str, str], code: str | None) -> str:
+def word(table: Mapping[str, str], code: str | None) -> str:
     """The Russian word for `code`; an unknown code as it is (never lost), None as empty."""
     if code is None:
         return ""

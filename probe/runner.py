@@ -12,17 +12,10 @@ from pathlib import Path
 
 import structlog
 
-from probe.channels import ChannelPlugin, ProbeContext, ProbeTarget
+from probe.channels import ChannelPlugin, ProbeContext, ProbeTarget, our_failure_outcome
 from probe.errors import ProbeError
-from probe.results import Channel, CheckResult, Outcome, evidence_path_in, utc_now
+from probe.results import CheckResult, Outcome, evidence_path_in, utc_now
 from probe.settings import Settings
-
-# The outcome that means "we failed", per channel.
-_OUR_FAILURE = {Channel.EMAIL: Outcome.SEND_FAILED, Channel.PHONE: Outcome.FAILED}
-
-
-def our_failure_outcome(channel: Channel) -> Outcome:
-    return _OUR_FAILURE.get(channel, Outcome.FAILED)
 
 
 def evidence_dir(settings: Settings, check_id: int) -> Path:
@@ -31,12 +24,12 @@ def evidence_dir(settings: Settings, check_id: int) -> Path:
 
 
 def failure_result(
-    channel: Channel, *, error_class: str, detail: str, started_at: datetime | None = None
+    channel: str, *, error_class: str, detail: str, started_at: datetime | None = None
 ) -> CheckResult:
     now = utc_now()
     return CheckResult(
         channel=channel,
-        outcome=our_failure_outcome(channel),
+        outcome=Outcome(our_failure_outcome(channel)),  # the one the channel declares
         started_at=started_at or now,
         finished_at=now,
         error_class=error_class,
@@ -52,7 +45,7 @@ async def run_probe(
     timeout: float,
 ) -> CheckResult:
     log = structlog.get_logger().bind(
-        check_id=target.check_id, campaign_id=target.campaign_id, channel=target.channel.value
+        check_id=target.check_id, campaign_id=target.campaign_id, channel=str(target.channel)
     )
     directory = evidence_dir(settings, target.check_id)
     context = ProbeContext(settings=settings, evidence_dir=directory, log=log)

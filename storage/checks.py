@@ -84,8 +84,8 @@ def add_event(
 
 def record_result(*, session: Session, check: Check, result: CheckResult) -> Check:
     """Store what a channel returned; a pending result keeps the check waiting (e-mail sent)."""
-    if result.channel.value != check.channel:
-        raise ValueError(f"result for {result.channel.value} stored on a {check.channel} check")
+    if result.channel != check.channel:
+        raise ValueError(f"result for {result.channel} stored on a {check.channel} check")
     check.outcome = result.outcome.value if result.outcome else None
     check.started_at = result.started_at
     check.finished_at = result.finished_at

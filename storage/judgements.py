@@ -10,35 +10,37 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, select
 
-from probe.results import OUTCOMES_BY_CHANNEL, Channel, Outcome
+from probe.channels import UnknownChannelError, all_specs, channel_spec
 from probe.reviews import ReviewField
 from storage.models import Check, Review
 
-# The Protocol 6 columns an operator owns, per successful outcome.
-PHONE_JUDGEMENTS: tuple[str, ...] = (
-    ReviewField.ETIQUETTE.value,
-    ReviewField.TRANSFERS.value,
-    ReviewField.GRADE.value,
-)
-EMAIL_JUDGEMENTS: tuple[str, ...] = (ReviewField.GRADE.value,)
-# The judgements that can apply to a check, by its outcome after the operator's verdict: who
-# answered and how only where a person answered, a grade only for a consultation that happened.
-JUDGEMENTS_BY_OUTCOME: dict[str, tuple[str, ...]] = {
-    Outcome.CONNECTED.value: (*PHONE_JUDGEMENTS, ReviewField.CALL_NOTE.value),
-    Outcome.REPLIED.value: EMAIL_JUDGEMENTS,
-}
 ANY_CHECK_JUDGEMENTS: tuple[str, ...] = (ReviewField.NOTE.value, ReviewField.VERDICT.value)
 
 
+def owned_judgements() -> dict[str, tuple[str, ...]]:
+    """Outcome -> the review fields an operator owns after it (Protocol 6 columns: etiquette,
+    transfers and grade after a connected call), as the channels declare them. An outcome's
+    name means the same in every channel."""
+    return {o.name: o.judgements for s in all_specs() for o in s.outcomes if o.judgements}
+
+
 def applicable_judgements(outcome: str | None) -> tuple[str, ...]:
-    """The review fields a check with this (current) outcome may be judged on."""
-    return JUDGEMENTS_BY_OUTCOME.get(outcome or "", ()) + ANY_CHECK_JUDGEMENTS
+    """The review fields a check with this (current) outcome may be judged on: who answered and
+    how only where a person answered, a grade only for a consultation that happened (the
+    channels' declarations), a note and a verdict on any."""
+    for spec in all_specs():
+        for declared in spec.outcomes:
+            if declared.name == outcome:
+                return declared.judgements + declared.also_judged + ANY_CHECK_JUDGEMENTS
+    return ANY_CHECK_JUDGEMENTS
 
 
 def current_outcome(check: Check, verdicts: Sequence[Review]) -> str | None:
     """The check's outcome after the newest valid operator verdict (scoring's rule R4)."""
-    channel = Channel(check.channel) if check.channel in set(Channel) else None
-    allowed = OUTCOMES_BY_CHANNEL[channel] if channel is not None else frozenset()
+    try:
+        allowed = channel_spec(check.channel).outcome_names
+    except UnknownChannelError:
+        allowed = frozenset()
     valid = [
         v
         for v in verdicts

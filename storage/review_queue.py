@@ -18,16 +18,12 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from probe.results import CheckStatus, Outcome, utc_now
+from probe.channels import outcomes_where
+from probe.results import CheckStatus, utc_now
 from probe.reviews import ReviewField, judges_everyone
 from storage.audit import write_audit
 from storage.checks import newer_attempt
-from storage.judgements import (
-    EMAIL_JUDGEMENTS,
-    PHONE_JUDGEMENTS,
-    applicable_judgements,
-    current_outcome,
-)
+from storage.judgements import applicable_judgements, current_outcome, owned_judgements
 from storage.models import (
     Campaign,
     Check,
@@ -38,16 +34,13 @@ from storage.models import (
     Review,
 )
 
-# Failures an operator must look at: the organisation's side, final (no newer attempt pending).
-FAILED_OUTCOMES: tuple[str, ...] = (
-    Outcome.NO_ANSWER.value,
-    Outcome.BUSY.value,
-    Outcome.UNAVAILABLE.value,
-    Outcome.REJECTED.value,
-    Outcome.BOUNCED.value,
-    Outcome.NO_REPLY.value,
-    Outcome.ANSWERING_MACHINE.value,
-)
+
+def failed_outcomes() -> frozenset[str]:
+    """Failures an operator must look at (the channels' `verdict` outcomes): the organisation's
+    side, final (no newer attempt pending)."""
+    return outcomes_where(lambda o: o.verdict)
+
+
 MAX_PAGE = 200
 
 
@@ -124,19 +117,18 @@ def _superseded() -> ColumnElement[bool]:
 def needs_human() -> ColumnElement[bool]:
     """The condition that puts a check in the review queue."""
     failed = and_(
-        col(Check.outcome).in_(FAILED_OUTCOMES),
+        col(Check.outcome).in_(sorted(failed_outcomes())),
         _judged((ReviewField.VERDICT.value,)) == 0,
         ~_superseded(),
     )
-    connected = and_(
-        col(Check.outcome) == Outcome.CONNECTED.value,
-        _judged(PHONE_JUDGEMENTS) < len(PHONE_JUDGEMENTS),
-    )
-    replied = and_(
-        col(Check.outcome) == Outcome.REPLIED.value,
-        _judged(EMAIL_JUDGEMENTS) < len(EMAIL_JUDGEMENTS),
-    )
-    return and_(col(Check.status) == CheckStatus.DONE.value, or_(failed, connected, replied))
+    by_fields: dict[tuple[str, ...], list[str]] = {}
+    for outcome, fields in owned_judgements().items():
+        by_fields.setdefault(fields, []).append(outcome)
+    to_judge = [
+        and_(col(Check.outcome).in_(outcomes), _judged(fields) < len(fields))
+        for fields, outcomes in by_fields.items()
+    ]
+    return and_(col(Check.status) == CheckStatus.DONE.value, or_(failed, *to_judge))
 
 
 def _filtered(query: Any, filters: QueueFilter) -> Any:
@@ -225,11 +217,10 @@ def missing_judgements(
     """What the check still asks of an operator; `outcome` is the one after a verdict (default:
     the automatic one), `superseded` says a newer attempt on the contact made a failure moot."""
     outcome = outcome or check.outcome
-    if outcome == Outcome.CONNECTED.value:
-        return [name for name in PHONE_JUDGEMENTS if name not in judged]
-    if outcome == Outcome.REPLIED.value:
-        return [name for name in EMAIL_JUDGEMENTS if name not in judged]
-    if outcome in FAILED_OUTCOMES and ReviewField.VERDICT.value not in judged and not superseded:
+    fields = owned_judgements().get(outcome or "")
+    if fields:
+        return [name for name in fields if name not in judged]
+    if outcome in failed_outcomes() and ReviewField.VERDICT.value not in judged and not superseded:
         return [ReviewField.VERDICT.value]
     return []
 
@@ -282,7 +273,7 @@ def _count(
     }.get(status)
     if slot is not None:
         setattr(item, slot, getattr(item, slot) + count)
-    if status == CheckStatus.DONE.value and outcome in FAILED_OUTCOMES:
+    if status == CheckStatus.DONE.value and outcome in failed_outcomes():
         item.failed += count
     item.by_channel.setdefault(channel, Counter())[status] += count
     if outcome is not None:

@@ -25,7 +25,15 @@ from adapters.email.smtp import (
     enhanced_status,
     send_with_retry,
 )
-from probe.channels import ProbeContext, ProbeTarget
+from probe.channels import (
+    ChannelSpec,
+    ContactKind,
+    OutcomeSpec,
+    ProbeContext,
+    ProbeTarget,
+    RateLimit,
+    RetryRule,
+)
 from probe.errors import OurSideError
 from probe.results import Channel, CheckResult, EvidenceRef, Outcome, utc_now
 from probe.settings import Settings
@@ -44,7 +52,51 @@ class _Pooled:
     closer: asyncio.TimerHandle | None = None
 
 
+def _control_address(settings: Settings) -> str | None:
+    return settings.smtp.control_address
+
+
+def _services(*, engine: Any, settings: Settings, stop: asyncio.Event) -> list[Any]:
+    from adapters.email import services
+
+    return services(engine=engine, settings=settings, stop=stop)
+
+
+def _register_check(app: Any) -> None:
+    from adapters.email.cli import register
+
+    register(app)
+
+
+SPEC = ChannelSpec(
+    name="email",
+    label="электронная почта",
+    backend="smtp",
+    outcomes=(
+        OutcomeSpec("replied", "ответили", success=True, judgements=("grade",)),
+        OutcomeSpec("auto_replied", "автоответ"),
+        OutcomeSpec("bounced", "письмо не доставлено", verdict=True),
+        OutcomeSpec("no_reply", "нет ответа на письмо", verdict=True),
+        OutcomeSpec("send_failed", "сбой отправки (наша сторона)", ours=True),
+    ),
+    config_model=Config,
+    timeout_seconds=180.0,
+    rate_limit=RateLimit(per_minute=30),
+    contact_kinds=(ContactKind("email", "адрес электронной почты"),),
+    retry=(
+        RetryRule("send_failed", minutes=(10, 10)),
+        RetryRule("bounced", next_contact=True),
+    ),
+    control_target=_control_address,
+    protocol_columns=("protocol6.table2", "protocol5.table1.email"),
+    cli={"check": _register_check},
+    services=_services,
+    resolves_in_flight=True,
+)
+
+
 class EmailPlugin:
+    spec = SPEC
     name = Channel.EMAIL
     config_model = Config
 
@@ -158,15 +210,8 @@ class EmailPlugin:
         )
 
     def services(self, *, engine: Any, settings: Settings, stop: asyncio.Event) -> list[Any]:
-        """The watcher and the deadline sweep, as coroutines the runner keeps running."""
-        from adapters.email import services
-
-        return services(engine=engine, settings=settings, stop=stop)
-
-    def register_cli(self, app: Any) -> None:
-        from adapters.email.cli import register
-
-        register(app)
+        """The watcher and the deadline sweep (SPEC.services; the runner still asks here)."""
+        return _services(engine=engine, settings=settings, stop=stop)
 
 
 def _pool_key(settings: Settings) -> str:

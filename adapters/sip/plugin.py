@@ -19,7 +19,16 @@ from adapters.sip.evidence import RECORDING_NAME, TRACE_NAME, TraceWriter, colle
 from adapters.sip.pool import CallPool, WorkerFailed, WorkerSettings
 from adapters.sip.prompt import default_prompt
 from adapters.sip.result import CallPlan, build
-from probe.channels import ProbeContext, ProbeTarget
+from probe.channels import (
+    ChannelSpec,
+    Concurrency,
+    ContactKind,
+    OutcomeSpec,
+    ProbeContext,
+    ProbeTarget,
+    RateLimit,
+    RetryRule,
+)
 from probe.errors import ProbeError
 from probe.netguard import ensure_destination_allowed
 from probe.results import Channel, CheckResult, Outcome, utc_now
@@ -68,7 +77,66 @@ def failed(
     )
 
 
+_JUDGED = ("etiquette", "transfers", "grade")  # Protocol 6 table 1, columns 7-16
+
+
+def _control_target(settings: Settings) -> str | None:
+    return settings.sip.control_target
+
+
+def _register_check(app: Any) -> None:
+    from adapters.sip.cli import register
+
+    register(app, plugin_instance())
+
+
+SPEC = ChannelSpec(
+    name="phone",
+    label="телефон",
+    backend="sip",
+    outcomes=(
+        OutcomeSpec(
+            "connected",
+            "соединение",
+            success=True,
+            judgements=_JUDGED,
+            also_judged=("call_note",),
+        ),
+        OutcomeSpec("busy", "занято", verdict=True),
+        OutcomeSpec("no_answer", "не отвечает", verdict=True),
+        OutcomeSpec("unavailable", "номер недоступен", verdict=True),
+        OutcomeSpec("rejected", "вызов отклонён", verdict=True),
+        OutcomeSpec("answering_machine", "автоответчик", verdict=True),
+        OutcomeSpec("failed", "сбой (наша сторона)", ours=True),
+    ),
+    config_model=Config,
+    timeout_seconds=11 * 60.0,  # a call lasts at most 10 minutes (seed 001), plus set-up
+    concurrency=Concurrency.ONE_PER_ORGANISATION,
+    rate_limit=RateLimit(in_parallel=4, per_organisation_per_day=4, quiet_minutes=3),
+    contact_kinds=(ContactKind("phone", "номер телефона"),),
+    retry=(
+        RetryRule("busy", minutes=(10, 20), next_contact=True),
+        RetryRule("rejected", minutes=(10, 20), next_contact=True),
+        RetryRule("no_answer", minutes=(120, 120), next_contact=True),
+        RetryRule("answering_machine", minutes=(120, 120), next_contact=True),
+        RetryRule("unavailable", next_contact=True),
+        RetryRule("failed", minutes=(5, 5)),
+    ),
+    control_target=_control_target,
+    protocol_columns=("protocol6.table1", "protocol5.table1.phone"),
+    cli={"check": _register_check},
+    resolves_in_flight=True,
+)
+
+
+def plugin_instance() -> PhonePlugin:
+    from adapters.sip import plugin
+
+    return plugin
+
+
 class PhonePlugin:
+    spec = SPEC
     name = Channel.PHONE
     config_model = Config
 
@@ -198,8 +266,3 @@ class PhonePlugin:
             retry=True,
             evidence_dir=context.evidence_dir,
         )
-
-    def register_cli(self, app: Any) -> None:
-        from adapters.sip.cli import register
-
-        register(app, self)

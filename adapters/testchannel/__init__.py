@@ -14,7 +14,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from probe.channels import ProbeContext, ProbeTarget
+from probe.channels import (
+    ChannelSpec,
+    Concurrency,
+    ContactKind,
+    OutcomeSpec,
+    ProbeContext,
+    ProbeTarget,
+)
 from probe.errors import OurSideError
 from probe.netguard import ensure_destination_allowed
 from probe.results import Channel, CheckResult, Outcome, utc_now
@@ -61,7 +68,43 @@ def _result(reply: dict[str, Any]) -> CheckResult:
     )
 
 
+# The peer may answer with any outcome of the real channels, with the same meaning.
+_OUTCOMES = (
+    OutcomeSpec(
+        "connected",
+        "соединение",
+        success=True,
+        judgements=("etiquette", "transfers", "grade"),
+        also_judged=("call_note",),
+    ),
+    OutcomeSpec("busy", "занято", verdict=True),
+    OutcomeSpec("no_answer", "не отвечает", verdict=True),
+    OutcomeSpec("unavailable", "номер недоступен", verdict=True),
+    OutcomeSpec("rejected", "вызов отклонён", verdict=True),
+    OutcomeSpec("answering_machine", "автоответчик", verdict=True),
+    OutcomeSpec("failed", "сбой (наша сторона)", ours=True),  # first of ours: the runner's
+    OutcomeSpec("replied", "ответили", success=True, judgements=("grade",)),
+    OutcomeSpec("auto_replied", "автоответ"),
+    OutcomeSpec("bounced", "письмо не доставлено", verdict=True),
+    OutcomeSpec("no_reply", "нет ответа на письмо", verdict=True),
+    OutcomeSpec("send_failed", "сбой отправки (наша сторона)", ours=True),
+)
+
+SPEC = ChannelSpec(
+    name="test",
+    label="тест",
+    backend="peer",
+    outcomes=_OUTCOMES,
+    config_model=Config,
+    timeout_seconds=120.0,
+    concurrency=Concurrency.ONE_PER_ORGANISATION,
+    contact_kinds=(ContactKind("test", "тестовый контакт"),),
+    resolves_in_flight=True,
+)
+
+
 class TestChannel:
+    spec = SPEC
     name = Channel.TEST
     config_model = Config
 

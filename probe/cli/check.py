@@ -1,14 +1,14 @@
 """`probe check <channel> TARGET`: one probe, now, printed as JSON.
 
-Each channel contributes its own command: a plugin may define `register_cli(app)`, called here
-through the registry, so this file never names a channel.
+Each channel contributes its own command: its spec's `cli["check"]` adds it to this group,
+found through the registry, so this file never names a channel.
 """
 
 from __future__ import annotations
 
 import typer
 
-from probe.channels import available_channels, get_channel
+from probe.channels import all_specs
 
 app = typer.Typer(
     help="Probe one contact now (a call or an e-mail), outside any campaign.", no_args_is_help=True
@@ -16,9 +16,8 @@ app = typer.Typer(
 
 
 def _register_channel_commands() -> None:
-    for name in available_channels():
-        plugin = get_channel(name)
-        register = getattr(plugin, "register_cli", None)
+    for spec in all_specs():
+        register = spec.cli.get("check")
         if register is not None:
             register(app)
 

@@ -250,3 +250,26 @@ def _add(contacts: list[ContactDraft], seen: set[str], draft: ContactDraft) -> N
     seen.add(key)
     draft.position = sum(1 for c in contacts if c.channel == draft.channel)
     contacts.append(draft)
+
+
+class ContactParseError(ValueError):
+    pass
+
+
+def parse_one_contact(kind: str, raw: str, area_code: str) -> tuple[str, str | None]:
+    """One contact an operator typed, as (value, extension); a message for staff otherwise."""
+    if kind == Channel.PHONE.value:
+        phones = parse_phones(raw, default_area_code=area_code or None)
+        if len(phones) > 1:
+            raise ContactParseError(f"Укажите один номер, а не несколько: «{raw}».")
+        if not phones or phones[0].value is None:
+            raise ContactParseError(f"Не удалось распознать номер телефона: «{raw}».")
+        return phones[0].value, phones[0].extension
+    if kind == Channel.EMAIL.value:
+        emails = parse_emails(raw)
+        if len(emails) > 1:
+            raise ContactParseError(f"Укажите один адрес, а не несколько: «{raw}».")
+        if not emails or emails[0].value is None:
+            raise ContactParseError(f"Не удалось распознать адрес электронной почты: «{raw}».")
+        return emails[0].value, None
+    raise ContactParseError(f"Неизвестный вид контакта: «{kind}».")

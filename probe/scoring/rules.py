@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from probe.results import OUR_FAILURE_OUTCOMES, OUTCOMES_BY_CHANNEL, Channel, CheckStatus, Outcome
+from probe.results import OUR_FAILURE_OUTCOMES, Channel, CheckStatus, Outcome
 from probe.reviews import CallNote, Transfers
 
 RULES_VERSION = "5"  # 5: R11, R12 wait while a published contact needs an operator's correction
@@ -206,7 +206,31 @@ RULES_BY_ID = {rule.id: rule for rule in RULES}
 
 # --- R1-R4: calls --------------------------------------------------------------------------
 
-_ORG_CAUSED_PHONE = frozenset(OUTCOMES_BY_CHANNEL[Channel.PHONE]) - OUR_FAILURE_OUTCOMES
+# The outcomes the protocols score, per channel (the protocol parts may name channels).
+_PHONE = frozenset(
+    {
+        Outcome.CONNECTED,
+        Outcome.BUSY,
+        Outcome.NO_ANSWER,
+        Outcome.UNAVAILABLE,
+        Outcome.REJECTED,
+        Outcome.ANSWERING_MACHINE,
+        Outcome.FAILED,
+        Outcome.UNKNOWN,
+    }
+)
+_EMAIL = frozenset(
+    {
+        Outcome.REPLIED,
+        Outcome.AUTO_REPLIED,
+        Outcome.BOUNCED,
+        Outcome.NO_REPLY,
+        Outcome.SEND_FAILED,
+        Outcome.UNKNOWN,
+    }
+)
+_SCORED_OUTCOMES = {Channel.PHONE: _PHONE, Channel.EMAIL: _EMAIL, Channel.TEST: frozenset(Outcome)}
+_ORG_CAUSED_PHONE = _PHONE - OUR_FAILURE_OUTCOMES
 
 
 def newest(reviews: Iterable[R]) -> R | None:
@@ -223,7 +247,7 @@ def effective_outcome(
     channel: str, outcome: str | None, verdicts: Sequence[ReviewLike]
 ) -> Outcome | None:
     """R4: the outcome after the newest valid operator verdict."""
-    allowed = OUTCOMES_BY_CHANNEL.get(Channel(channel), frozenset())
+    allowed = _SCORED_OUTCOMES.get(Channel(channel), frozenset())
     valid = [v for v in verdicts if v.value == "confirmed" or v.value in allowed]
     verdict = newest(valid)
     if verdict is not None and verdict.value != "confirmed":

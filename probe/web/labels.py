@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from probe import ru
-from probe.results import Channel, Outcome
+from probe.channels import UnknownChannelError, channel_spec
+from probe.results import Outcome
 from probe.scoring.rules import deadline_working_days, replied_late, reply_working_days
 from storage.models import Campaign, Check
 
 # The shared vocabulary (the exports use it too); imported here under the names templates use.
+# Outcomes and channels are the registered channels' own words (their ChannelSpec).
 OUTCOMES, CHANNELS, STATUSES = ru.OUTCOMES, ru.CHANNELS, ru.STATUSES
 CAMPAIGN_STATUSES, FIELDS, VALUES = ru.CAMPAIGN_STATUSES, ru.FIELDS, ru.VALUES
 NEEDS = {
@@ -44,7 +47,7 @@ AGES = {
 }
 
 
-def label(table: dict[str, str], value: str | None) -> str:
+def label(table: Mapping[str, str], value: str | None) -> str:
     if value is None:
         return "—"
     return table.get(value, value)
@@ -89,7 +92,7 @@ def reply_term(check: Check, campaign: Campaign | None, *, late_only: bool = Fal
     """An e-mail reply's timing against the campaign's norm (R10), as recorded with the reply:
     «ответ позже нормы: 8 раб. дн. при норме 3». None for anything else, or (`late_only`, the
     review list) for a reply in time."""
-    if check.channel != Channel.EMAIL.value or check.outcome != Outcome.REPLIED.value:
+    if check.outcome != Outcome.REPLIED.value:
         return None
     details = check.details or {}
     late = replied_late(Outcome.REPLIED, details)
@@ -101,8 +104,17 @@ def reply_term(check: Check, campaign: Campaign | None, *, late_only: bool = Fal
 
 
 def forwards(check: Check) -> list[str]:
-    """A call's forwards before anyone answered (`details.forwards`, recorded by the SIP probe):
+    """A call's forwards before anyone answered (`details.forwards`, recorded by a phone probe):
     evidence of how the call reached the organisation, not transfers (columns 10-12 count
     transfers from the first answer on)."""
-    found = (check.details or {}).get("forwards") if check.channel == Channel.PHONE.value else None
+    found = (check.details or {}).get("forwards")
     return [ru.forward_text(f) for f in found] if isinstance(found, list) else []
+
+
+def verdict_outcomes(channel: str) -> list[str]:
+    """The outcomes an operator may overturn a check's to: its channel's (registry); none for a
+    channel no longer registered."""
+    try:
+        return sorted(channel_spec(channel).outcome_names)
+    except UnknownChannelError:
+        return []

@@ -9,9 +9,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from probe.directory.emails import parse_emails
-from probe.directory.phones import parse_phones
-from probe.results import OUTCOMES_BY_CHANNEL, Channel
+from probe.channels import UnknownChannelError, contact_kind
+from probe.directory.normalize import ContactParseError, parse_one_contact
 from probe.reviews import ALLOWED_VALUES, ReviewField, etiquette_value, parse_etiquette
 from probe.web import labels
 from probe.web.deps import CurrentUser
@@ -110,8 +109,7 @@ def verdict(*, engine: Engine, user: CurrentUser, check_id: int, value: str, rea
     """Confirm the automatic outcome ("confirmed") or overturn it to another outcome."""
     with session_scope(engine) as db:
         check = _check(db, check_id)
-        channel = Channel(check.channel) if check.channel in set(Channel) else None
-        allowed = {"confirmed"} | (set(OUTCOMES_BY_CHANNEL[channel]) if channel else set())
+        allowed = {"confirmed"} | set(labels.verdict_outcomes(check.channel))
         if value not in allowed:
             raise ActionError(400, f"Недопустимый вердикт для этого канала: «{value}».")
         if value == check.outcome:
@@ -156,20 +154,19 @@ def _requeue_message(error: RequeueError, check: Check) -> str:
     return "Повторить можно только завершённую проверку."
 
 
-def _parse_contact(channel: str, raw: str, area_code: str) -> tuple[str, str | None]:
-    if channel == Channel.PHONE.value:
-        phones = parse_phones(raw, default_area_code=area_code or None)
-        if len(phones) > 1:
-            raise ActionError(400, f"Укажите один номер, а не несколько: «{raw}».")
-        if not phones or phones[0].value is None:
-            raise ActionError(400, f"Не удалось распознать номер телефона: «{raw}».")
-        return phones[0].value, phones[0].extension
-    emails = parse_emails(raw)
-    if len(emails) > 1:
-        raise ActionError(400, f"Укажите один адрес, а не несколько: «{raw}».")
-    if not emails or emails[0].value is None:
-        raise ActionError(400, f"Не удалось распознать адрес электронной почты: «{raw}».")
-    return emails[0].value, None
+def _parse_contact(kind: str, raw: str, area_code: str) -> tuple[str, str | None]:
+    """One corrected contact of `kind`, normalised by the channel that declares the kind (its
+    own function) or the directory's parser; an undeclared kind is refused, never guessed."""
+    try:
+        declared = contact_kind(kind)
+    except UnknownChannelError:
+        raise ActionError(400, f"Неизвестный вид контакта: «{kind}».") from None
+    try:
+        if declared.normalise is not None:
+            return declared.normalise(raw, area_code)
+        return parse_one_contact(kind, raw, area_code)
+    except (ContactParseError, ValueError) as error:
+        raise ActionError(400, str(error)) from None
 
 
 def correct(

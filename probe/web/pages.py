@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from probe.directory.regions import all_regions
-from probe.results import OUTCOMES_BY_CHANNEL, Channel, Outcome
+from probe.results import Channel, Outcome
 from probe.reviews import MAX_PERSONS, Etiquette, Grade, Transfers, parse_etiquette
 from probe.scoring.rules import persons_answered
 from probe.web import labels
@@ -144,7 +144,6 @@ def check_page(request: Request, check_id: int, user: CurrentUser = Depends(page
         detail = check_detail(session=db, check_id=check_id)
     if detail is None:
         raise PageError(404, "Проверка не найдена.")
-    channel = Channel(detail.check.channel) if detail.check.channel in set(Channel) else None
     context = {
         "d": detail,
         "region_name": REGION_NAMES.get(detail.organisation.region, detail.organisation.region),
@@ -155,7 +154,7 @@ def check_page(request: Request, check_id: int, user: CurrentUser = Depends(page
         "max_persons": MAX_PERSONS,
         "transfers": [t.value for t in Transfers],
         "grades": [g.value for g in Grade],
-        "verdict_outcomes": sorted(OUTCOMES_BY_CHANNEL[channel]) if channel else [],
+        "verdict_outcomes": labels.verdict_outcomes(detail.check.channel),
         "correction_kinds": CORRECTION_KINDS,
         "labels": labels,
     }
