@@ -38,14 +38,19 @@ class ActionError(Exception):
         self.message = message
 
 
-def _text(value: str, what: str, *, required: bool) -> str:
+def _text(value: str, what: str, *, required: bool, field: str) -> str:
+    """`what`: what to ask for («Укажите причину.»); `field`: the form field's own name."""
     value = value.strip()
     if required and not value:
         raise ActionError(400, f"Укажите {what}.")
     if len(value) > MAX_TEXT:
-        raise ActionError(400, f"Слишком длинный текст ({what}): не более {MAX_TEXT} символов.")
+        raise ActionError(
+            400,
+            f"Слишком длинный текст в поле «{field}»: допускается не более {MAX_TEXT} "
+            f"символов (введено {len(value)}).",
+        )
     if "\x00" in value:
-        raise ActionError(400, f"Недопустимый символ в поле «{what}».")
+        raise ActionError(400, f"Недопустимый символ в поле «{field}».")
     return value
 
 
@@ -71,10 +76,10 @@ def review(
     if review_field is ReviewField.ETIQUETTE:
         value = _etiquette(value, what)
     elif allowed is None:
-        value = _text(value, f"текст ({what})", required=True)
+        value = _text(value, f"текст ({what})", required=True, field=what)
     elif value not in allowed:
         raise ActionError(400, f"Недопустимое значение для «{what}»: «{value}».")
-    reason = _text(reason, "причину", required=False)
+    reason = _text(reason, "причину", required=False, field="Причина")
     with session_scope(engine) as db:
         check = _check(db, check_id)
         try:
@@ -116,7 +121,7 @@ def verdict(*, engine: Engine, user: CurrentUser, check_id: int, value: str, rea
             raise ActionError(
                 400, "Исправленный результат совпадает с автоматическим: выберите «подтвердить»."
             )
-        reason = _text(reason, "причину решения", required=True)
+        reason = _text(reason, "причину решения", required=True, field="Причина")
         add_review(
             session=db,
             author=user.username,
@@ -129,7 +134,7 @@ def verdict(*, engine: Engine, user: CurrentUser, check_id: int, value: str, rea
 
 
 def requeue(*, engine: Engine, user: CurrentUser, check_id: int, reason: str) -> int:
-    reason = _text(reason, "причину повторной проверки", required=True)
+    reason = _text(reason, "причину повторной проверки", required=True, field="Причина")
     with session_scope(engine) as db:
         check = _check(db, check_id)
         try:
@@ -175,8 +180,8 @@ def correct(
     """Mark a contact wrong or outdated and give the corrected value: a new contact replaces it."""
     if kind not in CORRECTION_KINDS:
         raise ActionError(400, f"Неизвестный вид исправления: «{kind}».")
-    raw = _text(raw, "исправленный контакт", required=True)
-    reason = _text(reason, "причину", required=False)
+    raw = _text(raw, "исправленный контакт", required=True, field="Правильное значение")
+    reason = _text(reason, "причину", required=False, field="Откуда известно")
     with session_scope(engine) as db:
         contact = db.get(Contact, contact_id)
         if contact is None:

@@ -214,3 +214,25 @@ def test_a_viewer_sees_no_action_buttons_and_a_forged_post_is_refused(
     assert "Недостаточно прав: действие доступно ролям operator, admin." in response.text()
     with session_scope(engine) as db:
         assert db.exec(select(Review).where(Review.check_id == seeded.connected_id)).all() == []
+
+
+def test_a_long_word_in_a_note_wraps_and_a_too_long_text_names_its_field(
+    page: Page, server: WebServer, seeded: Seeded
+) -> None:
+    _login(page, server, "operator")
+    page.goto(f"{server.url}/checks/{seeded.connected_id}")
+    page.fill("#form-note textarea[name=value]", "Ы" * 3900)
+    page.click("#form-note button")
+    expect(page.locator("#flash")).to_have_text("Оценка сохранена.")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, width
+    token = page.locator("form.logout input[name=csrf_token]").get_attribute("value")
+    response = page.request.post(
+        f"{server.url}/checks/{seeded.connected_id}/review",
+        form={"csrf_token": token or "", "field": "note", "value": "я" * 4001},
+    )
+    assert response.status == 400
+    assert (
+        "Слишком длинный текст в поле «Заметка»: допускается не более 4000 символов "
+        "(введено 4001)." in response.text()
+    )
