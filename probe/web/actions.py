@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -10,8 +11,16 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from probe.web import operations
-from probe.web.deps import CurrentUser, PageError, csrf_form, page_operator, web_state
+from probe.web.deps import (
+    CurrentUser,
+    PageError,
+    csrf_form,
+    page_operator,
+    page_user,
+    web_state,
+)
 from probe.web.filters import MAX_ID
+from probe.web.pages import Typed, check_response
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -26,18 +35,61 @@ def _fields(form: FormData, *names: str) -> dict[str, str]:
     return {name: _field(form, name) for name in names}
 
 
-def _perform(request: Request, action: Callable[..., T], **arguments: Any) -> T:
-    """Run one operation for the page; its refusal becomes the page's error, word for word."""
+class Refused(Exception):
+    """A check-page form refused: the page is shown again with the message and the input."""
+
+    def __init__(self, check_id: int, typed: Typed) -> None:
+        self.check_id = check_id
+        self.typed = typed
+
+
+def _perform(
+    request: Request,
+    action: Callable[..., T],
+    *,
+    page: tuple[int, str, dict[str, str]] | None = None,
+    **arguments: Any,
+) -> T:
+    """Run one operation for the page. Its refusal is shown word for word: on the check page
+    (`page`: the check, the form's id, the input), with the form filled in again, else as an
+    error page."""
     try:
         return action(engine=web_state(request).engine, **arguments)
     except operations.ActionError as error:
+        if page is not None and error.status == 400:
+            check_id, form_id, values = page
+            raise Refused(check_id, Typed(form_id, values, error=error.message)) from None
         raise PageError(error.status, error.message) from None
+
+
+def refused_page(request: Request, refused: Refused) -> Response:
+    user = page_user(request)
+    return check_response(request, refused.check_id, user, typed=refused.typed)
 
 
 def _id(value: int, what: str) -> int:
     if not 1 <= value <= MAX_ID:
         raise PageError(404, f"{what} не найден(а).")
     return value
+
+
+_CHECK_FORM = re.compile(r"/checks/(\d{1,12})/(review|verdict|requeue)")
+_CORRECT_FORM = re.compile(r"/contacts/\d{1,12}/correct")
+DRAFT_PREFIX = "draft_"  # the login form carries a form's input over a new sign-in
+
+
+def draft_of(action: str, values: dict[str, str]) -> tuple[int, str] | None:
+    """The check page and form an input posted to `action` belongs to, or None."""
+    found = _CHECK_FORM.fullmatch(action)
+    if found is not None:
+        kind = found.group(2)
+        form_id = f"form-{values.get('field', '')}" if kind == "review" else f"form-{kind}"
+        check_id = int(found.group(1))
+    elif _CORRECT_FORM.fullmatch(action) and values.get("back", "").isdigit():
+        form_id, check_id = "form-correct", int(values["back"])
+    else:
+        return None
+    return (check_id, form_id) if 1 <= check_id <= MAX_ID else None
 
 
 def _back(check_id: int, message: str) -> Response:
@@ -57,7 +109,8 @@ def review(
     if fields["field"] == "etiquette" and persons:
         # The etiquette form has one choice per person who answered, in the order they did.
         fields["value"] = ",".join(persons)
-    _perform(request, operations.review, user=user, check_id=check_id, **fields)
+    page = (check_id, f"form-{fields['field']}", fields)
+    _perform(request, operations.review, page=page, user=user, check_id=check_id, **fields)
     return _back(check_id, "saved")
 
 
@@ -69,13 +122,9 @@ def verdict(
     user: CurrentUser = Depends(page_operator),
 ) -> Response:
     _id(check_id, "Проверка")
-    _perform(
-        request,
-        operations.verdict,
-        user=user,
-        check_id=check_id,
-        **_fields(form, "value", "reason"),
-    )
+    fields = _fields(form, "value", "reason")
+    page = (check_id, "form-verdict", fields)
+    _perform(request, operations.verdict, page=page, user=user, check_id=check_id, **fields)
     return _back(check_id, "verdict")
 
 
@@ -87,8 +136,10 @@ def requeue(
     user: CurrentUser = Depends(page_operator),
 ) -> Response:
     _id(check_id, "Проверка")
+    fields = _fields(form, "reason")
+    page = (check_id, "form-requeue", fields)
     new_id = _perform(
-        request, operations.requeue, user=user, check_id=check_id, **_fields(form, "reason")
+        request, operations.requeue, page=page, user=user, check_id=check_id, **fields
     )
     return RedirectResponse(f"/checks/{check_id}?msg=requeued&new={new_id}", status_code=303)
 
@@ -101,14 +152,11 @@ def correct(
     user: CurrentUser = Depends(page_operator),
 ) -> Response:
     _id(contact_id, "Контакт")
-    _perform(
-        request,
-        operations.correct,
-        user=user,
-        contact_id=contact_id,
-        **_fields(form, "kind", "raw", "reason"),
-    )
+    fields = _fields(form, "kind", "raw", "reason")
     back = _field(form, "back")
-    if back.isdigit() and 1 <= int(back) <= MAX_ID:
-        return _back(int(back), "corrected")
+    check_id = int(back) if back.isdigit() and 1 <= int(back) <= MAX_ID else None
+    page = (check_id, "form-correct", fields) if check_id is not None else None
+    _perform(request, operations.correct, page=page, user=user, contact_id=contact_id, **fields)
+    if check_id is not None:
+        return _back(check_id, "corrected")
     return RedirectResponse("/queue", status_code=303)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import uvicorn
 from fastapi import FastAPI, Request, Response
@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from probe import __version__
 from probe.settings import Settings
 from probe.web import actions, admin, api, auth, evidence, pages
-from probe.web.deps import LoginRequired, WebState, web_session
+from probe.web.deps import LoginRequired, WebState, session_user
 from probe.web.render import make_templates, render
 from probe.web.security import SESSION_COOKIE, SESSION_MAX_AGE_S, LoginThrottle, SessionCodec
 
@@ -94,8 +94,15 @@ def _is_api(request: Request) -> bool:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, _error: LoginRequired) -> Response:
+        if request.method == "POST" and not _is_api(request):
+            return auth.expired_page(request, await request.form())
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(actions.Refused)
+    async def _refused(request: Request, error: actions.Refused) -> Response:
+        # Shown on the check page itself, the input kept: not a bare error page.
+        return actions.refused_page(request, error)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
@@ -134,10 +141,18 @@ def _error_page(request: Request, status: int, message: str) -> Response:
     # The session is read again here: errors raised before the dependency ran have none.
     if not hasattr(request.state, "web_session"):
         request.state.web_session = request.app.state.web.codec.loads(None)
-    web_session(request)
-    return render(
-        request, "error.html", {"status": status, "message": message}, user=None, status_code=status
-    )
+    user = session_user(request)  # the menu stays: staff can go on from here
+    context = {"status": status, "message": message, "back": _back_link(request)}
+    return render(request, "error.html", context, user=user, status_code=status)
+
+
+def _back_link(request: Request) -> str:
+    """Where the staff member came from (a page of this site), else the queue."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path.startswith("/"):
+        path = referer.path + (f"?{referer.query}" if referer.query else "")
+        return path if not path.startswith("//") else "/queue"
+    return "/queue"
 
 
 async def serve(

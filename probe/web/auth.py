@@ -10,7 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from probe.results import utc_now
-from probe.web.deps import csrf_form, web_session, web_state
+from probe.web import actions
+from probe.web.deps import CurrentUser, csrf_form, web_session, web_state
+from probe.web.pages import Typed, check_response
 from probe.web.render import render
 from probe.web.security import SESSION_MAX_AGE_S, password_stamp, verify_password
 from storage.engine import session_scope
@@ -53,7 +55,8 @@ def login_page(request: Request, next: str = "/queue") -> Response:
 
 
 def _refused(request: Request, message: str, status: int, target: str) -> Response:
-    context = {"next": target, "error": message}
+    # A form's input carried over the sign-in (expired_page) survives a mistyped password too.
+    context = {"next": target, "error": message, "drafts": getattr(request.state, "drafts", {})}
     return render(request, "login.html", context, user=None, status_code=status)
 
 
@@ -68,6 +71,9 @@ def login(request: Request, form: FormData = Depends(csrf_form)) -> Response:
     state = web_state(request)
     target = _safe_next(form.get("next"))
     username, password = str(form.get("username") or ""), str(form.get("password") or "")
+    request.state.drafts = {
+        k: v for k, v in _drafts(form).items() if k.startswith(actions.DRAFT_PREFIX)
+    }
     address = request.client.host if request.client else "unknown"
     wait = state.throttle.retry_after(address)
     if wait:
@@ -95,7 +101,47 @@ def login(request: Request, form: FormData = Depends(csrf_form)) -> Response:
         record_successful_login(session=db, user=user)
         assert user.id is not None
         web_session(request).login(user_id=user.id, stamp=password_stamp(user.password_hash))
-    return RedirectResponse(target, status_code=303)
+        current = CurrentUser(id=user.id, username=user.username, role=user.role)
+    return _after_login(request, form, current, target)
+
+
+EXPIRED = (
+    "Сеанс истёк — войдите снова. Введённое в форму не потеряно: после входа оно будет в форме, "
+    "проверьте его и отправьте ещё раз."
+)
+BACK_AGAIN = "Вы снова вошли. Введённое сохранено: проверьте его и отправьте форму ещё раз."
+
+
+def _drafts(form: FormData) -> dict[str, str]:
+    """A form's text input, without its (now worthless) CSRF token."""
+    return {
+        k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token" and len(k) < 40
+    }
+
+
+def expired_page(request: Request, form: FormData) -> Response:
+    """A form posted after the session ended: the login page, carrying the input over."""
+    values = _drafts(form)
+    found = actions.draft_of(request.url.path, values)
+    target = f"/checks/{found[0]}" if found else "/queue"
+    drafts = {actions.DRAFT_PREFIX + k: v for k, v in values.items()} if found else {}
+    if found:
+        drafts[actions.DRAFT_PREFIX + "action"] = request.url.path
+    error = EXPIRED if found else "Сеанс истёк — войдите снова."
+    context = {"next": target, "error": error, "drafts": drafts}
+    return render(request, "login.html", context, user=None, status_code=401)
+
+
+def _after_login(request: Request, form: FormData, user: CurrentUser, target: str) -> Response:
+    """Back to `target`, or to the check page with the input carried over a new sign-in."""
+    prefix = actions.DRAFT_PREFIX
+    values = {k[len(prefix) :]: v for k, v in _drafts(form).items() if k.startswith(prefix)}
+    action = values.pop("action", "")
+    found = actions.draft_of(action, values) if action else None
+    if found is None:
+        return RedirectResponse(target, status_code=303)
+    typed = Typed(found[1], values, notice=BACK_AGAIN)
+    return check_response(request, found[0], user, typed=typed)
 
 
 @router.post("/logout")

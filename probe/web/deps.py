@@ -57,7 +57,8 @@ def web_session(request: Request) -> WebSession:
     return session
 
 
-def _session_user(request: Request) -> CurrentUser | None:
+def session_user(request: Request) -> CurrentUser | None:
+    """The signed-in user of this request, or None (no session, or it ended)."""
     session = web_session(request)
     if session.user_id is None:
         return None
@@ -79,7 +80,7 @@ def _session_user(request: Request) -> CurrentUser | None:
 
 
 def page_user(request: Request) -> CurrentUser:
-    user = _session_user(request)
+    user = session_user(request)
     if user is None:
         raise LoginRequired()
     return user
@@ -104,7 +105,12 @@ def page_admin(user: CurrentUser = Depends(page_user)) -> CurrentUser:
 async def csrf_form(request: Request) -> FormData:
     """The posted form, only if it carries this session's CSRF token."""
     form = await request.form()
-    if not web_session(request).csrf_matches(form.get("csrf_token")):
+    session = web_session(request)
+    if session.user_id is None and request.url.path not in ("/login", "/logout"):
+        # Signed out (the session expired) since the page was loaded: sign in again, the input
+        # carried over, rather than a misleading "sent from another site".
+        raise LoginRequired()
+    if not session.csrf_matches(form.get("csrf_token")):
         raise PageError(
             403,
             "Форма устарела или отправлена с другого сайта (неверный CSRF-токен). "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -138,6 +140,24 @@ def etiquette_persons(detail: CheckDetail, asked: str | None) -> list[str | None
 
 @router.get("/checks/{check_id}", response_class=HTMLResponse)
 def check_page(request: Request, check_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    return check_response(request, check_id, user)
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A form's input shown again on the check page: refused (`error`) or carried over a new
+    sign-in after the session expired (`notice`)."""
+
+    form: str  # the form's element id, e.g. "form-note"
+    values: dict[str, str]
+    error: str | None = None
+    notice: str | None = None
+
+
+def check_response(
+    request: Request, check_id: int, user: CurrentUser, *, typed: Typed | None = None
+) -> Response:
+    """The check page; with `typed`, the form's input filled in again and the message above."""
     _positive(check_id, "Проверка")
     state = web_state(request)
     with session_scope(state.engine) as db:
@@ -157,5 +177,7 @@ def check_page(request: Request, check_id: int, user: CurrentUser = Depends(page
         "verdict_outcomes": labels.verdict_outcomes(detail.check.channel),
         "correction_kinds": CORRECTION_KINDS,
         "labels": labels,
+        "typed": typed,
     }
-    return render(request, "check.html", context, user=user)
+    status = 400 if typed is not None and typed.error else 200
+    return render(request, "check.html", context, user=user, status_code=status)

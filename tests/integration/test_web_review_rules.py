@@ -215,3 +215,64 @@ def test_a_busy_check_followed_by_a_retry_does_not_ask_to_be_confirmed(
     retried = client.get(f"/checks/{seeded.retried_id}").text
     assert 'id="needs"' not in retried and 'id="next-attempt"' in retried
     assert 'id="needs">Нужно: подтвердить' in client.get(f"/checks/{seeded.busy_id}").text
+
+
+def test_a_refused_form_shows_the_check_page_again_with_the_message_and_the_input(
+    server: WebServer, seeded: Seeded
+) -> None:
+    client, token = logged_in(server, "operator")
+    typed = {"csrf_token": token, "value": "busy", "reason": "слышно «занято» на записи"}
+    response = client.post(f"/checks/{seeded.busy_id}/verdict", data=typed)
+    assert response.status_code == 400
+    page = response.text
+    assert '<a href="/queue">Очередь проверки</a>' in page and 'id="form-verdict"' in page
+    assert (
+        'id="form-error" data-form="form-verdict">Исправленный результат совпадает с '
+        "автоматическим: выберите «подтвердить»." in page
+    )
+    assert 'value="слышно «занято» на записи"' in page
+
+
+def test_an_error_page_keeps_the_menu_and_a_way_back(server: WebServer, seeded: Seeded) -> None:
+    client, token = logged_in(server, "operator")
+    back = f"{server.url}/checks/{seeded.busy_id}"
+    response = client.post(
+        "/contacts/999999/correct",
+        data={"csrf_token": token, "kind": "wrong", "raw": "8 (3812) 99-99-99"},
+        headers={"Referer": back},
+    )
+    assert response.status_code == 404
+    assert '<a href="/queue">Очередь проверки</a>' in response.text
+    assert f'<a href="/checks/{seeded.busy_id}" id="error-back">Назад</a>' in response.text
+
+
+def test_a_note_typed_while_the_session_expired_survives_a_new_sign_in(
+    server: WebServer, seeded: Seeded, operator: httpx.Client
+) -> None:
+    import html
+    import re
+
+    from tests.integration.test_web_support import PASSWORD, csrf_of
+
+    client, token = logged_in(server, "operator")
+    client.cookies.clear()  # the 12 hours are over: the cookie no longer opens anything
+    note = "Перезвонили в 14:05, ответила <секретарь>"
+    response = client.post(
+        f"/checks/{seeded.connected_id}/review",
+        data={"csrf_token": token, "field": "note", "value": note},
+    )
+    assert response.status_code == 401
+    assert "Сеанс истёк — войдите снова. Введённое в форму не потеряно" in response.text
+    assert "с другого сайта" not in response.text
+    drafts = {
+        name: html.unescape(value)
+        for name, value in re.findall(r'name="(draft_[a-z_]+)" value="([^"]*)"', response.text)
+    }
+    assert drafts["draft_value"] == note
+    login = {"csrf_token": csrf_of(response.text), "username": "operator",
+             "password": PASSWORD, "next": f"/checks/{seeded.connected_id}", **drafts}  # fmt: skip
+    page = client.post("/login", data=login)
+    assert page.status_code == 200
+    assert "Вы снова вошли. Введённое сохранено" in page.text
+    assert html.escape(note, quote=False) in page.text.split('id="form-note"')[1]
+    assert _reviews(operator, seeded.connected_id) == []  # nothing saved behind the user's back
