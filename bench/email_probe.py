@@ -51,6 +51,7 @@ from sqlmodel import select  # noqa: E402
 
 from adapters.email import imap as ours  # noqa: E402
 from adapters.email import plugin  # noqa: E402
+from adapters.email.config import SmtpSettings  # noqa: E402
 from adapters.email.message import build_message, identity_for  # noqa: E402
 from adapters.email.smtp import SmtpSession  # noqa: E402
 from adapters.email.timing import load_calendar  # noqa: E402
@@ -59,7 +60,7 @@ from probe.channels import ProbeContext, ProbeTarget  # noqa: E402
 from probe.logs import configure_logging, get_logger  # noqa: E402
 from probe.results import Channel, utc_now  # noqa: E402
 from probe.sandbox.mailservers import Account, MailServers  # noqa: E402
-from probe.settings import Settings, SmtpSettings  # noqa: E402
+from probe.settings import Settings  # noqa: E402
 from storage.checks import record_result  # noqa: E402
 from storage.engine import make_engine, session_scope  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402

@@ -332,6 +332,16 @@ def contact_kind(name: str) -> ContactKind:
     raise UnknownChannelError(f"unknown contact kind {name!r}; available: {', '.join(known)}")
 
 
+def settings_sections() -> dict[str, type[BaseModel]]:
+    """Section name -> the model of the channel that declares it (every backend's)."""
+    sections: dict[str, type[BaseModel]] = {}
+    for backends in _backends().values():
+        for plugin in backends.values():
+            for section in plugin.spec.settings:
+                sections[section.name] = section.model
+    return sections
+
+
 def cli_groups() -> dict[str, Callable[[Any], None]]:
     """`probe <group>` command groups the channels declare (name -> register(app))."""
     groups: dict[str, Callable[[Any], None]] = {}

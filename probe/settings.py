@@ -2,17 +2,22 @@
 
 Precedence, highest first: keyword arguments, environment, secret files, the TOML file, defaults.
 Nested groups use a double underscore: PROBE_SMTP__HOST, PROBE_SMTP__PASSWORD.
+
+The kernel knows no channel's settings: a channel brings its sections (`SettingsSection` in its
+`ChannelSpec`: e-mail's `smtp` and `imap`, SIP's `sip`), each validated by the channel's own
+model and reached as `settings.smtp`. A section no channel declares is refused by name.
 Secret values are `SecretStr`: they print as '**********' and the log redactor knows them.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -23,75 +28,6 @@ from pydantic_settings import (
 CONFIG_ENV = "PROBE_CONFIG"
 SECRETS_DIR_ENV = "PROBE_SECRETS_DIR"
 _INSECURE_KEY = "insecure-development-key"
-
-
-class SmtpSettings(BaseModel):
-    host: str = "127.0.0.1"
-    port: int = 587
-    username: str | None = None
-    password: SecretStr | None = None
-    security: Literal["starttls", "tls", "none"] = "starttls"
-    ca_file: Path | None = None
-    from_address: str = "prober@localhost"
-    # A mailbox known to accept mail (ours, or a partner's): before e-mail is paused as our
-    # outage, a control message is sent there (schedules/control.py). None: no control.
-    control_address: str | None = None
-
-
-class ImapSettings(BaseModel):
-    host: str = "127.0.0.1"
-    port: int = 993
-    username: str | None = None
-    password: SecretStr | None = None
-    security: Literal["tls", "starttls", "none"] = "tls"
-    ca_file: Path | None = None
-    mailbox: str = "INBOX"
-    sent_mailbox: str = "Sent"  # copies of accepted probes, for crash recovery
-
-
-class SipSettings(BaseModel):
-    registrar: str | None = None
-    username: str | None = None
-    password: SecretStr | None = None
-    caller_id: str | None = None
-    transport: Literal["udp", "tcp", "tls"] = "udp"
-    outbound_proxy: str | None = None  # host[:port]; every request goes through it
-    # E.164 number -> request URI; placeholders {e164} {digits} {national} {trunk}.
-    dial_plan: str = "sip:{e164}@{trunk}"
-    workers: int = Field(2, ge=1, le=64)  # call-worker processes, 3 calls each
-    # The registration's expiry asked of the registrar (PJSUA refreshes it before it lapses),
-    # and the wait before a failed or lost registration is tried again (PJSUA's retry, 408 and
-    # 5xx/6xx answers). Calls given to a worker whose registration is lost fail at once as
-    # ours (sip_registration) until it is regained. Below 6 s PJSIP would refresh too late.
-    registration_seconds: int = Field(300, ge=6, le=3600)
-    registration_retry_seconds: int = Field(30, ge=1, le=3600)
-    # Static routes (the sandbox, a lab PBX): an E.164 number, or "number;ext=digits", to the
-    # request URIs of its successive attempts (the last one repeats). Bypasses the dial plan.
-    routes: dict[str, list[str]] = Field(default_factory=dict)
-    # A known-good number (E.164, dialled like any other: routes, dial plan) or a SIP URI.
-    # Before a streak of failures pauses calls as our outage, a control call is placed there:
-    # failed too, our outage; answered, the organisations' results stand (schedules/control.py).
-    control_target: str | None = None
-
-    @field_validator("control_target")
-    @classmethod
-    def _control_target_is_dialable(cls, target: str | None) -> str | None:
-        if target is None or target.startswith(("sip:", "sips:")):
-            return target
-        if not (target.startswith("+") and target[1:].isdigit() and 8 <= len(target) <= 16):
-            raise ValueError(f"control_target must be an E.164 number or a SIP URI: {target!r}")
-        return target
-
-    @field_validator("routes")
-    @classmethod
-    def _routes_are_sip_uris(cls, routes: dict[str, list[str]]) -> dict[str, list[str]]:
-        for number, uris in routes.items():
-            if not uris:
-                raise ValueError(f"route {number!r}: no URI")
-            for uri in uris:
-                if not uri.startswith(("sip:", "sips:")):
-                    raise ValueError(f"route {number!r}: not a SIP URI: {uri!r}")
-        return routes
 
 
 SuspectOutcome = Literal["unavailable", "no_answer", "rejected", "busy", "bounced"]
@@ -118,16 +54,12 @@ class OutageSettings(BaseModel):
         return self
 
 
-class TwilioSettings(BaseModel):
-    account_sid: str | None = None
-    auth_token: SecretStr | None = None
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PROBE_",
         env_nested_delimiter="__",
-        extra="forbid",
+        # The channels' sections (settings.smtp, settings.sip), checked in _channel_sections.
+        extra="allow",
         validate_default=True,
     )
 
@@ -140,11 +72,13 @@ class Settings(BaseSettings):
     # or ::1; only a production deployment that means to reach real organisations says "external".
     network: Literal["loopback", "external"] = "loopback"
     secret_key: SecretStr = SecretStr(_INSECURE_KEY)
-    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
-    imap: ImapSettings = Field(default_factory=ImapSettings)
-    sip: SipSettings = Field(default_factory=SipSettings)
-    twilio: TwilioSettings = Field(default_factory=TwilioSettings)
+    # Channel -> backend, where a channel has several (PROBE_BACKENDS__PHONE=twilio).
+    backends: dict[str, str] = Field(default_factory=dict)
     outage: OutageSettings = Field(default_factory=OutageSettings)
+
+    if TYPE_CHECKING:
+        # A channel's section (settings.smtp), an instance of the model its plugin declares.
+        def __getattr__(self, name: str) -> Any: ...
 
     @classmethod
     def settings_customise_sources(
@@ -155,7 +89,11 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources: list[PydanticBaseSettingsSource] = [
+            init_settings,
+            env_settings,
+            _SectionEnvSource(settings_cls),
+        ]
         secrets_dir = os.environ.get(SECRETS_DIR_ENV)
         if secrets_dir:
             sources.append(_SecretFilesSource(settings_cls, Path(secrets_dir)))
@@ -166,6 +104,32 @@ class Settings(BaseSettings):
                 raise ValueError(f"{CONFIG_ENV}={config_file}: no such file")
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+    @model_validator(mode="after")
+    def _channel_sections(self) -> Settings:
+        """Each channel's section validated by its own model; defaults for an absent one."""
+        from probe.channels import settings_sections
+
+        declared = settings_sections()
+        extra = self.__pydantic_extra__ if self.__pydantic_extra__ is not None else {}
+        unknown = sorted(set(extra) - set(declared))
+        if unknown:
+            raise ValueError(
+                f"unknown settings section {unknown[0]!r}; the channels declare: "
+                f"{', '.join(sorted(declared)) or 'none'}"
+            )
+        for name, model in declared.items():
+            value = extra.get(name)
+            extra[name] = value if isinstance(value, model) else _section(name, model, value)
+        self.__pydantic_extra__ = extra
+        return self
+
+    def section(self, name: str) -> BaseModel:
+        """A channel's settings section by name (`smtp`)."""
+        value = (self.__pydantic_extra__ or {}).get(name)
+        if not isinstance(value, BaseModel):
+            raise KeyError(f"no channel declares the settings section {name!r}")
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -192,9 +156,58 @@ class Settings(BaseSettings):
             elif isinstance(value, BaseModel):
                 for name in type(value).model_fields:
                     walk(getattr(value, name))
+                for extra in (value.model_extra or {}).values():
+                    walk(extra)
 
         walk(self)
         return found
+
+
+def _section(name: str, model: type[BaseModel], value: Any) -> BaseModel:
+    """A section validated by its channel's model; errors located under the section (`sip.x`)."""
+    try:
+        return model.model_validate(value or {})
+    except ValidationError as error:
+        errors: list[Any] = [
+            {"type": e["type"], "loc": (name, *e["loc"]), "input": e["input"]}
+            | ({"ctx": e["ctx"]} if "ctx" in e else {})
+            for e in error.errors()
+        ]
+        raise ValidationError.from_exception_data("Settings", errors) from None
+
+
+class _SectionEnvSource(PydanticBaseSettingsSource):
+    """`PROBE_<SECTION>__<FIELD>` for the sections the channels bring: pydantic-settings reads
+    only the fields the kernel declares. A value that looks like JSON (`{...}`, `[...]`) is
+    parsed, as pydantic-settings does for its own nested fields."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        own = set(self.settings_cls.model_fields)
+        values: dict[str, Any] = {}
+        for key, raw in sorted(os.environ.items()):
+            upper = key.upper()
+            if not upper.startswith("PROBE_") or "__" not in upper:
+                continue
+            keys = upper.removeprefix("PROBE_").lower().split("__")
+            if keys[0] in own:
+                continue
+            target = values
+            for part in keys[:-1]:
+                target = target.setdefault(part, {})
+            target[keys[-1]] = _maybe_json(raw)
+        return values
+
+
+def _maybe_json(raw: str) -> Any:
+    if raw.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
 
 
 class _SecretFilesSource(PydanticBaseSettingsSource):

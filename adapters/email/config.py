@@ -5,9 +5,10 @@ Validated once when a campaign is loaded; a bad value is refused with the field 
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from adapters.email.templates import TEMPLATES
 
@@ -15,6 +16,31 @@ DEFAULT_DEADLINE_WORKING_DAYS = 3  # Omsk regulation (seed 001): a reply within 
 # Federal law 59-FZ, art. 12: a written appeal is answered within 30 days of its registration.
 # 2020's latest counted reply came 13 calendar days after its letter (seed 000, row 35).
 DEFAULT_REPLY_WINDOW_DAYS = 30
+
+
+# The channel's settings sections (PROBE_SMTP__..., PROBE_IMAP__...), declared in its spec.
+class SmtpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 587
+    username: str | None = None
+    password: SecretStr | None = None
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    ca_file: Path | None = None
+    from_address: str = "prober@localhost"
+    # A mailbox known to accept mail (ours, or a partner's): before e-mail is paused as our
+    # outage, a control message is sent there (schedules/control.py). None: no control.
+    control_address: str | None = None
+
+
+class ImapSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 993
+    username: str | None = None
+    password: SecretStr | None = None
+    security: Literal["tls", "starttls", "none"] = "tls"
+    ca_file: Path | None = None
+    mailbox: str = "INBOX"
+    sent_mailbox: str = "Sent"  # copies of accepted probes, for crash recovery
 
 
 class Config(BaseModel):

@@ -20,10 +20,10 @@ from typing import Any
 
 import aioimaplib
 
+from adapters.email.config import ImapSettings
 from adapters.email.smtp import tls_context
 from probe.errors import OurSideError
 from probe.netguard import ensure_destination_allowed
-from probe.settings import ImapSettings
 
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
 _UIDNEXT = re.compile(rb"UIDNEXT (\d+)")

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.email.config import Config
+from adapters.email.config import Config, ImapSettings, SmtpSettings
 from adapters.email.evidence import store_raw
 from adapters.email.message import Identity, build_message, identity_for
 from adapters.email.sent import SentFolder
@@ -33,6 +33,7 @@ from probe.channels import (
     ProbeTarget,
     RateLimit,
     RetryRule,
+    SettingsSection,
 )
 from probe.errors import OurSideError
 from probe.results import Channel, CheckResult, EvidenceRef, Outcome, utc_now
@@ -82,6 +83,7 @@ SPEC = ChannelSpec(
     config_model=Config,
     timeout_seconds=180.0,
     rate_limit=RateLimit(per_minute=30),
+    settings=(SettingsSection("smtp", SmtpSettings), SettingsSection("imap", ImapSettings)),
     contact_kinds=(ContactKind("email", "адрес электронной почты"),),
     retry=(
         RetryRule("send_failed", minutes=(10, 10)),

@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 
 import aiosmtplib
 
+from adapters.email.config import SmtpSettings
 from probe.errors import OurSideError
 from probe.netguard import ensure_destination_allowed
 from probe.results import utc_now
-from probe.settings import SmtpSettings
 
 T = TypeVar("T")
 _ENHANCED = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")

@@ -3,13 +3,60 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from adapters.sip.dialplan import validate_template
 
 # Seed 001: a call lasts at most 10 minutes.
 MAX_LISTEN_SECONDS = 600.0
+
+
+# The channel's settings section (PROBE_SIP__...), declared in its spec.
+class SipSettings(BaseModel):
+    registrar: str | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    caller_id: str | None = None
+    transport: Literal["udp", "tcp", "tls"] = "udp"
+    outbound_proxy: str | None = None  # host[:port]; every request goes through it
+    # E.164 number -> request URI; placeholders {e164} {digits} {national} {trunk}.
+    dial_plan: str = "sip:{e164}@{trunk}"
+    workers: int = Field(2, ge=1, le=64)  # call-worker processes, 3 calls each
+    # The registration's expiry asked of the registrar (PJSUA refreshes it before it lapses),
+    # and the wait before a failed or lost registration is tried again (PJSUA's retry, 408 and
+    # 5xx/6xx answers). Calls given to a worker whose registration is lost fail at once as
+    # ours (sip_registration) until it is regained. Below 6 s PJSIP would refresh too late.
+    registration_seconds: int = Field(300, ge=6, le=3600)
+    registration_retry_seconds: int = Field(30, ge=1, le=3600)
+    # Static routes (the sandbox, a lab PBX): an E.164 number, or "number;ext=digits", to the
+    # request URIs of its successive attempts (the last one repeats). Bypasses the dial plan.
+    routes: dict[str, list[str]] = Field(default_factory=dict)
+    # A known-good number (E.164, dialled like any other: routes, dial plan) or a SIP URI.
+    # Before a streak of failures pauses calls as our outage, a control call is placed there:
+    # failed too, our outage; answered, the organisations' results stand (schedules/control.py).
+    control_target: str | None = None
+
+    @field_validator("control_target")
+    @classmethod
+    def _control_target_is_dialable(cls, target: str | None) -> str | None:
+        if target is None or target.startswith(("sip:", "sips:")):
+            return target
+        if not (target.startswith("+") and target[1:].isdigit() and 8 <= len(target) <= 16):
+            raise ValueError(f"control_target must be an E.164 number or a SIP URI: {target!r}")
+        return target
+
+    @field_validator("routes")
+    @classmethod
+    def _routes_are_sip_uris(cls, routes: dict[str, list[str]]) -> dict[str, list[str]]:
+        for number, uris in routes.items():
+            if not uris:
+                raise ValueError(f"route {number!r}: no URI")
+            for uri in uris:
+                if not uri.startswith(("sip:", "sips:")):
+                    raise ValueError(f"route {number!r}: not a SIP URI: {uri!r}")
+        return routes
 
 
 class Config(BaseModel):

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from adapters.sip.config import Config, config_error_message
+from adapters.sip.config import Config, SipSettings, config_error_message
 from adapters.sip.dialplan import DialPlanError, request_uri, uri_host
 from adapters.sip.evidence import RECORDING_NAME, TRACE_NAME, TraceWriter, collect
 from adapters.sip.pool import CallPool, WorkerFailed, WorkerSettings
@@ -28,6 +28,7 @@ from probe.channels import (
     ProbeTarget,
     RateLimit,
     RetryRule,
+    SettingsSection,
 )
 from probe.errors import ProbeError
 from probe.netguard import ensure_destination_allowed
@@ -112,6 +113,7 @@ SPEC = ChannelSpec(
     config_model=Config,
     timeout_seconds=11 * 60.0,  # a call lasts at most 10 minutes (seed 001), plus set-up
     concurrency=Concurrency.ONE_PER_ORGANISATION,
+    settings=(SettingsSection("sip", SipSettings),),
     rate_limit=RateLimit(in_parallel=4, per_organisation_per_day=4, quiet_minutes=3),
     contact_kinds=(ContactKind("phone", "номер телефона"),),
     retry=(

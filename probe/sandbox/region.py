@@ -22,7 +22,7 @@ from probe.sandbox.world import (
     Phone,
     World,
 )
-from probe.settings import ImapSettings, Settings, SipSettings, SmtpSettings
+from probe.settings import Settings
 
 # -- the pid file: leftovers of a killed run -----------------------------------------------------
 
@@ -221,32 +221,33 @@ class Region:
     def prober_settings(self, database_url: str) -> Settings:
         assert self.mail is not None and self.exchange is not None
         account = self.mail.add_account("prober")
-        sip = SipSettings(
-            workers=self.options.workers,
-            routes=self.exchange.routes,
-            dial_plan=f"sip:{{digits}}@{self.exchange.unknown_numbers().hostport}",
-            caller_id="prober",
-        )
+        # The channels' own sections, validated by their models (probe.channels).
+        sip = {
+            "workers": self.options.workers,
+            "routes": self.exchange.routes,
+            "dial_plan": f"sip:{{digits}}@{self.exchange.unknown_numbers().hostport}",
+            "caller_id": "prober",
+        }
         return Settings(
             environment="sandbox",
             network="loopback",
             database_url=database_url,
             data_dir=self.options.data_dir,
-            smtp=SmtpSettings(
-                port=self.mail.ports["submission"],
-                username=account.address,
-                password=account.password,
-                security="starttls",
-                ca_file=self.mail.ca_file,
-                from_address=account.address,
-            ),
-            imap=ImapSettings(
-                port=self.mail.ports["imaps"],
-                username=account.address,
-                password=account.password,
-                security="tls",
-                ca_file=self.mail.ca_file,
-            ),
+            smtp={
+                "port": self.mail.ports["submission"],
+                "username": account.address,
+                "password": account.password,
+                "security": "starttls",
+                "ca_file": self.mail.ca_file,
+                "from_address": account.address,
+            },
+            imap={
+                "port": self.mail.ports["imaps"],
+                "username": account.address,
+                "password": account.password,
+                "security": "tls",
+                "ca_file": self.mail.ca_file,
+            },
             sip=sip,
         )
 

@@ -18,11 +18,11 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
+from adapters.sip.config import SipSettings
 from adapters.sip.plugin import PhonePlugin
 from probe.sandbox.campaign import Options
 from probe.sandbox.region import Region
 from probe.sandbox.world import SANDBOX_DATA, load_world
-from probe.settings import SipSettings
 from tests.servers.sipp import place, require_tools
 
 pytestmark = pytest.mark.integration

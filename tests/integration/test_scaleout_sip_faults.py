@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
+from adapters.sip.config import SipSettings
 from probe.channels import get_channel
-from probe.settings import OutageSettings, Settings, SipSettings
+from probe.settings import OutageSettings, Settings
 from tests.scaleout_inprocess import (
     actions,
     add_organisations,

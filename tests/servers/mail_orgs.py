@@ -105,7 +105,8 @@ class Organisations:
 
 
 def prober_settings(servers: MailServers, account: Account, data_dir: str, database_url: str):  # type: ignore[no-untyped-def]
-    from probe.settings import ImapSettings, Settings, SmtpSettings
+    from adapters.email.config import ImapSettings, SmtpSettings
+    from probe.settings import Settings
 
     return Settings(
         database_url=database_url,

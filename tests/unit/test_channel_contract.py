@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from probe import metrics, ru
 from probe.channels import (
@@ -178,7 +179,80 @@ def test_metrics_count_our_failures_by_the_registry() -> None:
 
 
 def test_a_result_of_an_unknown_channel_is_refused_even_while_pending() -> None:
-    from pydantic import ValidationError
-
     with pytest.raises(ValidationError, match="unknown channel 'fax'; available: email, phone"):
         CheckResult(channel="fax", outcome=None, pending=True, started_at=datetime.now(UTC))
+
+
+def test_a_channel_settings_section_is_validated_by_the_channel(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from adapters.sip.config import SipSettings
+    from probe.settings import Settings
+
+    monkeypatch.setenv("PROBE_SIP__CONTROL_TARGET", "not-a-number")
+    with pytest.raises(
+        ValidationError, match=r"sip\.control_target\n  Value error, control_target"
+    ):
+        Settings()
+    monkeypatch.setenv("PROBE_SIP__CONTROL_TARGET", "+73812000000")
+    monkeypatch.setenv("PROBE_SIP__ROUTES", '{"+73812000001": ["sip:a@127.0.0.1"]}')
+    settings = Settings()
+    assert isinstance(settings.sip, SipSettings)
+    assert settings.sip.control_target == "+73812000000"
+    assert settings.section("sip").routes == {"+73812000001": ["sip:a@127.0.0.1"]}  # type: ignore[attr-defined]
+
+
+def test_a_settings_section_no_channel_declares_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from probe.settings import Settings
+
+    monkeypatch.setenv("PROBE_TWILIO__AUTH_TOKEN", "x")
+    with pytest.raises(
+        ValidationError,
+        match="unknown settings section 'twilio'; the channels declare: imap, sip, smtp",
+    ):
+        Settings()
+
+
+def test_a_plugin_brings_its_own_settings_section(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from pydantic import SecretStr
+
+    from probe.channels import SettingsSection
+    from probe.settings import Settings
+
+    class FormSettings(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        user_agent: str = "prober"
+        api_key: SecretStr | None = None
+
+    spec = replace(_form_spec(), settings=(SettingsSection("webform", FormSettings),))
+    remove = add_plugin(FormPlugin(spec))
+    try:
+        monkeypatch.setenv("PROBE_WEBFORM__API_KEY", "form-secret-1")
+        settings = Settings()
+        assert settings.webform.user_agent == "prober"
+        assert "form-secret-1" in settings.secret_values()
+        monkeypatch.setenv("PROBE_WEBFORM__COLOUR", "red")
+        with pytest.raises(ValidationError, match=r"webform\.colour\n  Extra inputs"):
+            Settings()
+    finally:
+        remove()
+
+
+def test_a_channel_section_comes_from_the_toml_file_and_secret_files(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from probe.settings import Settings
+
+    config = tmp_path / "probe.toml"
+    config.write_text('[sip]\nregistrar = "pbx.example:5060"\n[smtp]\nport = 2525\n')
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "probe_imap__password").write_text("imap-secret-9\n")
+    monkeypatch.setenv("PROBE_CONFIG", str(config))
+    monkeypatch.setenv("PROBE_SECRETS_DIR", str(secrets))
+    settings = Settings()
+    assert (settings.sip.registrar, settings.smtp.port) == ("pbx.example:5060", 2525)
+    assert settings.imap.password.get_secret_value() == "imap-secret-9"
+    assert "imap-secret-9" in settings.secret_values()

@@ -70,7 +70,7 @@ def test_traffic_is_limited_to_loopback_unless_configured_otherwise() -> None:
 
 def test_secrets_never_reach_the_log(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PROBE_SMTP__PASSWORD", "hunter2-smtp")
-    monkeypatch.setenv("PROBE_TWILIO__AUTH_TOKEN", "tw-token-777")
+    monkeypatch.setenv("PROBE_SIP__PASSWORD", "tw-token-777")
     settings = Settings()
     stream = io.StringIO()
     configure_logging(fmt="json", secrets=settings.secret_values(), stream=stream)

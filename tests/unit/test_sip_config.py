@@ -9,13 +9,13 @@ import pytest
 import structlog
 from pydantic import ValidationError
 
-from adapters.sip.config import Config, config_error_message
+from adapters.sip.config import Config, SipSettings, config_error_message
 from adapters.sip.dialplan import DialPlanError, request_uri, uri_host
 from adapters.sip.plugin import PhonePlugin
 from probe.channels import ProbeContext, ProbeTarget
 from probe.errors import OurSideError
 from probe.results import Channel, CheckResult, Outcome
-from probe.settings import Settings, SipSettings
+from probe.settings import Settings
 
 
 def error_of(options: dict) -> str:
