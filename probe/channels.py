@@ -107,6 +107,15 @@ class ContactKind:
 
 
 @dataclass(frozen=True)
+class CliGroup:
+    """`probe <group> ...`: `register(app)` adds the channel's commands to the group's Typer app.
+    The group `check` is shared: each channel adds its `probe check <channel>` there."""
+
+    register: Callable[[Any], None]
+    help: str = ""
+
+
+@dataclass(frozen=True)
 class ChannelSpec:
     """What a channel declares; data only, read by the registry and the engine."""
 
@@ -124,12 +133,13 @@ class ChannelSpec:
     # Where the control probe of an outage check goes, read from the settings (None: none).
     control_target: Callable[[Settings], str | None] | None = None
     protocol_columns: tuple[str, ...] = ()  # e.g. "protocol6.table1.col4"
-    # `probe <group> ...` command groups: name -> a function adding commands to a Typer app.
-    cli: Mapping[str, Callable[[Any], None]] = field(default_factory=dict)
+    # `probe <group> ...` command groups it adds to (`check`) or brings (`mail`).
+    cli: Mapping[str, CliGroup] = field(default_factory=dict)
     # Long-running services the runner keeps alive (mailbox watcher, deadline sweeper).
     services: Callable[..., list[Any]] | None = None
-    # One pass over checks whose time ran out (no reply by the deadline): (engine=, now=).
-    sweep: Callable[..., Any] | None = None
+    # One pass over checks whose time ran out (no reply by the deadline): (engine=, now=) ->
+    # how many it closed. The sandbox runs it after each jump of its clock.
+    sweep: Callable[..., int] | None = None
     # After a crash: a check's fate asked of the channel (see ChannelPlugin.resolve_in_flight).
     resolves_in_flight: bool = False
 
@@ -342,9 +352,10 @@ def settings_sections() -> dict[str, type[BaseModel]]:
     return sections
 
 
-def cli_groups() -> dict[str, Callable[[Any], None]]:
-    """`probe <group>` command groups the channels declare (name -> register(app))."""
-    groups: dict[str, Callable[[Any], None]] = {}
+def cli_groups() -> dict[str, list[CliGroup]]:
+    """`probe <group>` command groups the channels declare: name -> each channel's part."""
+    groups: dict[str, list[CliGroup]] = {}
     for spec in all_specs():
-        groups.update(spec.cli)
+        for name, group in spec.cli.items():
+            groups.setdefault(name, []).append(group)
     return groups

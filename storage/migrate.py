@@ -44,6 +44,16 @@ def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
 
 
+def open_database(url: str) -> Engine:
+    """The database at `url`, its schema brought up to date when it is a SQLite file
+    (SchemaOutOfDateError for a server database behind the code)."""
+    from storage.engine import make_engine
+
+    engine = make_engine(url)
+    ensure_schema(engine, url)
+    return engine
+
+
 def ensure_schema(engine: Engine, url: str) -> None:
     """Upgrade a SQLite file on first use; refuse to touch an out-of-date server database."""
     current = current_revision(engine)

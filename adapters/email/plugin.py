@@ -27,6 +27,7 @@ from adapters.email.smtp import (
 )
 from probe.channels import (
     ChannelSpec,
+    CliGroup,
     ContactKind,
     OutcomeSpec,
     ProbeContext,
@@ -69,6 +70,18 @@ def _register_check(app: Any) -> None:
     register(app)
 
 
+def _register_mail(app: Any) -> None:
+    from adapters.email.mailcli import register
+
+    register(app)
+
+
+def _sweep(*, engine: Any, now: Any) -> int:
+    from adapters.email.sweep import sweep_no_reply
+
+    return sweep_no_reply(engine=engine, now=now)
+
+
 SPEC = ChannelSpec(
     name="email",
     label="электронная почта",
@@ -91,8 +104,14 @@ SPEC = ChannelSpec(
     ),
     control_target=_control_address,
     protocol_columns=("protocol6.table2", "protocol5.table1.email"),
-    cli={"check": _register_check},
+    cli={
+        "check": CliGroup(_register_check),
+        "mail": CliGroup(
+            _register_mail, "Inbound e-mail: classify a message, list unmatched ones."
+        ),
+    },
     services=_services,
+    sweep=_sweep,
     resolves_in_flight=True,
 )
 

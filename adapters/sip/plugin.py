@@ -21,6 +21,7 @@ from adapters.sip.prompt import default_prompt
 from adapters.sip.result import CallPlan, build
 from probe.channels import (
     ChannelSpec,
+    CliGroup,
     Concurrency,
     ContactKind,
     OutcomeSpec,
@@ -126,7 +127,7 @@ SPEC = ChannelSpec(
     ),
     control_target=_control_target,
     protocol_columns=("protocol6.table1", "protocol5.table1.phone"),
-    cli={"check": _register_check},
+    cli={"check": CliGroup(_register_check)},
     resolves_in_flight=True,
 )
 

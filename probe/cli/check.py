@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from probe.channels import all_specs
+from probe.channels import cli_groups
 
 app = typer.Typer(
     help="Probe one contact now (a call or an e-mail), outside any campaign.", no_args_is_help=True
@@ -16,10 +16,8 @@ app = typer.Typer(
 
 
 def _register_channel_commands() -> None:
-    for spec in all_specs():
-        register = spec.cli.get("check")
-        if register is not None:
-            register(app)
+    for group in cli_groups().get("check", []):
+        group.register(app)
 
 
 _register_channel_commands()

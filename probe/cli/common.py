@@ -7,8 +7,7 @@ from sqlalchemy.engine import Engine
 from probe.console import fail, load_settings
 from probe.logs import configure_logging
 from probe.settings import Settings
-from storage.engine import make_engine
-from storage.migrate import SchemaOutOfDateError, ensure_schema
+from storage.migrate import SchemaOutOfDateError, open_database
 
 
 def setup_logging(settings: Settings) -> None:
@@ -20,9 +19,7 @@ def setup_logging(settings: Settings) -> None:
 def open_engine(settings: Settings | None = None) -> Engine:
     """The configured database, its schema brought up to date when it is a SQLite file."""
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url)
     try:
-        ensure_schema(engine, settings.database_url)
+        return open_database(settings.database_url)
     except SchemaOutOfDateError as error:
         fail(str(error))
-    return engine

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from probe import __version__
+from probe.channels import cli_groups
 from probe.cli import campaign, check, db, directory
 from probe.cli import run as run_cli
 from probe.cli import user as user_cli
@@ -14,7 +15,6 @@ from probe.cli.common import setup_logging
 from probe.cli.export import export as export_command
 from probe.cli.health import health as health_command
 from probe.cli.history import app as history_app
-from probe.cli.mail import app as mail_app
 from probe.cli.sandbox import sandbox as sandbox_command
 from probe.console import console, load_settings
 
@@ -35,8 +35,21 @@ app.add_typer(user_cli.app, name="user")
 app.add_typer(web_cli.app, name="web")
 app.command("export")(export_command)
 app.add_typer(history_app, name="history")
-app.add_typer(mail_app, name="mail")
 app.command("sandbox")(sandbox_command)
+
+
+def _add_channel_groups() -> None:
+    """The command groups channels bring (`probe mail`), found through the registry."""
+    for name, parts in sorted(cli_groups().items()):
+        if name == "check":  # probe.cli.check's own group
+            continue
+        group = typer.Typer(help=parts[0].help, no_args_is_help=True)
+        for part in parts:
+            part.register(group)
+        app.add_typer(group, name=name)
+
+
+_add_channel_groups()
 
 
 @app.callback()

@@ -35,6 +35,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from probe.channels import all_specs
 from probe.clock import WarpClock, set_clock
 from probe.results import CheckStatus
 from probe.sandbox.campaign import CAMPAIGN, ZONE, Options, campaign_spec
@@ -238,10 +239,11 @@ def _start_campaign(
     warp = TimeWarp(clock, engine, region.staff)
 
     async def after_jump() -> None:
-        # Deadlines passed in the jump end now, not at the sweepers' next real-time turn.
-        from adapters.email.sweep import sweep_no_reply
-
-        await asyncio.to_thread(sweep_no_reply, engine=engine, now=clock.now())
+        # Deadlines passed in the jump end now, not at the sweepers' next real-time turn: each
+        # channel's declared sweep (e-mail's no-reply deadline).
+        for channel_spec in all_specs():
+            if channel_spec.sweep is not None:
+                await asyncio.to_thread(channel_spec.sweep, engine=engine, now=clock.now())
         await runner.sweep()
 
     return [

@@ -256,3 +256,18 @@ def test_a_channel_section_comes_from_the_toml_file_and_secret_files(
     assert (settings.sip.registrar, settings.smtp.port) == ("pbx.example:5060", 2525)
     assert settings.imap.password.get_secret_value() == "imap-secret-9"
     assert "imap-secret-9" in settings.secret_values()
+
+
+def test_the_command_groups_come_from_the_channels_declarations() -> None:
+    from typer.testing import CliRunner
+
+    from probe.channels import cli_groups
+    from probe.cli.main import app
+
+    groups = cli_groups()
+    assert len(groups["check"]) == 2  # probe check email, probe check phone
+    assert [g.help for g in groups["mail"]] == [
+        "Inbound e-mail: classify a message, list unmatched ones."
+    ]
+    result = CliRunner().invoke(app, ["mail", "--help"])
+    assert result.exit_code == 0 and "classify" in result.output and "unmatched" in result.output

@@ -1,4 +1,7 @@
-"""`probe mail`: what the e-mail classifier decides, and the messages no check claimed."""
+"""`probe mail`: what the e-mail classifier decides, and the messages no check claimed.
+
+The e-mail channel's own command group, declared in its spec (`cli["mail"]`); the command line
+adds it through the registry."""
 
 from __future__ import annotations
 
@@ -6,15 +9,14 @@ from pathlib import Path
 
 import typer
 
-from probe.cli.common import open_engine
 from probe.console import console, fail, load_settings, print_json
 
-app = typer.Typer(
-    help="Inbound e-mail: classify a message, list unmatched ones.", no_args_is_help=True
-)
+
+def register(app: typer.Typer) -> None:
+    app.command()(classify)
+    app.command()(unmatched)
 
 
-@app.command()
 def classify(
     file: Path = typer.Argument(..., help="A raw message (.eml)."),
     as_json: bool = typer.Option(False, "--json", help="Print the decision as JSON."),
@@ -37,7 +39,6 @@ def classify(
         console.print(f"bounce: {decision['bounce']}", highlight=False)
 
 
-@app.command()
 def unmatched(
     limit: int = typer.Option(50, "--limit", min=1, help="How many, newest first."),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
@@ -45,8 +46,12 @@ def unmatched(
     """List inbound messages that no check claimed (kept for an operator, never dropped)."""
     from adapters.email.store import list_unmatched
     from storage.engine import session_scope
+    from storage.migrate import SchemaOutOfDateError, open_database
 
-    engine = open_engine(load_settings())
+    try:
+        engine = open_database(load_settings().database_url)
+    except SchemaOutOfDateError as error:
+        fail(str(error))
     with session_scope(engine) as session:
         rows = [
             {
