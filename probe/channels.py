@@ -142,6 +142,8 @@ class ChannelSpec:
     sweep: Callable[..., int] | None = None
     # After a crash: a check's fate asked of the channel (see ChannelPlugin.resolve_in_flight).
     resolves_in_flight: bool = False
+    # Offered in the review UI's filters; False for a channel that exists for tests only.
+    listed: bool = True
 
     def outcome(self, name: str) -> OutcomeSpec:
         for spec in self.outcomes:

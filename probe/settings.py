@@ -17,7 +17,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -28,9 +35,6 @@ from pydantic_settings import (
 CONFIG_ENV = "PROBE_CONFIG"
 SECRETS_DIR_ENV = "PROBE_SECRETS_DIR"
 _INSECURE_KEY = "insecure-development-key"
-
-
-SuspectOutcome = Literal["unavailable", "no_answer", "rejected", "busy", "bounced"]
 
 
 class OutageSettings(BaseModel):
@@ -44,8 +48,23 @@ class OutageSettings(BaseModel):
     # This many outcomes in `suspect_outcomes` in a row on a channel (a trunk answering 404 to
     # everything looks like the organisations' fault) ask for a control call; 0: never.
     suspect_streak: int = Field(0, ge=0, le=1000)
-    suspect_outcomes: list[SuspectOutcome] = ["unavailable"]
+    # Outcomes on the organisation's side (the channels' `verdict` outcomes).
+    suspect_outcomes: list[str] = ["unavailable"]
     control_timeout_seconds: float = Field(120.0, gt=0, le=900)
+
+    @field_validator("suspect_outcomes")
+    @classmethod
+    def _suspects_are_the_organisations_failures(cls, outcomes: list[str]) -> list[str]:
+        from probe.channels import outcomes_where
+
+        allowed = outcomes_where(lambda o: o.verdict)
+        for outcome in outcomes:
+            if outcome not in allowed:
+                raise ValueError(
+                    f"{outcome!r} is not a failure on the organisation's side; one of: "
+                    f"{', '.join(sorted(allowed))}"
+                )
+        return outcomes
 
     @model_validator(mode="after")
     def _pauses_grow(self) -> OutageSettings:

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import func, insert, or_, update
 from sqlmodel import Session, col, select
 
-from probe.results import OUR_FAILURE_OUTCOMES, CheckStatus, Outcome, utc_now
+from probe.channels import our_failure_outcomes
+from probe.results import CheckStatus, utc_now
 from storage.models import Campaign, Check, CheckEvent, Contact, Organisation
 from storage.planning import (
     ContactInput,
@@ -172,6 +173,7 @@ def organisation_history(
             col(Check.channel) == channel,
         )
     ).all()
+    ours = our_failure_outcomes()
     for check in checks:
         history.tried.add(check.contact_id)
         if check.status == CheckStatus.PLANNED.value:
@@ -182,7 +184,7 @@ def organisation_history(
             continue
         target = (
             history.our_failures_by_contact
-            if Outcome(check.outcome) in OUR_FAILURE_OUTCOMES
+            if check.outcome in ours
             else history.attempts_by_contact
         )
         target[check.contact_id] = target.get(check.contact_id, 0) + 1

@@ -100,6 +100,7 @@ SPEC = ChannelSpec(
     concurrency=Concurrency.ONE_PER_ORGANISATION,
     contact_kinds=(ContactKind("test", "тестовый контакт"),),
     resolves_in_flight=True,
+    listed=False,
 )
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from probe.results import Channel, CheckStatus, Outcome
 from probe.reviews import ReviewField
 from probe.scoring.data import CheckRow
 from probe.scoring.model import Letter, MailRow
 from probe.scoring.rules import (
     counts_as_letter,
+    deadline_working_days,
     newest,
     replied_late,
     reply_date,
@@ -69,3 +72,15 @@ def mail_row(view: OrganisationView) -> MailRow:
         letters=letters,
         grade=grade,
     )
+
+
+def reply_timing(
+    outcome: str | None, details: dict[str, Any], spec: dict[str, Any] | None
+) -> tuple[bool, int | None, int] | None:
+    """R10 for one check: (late, working days, the campaign's norm) of a replied letter, as
+    recorded with the reply; None for anything else."""
+    if outcome != Outcome.REPLIED.value:
+        return None
+    late = replied_late(Outcome.REPLIED, details)
+    days = reply_working_days(Outcome.REPLIED, details)
+    return late, days, deadline_working_days(spec)

@@ -7,9 +7,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from probe import ru
-from probe.channels import UnknownChannelError, channel_spec
-from probe.results import Outcome
-from probe.scoring.rules import deadline_working_days, replied_late, reply_working_days
+from probe.channels import UnknownChannelError, all_specs, channel_spec
+from probe.scoring.mail import reply_timing
 from storage.models import Campaign, Check
 
 # The shared vocabulary (the exports use it too); imported here under the names templates use.
@@ -92,14 +91,14 @@ def reply_term(check: Check, campaign: Campaign | None, *, late_only: bool = Fal
     """An e-mail reply's timing against the campaign's norm (R10), as recorded with the reply:
     «ответ позже нормы: 8 раб. дн. при норме 3». None for anything else, or (`late_only`, the
     review list) for a reply in time."""
-    if check.outcome != Outcome.REPLIED.value:
+    timing = reply_timing(
+        check.outcome, check.details or {}, campaign.spec if campaign is not None else None
+    )
+    if timing is None:
         return None
-    details = check.details or {}
-    late = replied_late(Outcome.REPLIED, details)
-    days = reply_working_days(Outcome.REPLIED, details)
+    late, days, norm = timing
     if (late_only and not late) or (not late and days is None):
         return None
-    norm = deadline_working_days(campaign.spec if campaign is not None else None)
     return ru.reply_term(late=late, working_days=days, norm=norm)
 
 
@@ -118,3 +117,8 @@ def verdict_outcomes(channel: str) -> list[str]:
         return sorted(channel_spec(channel).outcome_names)
     except UnknownChannelError:
         return []
+
+
+def listed_channels() -> list[str]:
+    """The channels staff choose among in filters (the registry's, less test-only ones)."""
+    return sorted(spec.name for spec in all_specs() if spec.listed)

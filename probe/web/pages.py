@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from probe.directory.regions import all_regions
-from probe.results import Channel, Outcome
+from probe.results import Outcome
 from probe.reviews import MAX_PERSONS, Etiquette, Grade, Transfers, parse_etiquette
 from probe.scoring.rules import persons_answered
 from probe.web import labels
@@ -80,7 +80,7 @@ def queue(
                 db.get(Organisation, filters.organisation_id) if filters.organisation_id else None
             ),
             "outcomes": [o.value for o in Outcome],
-            "channels": [c.value for c in Channel if c is not Channel.TEST],
+            "channels": labels.listed_channels(),
             "first_page": after_id is None,
             "region_names": REGION_NAMES,
         }

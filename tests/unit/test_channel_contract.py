@@ -271,3 +271,17 @@ def test_the_command_groups_come_from_the_channels_declarations() -> None:
     ]
     result = CliRunner().invoke(app, ["mail", "--help"])
     assert result.exit_code == 0 and "classify" in result.output and "unmatched" in result.output
+
+
+def test_suspect_outcomes_are_the_channels_failures_on_the_organisations_side(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from probe.settings import Settings
+
+    monkeypatch.setenv("PROBE_OUTAGE__SUSPECT_OUTCOMES", '["unavailable", "bounced"]')
+    assert Settings().outage.suspect_outcomes == ["unavailable", "bounced"]
+    monkeypatch.setenv("PROBE_OUTAGE__SUSPECT_OUTCOMES", '["failed"]')
+    with pytest.raises(
+        ValidationError, match="'failed' is not a failure on the organisation's side; one of: "
+    ):
+        Settings()
