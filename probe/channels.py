@@ -326,6 +326,17 @@ def channel_failure_outcomes() -> frozenset[str]:
     return outcomes_where(lambda o: o.says_channel_failed)
 
 
+def one_per_organisation(channel: str) -> bool:
+    """Calls: one attempt at a time per organisation, politeness rules apply."""
+    return channel_spec(channel).concurrency is Concurrency.ONE_PER_ORGANISATION
+
+
+def one_per_organisation_channels() -> frozenset[str]:
+    return frozenset(
+        spec.name for spec in all_specs() if spec.concurrency is Concurrency.ONE_PER_ORGANISATION
+    )
+
+
 def our_failure_outcome(channel: str) -> str:
     """The outcome a channel's result gets when the failure was ours (timeout, crash)."""
     for spec in channel_spec(channel).outcomes:

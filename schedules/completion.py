@@ -11,7 +11,8 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from probe import metrics
-from probe.results import Channel, CheckResult, CheckStatus, Outcome
+from probe.channels import one_per_organisation, our_failure_outcome
+from probe.results import CheckResult, CheckStatus
 from schedules import control as control_probe
 from schedules import lifecycle, outage
 from schedules.executor import Job, Runtime, ask_in_flight
@@ -126,9 +127,8 @@ def _not_theirs(rt: Runtime, session: Session, check_id: int, control_result: Ch
     if check is None or check.outcome not in rt.outage.suspect_outcomes:
         return
     assert check.campaign_id is not None
-    channel = Channel(check.channel)
     before = check.outcome
-    check.outcome = (Outcome.FAILED if channel != Channel.EMAIL else Outcome.SEND_FAILED).value
+    check.outcome = our_failure_outcome(check.channel)
     check.error_class = "our_outage"
     check.error_detail = (
         f"{before}, but the control probe failed too "
@@ -138,9 +138,9 @@ def _not_theirs(rt: Runtime, session: Session, check_id: int, control_result: Ch
     metrics.OUR_FAILURES.labels(channel=check.channel, error_class="our_outage").inc()
     spec = campaign_spec(session, check.campaign_id)
     minutes = (
-        spec.email.our_failure_retry_minutes
-        if channel == Channel.EMAIL
-        else spec.calls.our_failure_retry_minutes
+        spec.calls.our_failure_retry_minutes
+        if one_per_organisation(check.channel)
+        else spec.email.our_failure_retry_minutes
     )
     retry = Retry(
         check.contact_id,

@@ -15,7 +15,7 @@ from typing import Any
 
 import structlog
 
-from probe.channels import ProbeContext, ProbeTarget, get_channel
+from probe.channels import ProbeContext, ProbeTarget, channel_spec, get_channel
 from probe.results import Channel, CheckResult
 from probe.runner import failure_result
 from probe.settings import Settings
@@ -25,11 +25,8 @@ log = structlog.get_logger()
 
 def control_target(channel: str, settings: Settings) -> str | None:
     """The configured control target of a channel (None: no control probe, pause at once)."""
-    if channel == Channel.PHONE.value:
-        return settings.sip.control_target
-    if channel == Channel.EMAIL.value:
-        return settings.smtp.control_address
-    return None
+    read = channel_spec(channel).control_target
+    return read(settings) if read is not None else None
 
 
 async def place_control(

@@ -34,9 +34,6 @@ from storage.models import Check, Contact, Organisation
 
 log = structlog.get_logger()
 
-# Upper bound of one probe, per channel, before the runner gives up on it (seconds).
-PROBE_TIMEOUTS = {"phone": 11 * 60.0, "email": 180.0, "test": 120.0}
-
 
 @dataclass
 class Runtime:
@@ -126,11 +123,9 @@ def load_job(session: Session, check: Check, spec: CampaignSpec) -> Job:
 async def run_check(job: Job, settings: Settings) -> CheckResult:
     """The probe, within its channel's time limit; counted where it ran."""
     started = time.perf_counter()
+    plugin = get_channel(job.channel)
     result = await run_probe(
-        get_channel(job.channel),
-        job.target,
-        settings=settings,
-        timeout=PROBE_TIMEOUTS.get(job.channel, 120.0),
+        plugin, job.target, settings=settings, timeout=plugin.spec.timeout_seconds
     )
     metrics.observe_result(result, time.perf_counter() - started)
     return result

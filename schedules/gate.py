@@ -25,9 +25,8 @@ from typing import NamedTuple, Protocol
 
 from sqlmodel import Session
 
-from probe.results import Channel
+from probe.channels import channel_spec, one_per_organisation, one_per_organisation_channels
 from schedules import outage
-from schedules.planner import CALL_LIKE
 from schedules.spec import CampaignSpec, Limits
 from storage import runs
 from storage.models import Check
@@ -68,7 +67,7 @@ def blocked(state: GateState, check: Check, limits: Limits, now: datetime) -> Bl
         return Blocked("outage: channel paused", until)
     if state.checks_running(check) >= limits.checks_in_parallel:
         return Blocked("capacity: checks in parallel", retry_soon(now))
-    if check.channel in CALL_LIKE:
+    if one_per_organisation(check.channel):
         if state.organisation_in_call(check):  # never two simultaneous calls to one org
             return Blocked("politeness: organisation in a call", retry_soon(now))
         if state.calls_running(check) >= limits.calls_in_parallel:
@@ -77,7 +76,8 @@ def blocked(state: GateState, check: Check, limits: Limits, now: datetime) -> Bl
         quiet = timedelta(minutes=limits.quiet_minutes)
         if last is not None and now - last < quiet:
             return Blocked("quiet: period between calls", last + quiet)
-    if check.channel == Channel.EMAIL.value:
+    if channel_spec(check.channel).rate_limit.per_minute is not None:
+        # the campaign's limit overrides the channel's default
         oldest = state.oldest_send(check, now, limits.emails_per_minute)
         if oldest is not None:
             return Blocked("capacity: smtp rate", oldest + timedelta(minutes=1))
@@ -111,7 +111,7 @@ class DatabaseState:
             session=self.session,
             campaign_id=check.campaign_id,
             organisation_id=check.organisation_id,
-            channels=CALL_LIKE,
+            channels=one_per_organisation_channels(),
         )
 
     def oldest_send(self, check: Check, now: datetime, per_minute: int) -> datetime | None:
@@ -145,9 +145,9 @@ class InFlight:
     ) -> None:
         key = (campaign_id, channel)
         self.running[key] = self.running.get(key, 0) + 1
-        if channel in CALL_LIKE:
+        if one_per_organisation(channel):
             self.busy_orgs.add(organisation_id)
-        if channel == Channel.EMAIL.value:
+        if channel_spec(channel).rate_limit.per_minute is not None:
             self.sent_emails.setdefault(campaign_id, deque()).append(now)
 
     def release(
@@ -155,7 +155,7 @@ class InFlight:
     ) -> None:
         key = (campaign_id, channel)
         self.running[key] = max(0, self.running.get(key, 1) - 1)
-        if channel in CALL_LIKE:
+        if one_per_organisation(channel):
             self.busy_orgs.discard(organisation_id)
             self.last_call_end[organisation_id] = now
 

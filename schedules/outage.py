@@ -27,12 +27,8 @@ import structlog
 from sqlmodel import Session
 
 from probe import metrics
-from probe.results import (
-    CHANNEL_FAILURE_OUTCOMES,
-    SUCCESS_OUTCOMES,
-    CheckResult,
-    Outcome,
-)
+from probe.channels import UNKNOWN_OUTCOME, channel_failure_outcomes, outcomes_where
+from probe.results import CheckResult, Outcome
 from probe.settings import OutageSettings
 from storage import runs
 from storage.audit import write_audit
@@ -47,9 +43,6 @@ CONTROL_RESULT = "control_result"  # its verdict (after: verdict "ours" or "thei
 # A control probe without a result after this long is forgotten (its runner died).
 CONTROL_STALE = timedelta(minutes=15)
 ENTITY = "channel"
-# Our failures that say the channel is down (probe/results.py): the streak compares stored
-# outcome strings.
-OUR_SIDE = frozenset(o.value for o in CHANNEL_FAILURE_OUTCOMES)
 _OUTAGE_LOCK = 0x70726F62  # any constant: serialises alert writing across workers
 
 
@@ -152,9 +145,12 @@ def record_outcome(
     if result.pending:  # an e-mail accepted by the server: the channel works
         return _clear(session, channel, actor)
     outcome = result.outcome.value if result.outcome else None
-    if outcome is None or outcome == Outcome.UNKNOWN.value:
+    if outcome is None or outcome == UNKNOWN_OUTCOME:
         return None
-    if outcome not in OUR_SIDE:
+    # Our failures that say the channel is down, as the channels declare them (the streak
+    # compares stored outcome strings).
+    our_side = channel_failure_outcomes()
+    if outcome not in our_side:
         cleared = _clear(session, channel, actor)
         if control_target and policy.suspect_streak > 0 and outcome in policy.suspect_outcomes:
             _lock(session)  # first: two results stored at once must see each other
@@ -170,14 +166,14 @@ def record_outcome(
     session.flush()  # the streak must see this result
     # Locked first: results stored at once by two workers must see each other's.
     _lock(session)
-    if not _full(session, channel, policy.threshold, OUR_SIDE, settled=control_target is not None):
+    if not _full(session, channel, policy.threshold, our_side, settled=control_target is not None):
         return None
     latest = _latest(session, channel)
     if (until := _until(latest)) is not None and until > now:
         return None  # already paused (another worker saw the same streak)
     if control_target:
         return _ask_control(
-            session, channel, actor, now, control_target, policy.threshold, OUR_SIDE,
+            session, channel, actor, now, control_target, policy.threshold, our_side,
             "our_failures", result,
         )  # fmt: skip
     return _open(
@@ -253,7 +249,7 @@ def control_verdict(
     """Record the control probe's verdict: ("ours", the alert) when it failed too (dispatch
     pauses), ("theirs", None) when it worked (the results stand)."""
     _lock(session)
-    worked = control.pending or control.outcome in SUCCESS_OUTCOMES
+    worked = control.pending or control.outcome in outcomes_where(lambda o: o.success)
     verdict = "theirs" if worked else "ours"
     metrics.CONTROL_PROBES.labels(channel=needed.channel, verdict=verdict).inc()
     outcome = control.outcome.value if control.outcome else ("accepted" if worked else None)

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from probe.channels import one_per_organisation
 from schedules.spec import CampaignSpec
 from schedules.windows import Windows, always_windows, organisation_windows
 from storage.planning import ContactInput, OrganisationInput, PlannedAttempt
 
-# Channels whose attempts are calls: sequential per organisation, politeness rules apply.
-CALL_LIKE = frozenset({"phone", "test"})
 _GOLDEN = 0.6180339887498949
 
 
@@ -80,10 +79,10 @@ def _first_attempt_contacts(
     chosen: list[ContactInput] = []
     for channel in spec.channels:
         mine = sorted((c for c in contacts if c.channel == channel), key=lambda c: c.position)
-        if channel in CALL_LIKE:
+        if one_per_organisation(channel):
             chosen.extend(mine)
         elif mine:
-            chosen.append(mine[0])  # e-mail: the primary address; the next only on a bounce
+            chosen.append(mine[0])  # letters: the primary address; the next only on a bounce
     return chosen
 
 
@@ -107,7 +106,7 @@ def _place_sequence(
         day = datetime.fromtimestamp(instant, zone).date()
         if day != today:
             placed_today, today = 0, day
-        if contact.channel in CALL_LIKE and placed_today >= per_day:
+        if one_per_organisation(contact.channel) and placed_today >= per_day:
             instant = windows.next_day_start_after(instant, org.timezone)
             if instant is None:
                 result.skipped.append((org.id, f"contact {contact.id}: no window left"))

@@ -16,8 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from probe.results import OUR_FAILURE_OUTCOMES, Outcome
-from schedules.planner import CALL_LIKE
+from probe.channels import (
+    Concurrency,
+    RetryRule,
+    UnknownChannelError,
+    channel_spec,
+    our_failure_outcomes,
+)
+from probe.results import Outcome
 from schedules.spec import CampaignSpec
 from storage.planning import ContactInput, History
 
@@ -66,9 +72,18 @@ def decide(
     *,
     rng: random.Random,
 ) -> Decision:
-    if finished.channel in CALL_LIKE:
+    """Raises UnknownChannelError for a channel no plugin serves (never taken for another)."""
+    channel = channel_spec(finished.channel)
+    if channel.concurrency is Concurrency.ONE_PER_ORGANISATION:
         return _after_call(spec, finished, contacts, history, rng)
-    return _after_email(spec, finished, contacts, history)
+    if channel.concurrency is Concurrency.PARALLEL:
+        return _after_email(spec, finished, contacts, history)
+    raise UnknownChannelError(f"channel {finished.channel!r}: no policy for {channel.concurrency}")
+
+
+def _retry_rule(channel: str, outcome: str) -> RetryRule | None:
+    """The channel's retry rule after `outcome` (its spec's `retry`), if it declares one."""
+    return next((r for r in channel_spec(channel).retry if r.outcome == outcome), None)
 
 
 def _after_call(
@@ -81,7 +96,7 @@ def _after_call(
     decision = Decision()
     policy = spec.calls
     outcome = done.outcome
-    if outcome in OUR_FAILURE_OUTCOMES:
+    if outcome in our_failure_outcomes():
         return _retry_our_failure(decision, done, history, policy.our_failure_retry_minutes)
     if outcome == Outcome.CONNECTED:
         decision.notes.append("connected: no further attempt on this number")
@@ -105,6 +120,10 @@ def _call_retry(
     spec: CampaignSpec, done: Finished, outcome: Outcome, rng: random.Random
 ) -> tuple[datetime, str] | None:
     policy = spec.calls
+    rule = _retry_rule(done.channel, outcome.value)
+    if rule is None or rule.minutes is None:
+        return None  # the channel retries nothing after it
+    # The rule says whether to retry; the campaign's call policy may change when, or turn it off.
     if outcome == Outcome.BUSY:
         low, high = policy.busy_retry_minutes
         minutes = rng.uniform(low, high)
@@ -185,18 +204,23 @@ def _after_email(
     spec: CampaignSpec, done: Finished, contacts: Sequence[ContactInput], history: History
 ) -> Decision:
     decision = Decision()
-    if done.outcome in OUR_FAILURE_OUTCOMES:
+    if done.outcome in our_failure_outcomes():
         failures = history.our_failures_by_contact.get(done.contact_id, 0)
         if failures < spec.email.max_send_attempts:
             return _retry_our_failure(decision, done, history, spec.email.our_failure_retry_minutes)
         decision.notes.append(f"sending failed {failures} times: stopped, needs an operator")
         return decision
-    if done.outcome == Outcome.BOUNCED and spec.email.next_address_on_bounce:
+    rule = _retry_rule(done.channel, done.outcome.value)
+    if rule is not None and rule.next_contact and spec.email.next_address_on_bounce:
         for contact in sorted(contacts, key=lambda c: c.position):
             if contact.channel == done.channel and contact.id not in history.tried:
                 decision.retries.append(
-                    Retry(contact.id, done.finished_at, "bounced: write to the next address")
+                    Retry(
+                        contact.id,
+                        done.finished_at,
+                        f"{done.outcome.value}: write to the next address",
+                    )
                 )
                 return decision
-        decision.notes.append("bounced: no other address listed")
+        decision.notes.append(f"{done.outcome.value}: no other address listed")
     return decision

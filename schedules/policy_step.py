@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from probe.channels import one_per_organisation
 from probe.clock import Clock
 from probe.results import CheckStatus, Outcome
-from schedules.planner import CALL_LIKE, windows_for
+from schedules.planner import windows_for
 from schedules.policy import Decision, Finished, decide
 from schedules.spec import CampaignSpec
 from storage import campaigns as q
@@ -172,7 +173,7 @@ def place(
             end=day_start + timedelta(days=1),
         )
         if count >= spec.calls.per_organisation_per_day and any(
-            c in CALL_LIKE for c in spec.channels
+            one_per_organisation(c) for c in spec.channels
         ):
             instant = windows.next_day_start_after(instant, org.timezone)
             continue

@@ -27,8 +27,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from probe import metrics
+from probe.channels import one_per_organisation
 from schedules import outage
-from schedules.planner import CALL_LIKE
 from storage import jobqueue, runs
 from storage.checks import add_event
 from storage.engine import normalise_url, session_scope
@@ -140,7 +140,9 @@ def _job(check: Check) -> jobs.Job:
     return jobs.Job(
         id=None,
         queue=queue_name(check.channel),
-        lock=organisation_lock(check.organisation_id) if check.channel in CALL_LIKE else None,
+        lock=organisation_lock(check.organisation_id)
+        if one_per_organisation(check.channel)
+        else None,
         queueing_lock=queueing_lock(check.id),
         task_name=TASK_NAME,
         task_kwargs={"check_id": check.id},

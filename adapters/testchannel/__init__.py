@@ -21,6 +21,7 @@ from probe.channels import (
     OutcomeSpec,
     ProbeContext,
     ProbeTarget,
+    RetryRule,
 )
 from probe.errors import OurSideError
 from probe.netguard import ensure_destination_allowed
@@ -99,6 +100,13 @@ SPEC = ChannelSpec(
     timeout_seconds=120.0,
     concurrency=Concurrency.ONE_PER_ORGANISATION,
     contact_kinds=(ContactKind("test", "тестовый контакт"),),
+    # The calls' rules: the peer plays calls.
+    retry=(
+        RetryRule("busy", minutes=(10, 20), next_contact=True),
+        RetryRule("rejected", minutes=(10, 20), next_contact=True),
+        RetryRule("no_answer", minutes=(120, 120), next_contact=True),
+        RetryRule("answering_machine", minutes=(120, 120), next_contact=True),
+    ),
     resolves_in_flight=True,
     listed=False,
 )

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from probe.channels import UnknownChannelError
 from probe.results import Outcome
 from schedules.policy import Decision, Finished, decide
 from schedules.spec import CampaignSpec, CampaignSpecError, parse_campaign
@@ -154,3 +155,10 @@ def test_the_sandbox_expects_row_6_rung_again_after_its_dropped_call() -> None:
     assert [expected_phone_outcomes(p, per_contact=3) for p in row_6.phones] == [
         ["rejected", "connected"]
     ]
+
+
+def test_an_unknown_channel_is_refused_never_taken_for_email() -> None:
+    contacts = [ContactInput(1, "fax", 0), ContactInput(2, "fax", 1)]
+    finished = Finished(1, 1, 1, "fax", Outcome.BOUNCED, T0)
+    with pytest.raises(UnknownChannelError, match=r"unknown channel 'fax'; available: .*email"):
+        decide(_spec(), finished, contacts, History(), rng=random.Random(1))
