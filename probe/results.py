@@ -43,6 +43,33 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"
 
 
+class DeclaredOutcome(str):
+    """An outcome a channel declares beyond the `Outcome` spellings (a channel defined in
+    tests/); it reads like the enum's members (`.value`) until the enum goes."""
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        # A string, then this class (pydantic's core schema, written out).
+        return {
+            "type": "function-after",
+            "function": {"type": "no-info", "function": cls},
+            "schema": {"type": "str"},
+        }
+
+
+# What a result's outcome is: a spelled name or one only its channel declares.
+OutcomeName = Outcome | DeclaredOutcome
+
+
+def outcome_of(name: str) -> OutcomeName:
+    """A stored outcome name as the results carry it."""
+    return Outcome(name) if name in Outcome.__members__.values() else DeclaredOutcome(name)
+
+
 # For schedules/ (policy, outage) and the protocol parts until they read the registry
 # (probe.channels.our_failure_outcomes and friends), which declares the same sets.
 SUCCESS_OUTCOMES = frozenset({Outcome.REPLIED, Outcome.CONNECTED})
@@ -98,7 +125,8 @@ class CheckResult(BaseModel):
 
     channel: str  # a registered channel's name (probe.channels)
     # None only while `pending`: an e-mail was accepted and its reply is still awaited.
-    outcome: Outcome | None
+    # The registry says which names a channel has (checked below); the enum only spells them.
+    outcome: Outcome | DeclaredOutcome | None = Field(union_mode="left_to_right")
     pending: bool = False
     started_at: datetime
     finished_at: datetime | None = None
@@ -128,7 +156,9 @@ class CheckResult(BaseModel):
 
     @field_validator("outcome")
     @classmethod
-    def _outcome_fits_channel(cls, outcome: Outcome | None, info: Any) -> Outcome | None:
+    def _outcome_fits_channel(
+        cls, outcome: Outcome | DeclaredOutcome | None, info: Any
+    ) -> Outcome | DeclaredOutcome | None:
         """The registry says which outcomes a channel has; an unknown channel is an error."""
         from probe.channels import UnknownChannelError, channel_spec
 

@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 
 from probe.channels import ProbeContext, ProbeTarget, channel_spec, get_channel
-from probe.results import Channel, CheckResult
+from probe.results import CheckResult
 from probe.runner import failure_result
 from probe.settings import Settings
 
@@ -41,7 +41,7 @@ async def place_control(
     options = dict(options)
     if target.startswith(("sip:", "sips:")):
         options["sip_uri"] = target
-    probe_target = ProbeTarget(check_id=0, channel=Channel(channel), value=target, options=options)
+    probe_target = ProbeTarget(check_id=0, channel=channel, value=target, options=options)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     context = ProbeContext(
         settings=settings,
@@ -54,11 +54,11 @@ async def place_control(
         )
     except TimeoutError:
         result = failure_result(
-            Channel(channel), error_class="timeout", detail=f"no result in {timeout:g} s"
+            channel, error_class="timeout", detail=f"no result in {timeout:g} s"
         )
     except Exception as error:
         result = failure_result(
-            Channel(channel), error_class=f"internal:{type(error).__name__}", detail=str(error)
+            channel, error_class=f"internal:{type(error).__name__}", detail=str(error)
         )
     log.info(
         "control probe finished",

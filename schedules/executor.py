@@ -25,7 +25,7 @@ from sqlmodel import Session
 from probe import metrics
 from probe.channels import ChannelPlugin, ProbeContext, ProbeTarget, get_channel
 from probe.clock import Clock
-from probe.results import Channel, CheckResult, Outcome
+from probe.results import CheckResult, Outcome
 from probe.runner import evidence_dir, run_probe
 from probe.settings import Settings
 from schedules.outage import OutagePolicy
@@ -107,7 +107,7 @@ def load_job(session: Session, check: Check, spec: CampaignSpec) -> Job:
     assert contact is not None and org is not None and contact.value is not None
     target = ProbeTarget(
         check_id=check.id,
-        channel=Channel(check.channel),
+        channel=check.channel,
         value=contact.value,
         extension=contact.extension,
         organisation_id=org.id,
@@ -149,7 +149,7 @@ async def ask_in_flight(rt: Runtime, job: Job) -> CheckResult | None:
     except Exception as error:
         now = rt.clock.now()
         return CheckResult(
-            channel=Channel(job.channel),
+            channel=job.channel,
             outcome=Outcome.UNKNOWN,
             started_at=now,
             finished_at=now,

@@ -23,7 +23,7 @@ from probe.channels import (
     channel_spec,
     our_failure_outcomes,
 )
-from probe.results import Outcome
+from probe.results import DeclaredOutcome, Outcome
 from schedules.spec import CampaignSpec
 from storage.planning import ContactInput, History
 
@@ -36,7 +36,7 @@ class Finished:
     organisation_id: int
     contact_id: int
     channel: str
-    outcome: Outcome
+    outcome: Outcome | DeclaredOutcome
     finished_at: datetime
 
 
@@ -117,7 +117,7 @@ def _after_call(
 
 
 def _call_retry(
-    spec: CampaignSpec, done: Finished, outcome: Outcome, rng: random.Random
+    spec: CampaignSpec, done: Finished, outcome: Outcome | DeclaredOutcome, rng: random.Random
 ) -> tuple[datetime, str] | None:
     policy = spec.calls
     rule = _retry_rule(done.channel, outcome.value)

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from probe.channels import one_per_organisation
 from probe.clock import Clock
-from probe.results import CheckStatus, Outcome
+from probe.results import CheckStatus, DeclaredOutcome, Outcome, outcome_of
 from schedules.planner import windows_for
 from schedules.policy import Decision, Finished, decide
 from schedules.spec import CampaignSpec
@@ -46,7 +46,7 @@ def apply_policy(
     session: Session,
     check: Check,
     spec: CampaignSpec,
-    outcome: Outcome,
+    outcome: Outcome | DeclaredOutcome,
     *,
     now: datetime,
     rng: random.Random,
@@ -211,4 +211,4 @@ def apply_outside_results(
         for check in q.checks_without_policy(session=session, since=since):
             assert check.campaign_id is not None and check.outcome is not None
             spec = campaign_spec(session, check.campaign_id)
-            apply_policy(session, check, spec, Outcome(check.outcome), now=clock.now(), rng=rng)
+            apply_policy(session, check, spec, outcome_of(check.outcome), now=clock.now(), rng=rng)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from probe.results import Channel, CheckStatus, Outcome
+from probe.results import Channel, CheckStatus, Outcome, OutcomeName
 from probe.reviews import ReviewField
 from probe.scoring.data import CheckRow
 from probe.scoring.model import Letter, MailRow
@@ -30,7 +30,7 @@ def _addresses(view: OrganisationView, check: CheckRow) -> tuple[str, ...]:
     return ((contact.value or contact.raw),) if contact else ()
 
 
-def _state(check: CheckRow, outcome: Outcome | None) -> str:
+def _state(check: CheckRow, outcome: OutcomeName | None) -> str:
     if check.status == CheckStatus.WAITING:
         return "awaiting"
     return "replied" if outcome is Outcome.REPLIED else "no_reply"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from probe.results import Channel, CheckStatus, Outcome
+from probe.results import Channel, CheckStatus, Outcome, OutcomeName
 from probe.reviews import ReviewField, parse_etiquette
 from probe.scoring.data import CheckRow, ContactRow, ReviewRow
 from probe.scoring.model import Call, Dial, EtiquetteMarks, Judged, PhoneRow
@@ -61,7 +61,7 @@ def numbers_not_fully_tried(view: OrganisationView) -> list[str]:
     if view.data.campaign.historical:
         return []
     calls = (view.data.campaign.spec or {}).get("calls") or {}
-    outcomes: dict[int, list[Outcome | None]] = defaultdict(list)
+    outcomes: dict[int, list[OutcomeName | None]] = defaultdict(list)
     still_open: set[int] = set()
     for check in view.of_channel(Channel.PHONE):
         if check.status in (CheckStatus.PLANNED, CheckStatus.RUNNING):
