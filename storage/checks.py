@@ -11,7 +11,6 @@ from sqlmodel import Session, col, select
 from probe.results import CheckResult, CheckStatus, utc_now
 from probe.reviews import validate_review
 from storage.audit import write_audit
-from storage.events import add_event
 from storage.models import Campaign, Check, CheckEvent, Contact, Review
 
 
@@ -66,17 +65,25 @@ def create_check(
     return check
 
 
-def record_result(
+def add_event(
     *,
     session: Session,
     check: Check,
-    result: CheckResult,
-    note: str = "",
-    event_data: dict[str, Any] | None = None,
-    event_at: datetime | None = None,
-) -> Check:
-    """Store what a channel returned; a pending result keeps the check waiting (e-mail sent).
-    `note`, `event_data` and `event_at` complete its timeline event."""
+    kind: str,
+    message: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> CheckEvent:
+    assert check.id is not None
+    event = CheckEvent(
+        check_id=check.id, kind=kind, message=message, data=data or {}, at=at or utc_now()
+    )
+    session.add(event)
+    return event
+
+
+def record_result(*, session: Session, check: Check, result: CheckResult) -> Check:
+    """Store what a channel returned; a pending result keeps the check waiting (e-mail sent)."""
     if result.channel != check.channel:
         raise ValueError(f"result for {result.channel} stored on a {check.channel} check")
     check.outcome = result.outcome.value if result.outcome else None
@@ -94,12 +101,8 @@ def record_result(
         session=session,
         check=check,
         kind="pending" if result.pending else "result",
-        message=(result.outcome.value if result.outcome else "") + (f": {note}" if note else ""),
-        data={
-            **({"error_class": result.error_class} if result.error_class else {}),
-            **(event_data or {}),
-        },
-        at=event_at,
+        message=result.outcome.value if result.outcome else "",
+        data={"error_class": result.error_class} if result.error_class else {},
     )
     return check
 

@@ -37,7 +37,7 @@ from probe.channels import (
     SettingsSection,
 )
 from probe.errors import OurSideError
-from probe.results import Channel, CheckResult, EvidenceRef, Outcome, ResultSink, utc_now
+from probe.results import Channel, CheckResult, EvidenceRef, Outcome, utc_now
 from probe.settings import Settings
 
 # A pooled connection closes after this long unused.
@@ -58,12 +58,10 @@ def _control_address(settings: Settings) -> str | None:
     return settings.smtp.control_address
 
 
-def _services(
-    *, engine: Any, settings: Settings, stop: asyncio.Event, sink: ResultSink
-) -> list[Any]:
+def _services(*, engine: Any, settings: Settings, stop: asyncio.Event) -> list[Any]:
     from adapters.email import services
 
-    return services(engine=engine, settings=settings, stop=stop, sink=sink)
+    return services(engine=engine, settings=settings, stop=stop)
 
 
 def _register_check(app: Any) -> None:
@@ -78,10 +76,10 @@ def _register_mail(app: Any) -> None:
     register(app)
 
 
-def _sweep(*, engine: Any, now: Any, sink: ResultSink) -> int:
+def _sweep(*, engine: Any, now: Any) -> int:
     from adapters.email.sweep import sweep_no_reply
 
-    return sweep_no_reply(engine=engine, now=now, sink=sink)
+    return sweep_no_reply(engine=engine, now=now)
 
 
 SPEC = ChannelSpec(
@@ -232,11 +230,9 @@ class EmailPlugin:
             },
         )
 
-    def services(
-        self, *, engine: Any, settings: Settings, stop: asyncio.Event, sink: ResultSink
-    ) -> list[Any]:
+    def services(self, *, engine: Any, settings: Settings, stop: asyncio.Event) -> list[Any]:
         """The watcher and the deadline sweep (SPEC.services; the runner still asks here)."""
-        return _services(engine=engine, settings=settings, stop=stop, sink=sink)
+        return _services(engine=engine, settings=settings, stop=stop)
 
 
 def _pool_key(settings: Settings) -> str:

@@ -22,7 +22,6 @@ from storage.engine import session_scope
 from storage.models import InboundMessage
 from tests.servers.mail_fixtures import orgs, servers, settings  # noqa: F401
 from tests.servers.mail_orgs import Organisations, load_check, make_check, probe_check, wait_for
-from tests.sinks import engine_sink
 
 pytestmark = pytest.mark.integration
 FAST = {"email": {"retry_delays": [0.2]}}
@@ -33,9 +32,7 @@ QUICK = WatcherOptions(backoff_initial=0.1, backoff_max=0.5, imap_timeout=5)
 async def watching(
     engine: Engine, settings: Settings, options: WatcherOptions = QUICK
 ) -> AsyncIterator[Watcher]:
-    watcher = Watcher(
-        engine=engine, settings=settings, sink=engine_sink(engine, settings), options=options
-    )
+    watcher = Watcher(engine=engine, settings=settings, options=options)
     stop = asyncio.Event()
     task = asyncio.create_task(watcher.run(stop))
     try:
