@@ -61,6 +61,7 @@ from probe.logs import configure_logging, get_logger  # noqa: E402
 from probe.results import Channel, utc_now  # noqa: E402
 from probe.sandbox.mailservers import Account, MailServers  # noqa: E402
 from probe.settings import Settings  # noqa: E402
+from schedules.completion import sink_for  # noqa: E402
 from storage.checks import record_result  # noqa: E402
 from storage.engine import make_engine, session_scope  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
@@ -299,7 +300,7 @@ async def bench_ingest(servers: MailServers, n: int, root: Path) -> dict:
         update={"port": servers.ports["imap"], "security": "none"}
     )
     plain = settings.model_copy(update={"imap": plain_imap})
-    watcher = Watcher(engine=engine, settings=plain)
+    watcher = Watcher(engine=engine, settings=plain, sink=sink_for(engine, plain))
     started = time.perf_counter()
     client = await ours.connect(plain.imap, network="loopback")
     selected = await ours.select(client, "INBOX")
@@ -381,7 +382,9 @@ def _last_delivery(maildir: Path) -> datetime:
 async def bench_latency(servers: MailServers, samples: int, root: Path) -> list[float]:
     account, org, engine, settings = _prober(servers, root, "latency", "var2")
     ids = _waiting_checks(engine, settings, org, samples)
-    watcher = Watcher(engine=engine, settings=settings, options=WatcherOptions())
+    watcher = Watcher(
+        engine=engine, settings=settings, sink=sink_for(engine, settings), options=WatcherOptions()
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(watcher.run(stop))
     while watcher.stats.connections == 0:

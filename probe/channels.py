@@ -135,10 +135,12 @@ class ChannelSpec:
     protocol_columns: tuple[str, ...] = ()  # e.g. "protocol6.table1.col4"
     # `probe <group> ...` command groups it adds to (`check`) or brings (`mail`).
     cli: Mapping[str, CliGroup] = field(default_factory=dict)
-    # Long-running services the runner keeps alive (mailbox watcher, deadline sweeper).
+    # Long-running services the runner keeps alive (mailbox watcher, deadline sweeper):
+    # (engine=, settings=, stop=, sink=) -> coroutines; a final result that arrives later is
+    # handed to `sink` (probe.results.ResultSink), never written by the channel.
     services: Callable[..., list[Any]] | None = None
-    # One pass over checks whose time ran out (no reply by the deadline): (engine=, now=) ->
-    # how many it closed. The sandbox runs it after each jump of its clock.
+    # One pass over checks whose time ran out (no reply by the deadline): (engine=, now=,
+    # sink=) -> how many it closed. The sandbox runs it after each jump of its clock.
     sweep: Callable[..., int] | None = None
     # After a crash: a check's fate asked of the channel (see ChannelPlugin.resolve_in_flight).
     resolves_in_flight: bool = False

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -121,7 +121,8 @@ def _require_aware(value: datetime | None) -> datetime | None:
 
 
 class CheckResult(BaseModel):
-    """What a channel returns for one check. The runner stores it; nothing else does."""
+    """What a channel returns for one check. The engine stores it; nothing else does (a result
+    that arrives outside a probe is handed to a `ResultSink`)."""
 
     channel: str  # a registered channel's name (probe.channels)
     # None only while `pending`: an e-mail was accepted and its reply is still awaited.
@@ -179,3 +180,21 @@ class CheckResult(BaseModel):
         if self.outcome is None and not self.pending:
             raise ValueError("a final result needs an outcome (set pending=True to wait)")
         return self
+
+
+class ResultSink(Protocol):
+    """Where a channel hands a final result that arrives outside its probe (a reply days after
+    the letter, a deadline sweep). The engine (schedules/completion.py) records it, tracks
+    outages and applies the attempt policy in the caller's `session`, so the result and what
+    the channel stored beside it (the inbound message, the mailbox's last UID) commit together.
+    `note` and `event_data` go on the check's "result" event."""
+
+    def deliver(
+        self,
+        session: Any,
+        check_id: int,
+        result: CheckResult,
+        *,
+        note: str = "",
+        event_data: dict[str, Any] | None = None,
+    ) -> None: ...

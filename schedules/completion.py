@@ -6,38 +6,63 @@ probe a streak asks for (`control`), and a check the channel says never happened
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from probe import metrics
 from probe.channels import one_per_organisation, our_failure_outcome
+from probe.clock import Clock, SystemClock
 from probe.results import CheckResult, CheckStatus
+from probe.settings import Settings
 from schedules import control as control_probe
 from schedules import lifecycle, outage
 from schedules.executor import Job, Runtime, ask_in_flight
 from schedules.policy import Decision, Retry
 from schedules.policy_step import apply_policy, campaign_spec, carry_out, organisation_input
+from schedules.spec import CampaignSpec
 from storage.checks import add_event, record_result
 from storage.engine import session_scope
-from storage.models import Check
+from storage.models import Campaign, Check
 
 
 def finish(rt: Runtime, job: Job, result: CheckResult, how: str) -> outage.ControlNeeded | None:
     """Store the result with the policy's decisions; a ControlNeeded when the outage watch
     asks for a control probe (the caller places it: `control`)."""
     with session_scope(rt.engine) as session:
-        # Locked: a worker's job and its retry (after the worker seemed gone) may both end.
-        check = session.get(Check, job.check_id, with_for_update=True)
-        assert check is not None
-        if check.status != CheckStatus.RUNNING.value:
-            rt.log.warning(
-                "result for a check no longer running ignored",
-                check_id=job.check_id,
-                status=check.status,
-            )
+        check = _locked(rt, session, job.check_id, CheckStatus.RUNNING)
+        if check is None:
             return None
-        record_result(session=session, check=check, result=result)
+        target = control_probe.control_target(check.channel, rt.settings)
+        watched = record(rt, session, check, result, how=how, control_target=target, spec=job.spec)
+    return watched if isinstance(watched, outage.ControlNeeded) else None
+
+
+def record(
+    rt: Runtime,
+    session: Session,
+    check: Check,
+    result: CheckResult,
+    *,
+    how: str = "result",
+    control_target: str | None = None,
+    note: str = "",
+    event_data: dict[str, Any] | None = None,
+    event_at: datetime | None = None,
+    policy: bool = True,
+    spec: CampaignSpec | None = None,
+) -> outage.AuditLog | outage.ControlNeeded | None:
+    """The one way a final result is stored: the check's row and timeline, the outage watch,
+    the attempt policy and the campaign's end, in the caller's transaction."""
+    record_result(
+        session=session, check=check, result=result, note=note, event_data=event_data,
+        event_at=event_at,
+    )  # fmt: skip
+    # Not flushed for the alert lookup: a batch of replies writes its checks together (the
+    # streaks flush what they count themselves).
+    with session.no_autoflush:
         watched = outage.record_outcome(
             session=session,
             channel=check.channel,
@@ -45,14 +70,74 @@ def finish(rt: Runtime, job: Job, result: CheckResult, how: str) -> outage.Contr
             now=rt.clock.now(),
             policy=rt.outage,
             actor=rt.actor,
-            control_target=control_probe.control_target(check.channel, rt.settings),
+            control_target=control_target,
         )
-        if how != "result":
-            add_event(session=session, check=check, kind=how, message=result.outcome or "")
-        if result.outcome is not None and not result.pending:
-            apply_policy(session, check, job.spec, result.outcome, now=rt.clock.now(), rng=rt.rng)
-        lifecycle.finish_if_done(session, job.campaign_id, actor=rt.actor)
-    return watched if isinstance(watched, outage.ControlNeeded) else None
+    if how != "result":
+        add_event(session=session, check=check, kind=how, message=result.outcome or "")
+    if check.campaign_id is None:
+        return watched
+    if policy and result.outcome is not None and not result.pending:
+        spec = spec or campaign_spec(session, check.campaign_id)
+        apply_policy(session, check, spec, result.outcome, now=rt.clock.now(), rng=rt.rng)
+    lifecycle.finish_if_done(session, check.campaign_id, actor=rt.actor)
+    return watched
+
+
+def _locked(rt: Runtime, session: Session, check_id: int, status: CheckStatus) -> Check | None:
+    # Locked: a worker's job and its retry (after the worker seemed gone) may both end.
+    check = session.get(Check, check_id, with_for_update=True)
+    assert check is not None
+    if check.status != status.value:
+        rt.log.warning(
+            f"result for a check no longer {status.value} ignored",
+            check_id=check_id,
+            status=check.status,
+        )
+        return None
+    return check
+
+
+class EngineSink:
+    """The engine's `probe.results.ResultSink`: a channel's later result (an e-mail's reply,
+    bounce or unanswered window) stored by `record` in the channel's own session. A control
+    probe is not asked for here (a letter's outcomes are the organisation's)."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def deliver(
+        self,
+        session: Session,
+        check_id: int,
+        result: CheckResult,
+        *,
+        note: str = "",
+        event_data: dict[str, Any] | None = None,
+    ) -> None:
+        check = session.get(Check, check_id)
+        assert check is not None
+        if check.status != CheckStatus.WAITING.value:
+            raise ValueError(f"check {check_id} is {check.status}, not waiting")
+        # A cancelled campaign plans nothing more; a paused one decides now, as it would have
+        # on resuming.
+        campaign = session.get(Campaign, check.campaign_id) if check.campaign_id else None
+        policy = campaign is not None and campaign.status in ("running", "paused")
+        record(
+            self.rt, session, check, result, note=note, event_data=event_data,
+            event_at=result.finished_at, policy=policy,
+        )  # fmt: skip
+
+
+def sink_for(engine: Engine, settings: Settings, clock: Clock | None = None) -> EngineSink:
+    """A sink outside a runner (a one-off sweep, the tests): its own runtime."""
+    rt = Runtime(
+        engine=engine,
+        settings=settings,
+        clock=clock or SystemClock(),
+        worker_id="channel",
+        outage=outage.OutagePolicy.from_settings(settings.outage),
+    )
+    return EngineSink(rt)
 
 
 async def resolve(rt: Runtime, job: Job) -> None:

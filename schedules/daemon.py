@@ -82,7 +82,8 @@ class CampaignRunner:
         )
         self.tasks: set[asyncio.Task[None]] = set()
         self.in_flight = gate.InFlight()
-        self._outside_scan: datetime | None = None
+        # Where the channels' services and sweeps hand a result that arrives later.
+        self.sink = completion.EngineSink(self.runtime)
         self.log = log.bind(worker=self.worker_id)
 
     # -- the loop -------------------------------------------------------------------------
@@ -155,7 +156,9 @@ class CampaignRunner:
         for name in self._campaign_channels() - set(started):
             services = getattr(get_channel(name), "services", None)
             coroutines = (
-                services(engine=self.engine, settings=self.settings, stop=stop) if services else []
+                services(engine=self.engine, settings=self.settings, stop=stop, sink=self.sink)
+                if services
+                else []
             )
             started[name] = [asyncio.create_task(c) for c in coroutines]
             for task in started[name]:
@@ -192,7 +195,9 @@ class CampaignRunner:
         for name in self._campaign_channels():
             sweeper = getattr(get_channel(name), "sweep", None)
             if sweeper is not None:
-                count = await asyncio.to_thread(sweeper, engine=self.engine, now=self.clock.now())
+                count = await asyncio.to_thread(
+                    sweeper, engine=self.engine, now=self.clock.now(), sink=self.sink
+                )
                 if count:
                     self.log.info("sweep closed checks", channel=name, count=count)
         self._close_finished_campaigns()
@@ -222,9 +227,6 @@ class CampaignRunner:
             return await asyncio.to_thread(self.dispatcher.enqueue, engine=self.engine, now=now)
         jobs = self._claim_due(now)
         if not jobs and not self.tasks:
-            # Checks completed outside the runner (an e-mail reply or bounce, the deadline
-            # sweep) still go through the attempt policy, and may end their campaign.
-            await asyncio.to_thread(self._apply_outside_results)
             await asyncio.to_thread(self._close_finished_campaigns)
         for job in jobs:
             task = asyncio.create_task(self._execute(job))
@@ -274,14 +276,6 @@ class CampaignRunner:
     async def maintain(self) -> None:
         assert self.dispatcher is not None
         await asyncio.to_thread(self.dispatcher.maintain, engine=self.engine)
-
-    def _apply_outside_results(self) -> None:
-        # The first look covers everything; later ones only what changed since (with a margin
-        # for clocks and slow commits), so a large finished campaign is not rescanned each tick.
-        since, self._outside_scan = self._outside_scan, self.clock.now() - timedelta(minutes=10)
-        policy_step.apply_outside_results(
-            self.engine, since=since, clock=self.clock, rng=self.runtime.rng
-        )
 
     async def _execute(self, job: Job) -> None:
         try:

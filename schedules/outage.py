@@ -126,6 +126,10 @@ def _cleared_by_control(rows: list[AuditLog]) -> datetime | None:
     return None
 
 
+# session.info key: no alert open on the channel, as this transaction already read.
+_NO_ALERT = "outage_no_alert"
+
+
 def _lock(session: Session) -> None:
     runs.advisory_lock(session=session, key=_OUTAGE_LOCK)
 
@@ -320,6 +324,7 @@ def _open(
             )
         else:
             after["message"] += f"; the control probe failed too ({control['outcome']})"
+    session.info.pop((_NO_ALERT, channel), None)
     row = write_audit(
         session=session,
         actor=actor,
@@ -335,8 +340,11 @@ def _open(
 
 
 def _clear(session: Session, channel: str, actor: str) -> AuditLog | None:
+    if session.info.get((_NO_ALERT, channel)):
+        return None  # known in this transaction (a batch of replies asks once)
     latest = _latest(session, channel)
     if latest is None or latest.action != ALERT:
+        session.info[(_NO_ALERT, channel)] = True
         return None
     if session.get_bind().dialect.name == "postgresql":
         _lock(session)

@@ -13,8 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from probe.channels import one_per_organisation
-from probe.clock import Clock
-from probe.results import CheckStatus, DeclaredOutcome, Outcome, outcome_of
+from probe.results import CheckStatus, DeclaredOutcome, Outcome
 from schedules.planner import windows_for
 from schedules.policy import Decision, Finished, decide
 from schedules.spec import CampaignSpec
@@ -200,15 +199,3 @@ def place_unplaced(engine: Engine, now: datetime) -> None:
                 check.planned_at = at
                 message = f"placed in the next window: {at.isoformat()}"
             add_event(session=session, check=check, kind="decision", message=message)
-
-
-def apply_outside_results(
-    engine: Engine, *, since: datetime | None, clock: Clock, rng: random.Random
-) -> None:
-    """Checks completed outside the runner (an e-mail reply or bounce, the deadline sweep)
-    still go through the attempt policy."""
-    with session_scope(engine) as session:
-        for check in q.checks_without_policy(session=session, since=since):
-            assert check.campaign_id is not None and check.outcome is not None
-            spec = campaign_spec(session, check.campaign_id)
-            apply_policy(session, check, spec, outcome_of(check.outcome), now=clock.now(), rng=rng)

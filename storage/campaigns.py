@@ -286,27 +286,3 @@ def all_campaigns(*, session: Session) -> Sequence[Campaign]:
 
 
 POLICY_EVENT = "policy"
-
-
-def checks_without_policy(
-    *, session: Session, since: datetime | None = None, limit: int = 100
-) -> Sequence[Check]:
-    """Finished checks of running campaigns whose outcome the attempt policy has not seen yet
-    (completed outside the runner: an e-mail reply or bounce, the no-reply sweep)."""
-    seen = (
-        select(CheckEvent.id)
-        .where(col(CheckEvent.check_id) == col(Check.id), col(CheckEvent.kind) == POLICY_EVENT)
-        .exists()
-    )
-    return session.exec(
-        select(Check)
-        .join(Campaign, col(Campaign.id) == col(Check.campaign_id))
-        .where(
-            col(Campaign.status).in_(ACTIVE_CAMPAIGN),
-            col(Check.status) == CheckStatus.DONE.value,
-            col(Check.outcome).is_not(None),
-            col(Check.updated_at) >= since if since is not None else True,
-            ~seen,
-        )
-        .limit(limit)
-    ).all()

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from probe.results import CheckResult, CheckStatus, utc_now
 from probe.reviews import validate_review
 from storage.audit import write_audit
+from storage.events import add_event
 from storage.models import Campaign, Check, CheckEvent, Contact, Review
 
 
@@ -65,25 +66,17 @@ def create_check(
     return check
 
 
-def add_event(
+def record_result(
     *,
     session: Session,
     check: Check,
-    kind: str,
-    message: str = "",
-    data: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> CheckEvent:
-    assert check.id is not None
-    event = CheckEvent(
-        check_id=check.id, kind=kind, message=message, data=data or {}, at=at or utc_now()
-    )
-    session.add(event)
-    return event
-
-
-def record_result(*, session: Session, check: Check, result: CheckResult) -> Check:
-    """Store what a channel returned; a pending result keeps the check waiting (e-mail sent)."""
+    result: CheckResult,
+    note: str = "",
+    event_data: dict[str, Any] | None = None,
+    event_at: datetime | None = None,
+) -> Check:
+    """Store what a channel returned; a pending result keeps the check waiting (e-mail sent).
+    `note`, `event_data` and `event_at` complete its timeline event."""
     if result.channel != check.channel:
         raise ValueError(f"result for {result.channel} stored on a {check.channel} check")
     check.outcome = result.outcome.value if result.outcome else None
@@ -101,8 +94,12 @@ def record_result(*, session: Session, check: Check, result: CheckResult) -> Che
         session=session,
         check=check,
         kind="pending" if result.pending else "result",
-        message=result.outcome.value if result.outcome else "",
-        data={"error_class": result.error_class} if result.error_class else {},
+        message=(result.outcome.value if result.outcome else "") + (f": {note}" if note else ""),
+        data={
+            **({"error_class": result.error_class} if result.error_class else {}),
+            **(event_data or {}),
+        },
+        at=event_at,
     )
     return check
 

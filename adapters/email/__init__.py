@@ -3,8 +3,9 @@ time them in the organisation's working days. The engine reaches it as the `emai
 
 For the campaign runner:
 - `plugin.probe(target, context)` sends and returns a pending result (or a final one);
-- `run_watcher(engine=, settings=, stop=)` and `run_sweeper(engine=, stop=)` are the services;
-  `sweep_no_reply(engine=, now=)` is one sweep;
+- `run_watcher(engine=, settings=, stop=, sink=)` and `run_sweeper(engine=, stop=, sink=)` are
+  the services; `sweep_no_reply(engine=, now=, sink=)` is one sweep (final outcomes go to the
+  engine's `sink`);
 - `find_sent(settings=, message_id=)` and `identity(target, settings)` recover after a crash.
 """
 
@@ -20,11 +21,14 @@ from adapters.email.sweep import run_sweeper, sweep_no_reply
 from adapters.email.watcher import WatcherOptions, run_watcher
 
 
-def services(*, engine: Any, settings: Any, stop: Any) -> list[Coroutine[Any, Any, None]]:
-    """The long-running tasks the runner keeps alive for this channel."""
+def services(
+    *, engine: Any, settings: Any, stop: Any, sink: Any
+) -> list[Coroutine[Any, Any, None]]:
+    """The long-running tasks the runner keeps alive for this channel; both hand final
+    outcomes to the engine's `sink` (probe.results.ResultSink)."""
     return [
-        run_watcher(engine=engine, settings=settings, stop=stop),
-        run_sweeper(engine=engine, stop=stop),
+        run_watcher(engine=engine, settings=settings, stop=stop, sink=sink),
+        run_sweeper(engine=engine, stop=stop, sink=sink),
     ]
 
 

@@ -21,9 +21,10 @@ from adapters.email.config import Config, config_from_spec
 from adapters.email.evidence import StoredRaw, inbound_dir, name_raw, write_raw
 from adapters.email.imap import Fetched
 from adapters.email.matching import Candidate, CandidateIndex, Match, match
+from adapters.email.outcome import deliver_final
 from adapters.email.timing import reply_deadline, reply_timing, reply_window_end, schedule_of
 from probe.hours import WeeklySchedule
-from probe.results import CheckStatus, Outcome
+from probe.results import CheckStatus, Outcome, ResultSink
 from storage.models import Check
 
 
@@ -94,6 +95,7 @@ def ingest_batch(
     pool: Sequence[Candidate] | CandidateIndex,
     now: datetime,
     max_bytes: int,
+    sink: ResultSink,
 ) -> list[Ingested]:
     """A fetched batch, in order, with a handful of statements for the whole batch.
 
@@ -120,7 +122,7 @@ def ingest_batch(
     try:
         done = _ingest(
             session=session, box=box, batch=batch, fresh=fresh, stored=stored, seen=seen,
-            index=index, now=now,
+            index=index, now=now, sink=sink,
         )  # fmt: skip
     except BaseException:
         writing.thread.join()
@@ -163,6 +165,7 @@ def _ingest(
     seen: set[int],
     index: CandidateIndex,
     now: datetime,
+    sink: ResultSink,
 ) -> list[Ingested]:
     earlier = store.first_inbound_by_hash(
         session=session, account=box.account, hashes={s.sha256 for s in stored}
@@ -197,12 +200,12 @@ def _ingest(
         )
     ids.update(store.insert_inbound(session=session, box=box, rows=rows))
     done = {uid: Ingested(uid, "", None, "duplicate") for uid in seen}
-    done.update(_apply_claimed(session, recorded, ids))
+    done.update(_apply_claimed(session, recorded, ids, sink))
     return [done[f.uid] for f in batch]
 
 
 def _apply_claimed(
-    session: Session, recorded: Sequence[_Recorded], ids: dict[int, int]
+    session: Session, recorded: Sequence[_Recorded], ids: dict[int, int], sink: ResultSink
 ) -> dict[int, Ingested]:
     """Each recorded message applied to the check it answers, in order; the checks and what
     their timing needs loaded together first."""
@@ -219,7 +222,7 @@ def _apply_claimed(
         check = claimed[r.found.check_id]
         store.attach_evidence(session=session, check=check, evidence=_evidence_json(r.kept))
         action = _apply(
-            session, rules, check, r.classified, r.found,
+            session, sink, rules, check, r.classified, r.found,
             inbound_id=ids[r.uid], kind=r.kind, subject=r.classified.subject[:1000],
             at=r.received_at,
         )  # fmt: skip
@@ -250,6 +253,7 @@ def rematch_recent(
     pool: Sequence[Candidate] | CandidateIndex,
     now: datetime,
     window: timedelta,
+    sink: ResultSink,
 ) -> list[Ingested]:
     """Match again the recent messages no check claimed.
 
@@ -277,7 +281,7 @@ def rematch_recent(
                         "size": row.size, "media_type": "message/rfc822"}  # fmt: skip
             store.attach_evidence(session=session, check=check, evidence=evidence)
         action = _apply(
-            session, _Rules(session, [check]), check, classified, found,
+            session, sink, _Rules(session, [check]), check, classified, found,
             inbound_id=row.id, kind=Kind(row.kind), subject=row.subject, at=row.received_at,
         )  # fmt: skip
         done.append(Ingested(row.uid, row.kind, check.id, action))
@@ -313,6 +317,7 @@ def _inbound_details(
 
 def _apply(
     session: Session,
+    sink: ResultSink,
     rules: _Rules,
     check: Check,
     classified: Classified,
@@ -328,7 +333,7 @@ def _apply(
         if at >= window_end:
             # The sweeper had not come round yet: the letter was unanswered when its window
             # ended, and this message is late like any after the sweep.
-            close_unanswered(session, check, at=window_end, rules=rules)
+            close_unanswered(session, check, at=window_end, sink=sink, rules=rules)
     if check.status != CheckStatus.WAITING.value:
         store.record_late_message(
             session=session, check=check, kind=kind.value, inbound_id=inbound_id, at=at
@@ -353,16 +358,16 @@ def _apply(
     }
     if kind is Kind.BOUNCE:
         bounce = classified.as_json()["bounce"]
-        store.complete_email_check(
-            session=session, check=check, outcome=Outcome.BOUNCED, finished_at=at,
+        deliver_final(
+            sink, session, check, Outcome.BOUNCED, finished_at=at,
             details={"bounced_at": at.isoformat(), "bounce": bounce, **match_details},
             message=(bounce or {}).get("status") or "",
         )  # fmt: skip
         return "bounced"
     details, timings = reply_details(session, check, at, rules)
     details.update(match_details, reply_from=classified.from_address, reply_subject=subject)
-    store.complete_email_check(
-        session=session, check=check, outcome=Outcome.REPLIED, finished_at=at,
+    deliver_final(
+        sink, session, check, Outcome.REPLIED, finished_at=at,
         details=details, timings_ms=timings, message=found.method,
     )  # fmt: skip
     return "replied"
@@ -382,16 +387,22 @@ def reply_limits(
 
 
 def close_unanswered(
-    session: Session, check: Check, *, at: datetime, rules: _Rules | None = None
+    session: Session,
+    check: Check,
+    *,
+    at: datetime,
+    sink: ResultSink,
+    rules: _Rules | None = None,
 ) -> None:
     """End a waiting check whose reply window passed: auto_replied when only an auto-reply came,
     else no_reply."""
     deadline, window = reply_limits(session, check, rules)
     auto_reply = bool((check.details or {}).get("auto_reply_at"))
-    store.complete_email_check(
-        session=session,
-        check=check,
-        outcome=Outcome.AUTO_REPLIED if auto_reply else Outcome.NO_REPLY,
+    deliver_final(
+        sink,
+        session,
+        check,
+        Outcome.AUTO_REPLIED if auto_reply else Outcome.NO_REPLY,
         finished_at=at,
         details={"deadline_at": deadline.isoformat(), "reply_window_ends_at": window.isoformat()},
         message="reply window passed",
@@ -423,13 +434,14 @@ class _Rules:
     cost more than the rest of a reply's timing."""
 
     def __init__(self, session: Session, checks: Iterable[Check]) -> None:
-        self.zones, self.specs = store.zones_hours_and_specs(session=session, checks=checks)
+        self.zones, self.campaigns = store.zones_hours_and_campaigns(session=session, checks=checks)
         self._configs: dict[int | None, Config] = {}
 
     def of(self, check: Check) -> tuple[str, Config, WeeklySchedule]:
         timezone, hours = self.zones[check.organisation_id]
         config = self._configs.get(check.campaign_id)
         if config is None:
-            spec = self.specs.get(check.campaign_id) if check.campaign_id else None
+            campaign = self.campaigns.get(check.campaign_id) if check.campaign_id else None
+            spec = campaign.spec if campaign is not None else None
             config = self._configs[check.campaign_id] = config_from_spec(spec)
         return timezone, config, schedule_of(hours)

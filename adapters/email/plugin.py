@@ -37,7 +37,7 @@ from probe.channels import (
     SettingsSection,
 )
 from probe.errors import OurSideError
-from probe.results import Channel, CheckResult, EvidenceRef, Outcome, utc_now
+from probe.results import Channel, CheckResult, EvidenceRef, Outcome, ResultSink, utc_now
 from probe.settings import Settings
 
 # A pooled connection closes after this long unused.
@@ -58,10 +58,12 @@ def _control_address(settings: Settings) -> str | None:
     return settings.smtp.control_address
 
 
-def _services(*, engine: Any, settings: Settings, stop: asyncio.Event) -> list[Any]:
+def _services(
+    *, engine: Any, settings: Settings, stop: asyncio.Event, sink: ResultSink
+) -> list[Any]:
     from adapters.email import services
 
-    return services(engine=engine, settings=settings, stop=stop)
+    return services(engine=engine, settings=settings, stop=stop, sink=sink)
 
 
 def _register_check(app: Any) -> None:
@@ -76,10 +78,10 @@ def _register_mail(app: Any) -> None:
     register(app)
 
 
-def _sweep(*, engine: Any, now: Any) -> int:
+def _sweep(*, engine: Any, now: Any, sink: ResultSink) -> int:
     from adapters.email.sweep import sweep_no_reply
 
-    return sweep_no_reply(engine=engine, now=now)
+    return sweep_no_reply(engine=engine, now=now, sink=sink)
 
 
 SPEC = ChannelSpec(
@@ -230,9 +232,11 @@ class EmailPlugin:
             },
         )
 
-    def services(self, *, engine: Any, settings: Settings, stop: asyncio.Event) -> list[Any]:
+    def services(
+        self, *, engine: Any, settings: Settings, stop: asyncio.Event, sink: ResultSink
+    ) -> list[Any]:
         """The watcher and the deadline sweep (SPEC.services; the runner still asks here)."""
-        return _services(engine=engine, settings=settings, stop=stop)
+        return _services(engine=engine, settings=settings, stop=stop, sink=sink)
 
 
 def _pool_key(settings: Settings) -> str:

@@ -1,5 +1,6 @@
 """The e-mail channel's storage: keyword-only functions for the watcher's mailbox state, inbound
-messages (matched or kept unmatched), and the steps that complete a waiting e-mail check. The
+messages (matched or kept unmatched), and what a waiting e-mail check keeps on its timeline
+before its final outcome (which the engine stores: adapters/email/outcome.py). The
 tables (`MailboxState`, `InboundMessage`) stay in `storage.models`, where Alembic's env finds
 them."""
 
@@ -13,8 +14,8 @@ from sqlalchemy import Table, func, insert
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from probe.results import Channel, CheckStatus, Outcome, utc_now
-from storage.checks import add_event
+from probe.results import Channel, CheckStatus, utc_now
+from storage.events import add_event
 from storage.models import (
     Campaign,
     Check,
@@ -200,15 +201,16 @@ def checks_by_id(*, session: Session, ids: Collection[int]) -> dict[int, Check]:
     return {check.id: check for check in found if check.id is not None}
 
 
-def zones_hours_and_specs(
+def zones_hours_and_campaigns(
     *, session: Session, checks: Iterable[Check]
-) -> tuple[dict[int, tuple[str, dict[str, Any] | None]], dict[int, dict[str, Any]]]:
-    """What a reply's timing needs of these checks: their organisations' (time zone, hours) and
-    their campaigns' specs, by id; two narrow queries (whole objects cost more to build than
-    the rest of recording a reply)."""
+) -> tuple[dict[int, tuple[str, dict[str, Any] | None]], dict[int, Campaign]]:
+    """What a reply's timing needs of these checks: their organisations' (time zone, hours)
+    (a narrow query: whole objects cost more to build than the rest of recording a reply) and
+    their campaigns, by id. The campaigns are whole objects the caller keeps: the engine reads
+    each check's campaign when it stores the outcome, from the session's identity map instead
+    of a query per reply."""
     checks = list(checks)
     organisations = Organisation.__table__  # type: ignore[attr-defined]
-    campaigns = Campaign.__table__  # type: ignore[attr-defined]
     organisation_ids = list({check.organisation_id for check in checks})
     campaign_ids = list({check.campaign_id for check in checks if check.campaign_id})
     rows = session.execute(
@@ -217,13 +219,11 @@ def zones_hours_and_specs(
         )
     )
     zones = {id_: (timezone, hours) for id_, timezone, hours in rows}
-    specs: dict[int, dict[str, Any]] = {}
+    campaigns: dict[int, Campaign] = {}
     if campaign_ids:
-        rows = session.execute(
-            core_select(campaigns.c.id, campaigns.c.spec).where(campaigns.c.id.in_(campaign_ids))
-        )
-        specs = {id_: spec for id_, spec in rows}
-    return zones, specs
+        found = session.exec(select(Campaign).where(col(Campaign.id).in_(campaign_ids))).all()
+        campaigns = {c.id: c for c in found if c.id is not None}
+    return zones, campaigns
 
 
 def _merge_details(check: Check, extra: dict[str, Any]) -> None:
@@ -277,37 +277,6 @@ def record_delay_notice(
         message=notice.get("status") or "",
         data={"inbound_id": inbound_id, **notice},
     )
-
-
-def complete_email_check(
-    *,
-    session: Session,
-    check: Check,
-    outcome: Outcome,
-    finished_at: datetime,
-    details: dict[str, Any],
-    timings_ms: dict[str, float] | None = None,
-    message: str = "",
-) -> Check:
-    """End a waiting e-mail check: replied, bounced, auto_replied or no_reply."""
-    if check.status != CheckStatus.WAITING.value:
-        raise ValueError(f"check {check.id} is {check.status}, not waiting")
-    check.outcome = outcome.value
-    check.status = CheckStatus.DONE.value
-    check.finished_at = finished_at
-    if timings_ms:
-        check.timings_ms = {**(check.timings_ms or {}), **timings_ms}
-    _merge_details(check, details)
-    session.add(check)
-    add_event(
-        session=session,
-        check=check,
-        kind="result",
-        message=outcome.value + (f": {message}" if message else ""),
-        data={k: v for k, v in details.items() if k in ("match_method", "weak_match", "bounce")},
-        at=finished_at,
-    )
-    return check
 
 
 def record_late_message(

@@ -22,7 +22,7 @@ from adapters.email.matching import CandidateIndex
 from adapters.email.timing import load_calendar
 from probe.errors import OurSideError
 from probe.logs import get_logger
-from probe.results import utc_now
+from probe.results import ResultSink, utc_now
 from probe.settings import Settings
 from storage.engine import session_scope
 
@@ -69,11 +69,13 @@ class Watcher:
         *,
         engine: Engine,
         settings: Settings,
+        sink: ResultSink,
         options: WatcherOptions | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.engine = engine
         self.settings = settings
+        self.sink = sink  # the engine's: a final outcome is stored by it, in our transaction
         self.options = options or WatcherOptions()
         self.clock = clock
         self.account = imap.account_name(settings.imap)
@@ -169,7 +171,9 @@ class Watcher:
         with session_scope(self.engine) as session:
             if pool is None:
                 pool = CandidateIndex(candidates(session=session, now=now))
-            done = rematch_recent(session=session, pool=pool, now=now, window=REMATCH_WINDOW)
+            done = rematch_recent(
+                session=session, pool=pool, now=now, window=REMATCH_WINDOW, sink=self.sink
+            )
             done += ingest_batch(
                 session=session,
                 box=box,
@@ -178,6 +182,7 @@ class Watcher:
                 pool=pool,
                 now=now,
                 max_bytes=self.options.max_eml_bytes,
+                sink=self.sink,
             )
             store.save_mailbox_state(
                 session=session,
@@ -192,7 +197,9 @@ class Watcher:
         with session_scope(self.engine) as session:
             now = self.clock()
             pool = candidates(session=session, now=now)
-            done = rematch_recent(session=session, pool=pool, now=now, window=REMATCH_WINDOW)
+            done = rematch_recent(
+                session=session, pool=pool, now=now, window=REMATCH_WINDOW, sink=self.sink
+            )
         self._note(done)
 
     def _note(self, done: list[Ingested]) -> None:
@@ -245,8 +252,10 @@ async def run_watcher(
     engine: Engine,
     settings: Settings,
     stop: asyncio.Event,
+    sink: ResultSink,
     clock: Callable[[], datetime] = utc_now,
     options: WatcherOptions | None = None,
 ) -> None:
     """Watch the prober's mailbox until `stop` is set (the campaign runner's service)."""
-    await Watcher(engine=engine, settings=settings, options=options, clock=clock).run(stop)
+    watcher = Watcher(engine=engine, settings=settings, sink=sink, options=options, clock=clock)
+    await watcher.run(stop)

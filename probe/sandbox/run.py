@@ -243,7 +243,9 @@ def _start_campaign(
         # channel's declared sweep (e-mail's no-reply deadline).
         for channel_spec in all_specs():
             if channel_spec.sweep is not None:
-                await asyncio.to_thread(channel_spec.sweep, engine=engine, now=clock.now())
+                await asyncio.to_thread(
+                    channel_spec.sweep, engine=engine, now=clock.now(), sink=runner.sink
+                )
         await runner.sweep()
 
     return [

@@ -15,6 +15,7 @@ from storage.checks import list_events
 from storage.engine import session_scope
 from tests.servers.mail_fixtures import orgs, servers, settings, watcher  # noqa: F401
 from tests.servers.mail_orgs import Organisations, load_check, make_check, probe_check, wait_for
+from tests.sinks import sweep_email
 
 pytestmark = pytest.mark.integration
 FAST = {"email": {"retry_delays": [0.2, 0.2]}}
@@ -147,19 +148,18 @@ async def test_silence_ends_as_no_reply_only_after_the_reply_window(
     watcher,
     tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
-    from adapters.email import sweep_no_reply
 
     org = orgs.add("never")
     check_id = make_check(engine, address=org.address, spec=FAST)
     await probe_check(engine, settings, check_id, tmp_path / "evidence")
     accepted = datetime.fromisoformat(load_check(engine, check_id).details["accepted_at"])
 
-    assert sweep_no_reply(engine=engine, now=accepted + timedelta(days=1)) == 0
+    assert sweep_email(engine, now=accepted + timedelta(days=1)) == 0
     # Past the 3-working-day norm (3 + a weekend + holidays at most 12 days): still waiting.
-    assert sweep_no_reply(engine=engine, now=accepted + timedelta(days=20)) == 0
+    assert sweep_email(engine, now=accepted + timedelta(days=20)) == 0
     assert load_check(engine, check_id).status == CheckStatus.WAITING.value
     # The 30th calendar day after the day of sending has ended.
-    assert sweep_no_reply(engine=engine, now=accepted + timedelta(days=31)) == 1
+    assert sweep_email(engine, now=accepted + timedelta(days=31)) == 1
 
     check = load_check(engine, check_id)
     assert check.outcome == Outcome.NO_REPLY.value
@@ -187,7 +187,6 @@ async def test_a_reply_after_the_norm_inside_the_window_is_replied_and_late(
 ) -> None:
     """Row 35 of seed 000: the answer came 8 working days after the letter; 2020 counted it.
     The prober's clock is moved past the norm before the answer is read, as if it came then."""
-    from adapters.email import sweep_no_reply
     from tests.servers.mail_fixtures import running_watcher
 
     org = orgs.add("reply", delay=1.0)
@@ -196,7 +195,7 @@ async def test_a_reply_after_the_norm_inside_the_window_is_replied_and_late(
     deadline = _norm_deadline(engine, check_id)
     later = deadline + timedelta(days=1) - datetime.now(UTC)
 
-    assert sweep_no_reply(engine=engine, now=deadline + timedelta(hours=1)) == 0
+    assert sweep_email(engine, now=deadline + timedelta(hours=1)) == 0
     await wait_for(lambda: orgs.replies(org.address))
     async with running_watcher(engine, settings, clock=lambda: utc_now() + later):
         check = await wait_for(lambda: _done(engine, check_id))
@@ -216,7 +215,6 @@ async def test_an_auto_reply_then_the_persons_answer_is_replied_with_the_answers
 ) -> None:
     """Row 24 of seed 000: an auto-reply at once, the person's answer 6 working days later.
     The norm passes between the two (the sweeper runs); the answer still ends the check."""
-    from adapters.email import sweep_no_reply
     from tests.servers.mail_fixtures import running_watcher
 
     org = orgs.add("reply", delay=4.0, auto_reply=True)  # Sieve vacation answers at once
@@ -228,7 +226,7 @@ async def test_an_auto_reply_then_the_persons_answer_is_replied_with_the_answers
     deadline = _norm_deadline(engine, check_id)
     later = deadline + timedelta(days=1) - datetime.now(UTC)
 
-    assert sweep_no_reply(engine=engine, now=deadline + timedelta(hours=1)) == 0
+    assert sweep_email(engine, now=deadline + timedelta(hours=1)) == 0
     assert load_check(engine, check_id).status == CheckStatus.WAITING.value
     await wait_for(lambda: orgs.replies(org.address))
     async with running_watcher(engine, settings, clock=lambda: utc_now() + later):

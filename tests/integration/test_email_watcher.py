@@ -22,6 +22,7 @@ from storage.engine import session_scope
 from storage.models import InboundMessage
 from tests.servers.mail_fixtures import orgs, servers, settings  # noqa: F401
 from tests.servers.mail_orgs import Organisations, load_check, make_check, probe_check, wait_for
+from tests.sinks import engine_sink
 
 pytestmark = pytest.mark.integration
 FAST = {"email": {"retry_delays": [0.2]}}
@@ -32,7 +33,9 @@ QUICK = WatcherOptions(backoff_initial=0.1, backoff_max=0.5, imap_timeout=5)
 async def watching(
     engine: Engine, settings: Settings, options: WatcherOptions = QUICK
 ) -> AsyncIterator[Watcher]:
-    watcher = Watcher(engine=engine, settings=settings, options=options)
+    watcher = Watcher(
+        engine=engine, settings=settings, sink=engine_sink(engine, settings), options=options
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(watcher.run(stop))
     try:

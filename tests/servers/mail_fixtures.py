@@ -20,6 +20,7 @@ from probe.results import utc_now
 from probe.sandbox.mailservers import MailServers, mail_servers_installed
 from probe.settings import Settings
 from tests.servers.mail_orgs import Organisations, prober_settings
+from tests.sinks import engine_sink
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,12 @@ async def running_watcher(
     stop = asyncio.Event()
     task = asyncio.create_task(
         run_watcher(
-            engine=engine, settings=settings, stop=stop, options=WatcherOptions(), clock=clock
+            engine=engine,
+            settings=settings,
+            stop=stop,
+            sink=engine_sink(engine, settings),
+            options=WatcherOptions(),
+            clock=clock,
         )
     )
     try:

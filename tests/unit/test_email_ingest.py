@@ -17,6 +17,7 @@ from storage.checks import list_events, record_result
 from storage.engine import session_scope
 from storage.models import Check, InboundMessage
 from tests.servers.mail_orgs import make_check
+from tests.sinks import engine_sink
 
 BOX = Mailbox("prober@prober.test@127.0.0.1:993", "INBOX", 7)
 
@@ -54,6 +55,7 @@ def store(engine: Engine, batch: list[Fetched], data_dir: Path) -> list[Ingested
         return ingest_batch(
             session=session, box=BOX, batch=batch, data_dir=data_dir,
             pool=candidates(session=session, now=now), now=now, max_bytes=1 << 20,
+            sink=engine_sink(engine),
         )  # fmt: skip
 
 
@@ -119,9 +121,10 @@ def test_a_batch_reads_the_database_a_handful_of_times_not_per_message(
         event.remove(engine, "before_cursor_execute", count)
     assert [d.action for d in done] == ["replied"] * 40
     # Candidates, UIDs seen, hashes seen, the new rows' ids, and the claimed checks with their
-    # organisations and campaigns: one SELECT each for the batch. The messages go as one
-    # INSERT, the check updates as one UPDATE (executemany).
-    assert statements.count("SELECT") == 7
+    # organisations and campaigns, and the outage watch's open alert (the engine stores each
+    # outcome): one SELECT each for the batch. The messages go as one INSERT, the check updates
+    # as one UPDATE (executemany).
+    assert statements.count("SELECT") == 8
     assert statements.count("UPDATE") == 1
     # The messages: one INSERT (executemany). The checks' events go through the ORM like every
     # other check event, which on SQLite inserts them one at a time to learn their ids.

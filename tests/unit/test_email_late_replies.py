@@ -22,6 +22,7 @@ from schedules.spec import CampaignSpecError, parse_campaign
 from storage.checks import list_events
 from storage.engine import session_scope
 from storage.models import Check
+from tests.sinks import engine_sink, sweep_email
 from tests.unit.test_email_ingest import reply, store, waiting_checks
 
 OMSK = "Asia/Omsk"
@@ -57,7 +58,7 @@ def test_a_reply_after_the_norm_inside_the_window_is_replied_and_marked_late(
     sent = datetime.now(UTC) - AFTER_THE_NORM
     [message_id] = waiting_checks(engine, 1, sent=sent)
 
-    assert sweep_no_reply(engine=engine, now=datetime.now(UTC)) == 0  # the norm ends nothing
+    assert sweep_email(engine, now=datetime.now(UTC)) == 0  # the norm ends nothing
     assert load(engine).status == CheckStatus.WAITING.value
     [done] = store(engine, [reply(1, message_id)], tmp_path)
 
@@ -86,7 +87,7 @@ def test_a_persons_answer_after_an_auto_reply_is_the_answer(engine: Engine, tmp_
     store(engine, [auto_reply(1, message_id)], tmp_path)
     assert load(engine).details["auto_reply_at"]
 
-    assert sweep_no_reply(engine=engine, now=datetime.now(UTC)) == 0  # not auto_replied
+    assert sweep_email(engine, now=datetime.now(UTC)) == 0  # not auto_replied
     [done] = store(engine, [reply(2, message_id)], tmp_path)
 
     assert done.action == "replied"
@@ -110,8 +111,13 @@ def test_silence_is_no_reply_only_at_the_end_of_the_reply_window(engine: Engine)
     window_end = datetime(2026, 5, 7, tzinfo=ZoneInfo(OMSK))
     assert reply_window_end(sent_at=sent, days=30, tz=OMSK) == window_end
 
-    assert sweep_no_reply(engine=engine, now=window_end - timedelta(seconds=1)) == 0
-    assert sweep_no_reply(engine=engine, now=window_end) == 1
+    assert (
+        sweep_no_reply(
+            engine=engine, sink=engine_sink(engine), now=window_end - timedelta(seconds=1)
+        )
+        == 0
+    )
+    assert sweep_email(engine, now=window_end) == 1
 
     check = load(engine)
     assert check.outcome == Outcome.NO_REPLY.value
@@ -129,8 +135,8 @@ def test_an_auto_reply_only_is_auto_replied_at_the_end_of_the_window(
     sent = datetime.now(UTC) - AFTER_THE_NORM
     [message_id] = waiting_checks(engine, 1, sent=sent)
     store(engine, [auto_reply(1, message_id)], tmp_path)
-    assert sweep_no_reply(engine=engine, now=datetime.now(UTC)) == 0
-    assert sweep_no_reply(engine=engine, now=sent + timedelta(days=32)) == 1
+    assert sweep_email(engine, now=datetime.now(UTC)) == 0
+    assert sweep_email(engine, now=sent + timedelta(days=32)) == 1
     assert load(engine).outcome == Outcome.AUTO_REPLIED.value
 
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.engine import Engine
 
+from adapters.email.outcome import deliver_final
 from adapters.email.store import (
     add_inbound,
-    complete_email_check,
     get_mailbox_state,
     list_unmatched,
     save_mailbox_state,
@@ -19,6 +19,7 @@ from probe.results import Outcome
 from storage.engine import session_scope
 from storage.models import Check, InboundMessage
 from tests.servers.mail_orgs import make_check
+from tests.sinks import engine_sink, sweep_email
 
 AT = datetime(2025, 3, 4, 5, 0, tzinfo=UTC)
 
@@ -38,8 +39,8 @@ def test_mailbox_state_is_kept_per_account_and_mailbox(engine: Engine) -> None:
 def test_a_check_that_is_not_waiting_cannot_be_completed(engine: Engine) -> None:
     check_id = make_check(engine, address="info@org.ru")
     with session_scope(engine) as session, pytest.raises(ValueError) as error:
-        complete_email_check(
-            session=session, check=session.get(Check, check_id), outcome=Outcome.REPLIED,
+        deliver_final(
+            engine_sink(engine), session, session.get(Check, check_id), Outcome.REPLIED,
             finished_at=AT, details={},
         )  # fmt: skip
     assert str(error.value) == f"check {check_id} is planned, not waiting"
@@ -67,7 +68,6 @@ def test_a_reply_that_arrived_before_its_check_was_recorded_is_claimed_later(
     then claimed, so the sweep ends the check as auto_replied, not no_reply."""
     from datetime import timedelta
 
-    from adapters.email import sweep_no_reply
     from probe.results import Channel, CheckResult
     from storage.checks import list_events, record_result
 
@@ -87,7 +87,7 @@ def test_a_reply_that_arrived_before_its_check_was_recorded_is_claimed_later(
         )  # fmt: skip
         record_result(session=session, check=session.get(Check, check_id), result=result)
 
-    assert sweep_no_reply(engine=engine, now=AT + timedelta(days=31)) == 1  # window passed
+    assert sweep_email(engine, now=AT + timedelta(days=31)) == 1  # window passed
 
     with session_scope(engine) as session:
         check = session.get(Check, check_id)
