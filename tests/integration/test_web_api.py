@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,23 +15,9 @@ from tests.integration.test_web_support import (
     WebServer,
     api,
     logged_in,
-    make_settings,
-    running_server,
-    seed,
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def seeded(engine: Engine, tmp_path: Path) -> Seeded:
-    return seed(engine, tmp_path / "var")
-
-
-@pytest.fixture
-def server(engine: Engine, sqlite_url: str, tmp_path: Path, seeded: Seeded) -> Iterator[WebServer]:
-    settings = make_settings(database_url=sqlite_url, data_dir=tmp_path / "var")
-    yield from running_server(engine=engine, settings=settings)
 
 
 @pytest.fixture

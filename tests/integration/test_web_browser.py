@@ -20,9 +20,6 @@ from tests.integration.test_web_support import (
     PASSWORD,
     Seeded,
     WebServer,
-    make_settings,
-    running_server,
-    seed,
 )
 
 pytestmark = pytest.mark.integration
@@ -53,17 +50,6 @@ def browser() -> Iterator[Browser]:
         )
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def seeded(engine: Engine, tmp_path: Path) -> Seeded:
-    return seed(engine, tmp_path / "var")
-
-
-@pytest.fixture
-def server(engine: Engine, sqlite_url: str, tmp_path: Path, seeded: Seeded) -> Iterator[WebServer]:
-    settings = make_settings(database_url=sqlite_url, data_dir=tmp_path / "var")
-    yield from running_server(engine=engine, settings=settings)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,21 +20,9 @@ from tests.integration.test_web_support import (
     logged_in,
     make_settings,
     running_server,
-    seed,
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def seeded(engine: Engine, tmp_path: Path) -> Seeded:
-    return seed(engine, tmp_path / "var")
-
-
-@pytest.fixture
-def server(engine: Engine, sqlite_url: str, tmp_path: Path, seeded: Seeded) -> Iterator[WebServer]:
-    settings = make_settings(database_url=sqlite_url, data_dir=tmp_path / "var")
-    yield from running_server(engine=engine, settings=settings)
 
 
 def _mail_item(kind: str, path: str) -> dict[str, object]:

@@ -21,18 +21,12 @@ from tests.integration.test_web_support import (
     logged_in,
     make_settings,
     running_server,
-    seed,
 )
 
 pytestmark = pytest.mark.integration
 
 LATE = "ответ позже нормы: 8 раб. дн. при норме 3"
 FORWARD = {"kind": "redirect", "at_ms": 412.3, "detail": "302 Moved Temporarily -> sip:priem@pbx"}
-
-
-@pytest.fixture
-def seeded(engine: Engine, tmp_path: Path) -> Seeded:
-    return seed(engine, tmp_path / "var")
 
 
 @pytest.fixture

@@ -8,15 +8,12 @@ operations get past authorisation and reach their validation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from sqlalchemy.engine import Engine
 
 from probe.settings import Settings
 from probe.web.app import create_app
@@ -24,23 +21,9 @@ from storage.engine import make_engine
 from tests.integration.test_web_support import (
     Seeded,
     WebServer,
-    make_settings,
-    running_server,
-    seed,
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def seeded(engine: Engine, tmp_path: Path) -> Seeded:
-    return seed(engine, tmp_path / "var")
-
-
-@pytest.fixture
-def server(engine: Engine, sqlite_url: str, tmp_path: Path, seeded: Seeded) -> Iterator[WebServer]:
-    settings = make_settings(database_url=sqlite_url, data_dir=tmp_path / "var")
-    yield from running_server(engine=engine, settings=settings)
 
 
 def _spec() -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,9 +19,6 @@ from tests.integration.test_web_support import (
     browser_client,
     csrf_of,
     logged_in,
-    make_settings,
-    running_server,
-    seed,
 )
 
 pytestmark = pytest.mark.integration
@@ -31,17 +27,6 @@ CSRF_REFUSED = (
     "Форма устарела или отправлена с другого сайта (неверный CSRF-токен). "
     "Обновите страницу и повторите."
 )
-
-
-@pytest.fixture
-def seeded(engine: Engine, tmp_path: Path) -> Seeded:
-    return seed(engine, tmp_path / "var")
-
-
-@pytest.fixture
-def server(engine: Engine, sqlite_url: str, tmp_path: Path, seeded: Seeded) -> Iterator[WebServer]:
-    settings = make_settings(database_url=sqlite_url, data_dir=tmp_path / "var")
-    yield from running_server(engine=engine, settings=settings)
 
 
 def _reviews(engine: Engine) -> list[tuple[int | None, str, str]]:
