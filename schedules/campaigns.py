@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy.engine import Engine
 
 from probe.channels import available_channels
@@ -16,6 +18,8 @@ from storage.checks import create_campaign, get_campaign_by_name
 from storage.engine import session_scope
 from storage.models import Campaign
 
+log = structlog.get_logger()
+
 TRANSITIONS = {
     "start": ({"draft"}, "running"),
     "pause": ({"running", "recurring"}, "paused"),
@@ -26,6 +30,34 @@ TRANSITIONS = {
 
 class CampaignError(ValueError):
     pass
+
+
+class NothingToPlan(CampaignError):
+    """`start` refused: not one attempt can be planned. `skipped` says why, per organisation
+    (empty when no organisation matches the selection); `ended` is the campaign's last day when
+    it is already over at the start."""
+
+    def __init__(
+        self, name: str, skipped: list[tuple[int, str]], *, ended: date | None = None
+    ) -> None:
+        self.name = name
+        self.skipped = skipped
+        self.ended = ended
+        super().__init__(f"cannot start campaign {name!r}: nothing can be planned ({self.why()})")
+
+    def reasons(self) -> Counter[str]:
+        """How many organisations were skipped for each reason."""
+        return Counter(reason for _, reason in self.skipped)
+
+    def why(self) -> str:
+        if not self.skipped:
+            return "no active organisation matches the campaign's selection"
+        text = "; ".join(
+            f"{count} organisation(s): {reason}" for reason, count in self.reasons().most_common()
+        )
+        if self.ended is not None:
+            text += f"; the campaign's last day, {self.ended}, is already over"
+        return text
 
 
 def check_channels(spec: CampaignSpec) -> None:
@@ -95,7 +127,11 @@ def transition(
         # A template plans nothing itself: the runner starts dated copies.
         target = "recurring"
     elif action == "start":
-        _, result = plan(engine=engine, name=name, now=now)
+        spec, result = plan(engine=engine, name=name, now=now)
+        if not result.attempts:
+            # Every Russian zone is ahead of UTC: a day over in UTC is over everywhere.
+            ended = spec.end if spec.end < now.astimezone(UTC).date() else None
+            raise NothingToPlan(name, result.skipped, ended=ended)
         report["planned"] = len(result.attempts)
         report["skipped"] = [{"organisation_id": o, "reason": r} for o, r in result.skipped]
     with session_scope(engine) as session:
@@ -164,6 +200,10 @@ def spawn_recurring(*, engine: Engine, now: datetime, actor: str = "runner") -> 
             }
         )
         create(engine=engine, spec=copy, actor=actor)
-        transition(engine=engine, name=name, action="start", actor=actor, now=now)
+        try:
+            transition(engine=engine, name=name, action="start", actor=actor, now=now)
+        except NothingToPlan as refusal:
+            log.warning("recurring copy left a draft", campaign=name, why=refusal.why())
+            continue
         started.append(name)
     return started

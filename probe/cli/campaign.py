@@ -36,10 +36,16 @@ def create(
     start: str | None = typer.Option(None, help="First day (YYYY-MM-DD)."),
     end: str | None = typer.Option(None, help="Last day (YYYY-MM-DD)."),
 ) -> None:
-    """Create a campaign from a YAML file or from flags (validated the same way)."""
+    """Create a campaign from a YAML file or from flags (validated the same way); with a file,
+    --name, --start and --end replace the file's."""
     try:
         if file is not None:
             spec = load_campaign_file(file)
+            overrides = {"name": name, "start": start, "end": end}
+            given = {k: v for k, v in overrides.items() if v is not None}
+            if given:
+                replaced = spec.model_dump(mode="json", exclude_unset=True) | given
+                spec = parse_campaign(replaced, source=f"{file} with {', '.join(given)} replaced")
         else:
             data: dict[str, Any] = {
                 "name": name,
