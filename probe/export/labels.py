@@ -13,8 +13,8 @@ NO_REPLY = "нет ответа"
 AWAITING = "ожидается ответ"
 MARK = "+"
 PENDING = "ожидает оценки"  # a column an operator has still to judge
-UNCHECKED = "ожидает проверки"  # a column that waits for a check (R11, R12)
-_UNCHECKED_RULES = {"R11", "R12"}
+UNCHECKED = "ожидает проверки"  # a column that waits for a check (R11, R12, R15)
+_UNCHECKED_RULES = {"R11", "R12", "R15"}
 
 # (first column, last column, the word written there) of a row's pending columns.
 PendingRanges = list[tuple[int, int, str]]

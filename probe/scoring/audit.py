@@ -6,11 +6,19 @@ import json
 from datetime import datetime
 from typing import Any
 
-from probe.results import Channel
+from probe.results import Channel, CheckStatus
 from probe.ru import review_text
 from probe.scoring.data import CheckRow
 from probe.scoring.model import AuditRow
-from probe.scoring.rules import call_group_key, counts_as_call, counts_as_letter, local
+from probe.scoring.rules import (
+    SITE_CHECKED,
+    SITE_UNREACHABLE,
+    WEB,
+    call_group_key,
+    counts_as_call,
+    counts_as_letter,
+    local,
+)
 from probe.scoring.view import OrganisationView
 
 
@@ -31,6 +39,9 @@ def _counted(view: OrganisationView, check: CheckRow) -> str:
         return "звонок (R1)" if counts_as_call(check.status, outcome) else "не учитывается (R1)"
     if check.channel == Channel.EMAIL:
         return "письмо (R9)" if counts_as_letter(check.status, outcome) else "не учитывается (R9)"
+    if check.channel == WEB:
+        final = check.status == CheckStatus.DONE and outcome in (SITE_CHECKED, SITE_UNREACHABLE)
+        return "проверка сайта (R15)" if final else "не учитывается (R15)"
     return "не учитывается"
 
 

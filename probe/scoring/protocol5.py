@@ -1,21 +1,33 @@
-"""Protocol No. 5, table 1 for one organisation (rules R11-R13) and its indicator 1.2."""
+"""Protocol No. 5, table 1 for one organisation (rules R11-R13, R15) and its indicator 1.2."""
 
 from __future__ import annotations
 
-from probe.results import Channel
+from probe.results import Channel, CheckStatus
 from probe.reviews import ReviewField
+from probe.scoring.data import CheckRow, ReviewRow
 from probe.scoring.indicator import indicator_1_2
 from probe.scoring.model import ChannelState, MailRow, PhoneRow, Protocol5Row
 from probe.scoring.phone import HISTORICAL_SOURCE, numbers_not_fully_tried
-from probe.scoring.rules import email_works, newest, operator_channel, phone_works
+from probe.scoring.rules import (
+    SITE_CHECKED,
+    SITE_UNREACHABLE,
+    WEB,
+    email_works,
+    newest,
+    operator_channel,
+    phone_works,
+    site_verdict,
+)
 from probe.scoring.view import OrganisationView
 
 TABLE = "Протокол 5, таблица 1"
-_OPERATOR_CHANNELS = (
+_SERVICES = (
     (ReviewField.WEB_FORM, "7-8", "электронные сервисы не проверены"),
     (ReviewField.FAQ, "9-10", "раздел «Часто задаваемые вопросы» не проверен"),
     (ReviewField.SURVEY, "11-12", "анкета для опроса не проверена"),
 )
+_SITE_OUTCOMES = frozenset({SITE_CHECKED, SITE_UNREACHABLE})
+_ENDED = frozenset({CheckStatus.DONE.value, CheckStatus.CANCELLED.value})
 
 
 def _published(view: OrganisationView, channel: Channel) -> bool:
@@ -43,13 +55,50 @@ def to_correct(view: OrganisationView, channel: Channel) -> list[str]:
     ]
 
 
-def _operator(view: OrganisationView, field: ReviewField, columns: str, what: str) -> ChannelState:
-    review = newest(r for r in view.org_reviews if r.field == field)
+def _operator_review(view: OrganisationView, field: ReviewField) -> ReviewRow | None:
+    """R13: the newest review of `field`, organisation-level or on one of its web checks."""
+    on_checks = (r for c in view.of_channel(WEB) for r in view.reviews_of(c, field))
+    return newest([*(r for r in view.org_reviews if r.field == field), *on_checks])
+
+
+def _latest_site_check(view: OrganisationView) -> tuple[CheckRow | None, bool]:
+    """R15: the latest final web check (the site answered or failed; our failures do not
+    count), and whether a newer attempt is still to come."""
+    final = None
+    for check in view.of_channel(WEB):
+        if check.status == CheckStatus.DONE and view.outcome(check) in _SITE_OUTCOMES:
+            final = check
+    after = final.id if final is not None else 0
+    coming = any(c.status not in _ENDED and c.id > after for c in view.of_channel(WEB))
+    return final, coming
+
+
+def _service(view: OrganisationView, field: ReviewField, columns: str, what: str) -> ChannelState:
+    review = _operator_review(view, field)
     state = operator_channel(review.value if review else None)
-    if state is None:
+    if state is not None:
+        return ChannelState(*state)
+    if WEB not in view.data.channels:
         view.wait_for(table=TABLE, columns=columns, what=what, rule="R13")
         return ChannelState(None, None)
-    return ChannelState(*state)
+    check, coming = _latest_site_check(view)
+    if check is None:
+        if not any(c.channel == WEB and c.active for c in view.contacts()):
+            awaits = "адрес сайта не указан в справочнике: решает оператор"
+            view.wait_for(table=TABLE, columns=columns, what=awaits, rule="R13")
+        else:
+            awaits = "проверка сайта не завершена" if coming else "сайт не проверен"
+            view.wait_for(table=TABLE, columns=columns, what=awaits, rule="R15")
+        return ChannelState(None, None)
+    verdict = site_verdict(view.outcome(check), check.details, field.value, retry_planned=coming)
+    if verdict.awaits is not None:
+        # Presence established, working awaited: only the "working" column waits.
+        waiting = columns.partition("-")[2] if verdict.present is not None else columns
+        view.wait_for(
+            table=TABLE, columns=waiting, what=f"{verdict.awaits} (проверка {check.id})",
+            rule=verdict.rule,
+        )  # fmt: skip
+    return ChannelState(verdict.present, verdict.working)
 
 
 def protocol5_row(view: OrganisationView, phone: PhoneRow, mail: MailRow) -> Protocol5Row:
@@ -88,7 +137,7 @@ def protocol5_row(view: OrganisationView, phone: PhoneRow, mail: MailRow) -> Pro
             else "электронная почта не проверена"
         )
         view.wait_for(table=TABLE, columns="6", what=what, rule="R12")
-    others = [_operator(view, field, columns, what) for field, columns, what in _OPERATOR_CHANNELS]
+    others = [_service(view, field, columns, what) for field, columns, what in _SERVICES]
     states = [phone_state, email_state, *others]
     # A channel that is absent cannot work: its None "working" is a known False.
     working = [False if s.present is False else s.working for s in states]

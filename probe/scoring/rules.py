@@ -1,12 +1,13 @@
-"""Every rule that turns measurements and reviews into a protocol verdict, in one place.
+"""The function of every rule that turns measurements and reviews into a protocol verdict.
 
-Each rule has an id cited by the export's notes sheet and by docs/scoring.md, its text in
-Russian (for the assessment team) and English, and the function that applies it. Changing what a
-rule decides means bumping RULES_VERSION, so an export always says which rules produced it.
+Each rule has an id cited by the export's notes sheet and by docs/scoring.md; its text, in
+Russian (for the assessment team) and English, is in `rule_texts.py`. Changing what a rule
+decides means bumping RULES_VERSION, so an export always says which rules produced it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,8 +17,9 @@ from zoneinfo import ZoneInfo
 from probe.channels import channel_spec
 from probe.results import OUR_FAILURE_OUTCOMES, CheckStatus, Outcome, OutcomeName, outcome_of
 from probe.reviews import CallNote, Transfers
+from probe.scoring.rule_texts import RULES, RULES_BY_ID, RULES_VERSION, Rule
 
-RULES_VERSION = "5"  # 5: R11, R12 wait while a published contact needs an operator's correction
+__all__ = ["RULES", "RULES_BY_ID", "RULES_VERSION", "Rule"]
 
 
 class ReviewLike(Protocol):
@@ -32,178 +34,6 @@ class ReviewLike(Protocol):
 
 
 R = TypeVar("R", bound=ReviewLike)
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    ru: str
-    en: str
-
-
-RULES: tuple[Rule, ...] = (
-    Rule(
-        "R1",
-        "Звонком (графа 5) считается завершённая попытка с исходом, зависящим от организации: "
-        "соединение, занято, не отвечает, номер недоступен, вызов сброшен, автоответчик. "
-        "Сбои на нашей стороне, незавершённые и отменённые попытки звонками не считаются "
-        "(они есть на листе аудита).",
-        "A phone check counts as a call (column 5) when it is done with an outcome the "
-        "organisation caused: connected, busy, no_answer, unavailable, rejected, "
-        "answering_machine. Our-side failures (failed, unknown) and checks not done are not "
-        "calls; they are on the audit sheet.",
-    ),
-    Rule(
-        "R2",
-        "Наборы, записанные оператором как один пронумерованный звонок (исторический импорт), "
-        "считаются одним звонком; каждая попытка программы — отдельный звонок.",
-        "Dials an operator logged as one numbered call (details.call_group, historical "
-        "imports) count as one call; every check of the prober is a call of its own.",
-    ),
-    Rule(
-        "R3",
-        "Звонок завершился соединением с ОСО (графа 6), если хотя бы один его набор имеет исход "
-        "«соединение». Автоответчик соединением не считается; ответ с последующим переводом "
-        "и обрывом считается соединением.",
-        "A call ended in a connection (column 6) when at least one of its dials is connected. "
-        "An answering machine is not a connection; an answered call that was transferred and "
-        "then dropped is.",
-    ),
-    Rule(
-        "R4",
-        "Решение оператора по попытке (подтвердить или исправить результат) заменяет "
-        "автоматический исход: действует последнее; подтверждение оставляет исход; значение, "
-        "не подходящее каналу, не учитывается.",
-        "An operator's verdict review on a check replaces its automatic outcome (newest wins; "
-        "'confirmed' keeps it; a value not valid for the channel is ignored).",
-    ),
-    Rule(
-        "R5",
-        "Графа 4: дата и время набора по часовому поясу организации, набранный номер и пометка "
-        "по исходу: занято, не отвечает, номер недоступен, вызов сброшен, автоответчик; при "
-        "соединении пометки нет, кроме «попросили перезвонить» по отметке оператора. Пометка "
-        "из ручного протокола (исторический импорт) приводится так, как она записана, пока "
-        "оператор не изменил исход набора; исход по-прежнему определяет подсчёт.",
-        "Column 4: date and time of each dial in the organisation's time zone, the number, and "
-        "a note from the outcome; a connected dial has no note unless a call_note review says "
-        "callback_requested. A note imported from a manual protocol (details.note) is shown as "
-        "written while no verdict changed the dial's outcome; the outcome still decides the "
-        "counts.",
-    ),
-    Rule(
-        "R6",
-        "Перевод вызова и оценка: действует последняя отметка оператора по организации "
-        "в кампании; если её нет — последняя отметка по попыткам организации в этом канале. "
-        "Оценка по организации без привязки к попытке относится к таблице 1 только в кампании "
-        "лишь по телефону, к таблице 2 — только по почте; иначе она неоднозначна и не "
-        "учитывается.",
-        "Transfers and grade per organisation: the newest organisation-level review "
-        "in the campaign wins; otherwise the newest review on the organisation's checks of "
-        "that channel. An organisation-level grade applies to table 1 only in a phone-only "
-        "campaign and to table 2 only in an e-mail-only one; otherwise it is ambiguous and "
-        "ignored.",
-    ),
-    Rule(
-        "R7",
-        "Без отметки оператора о переводе используется число переводов, измеренное программой "
-        "в последнем соединившемся звонке: 0 — графа 10, 1 — графа 11, 2 и более — графа 12.",
-        "With no transfers review, the prober's details.transfers on the newest connected call "
-        "that has it decides: 0 -> column 10, 1 -> 11, 2 or more -> 12.",
-    ),
-    Rule(
-        "R8",
-        "Графа без оценки помечается «ожидает оценки» и вносится в лист «Ожидают оценки»: "
-        "этикет и перевод — "
-        "если было соединение; оценка по телефону — если был звонок; оценка по почте — если "
-        "было отправлено письмо. Без соединения этикет и перевод не оцениваются. Этикет ждёт "
-        "оценки, пока не оценён хотя бы один ответивший (R14).",
-        "A column nobody judged is marked «ожидает оценки» and listed as pending: etiquette "
-        "and transfers "
-        "when a call connected; the phone grade when a call was counted; the e-mail grade when "
-        "a letter was sent. Without a connection etiquette and transfers do not apply. "
-        "Etiquette is pending while any person who answered is not judged (R14).",
-    ),
-    Rule(
-        "R9",
-        "Письмом считается попытка по почте, которая была отправлена (ожидает ответа или "
-        "завершена с любым исходом, кроме ошибки отправки и неизвестного). Дата отправки — "
-        "записанная при отправке (при импорте — дата из протокола), иначе дата начала попытки "
-        "по часовому поясу организации.",
-        "An e-mail check is a letter once sent: waiting, or done with any outcome except "
-        "send_failed and unknown. Date sent: details.sent_on, else the local date of "
-        "started_at.",
-    ),
-    Rule(
-        "R10",
-        "Ответ получен, если исход письма — «ответили»: ответ, пришедший в течение срока "
-        "ожидания кампании (по умолчанию 30 дней, 59-ФЗ), засчитывается и после нормы в 3 "
-        "рабочих дня, с отметкой об опоздании. Дата ответа — записанный момент получения "
-        "ответа, иначе записанная дата ответа (при импорте — из протокола), иначе время "
-        "завершения попытки, по часовому поясу организации. Автоответ, недоставка и отсутствие "
-        "ответа — «нет ответа»; письмо, ожидающее ответа, — «ожидается ответ».",
-        "A letter was answered when its outcome is replied: a reply inside the campaign's reply "
-        "window (30 days by default, law 59-FZ) counts even after the 3-working-day norm, marked "
-        "late (details.late). Reply date: details.replied_at (ISO "
-        "instant, UTC), else details.replied_on (a date), else finished_at, in the "
-        "organisation's time zone. auto_replied, bounced and no_reply are 'нет ответа'; a "
-        "letter still waiting is 'ожидается ответ' and pending.",
-    ),
-    Rule(
-        "R11",
-        "Протокол 5, телефон: наличие — организация публикует телефон (не факс); "
-        "функционирование — «да», если хотя бы один звонок завершился соединением, «нет», если "
-        "соединения не было, а каждый опубликованный номер получил все попытки по правилам "
-        "кампании (число попыток на номер или на организацию исчерпано, либо номер недоступен); "
-        "без звонков, пока какой-то номер не получил всех попыток или пока опубликованный номер "
-        "нельзя набрать без исправления оператором — ожидает.",
-        "Protocol 5, phone: present when the organisation publishes a phone (not a fax); "
-        "working 'да' when a call connected, 'нет' when none connected and every published "
-        "number had its full set of attempts by the campaign's rules (per_contact or "
-        "per_organisation reached, or an outcome after which the policy never calls the number "
-        "again); pending when no call was counted, while a number has not had its full set, or "
-        "while a published number cannot be dialled until an operator corrects it.",
-    ),
-    Rule(
-        "R12",
-        "Протокол 5, электронная почта: наличие — организация публикует адрес; "
-        "функционирование — «да», если хотя бы на одно письмо получен ответ, «нет», если все "
-        "письма без ответа; пока письмо ожидает ответа, писем не было или опубликованный адрес "
-        "нельзя использовать без исправления оператором (например, русская буква в латинском "
-        "адресе) — ожидает.",
-        "Protocol 5, e-mail: present when the organisation publishes an address; working 'да' "
-        "when a letter was answered, 'нет' when every letter is final and none was; pending "
-        "while a letter waits, when none was sent, or while a published address cannot be used "
-        "until an operator corrects it (e.g. a Cyrillic letter in a Latin address).",
-    ),
-    Rule(
-        "R13",
-        "Протокол 5, электронные сервисы, раздел «Часто задаваемые вопросы», анкета: по "
-        "последней отметке оператора по организации: работает — да/да; не работает — да/нет; "
-        "отсутствует — нет/нет; без отметки — ожидает.",
-        "Protocol 5, web form, FAQ and survey: the newest organisation-level review: working -> "
-        "да/да, not_working -> да/нет, absent -> нет/нет; none -> pending.",
-    ),
-    Rule(
-        "R14",
-        "Этикет (графы 7-9) оценивается для каждого ответившего: взявшего трубку в каждом "
-        "звонке, завершившемся соединением, и каждого специалиста, к которому звонок перевели. "
-        "Для звонка действует последняя отметка оператора по его попыткам — по одной оценке на "
-        "ответившего, в порядке ответа. Без отметки ответивших столько: один плюс число "
-        "переводов (по отметке оператора о переводе, иначе измеренное программой), и все ждут "
-        "оценки. Отметка по организации (без привязки к звонкам) заменяет отметки по звонкам. "
-        "В строке организации — все отметки: в каждой графе столько ответивших, сколько "
-        "оценено по ней.",
-        "Etiquette (columns 7-9) is judged for each person who answered: whoever picked up each "
-        "connected call and each specialist the call was transferred to. A call's judgements "
-        "are the newest etiquette review on its checks, one value per person in the order they "
-        "answered. Without one, the call has 1 + its transfers persons (the operator's "
-        "transfers review, else the prober's count; 'several' counts 2), all pending. An "
-        "organisation-level etiquette review (persons not tied to calls) replaces the calls'. "
-        "The organisation row shows every mark: the number of persons in each column.",
-    ),
-)
-
-RULES_BY_ID = {rule.id: rule for rule in RULES}
 
 # --- R1-R4: calls --------------------------------------------------------------------------
 
@@ -230,9 +60,16 @@ _EMAIL = frozenset(
         Outcome.UNKNOWN,
     }
 )
-_SCORED_OUTCOMES: dict[str, frozenset[Outcome]] = {
+# The web channel's outcomes (R15): the site's home page loaded, or the site failed (DNS, TCP,
+# TLS, an expired certificate, an HTTP error, a timeout); failed and unknown are ours.
+WEB = "web"
+SITE_CHECKED = "site_checked"
+SITE_UNREACHABLE = "site_unreachable"
+_WEB = frozenset({SITE_CHECKED, SITE_UNREACHABLE, Outcome.FAILED, Outcome.UNKNOWN})
+_SCORED_OUTCOMES: dict[str, frozenset[str]] = {
     "phone": _PHONE,
     "email": _EMAIL,
+    WEB: _WEB,
     "test": frozenset(Outcome),
 }
 _ORG_CAUSED_PHONE = _PHONE - OUR_FAILURE_OUTCOMES
@@ -497,3 +334,81 @@ PRESENCE: dict[str, tuple[bool, bool]] = {
 def operator_channel(value: str | None) -> tuple[bool, bool] | None:
     """R13: (present, working) from the ChannelPresence value, None when not reviewed."""
     return PRESENCE.get(value or "")
+
+
+# --- R15: Protocol 5 columns 7-12 from the web check ----------------------------------------
+
+# What stops the prober from judging a service by itself, in the operator's words.
+OPERATOR_NEEDED_RU = {
+    "captcha": "форма защищена капчей",
+    "login": "форма доступна только после входа",
+}
+
+
+@dataclass(frozen=True)
+class SiteVerdict:
+    """One service's columns from the web check (R15), and what they wait for when not judged:
+    `awaits` says what, `rule` is R13 when an operator decides, R15 while a check is awaited."""
+
+    present: bool | None
+    working: bool | None
+    awaits: str | None = None
+    rule: str = "R15"
+
+
+# Why a site failed (details.site_error, the probe's words), for the pending sheet: the first
+# matching sign decides; the check's page shows the probe's own text.
+_SITE_ERRORS_RU: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("expired",), "просроченный сертификат"),
+    (("dns", "resolve", "resolution", "getaddrinfo", "name or service"), "адрес сайта не найден"),
+    (("tls", "ssl", "certificate"), "ошибка защищённого соединения"),
+    (("timeout", "timed out"), "истекло время ожидания"),
+    (("redirect",), "слишком много перенаправлений"),
+    (("refused", "connect", "reset", "unreachable"), "нет соединения с сайтом"),
+)
+
+
+def site_error_ru(reason: Any) -> str:
+    """R15: the site's failure in the operator's words («сервер ответил ошибкой 503», ...)."""
+    text = str(reason or "").lower()
+    status = re.search(r"\b([45]\d\d)\b", text)
+    if status and ("http" in text or "status" in text or text.strip() == status.group(1)):
+        return f"сервер ответил ошибкой {status.group(1)}"
+    for signs, words in _SITE_ERRORS_RU:
+        if any(sign in text for sign in signs):
+            return words
+    return "ошибка сайта"
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def site_verdict(
+    outcome: str | None, details: dict[str, Any], service: str, *, retry_planned: bool
+) -> SiteVerdict:
+    """R15: a service's present/working from the organisation's latest final web check.
+
+    A site that failed after the policy's attempts leaves the service's presence to the
+    operator (R13); a CAPTCHA or a login wall leaves its working to the operator."""
+    if outcome == SITE_UNREACHABLE:
+        reason = site_error_ru(details.get("site_error"))
+        if retry_planned:
+            return SiteVerdict(None, None, f"сайт недоступен ({reason}), проверка повторится")
+        return SiteVerdict(
+            None, None, f"сайт недоступен после всех попыток ({reason}): решает оператор", "R13"
+        )
+    found = details.get(service) if outcome == SITE_CHECKED else None
+    if not isinstance(found, dict):
+        return SiteVerdict(None, None, "сайт не проверен")
+    present, working = _flag(found.get("present")), _flag(found.get("working"))
+    needed = found.get("operator_needed")
+    if present is False:
+        return SiteVerdict(False, False)
+    if present is True and working is not None and not needed:
+        return SiteVerdict(True, working)
+    if needed:
+        reason = OPERATOR_NEEDED_RU.get(str(needed), str(needed))
+    else:
+        reason = "работа не установлена" if present else "наличие не установлено"
+    return SiteVerdict(present, None, f"{reason}: решает оператор", "R13")
