@@ -21,7 +21,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from probe import __version__
 from probe.settings import Settings
-from probe.web import actions, admin, api, auth, evidence, pages
+from probe.web import (
+    actions,
+    admin,
+    api,
+    auth,
+    campaign_pages,
+    directory_page,
+    evidence,
+    pages,
+)
 from probe.web.deps import LoginRequired, WebState, session_user
 from probe.web.render import make_templates, render
 from probe.web.security import SESSION_COOKIE, SESSION_MAX_AGE_S, LoginThrottle, SessionCodec
@@ -56,7 +65,8 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
     app.middleware("http")(_session_middleware)
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for module in (auth, pages, actions, admin, evidence, api):
+    # The campaign pages first: /campaigns/new before any /campaigns/{id} route.
+    for module in (auth, campaign_pages, directory_page, pages, actions, admin, evidence, api):
         app.include_router(module.router)
     return app
 
