@@ -27,12 +27,16 @@ fi
 [[ -x /usr/lib/dovecot/imap ]] || debs+=(dovecot-imapd)
 [[ -x /usr/lib/dovecot/lmtp ]] || debs+=(dovecot-lmtpd)
 [[ -f /usr/lib/dovecot/modules/lib90_sieve_plugin.so ]] || debs+=(dovecot-sieve)
+# nginx serves the organisations' websites (probe/sandbox/websites.py, also the web channel's
+# tests); Chromium renders the pages a script fills (the web channel, adapters/web), DejaVu
+# draws Cyrillic in its screenshots.
+[[ -x /usr/sbin/nginx ]] || debs+=(nginx-light)
+[[ -x /usr/bin/chromium ]] || debs+=(chromium)
+[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || debs+=(fonts-dejavu-core)
 if (( want_test )); then
   # PostgreSQL for the scale-out mode and the migration tests.
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || debs+=(postgresql)
-  # Chromium drives the review UI's browser tests; DejaVu renders Cyrillic in their screenshots.
-  [[ -x /usr/bin/chromium ]] || debs+=(chromium)
-  [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || debs+=(fonts-dejavu-core)
+  # Chromium (installed above for the web channel) also drives the review UI's browser tests.
   # LibreOffice renders the XLSX export in its test; poppler turns the PDF into text and PNG.
   [[ -x /usr/bin/libreoffice ]] || debs+=(libreoffice-calc-nogui)
   [[ -x /usr/bin/pdftoppm ]] || debs+=(poppler-utils)
@@ -54,7 +58,7 @@ if (( ${#debs[@]} )); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${debs[@]}" >/dev/null
   # The packaged services are not used: the sandbox and the tests start their own.
-  for service in postgresql postfix dovecot kamailio; do
+  for service in postgresql postfix dovecot kamailio nginx; do
     service "$service" stop >/dev/null 2>&1 || true
   done
 fi

@@ -73,7 +73,7 @@ def webform() -> Iterator[FormPlugin]:
 
 def test_an_unknown_channel_names_the_known_ones() -> None:
     with pytest.raises(
-        UnknownChannelError, match=r"unknown channel 'fax'; available: email, phone, test"
+        UnknownChannelError, match=r"unknown channel 'fax'; available: email, phone, test, web"
     ):
         channel_spec("fax")
 
@@ -208,7 +208,7 @@ def test_a_settings_section_no_channel_declares_is_refused(monkeypatch: pytest.M
     monkeypatch.setenv("PROBE_TWILIO__AUTH_TOKEN", "x")
     with pytest.raises(
         ValidationError,
-        match="unknown settings section 'twilio'; the channels declare: imap, sip, smtp",
+        match="unknown settings section 'twilio'; the channels declare: imap, sip, smtp, web",
     ):
         Settings()
 
@@ -265,7 +265,7 @@ def test_the_command_groups_come_from_the_channels_declarations() -> None:
     from probe.cli.main import app
 
     groups = cli_groups()
-    assert len(groups["check"]) == 2  # probe check email, probe check phone
+    assert len(groups["check"]) == 3  # probe check email, phone, web
     assert [g.help for g in groups["mail"]] == [
         "Inbound e-mail: classify a message, list unmatched ones."
     ]

@@ -1,0 +1,179 @@
+"""Walk one site from its home page through its own links, within the budget (pages, depth,
+time), politely; detect on each page, rendering those that show script-inserted content."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from adapters.web import contacts
+from adapters.web.config import Config, WebSettings
+from adapters.web.detect import FAQ_WORDS, FEEDBACK_WORDS, SURVEY_WORDS, Finding, detect
+from adapters.web.fetch import PoliteFetcher, Response, SiteError
+from adapters.web.page import Page, folded, same_site
+from adapters.web.render import Renderer, shows_scripted_content
+
+# Links worth following first: what a visitor looking for these services would click.
+_INTERESTING = (
+    *FEEDBACK_WORDS,
+    *FAQ_WORDS,
+    *SURVEY_WORDS,
+    "обращени",
+    "приемн",
+    "вопрос",
+    "контакт",
+)
+_NOT_PAGES = (
+    ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".zip", ".rar", ".jpg", ".jpeg", ".png", ".gif",
+    ".svg", ".mp4", ".mp3", ".odt", ".ods", ".rtf", ".7z",
+)  # fmt: skip
+
+
+@dataclass
+class Crawl:
+    home: str
+    final_url: str = ""
+    redirects: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    robots_disallowed: list[str] = field(default_factory=list)
+    broken_links: list[dict[str, Any]] = field(default_factory=list)
+    pages: list[dict[str, Any]] = field(default_factory=list)
+    pages_fetched: int = 0
+    pages_rendered: int = 0
+    render_seconds: float = 0.0
+    render_error: str | None = None
+    budget_left: bool = True
+
+
+def _priority(item: tuple[str, int, str]) -> tuple[int, int]:
+    _url, depth, text = item
+    interesting = any(w in folded(text) for w in _INTERESTING)
+    return (0 if interesting else 1, depth)
+
+
+class Crawler:
+    def __init__(
+        self,
+        fetcher: PoliteFetcher,
+        settings: WebSettings,
+        config: Config,
+        evidence_dir: Path,
+    ) -> None:
+        self.fetcher = fetcher
+        self.settings = settings
+        self.config = config
+        self.evidence_dir = evidence_dir
+        self.max_pages = config.max_pages or settings.max_pages
+        self.renderer = Renderer(
+            fetcher, chromium=settings.chromium, timeout=settings.render_timeout_seconds
+        )
+        self.shots = 0
+
+    async def run(self, home: str) -> Crawl:
+        crawl = Crawl(home=home)
+        deadline = time.monotonic() + self.settings.time_budget_seconds
+        try:
+            await self._walk(crawl, deadline)
+        finally:
+            await self.renderer.close()
+        return crawl
+
+    async def _walk(self, crawl: Crawl, deadline: float) -> None:
+        queue: list[tuple[str, int, str]] = [(crawl.home, 0, "")]
+        seen = {crawl.home}
+        while queue:
+            if crawl.pages_fetched >= self.max_pages or time.monotonic() > deadline:
+                crawl.budget_left = False
+                return
+            queue.sort(key=_priority)
+            url, depth, via = queue.pop(0)
+            page = await self._visit(crawl, url, depth, via)
+            if page is None or depth >= self.settings.max_depth:
+                continue
+            origin = crawl.final_url
+            for link, text in page.links():
+                path = urlsplit(link).path.lower()
+                if link in seen or not same_site(link, origin) or path.endswith(_NOT_PAGES):
+                    continue
+                seen.add(link)
+                queue.append((link, depth + 1, text))
+
+    async def _visit(self, crawl: Crawl, url: str, depth: int, via: str) -> Page | None:
+        home = not crawl.final_url
+        if not await self.fetcher.allowed(url):
+            crawl.robots_disallowed.append(url)
+            return None
+        try:
+            response = await self.fetcher.fetch(url)
+        except SiteError as error:
+            if home:
+                raise
+            crawl.broken_links.append({"url": url, "error": error.reason})
+            return None
+        crawl.pages_fetched += 1
+        if home:
+            if response.status >= 400:
+                raise SiteError(f"http: {response.status} on the home page", url)
+            crawl.final_url, crawl.redirects = response.url, response.redirects
+        elif response.status >= 400:
+            crawl.broken_links.append({"url": url, "status": response.status})
+            return None
+        if not response.is_html:
+            return None
+        page = Page(response.url, response.text, depth, status=response.status, via_text=via)
+        return await self._examine(crawl, page, response)
+
+    async def _examine(self, crawl: Crawl, page: Page, response: Response) -> Page:
+        number = len(crawl.pages) + 1
+        snapshot = self.evidence_dir / "pages" / f"{number:03d}.html"
+        snapshot.parent.mkdir(parents=True, exist_ok=True)
+        snapshot.write_bytes(response.body)
+        record = {
+            "url": page.url,
+            "status": page.status,
+            "snapshot": str(snapshot.relative_to(self.evidence_dir)),
+            "rendered": False,
+            "http_version": response.http_version,
+        }
+        crawl.pages.append(record)
+        wants = self.config.render == "always" or (
+            self.config.render == "auto" and shows_scripted_content(page)
+        )
+        found: list[Finding] | None = None
+        if wants and crawl.pages_rendered < self.settings.max_rendered:
+            rendered = await self._render(crawl, page)
+            if rendered is not None:
+                page, found = rendered
+                record["rendered"] = True
+        if found is None:
+            found = detect(page)
+        for finding in found:
+            finding.snapshot = str(snapshot.relative_to(self.evidence_dir))
+        crawl.findings += found
+        crawl.phones = list(dict.fromkeys(crawl.phones + contacts.phones(page)))
+        crawl.emails = list(dict.fromkeys(crawl.emails + contacts.emails(page)))
+        return page
+
+    async def _render(self, crawl: Crawl, page: Page) -> tuple[Page, list[Finding]] | None:
+        started = time.monotonic()
+        try:
+            async with self.renderer.open(page.url) as view:
+                crawl.pages_rendered += 1
+                seen = Page(page.url, view.html, page.depth, True, page.status, page.via_text)
+                found = detect(seen)
+                for finding in found:
+                    self.shots += 1
+                    path = self.evidence_dir / "shots" / f"{self.shots:03d}-{finding.service}.png"
+                    if await view.shot(finding.selector, path):
+                        finding.screenshot = str(path.relative_to(self.evidence_dir))
+                return seen, found
+        except Exception as error:  # the browser failed: keep the static page's verdicts
+            crawl.render_error = f"{type(error).__name__}: {error}"[:300]
+            return None
+        finally:
+            crawl.render_seconds += time.monotonic() - started

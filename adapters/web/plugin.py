@@ -1,0 +1,168 @@
+"""The web channel: `probe(target, context)` walks the organisation's website and returns
+whether it offers a feedback form, a FAQ and a survey, and whether each works (Protocol 5,
+table 1, columns 7-12), with the phones and e-mail addresses it publishes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import ValidationError
+
+from adapters.web.config import Config, WebSettings, config_error_message
+from adapters.web.crawl import Crawl, Crawler
+from adapters.web.detect import SERVICES
+from adapters.web.fetch import PoliteFetcher, SiteError
+from adapters.web.working import unreachable, verdicts
+from probe.channels import (
+    ChannelSpec,
+    CliGroup,
+    ContactKind,
+    OutcomeSpec,
+    ProbeContext,
+    ProbeTarget,
+    RateLimit,
+    RetryRule,
+    SettingsSection,
+)
+from probe.errors import ProbeError
+from probe.results import CheckResult, EvidenceRef, utc_now
+
+CHANNEL = "web"
+
+
+def normalise_url(raw: str, area_code: str = "") -> tuple[str, str | None]:
+    """A website as typed (`minsoc.omskportal.ru`, `https://x.ru/`) -> `https://x.ru/`."""
+    text = raw.strip()
+    if not text:
+        raise ValueError("Адрес сайта пуст.")
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in text:
+        raise ValueError(f"Не удалось распознать адрес сайта: «{raw}».")
+    netloc = parts.netloc.lower()
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), None
+
+
+def _register_check(app: Any) -> None:
+    from adapters.web.cli import register
+
+    register(app)
+
+
+SPEC = ChannelSpec(
+    name=CHANNEL,
+    label="сайт",
+    backend="http",
+    outcomes=(
+        OutcomeSpec("site_checked", "сайт проверен", success=True),
+        OutcomeSpec("site_unreachable", "сайт недоступен", verdict=True),
+        OutcomeSpec("failed", "сбой (наша сторона)", ours=True),
+    ),
+    config_model=Config,
+    timeout_seconds=15 * 60.0,
+    rate_limit=RateLimit(in_parallel=4),
+    settings=(SettingsSection("web", WebSettings),),
+    contact_kinds=(ContactKind("website", "адрес сайта", normalise=normalise_url),),
+    retry=(
+        RetryRule("failed", minutes=(10, 10)),
+        RetryRule("site_unreachable", minutes=(60, 90)),
+    ),
+    protocol_columns=(
+        "protocol5.table1.col7",
+        "protocol5.table1.col8",
+        "protocol5.table1.col9",
+        "protocol5.table1.col10",
+        "protocol5.table1.col11",
+        "protocol5.table1.col12",
+    ),
+    cli={"check": CliGroup(_register_check)},
+)
+
+
+def _details(crawl: Crawl | None, services: dict[str, Any], error: str | None) -> dict[str, Any]:
+    return {
+        "url": (crawl.final_url or crawl.home) if crawl else None,
+        **services,
+        "phones": crawl.phones if crawl else [],
+        "emails": crawl.emails if crawl else [],
+        "pages_fetched": crawl.pages_fetched if crawl else 0,
+        "pages_rendered": crawl.pages_rendered if crawl else 0,
+        "robots_disallowed": crawl.robots_disallowed if crawl else [],
+        "site_error": error,
+        "redirects": crawl.redirects if crawl else [],
+        "broken_links": crawl.broken_links[:20] if crawl else [],
+        "pages": crawl.pages if crawl else [],
+        "render_seconds": round(crawl.render_seconds, 3) if crawl else 0.0,
+        "render_error": crawl.render_error if crawl else None,
+        "budget_exhausted": (not crawl.budget_left) if crawl else False,
+    }
+
+
+def _evidence_refs(context: ProbeContext) -> list[EvidenceRef]:
+    folder = context.evidence_dir
+    if not folder.is_dir():
+        return []
+    kinds = {".png": "screenshot", ".html": "page_snapshot"}
+    return [
+        EvidenceRef(kind=kinds[p.suffix], path=str(p))
+        for p in sorted(folder.rglob("*"))
+        if p.suffix in kinds
+    ]
+
+
+class WebPlugin:
+    spec = SPEC
+
+    async def probe(self, target: ProbeTarget, context: ProbeContext) -> CheckResult:
+        started = utc_now()
+        try:
+            config = Config.model_validate(target.options)
+            url, _ = normalise_url(target.value)
+        except ValidationError as error:
+            return self._failed("bad_web_options", config_error_message(error), started)
+        except ValueError as error:
+            return self._failed("bad_web_target", str(error), started)
+        settings: WebSettings = context.settings.web
+        context.evidence_dir.mkdir(parents=True, exist_ok=True)
+        crawl: Crawl | None = None
+        try:
+            async with PoliteFetcher(settings, network=context.settings.network) as fetcher:
+                crawler = Crawler(fetcher, settings, config, context.evidence_dir)
+                crawl = await crawler.run(url)
+                services = await verdicts(crawl.findings, fetcher, config, settings)
+        except SiteError as error:
+            context.log.info("site unreachable", url=url, reason=error.reason)
+            services = {name: unreachable() for name in SERVICES}
+            return CheckResult(
+                channel=CHANNEL,
+                outcome="site_unreachable",
+                started_at=started,
+                finished_at=utc_now(),
+                details=_details(crawl, services, error.reason) | {"url": error.url},
+                evidence=_evidence_refs(context),
+            )
+        except ProbeError as error:
+            return self._failed(error.error_class, str(error), started)
+        context.log.info("site checked", url=url, pages=crawl.pages_fetched)
+        return CheckResult(
+            channel=CHANNEL,
+            outcome="site_checked",
+            started_at=started,
+            finished_at=utc_now(),
+            details=_details(crawl, services, None),
+            evidence=_evidence_refs(context),
+        )
+
+    def _failed(self, error_class: str, detail: str, started: datetime) -> CheckResult:
+        return CheckResult(
+            channel=CHANNEL,
+            outcome="failed",
+            started_at=started,
+            finished_at=utc_now(),
+            error_class=error_class,
+            error_detail=detail,
+            details={"retry": True},
+        )
