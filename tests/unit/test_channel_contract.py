@@ -208,7 +208,9 @@ def test_a_settings_section_no_channel_declares_is_refused(monkeypatch: pytest.M
     monkeypatch.setenv("PROBE_TWILIO__AUTH_TOKEN", "x")
     with pytest.raises(
         ValidationError,
-        match="unknown settings section 'twilio'; the channels declare: imap, sip, smtp, speech, web",
+        match=(
+            "unknown settings section 'twilio'; the channels declare: imap, sip, smtp, speech, web"
+        ),
     ):
         Settings()
 
