@@ -146,6 +146,11 @@ class ChannelSpec:
     resolves_in_flight: bool = False
     # Offered in the review UI's filters; False for a channel that exists for tests only.
     listed: bool = True
+    # Contacts the probe finds the organisation publishing (a website's phones): (details key,
+    # the channel whose directory contacts they are compared with), e.g. ("phones", "phone").
+    # One the directory lacks puts the check in the review queue («справочник может быть
+    # устаревшим», storage.published).
+    published_contacts: tuple[tuple[str, str], ...] = ()
 
     def outcome(self, name: str) -> OutcomeSpec:
         for spec in self.outcomes:

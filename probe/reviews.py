@@ -27,6 +27,9 @@ class ReviewField(StrEnum):
     WEB_FORM = "web_form"  # Protocol 5: e-form for appeals
     FAQ = "faq"  # Protocol 5: FAQ section
     SURVEY = "survey"  # Protocol 5: opinion survey
+    # A check found contacts published that the directory lacks: the operator corrected the
+    # directory, or found it current.
+    DIRECTORY = "directory"
 
 
 class Etiquette(StrEnum):
@@ -84,6 +87,13 @@ class CallNote(StrEnum):
     CALLBACK_REQUESTED = "callback_requested"  # "попросили перезвонить"
 
 
+class DirectoryCheck(StrEnum):
+    """The operator's answer to «справочник может быть устаревшим»."""
+
+    UPDATED = "updated"  # the directory was corrected (a contact correction)
+    CURRENT = "current"  # the directory is right; the site's contact is not a published one
+
+
 class ChannelPresence(StrEnum):
     """Protocol 5 columns for the channels the prober cannot test itself."""
 
@@ -102,6 +112,7 @@ ALLOWED_VALUES: dict[ReviewField, frozenset[str] | None] = {
     ReviewField.WEB_FORM: frozenset(ChannelPresence),
     ReviewField.FAQ: frozenset(ChannelPresence),
     ReviewField.SURVEY: frozenset(ChannelPresence),
+    ReviewField.DIRECTORY: frozenset(DirectoryCheck),
 }
 
 

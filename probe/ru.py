@@ -71,6 +71,7 @@ FIELDS = {
     "web_form": "Электронная форма обращения",
     "faq": "Раздел «Часто задаваемые вопросы»",
     "survey": "Анкета для опроса",
+    "directory": "Справочник",
 }
 VALUES: dict[str, Mapping[str, str]] = {
     "etiquette": {
@@ -99,6 +100,12 @@ _PRESENCE = {
     "absent": "нет",
 }
 VALUES |= {"web_form": _PRESENCE, "faq": _PRESENCE, "survey": _PRESENCE}
+VALUES["directory"] = {
+    "updated": "справочник исправлен",
+    "current": "справочник верен",
+}
+# A check's note that the organisation publishes contacts the directory lacks.
+DIRECTORY_OUTDATED = "справочник может быть устаревшим"
 ETIQUETTE_NOT_JUDGED = "не оценён"
 # Authors that are not people: the importer of past protocols.
 AUTHORS = {"history:protocol6": "импорт протокола № 6"}

@@ -26,6 +26,7 @@ from schedules.spec import CampaignSpec
 from storage.checks import add_event, record_result
 from storage.engine import session_scope
 from storage.models import Campaign, Check
+from storage.published import note_unlisted_contacts
 
 
 def finish(rt: Runtime, job: Job, result: CheckResult, how: str) -> outage.ControlNeeded | None:
@@ -54,12 +55,16 @@ def record(
     policy: bool = True,
     spec: CampaignSpec | None = None,
 ) -> outage.AuditLog | outage.ControlNeeded | None:
-    """The one way a final result is stored: the check's row and timeline, the outage watch,
-    the attempt policy and the campaign's end, in the caller's transaction."""
+    """The one way a final result is stored: the check's row and timeline (with the contacts
+    it found published that the directory lacks), the outage watch, the attempt policy and
+    the campaign's end, in the caller's transaction."""
     record_result(
         session=session, check=check, result=result, note=note, event_data=event_data,
         event_at=event_at,
     )  # fmt: skip
+    if not result.pending:
+        # Contacts it found published that the directory lacks: to the review queue.
+        note_unlisted_contacts(session, check, result.details)
     # Not flushed for the alert lookup: a batch of replies writes its checks together (the
     # streaks flush what they count themselves).
     with session.no_autoflush:

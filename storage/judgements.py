@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from probe.channels import UnknownChannelError, all_specs, channel_spec
 from probe.reviews import ReviewField
 from storage.models import Check, Review
+from storage.published import flagged_checks
 
 ANY_CHECK_JUDGEMENTS: tuple[str, ...] = (ReviewField.NOTE.value, ReviewField.VERDICT.value)
 
@@ -68,5 +69,7 @@ def refuse_inapplicable(*, session: Session, check: Check, field: str) -> None:
         select(Review).where(Review.check_id == check.id, Review.field == ReviewField.VERDICT.value)
     ).all()
     outcome = current_outcome(check, verdicts)
+    if field == ReviewField.DIRECTORY.value and check.id in flagged_checks(session, [check.id]):
+        return  # it found contacts the directory lacks (storage.published)
     if field not in applicable_judgements(outcome):
         raise JudgementError(field, outcome)

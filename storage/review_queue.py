@@ -33,6 +33,9 @@ from storage.models import (
     Organisation,
     Review,
 )
+from storage.published import EVENT as UNLISTED_EVENT
+from storage.published import FIELD as DIRECTORY_FIELD
+from storage.published import flagged_checks, needs_directory_check
 
 
 def failed_outcomes() -> frozenset[str]:
@@ -128,7 +131,10 @@ def needs_human() -> ColumnElement[bool]:
         and_(col(Check.outcome).in_(outcomes), _judged(fields) < len(fields))
         for fields, outcomes in by_fields.items()
     ]
-    return and_(col(Check.status) == CheckStatus.DONE.value, or_(failed, *to_judge))
+    return and_(
+        col(Check.status) == CheckStatus.DONE.value,
+        or_(failed, *to_judge, needs_directory_check()),
+    )
 
 
 def _filtered(query: Any, filters: QueueFilter) -> Any:
@@ -206,23 +212,33 @@ def _fill_needs(*, session: Session, rows: list[QueueRow]) -> None:
     ).all():
         if check_id is not None and judges_everyone(field_name, value):
             judged.setdefault(check_id, set()).add(field_name)
+    flagged = flagged_checks(session, ids)
     for row in rows:
         done = judged.get(row.check.id or 0, set())
-        row.needs = missing_judgements(check=row.check, judged=done)
+        row.needs = missing_judgements(
+            check=row.check, judged=done, unlisted=row.check.id in flagged
+        )
 
 
 def missing_judgements(
-    *, check: Check, judged: set[str], outcome: str | None = None, superseded: bool = False
+    *,
+    check: Check,
+    judged: set[str],
+    outcome: str | None = None,
+    superseded: bool = False,
+    unlisted: bool = False,
 ) -> list[str]:
     """What the check still asks of an operator; `outcome` is the one after a verdict (default:
-    the automatic one), `superseded` says a newer attempt on the contact made a failure moot."""
+    the automatic one), `superseded` says a newer attempt on the contact made a failure moot,
+    `unlisted` that it found contacts the directory lacks (storage.published)."""
     outcome = outcome or check.outcome
     fields = owned_judgements().get(outcome or "")
+    directory = [DIRECTORY_FIELD] if unlisted and DIRECTORY_FIELD not in judged else []
     if fields:
-        return [name for name in fields if name not in judged]
+        return [name for name in fields if name not in judged] + directory
     if outcome in failed_outcomes() and ReviewField.VERDICT.value not in judged and not superseded:
-        return [ReviewField.VERDICT.value]
-    return []
+        return [ReviewField.VERDICT.value, *directory]
+    return directory
 
 
 # --- campaigns --------------------------------------------------------------------------------
@@ -332,6 +348,7 @@ def check_detail(*, session: Session, check_id: int) -> CheckDetail | None:
     current = {review.field: review for review in reviews}
     outcome = current_outcome(check, reviews)
     newer = newer_attempt(session=session, check=check)
+    unlisted = any(event.kind == UNLISTED_EVENT for event in events)
     return CheckDetail(
         check=check,
         organisation=organisation,
@@ -346,9 +363,10 @@ def check_detail(*, session: Session, check_id: int) -> CheckDetail | None:
             judged={f for f, r in current.items() if judges_everyone(f, r.value)},
             outcome=outcome,
             superseded=newer is not None,
+            unlisted=unlisted,
         ),
         outcome=outcome,
-        applicable=applicable_judgements(outcome),
+        applicable=applicable_judgements(outcome) + ((DIRECTORY_FIELD,) if unlisted else ()),
         next_attempt_id=newer.id if newer is not None else None,
     )
 

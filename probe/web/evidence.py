@@ -1,9 +1,9 @@
 """A check's evidence for the page (files, SIP ladder, e-mail thread) and the file download.
 
 Files are served only from under the data directory, never from a path the database names
-elsewhere; only audio is served inline (for the player), anything else as a download that the
-browser will not render. E-mail is parsed here: text shown escaped, HTML sanitised, attachments
-listed by name and size and never served.
+elsewhere; only audio (for the player) and a web check's PNG screenshots (shown on its page) are
+served inline, anything else as a download that the browser will not render. E-mail is parsed
+here: text shown escaped, HTML sanitised, attachments listed by name and size and never served.
 """
 
 from __future__ import annotations
@@ -229,6 +229,18 @@ def _ladder_row(entry: Any) -> LadderRow:
     return LadderRow(at=at, arrow=arrow, label=label, extra=extra)
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _starts_with(path: Path, signature: bytes) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(signature)) == signature
+
+
+def is_screenshot(item: EvidenceItem) -> bool:
+    return item.kind == "screenshot" and item.path.lower().endswith(".png")
+
+
 def evidence_view(*, detail: CheckDetail, data_dir: Path) -> EvidenceView:
     items = _items(detail.check.evidence, data_dir)
     received = {m.evidence_path for m in detail.messages if m.evidence_path}
@@ -264,6 +276,9 @@ def evidence_file(
     headers = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"}
     if item.is_audio and item.media_type.startswith("audio/"):
         return FileResponse(found, media_type=item.media_type, headers=headers)
+    if is_screenshot(item) and _starts_with(found, PNG_SIGNATURE):
+        # A web check's screenshot, shown on its page: a PNG (checked), never sniffed.
+        return FileResponse(found, media_type="image/png", headers=headers)
     return FileResponse(
         found,
         media_type="application/octet-stream",

@@ -27,6 +27,12 @@ CHECK_FIELDS = (
     ReviewField.GRADE,
     ReviewField.CALL_NOTE,
     ReviewField.NOTE,
+    # A web check's services (Protocol 5 columns 7-12): confirmed or overturned on its page.
+    ReviewField.WEB_FORM,
+    ReviewField.FAQ,
+    ReviewField.SURVEY,
+    # The directory may be outdated (storage.published): corrected, or found current.
+    ReviewField.DIRECTORY,
 )
 MAX_TEXT = 4000
 

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from probe.directory.regions import all_regions
 from probe.results import Outcome
-from probe.reviews import MAX_PERSONS, Etiquette, Grade, Transfers, parse_etiquette
+from probe.reviews import (
+    MAX_PERSONS,
+    DirectoryCheck,
+    Etiquette,
+    Grade,
+    Transfers,
+    parse_etiquette,
+)
 from probe.scoring.rules import persons_answered
 from probe.web import labels
 from probe.web.deps import CurrentUser, PageError, page_user, web_state
 from probe.web.evidence import evidence_view
 from probe.web.filters import MAX_ID, FilterError, QueueQuery
 from probe.web.render import render
+from probe.web.site import PRESENCE, site_view
 from storage.checks import list_campaigns
 from storage.directory import list_contacts, list_organisations
 from storage.engine import session_scope
@@ -138,6 +147,13 @@ def etiquette_persons(detail: CheckDetail, asked: str | None) -> list[str | None
     return (judged + [None] * count)[:count]
 
 
+def _listed(db: Any, organisation_id: int | None) -> set[str]:
+    """The organisation's directory phones and addresses, lower-cased (a web check's page marks
+    what the site publishes beyond them)."""
+    contacts = list_contacts(session=db, organisation_id=organisation_id or 0)
+    return {c.value.lower() for c in contacts if c.value and c.active}
+
+
 @router.get("/checks/{check_id}", response_class=HTMLResponse)
 def check_page(request: Request, check_id: int, user: CurrentUser = Depends(page_user)) -> Response:
     return check_response(request, check_id, user)
@@ -162,12 +178,17 @@ def check_response(
     state = web_state(request)
     with session_scope(state.engine) as db:
         detail = check_detail(session=db, check_id=check_id)
+        listed = _listed(db, detail.organisation.id) if detail is not None else set()
     if detail is None:
         raise PageError(404, "Проверка не найдена.")
+    evidence = evidence_view(detail=detail, data_dir=state.data_dir)
     context = {
         "d": detail,
         "region_name": REGION_NAMES.get(detail.organisation.region, detail.organisation.region),
-        "evidence": evidence_view(detail=detail, data_dir=state.data_dir),
+        "evidence": evidence,
+        "site": site_view(detail, evidence.items, listed),
+        "presence": PRESENCE,
+        "directory_values": [v.value for v in DirectoryCheck],
         "can_act": user.at_least(Role.OPERATOR),
         "etiquettes": [e.value for e in Etiquette],
         "etiquette_persons": etiquette_persons(detail, request.query_params.get("persons")),

@@ -1,0 +1,146 @@
+"""A web check's page: what the prober found on the organisation's site, where, with its
+screenshots and page snapshots, and the verdict on each service (Protocol 5 columns 7-12) an
+operator confirms or overturns with a `web_form` / `faq` / `survey` review (rule R13)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from probe import ru
+from probe.reviews import ChannelPresence, ReviewField
+from probe.scoring.rules import site_error_ru
+from probe.web.evidence import EvidenceItem
+from storage.review_queue import CheckDetail
+
+SERVICES = (ReviewField.WEB_FORM, ReviewField.FAQ, ReviewField.SURVEY)
+COLUMNS = {"web_form": "графы 7-8", "faq": "графы 9-10", "survey": "графы 11-12"}
+YES_NO = {True: "да", False: "нет", None: "не установлено"}
+OPERATOR_NEEDED = {
+    "captcha": "форма защищена капчей: работу проверяет оператор",
+    "login": "форма доступна только после входа: работу проверяет оператор",
+}
+PRESENCE = [p.value for p in ChannelPresence]
+
+
+@dataclass
+class Finding:
+    url: str
+    selector: str
+    text: str
+    screenshot: int | None  # the evidence item's index, shown inline
+    screenshot_path: str | None = None  # named by the check, but no such evidence file
+
+
+@dataclass
+class ServiceView:
+    field: str
+    name: str
+    columns: str
+    present: str
+    working: str
+    operator_needed: str | None
+    findings: list[Finding]
+    proposed: str | None  # the ChannelPresence value the check's finding means, if it is one
+    current: str | None  # the operator's newest review on this check
+
+
+@dataclass
+class SiteView:
+    url: str
+    pages_fetched: Any
+    pages_rendered: Any
+    robots_disallowed: list[str]
+    site_error: str | None
+    site_error_raw: str | None
+    services: list[ServiceView]
+    phones: list[tuple[str, bool]]  # (published on the site, also in the directory)
+    emails: list[tuple[str, bool]]
+    snapshots: list[EvidenceItem] = field(default_factory=list)
+    screenshots: list[EvidenceItem] = field(default_factory=list)
+
+
+def proposed_value(found: dict[str, Any]) -> str | None:
+    """The review value that confirms the check's finding; None when the check left the service
+    to the operator (a CAPTCHA, a login wall, not established)."""
+    present, working = found.get("present"), found.get("working")
+    if present is False:
+        return ChannelPresence.ABSENT.value
+    if present is True and isinstance(working, bool) and not found.get("operator_needed"):
+        return (ChannelPresence.WORKING if working else ChannelPresence.NOT_WORKING).value
+    return None
+
+
+def _screenshot(path: Any, items: list[EvidenceItem]) -> tuple[int | None, str | None]:
+    if not isinstance(path, str) or not path:
+        return None, None
+    tail = PurePosixPath(path).parts[-2:]
+    for item in items:
+        if item.available and PurePosixPath(item.path).parts[-len(tail) :] == tail:
+            return item.index, None
+    return None, path
+
+
+def _findings(evidence: Any, items: list[EvidenceItem]) -> list[Finding]:
+    found = []
+    for entry in evidence if isinstance(evidence, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        index, missing = _screenshot(entry.get("screenshot"), items)
+        found.append(
+            Finding(
+                url=str(entry.get("url") or ""),
+                selector=str(entry.get("selector") or ""),
+                text=str(entry.get("text") or "")[:500],
+                screenshot=index,
+                screenshot_path=missing,
+            )
+        )
+    return found
+
+
+def _service(name: str, found: Any, items: list[EvidenceItem], current: str | None) -> ServiceView:
+    found = found if isinstance(found, dict) else {}
+    needed = found.get("operator_needed")
+    present, working = found.get("present"), found.get("working")
+    return ServiceView(
+        field=name,
+        name=ru.FIELDS.get(name, name),
+        columns=COLUMNS[name],
+        present=YES_NO.get(present if isinstance(present, bool) else None, "не установлено"),
+        working=YES_NO.get(working if isinstance(working, bool) else None, "не установлено"),
+        operator_needed=OPERATOR_NEEDED.get(str(needed), str(needed)) if needed else None,
+        findings=_findings(found.get("evidence"), items),
+        proposed=proposed_value(found),
+        current=current,
+    )
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def site_view(
+    detail: CheckDetail, items: list[EvidenceItem], directory: set[str]
+) -> SiteView | None:
+    """The web check's findings for its page; None for a check of another channel.
+    `directory`: the organisation's listed phones and addresses (lower-cased)."""
+    if detail.check.channel != "web":
+        return None
+    details = detail.check.details
+    current = {f: r.value for f, r in detail.current.items()}
+    raw_error = details.get("site_error")
+    return SiteView(
+        url=str(details.get("url") or detail.contact.value or detail.contact.raw),
+        pages_fetched=details.get("pages_fetched", "—"),
+        pages_rendered=details.get("pages_rendered", "—"),
+        robots_disallowed=_strings(details.get("robots_disallowed")),
+        site_error=site_error_ru(raw_error) if raw_error else None,
+        site_error_raw=str(raw_error) if raw_error else None,
+        services=[_service(s.value, details.get(s.value), items, current.get(s)) for s in SERVICES],
+        phones=[(p, p.lower() in directory) for p in _strings(details.get("phones"))],
+        emails=[(e, e.lower() in directory) for e in _strings(details.get("emails"))],
+        snapshots=[i for i in items if i.kind == "page_snapshot"],
+        screenshots=[i for i in items if i.kind == "screenshot" and i.available],
+    )
