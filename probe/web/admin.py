@@ -1,4 +1,5 @@
-"""Administration (accounts, campaign status) and the export buttons."""
+"""Administration (accounts) and the export buttons; a campaign's status changes only through
+its lifecycle (probe/web/campaign_pages.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from probe.web.render import render
 from probe.web.security import PasswordPolicyError, hash_password
 from storage.engine import session_scope
 from storage.models import AppUser, Campaign
-from storage.review_queue import CAMPAIGN_STATUSES, set_campaign_status
 from storage.users import (
     UserError,
     create_user,
@@ -110,24 +110,6 @@ def reset_password(
         account = _account(db, user_id)
         set_password(session=db, user=account, password_hash=password_hash, actor=user.username)
     return RedirectResponse("/users", status_code=303)
-
-
-@router.post("/campaigns/{campaign_id}/status")
-def campaign_status(
-    request: Request,
-    campaign_id: int,
-    form: FormData = Depends(csrf_form),
-    user: CurrentUser = Depends(page_admin),
-) -> Response:
-    status = _field(form, "status")
-    if status not in CAMPAIGN_STATUSES:
-        raise PageError(400, f"Неизвестное состояние кампании: «{status}».")
-    with session_scope(web_state(request).engine) as db:
-        campaign = db.get(Campaign, campaign_id) if 1 <= campaign_id <= MAX_ID else None
-        if campaign is None:
-            raise PageError(404, "Кампания не найдена.")
-        set_campaign_status(session=db, campaign=campaign, status=status, actor=user.username)
-    return RedirectResponse("/campaigns", status_code=303)
 
 
 def _exporter() -> object | None:

@@ -13,7 +13,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 from starlette.datastructures import FormData, UploadFile
 
-from probe.directory.importer import ImportReport, apply_import, plan_import
+from probe.directory.importer import (
+    ImportReport,
+    apply_import,
+    bundled_names,
+    bundled_path,
+    plan_import,
+)
 from probe.directory.regions import UnknownRegionError, all_regions, find_region
 from probe.directory.sources import DirectoryFileError, RowProblem, read_directory_file
 from probe.web import import_text
@@ -66,6 +72,7 @@ def _page(
 ) -> HTMLResponse:
     full = {
         "regions": all_regions(),
+        "bundled": bundled_names(),
         "held": _held(request),
         "can_import": user.at_least(Role.ADMIN),
         "held_reason": import_text.held,
@@ -83,8 +90,15 @@ def directory(request: Request, user: CurrentUser = Depends(page_operator)) -> R
     return _page(request, user)
 
 
-async def _upload(form: FormData) -> tuple[str, bytes]:
+async def _upload(form: FormData) -> tuple[str, str, bytes]:
+    """The file's name as reports show it, its type (suffix) and its bytes."""
     upload = form.get("file")
+    chosen = str(form.get("bundled") or "")
+    if chosen and not (isinstance(upload, UploadFile) and upload.filename):
+        # A directory shipped with the product (`probe directory import --bundled NAME`).
+        if chosen not in bundled_names():
+            raise _Refusal(f"Нет встроенного справочника «{chosen}».")
+        return f"bundled:{chosen}", ".yaml", bundled_path(chosen).read_bytes()
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise _Refusal("Выберите файл справочника (.xlsx, .csv или .yaml).")
     name = Path(upload.filename).name
@@ -95,7 +109,7 @@ async def _upload(form: FormData) -> tuple[str, bytes]:
         raise _Refusal(f"Файл «{name}» больше 10 МБ: разделите справочник на части.")
     if not data:
         raise _Refusal(f"Файл «{name}» пуст.")
-    return name, data
+    return name, Path(name).suffix.lower(), data
 
 
 class _Refusal(Exception):
@@ -103,11 +117,17 @@ class _Refusal(Exception):
 
 
 def _read_and_import(
-    request: Request, name: str, data: bytes, *, region: str | None, check_only: bool, actor: str
+    request: Request,
+    upload: tuple[str, str, bytes],
+    *,
+    region: str | None,
+    check_only: bool,
+    actor: str,
 ) -> tuple[ImportReport, dict[int, dict[str, str]]]:
     """The CLI's steps (read, plan, apply) on the uploaded bytes; the cells kept to show."""
+    name, suffix, data = upload
     with tempfile.TemporaryDirectory(prefix="probe-upload-") as folder:
-        path = Path(folder) / f"upload{Path(name).suffix.lower()}"
+        path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
         source = read_directory_file(path, display_name=name)
     cells = {raw.row: raw.fields for raw in source.rows}
@@ -125,9 +145,12 @@ async def import_file(
     check_only = form.get("check_only") == "1"
     try:
         region = find_region(region_text).code if region_text else None
-        name, data = await _upload(form)
         report, cells = _read_and_import(
-            request, name, data, region=region, check_only=check_only, actor=user.username
+            request,
+            await _upload(form),
+            region=region,
+            check_only=check_only,
+            actor=user.username,
         )
     except UnknownRegionError:
         return _page(request, user, 400, error=f"Неизвестный регион: «{region_text}».")

@@ -345,8 +345,14 @@ def test_a_campaign_that_can_plan_nothing_refuses_to_start_in_the_browser(
 def test_what_each_role_may_do(page: Page, server: WebServer, fresh: Engine) -> None:
     _login(page, server, "admin")
     page.goto(server.url + "/directory")
-    page.set_input_files("#form-import input[name=file]", str(bundled_path("omsk-kcson")))
+    # The directory shipped with the product, as `probe directory import --bundled omsk-kcson`.
+    page.select_option("#form-import select[name=bundled]", "omsk-kcson")
     page.click("#form-import button")
+    expect(page.locator("#import-report h2")).to_have_text("Результат: bundled:omsk-kcson")
+    expect(page.locator("#import-summary")).to_contain_text("Загружено организаций — 38")
+    with session_scope(fresh) as db:
+        sources = {o.source for o in db.exec(select(Organisation)).all()}
+        assert sources == {"bundled:omsk-kcson"}
     page.goto(server.url + "/campaigns/new")
     today = date.today()
     _fill_campaign(page, name="roles", start=today, end=today + timedelta(days=13))
@@ -354,6 +360,10 @@ def test_what_each_role_may_do(page: Page, server: WebServer, fresh: Engine) -> 
     page.click("#campaign-form button[type=submit]")
     expect(page.locator("#action-start")).to_be_visible()
     plan_url = page.url.split("?")[0]
+    page.goto(server.url + "/campaigns")
+    assert page.locator("select[name=status]").count() == 0
+    page.click("a:has-text('План и управление')")
+    expect(page).to_have_url(plan_url)
     page.click("button:has-text('Выйти')")
 
     _login(page, server, "operator")
@@ -362,6 +372,8 @@ def test_what_each_role_may_do(page: Page, server: WebServer, fresh: Engine) -> 
     assert page.locator("#campaign-actions").count() == 0
     page.goto(server.url + "/campaigns")
     assert page.locator("#new-campaign").count() == 0
+    # No raw status select: a status changes only through the lifecycle (start plans first).
+    assert page.locator("select[name=status]").count() == 0
     page.goto(server.url + "/campaigns/new")
     expect(page.locator("#error-message")).to_have_text(
         "Недостаточно прав: действие доступно ролям admin."
