@@ -104,6 +104,10 @@ class ContactKind:
     name: str
     label: str
     normalise: Callable[[str, str], tuple[str, str | None]] | None = None
+    # The directory field a contact of this kind is read from when it has a column of its own
+    # (`website`: one URL per organisation, normalised by `normalise`); None for the kinds the
+    # directory parses out of its phones and e-mails cells.
+    column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -353,13 +357,25 @@ def our_failure_outcome(channel: str) -> str:
 
 
 def contact_kind(name: str) -> ContactKind:
-    """The channel that handles contacts of kind `name`, and how it normalises them."""
+    """The channel that handles contacts of kind `name`, and how it normalises them.
+
+    A stored contact names its channel (`Contact.channel`): a channel's name finds its one
+    contact kind too (`web` -> `website`)."""
     for spec in all_specs():
         for kind in spec.contact_kinds:
             if kind.name == name:
                 return kind
+    for spec in all_specs():
+        if spec.name == name and len(spec.contact_kinds) == 1:
+            return spec.contact_kinds[0]
     known = sorted(k.name for s in all_specs() for k in s.contact_kinds)
     raise UnknownChannelError(f"unknown contact kind {name!r}; available: {', '.join(known)}")
+
+
+def column_contact_kinds() -> list[tuple[str, ContactKind]]:
+    """(channel, kind) for every contact kind read from a directory column of its own
+    (`("web", ContactKind("website", ..., column="website"))`), for the directory importer."""
+    return [(spec.name, kind) for spec in all_specs() for kind in spec.contact_kinds if kind.column]
 
 
 def settings_sections() -> dict[str, type[BaseModel]]:

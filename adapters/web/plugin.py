@@ -65,7 +65,9 @@ SPEC = ChannelSpec(
     timeout_seconds=15 * 60.0,
     rate_limit=RateLimit(in_parallel=4),
     settings=(SettingsSection("web", WebSettings),),
-    contact_kinds=(ContactKind("website", "адрес сайта", normalise=normalise_url),),
+    contact_kinds=(
+        ContactKind("website", "адрес сайта", normalise=normalise_url, column="website"),
+    ),
     retry=(
         RetryRule("failed", minutes=(10, 10)),
         RetryRule("site_unreachable", minutes=(60, 90)),
