@@ -168,3 +168,15 @@ async def test_without_the_sandbox_ca_a_valid_site_is_refused_as_untrusted(
     result = await sites.probe("plain_form", tmp_path, settings=settings)
     assert str(result.outcome) == "site_unreachable"
     assert result.details["site_error"].startswith("tls: ")
+
+
+async def test_the_campaign_can_ask_every_page_rendered_with_screenshots(
+    sites: Sites, tmp_path: Path
+) -> None:
+    result = await sites.probe("faq_accordion", tmp_path, render="always")
+    assert result.details["pages_rendered"] == result.details["pages_fetched"]
+    evidence = result.details["faq"]["evidence"][0]
+    assert evidence["screenshot"] and (tmp_path / evidence["screenshot"]).is_file()
+    assert (tmp_path / evidence["snapshot"]).read_text().startswith("<!doctype html>")
+    kinds = {e.kind for e in result.evidence}
+    assert kinds == {"screenshot", "page_snapshot"}
