@@ -27,8 +27,10 @@ from probe.web import (
     api,
     auth,
     campaign_pages,
+    dashboard,
     directory_page,
     evidence,
+    organisations,
     pages,
 )
 from probe.web.deps import LoginRequired, WebState, session_user
@@ -66,7 +68,18 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     # The campaign pages first: /campaigns/new before any /campaigns/{id} route.
-    for module in (auth, campaign_pages, directory_page, pages, actions, admin, evidence, api):
+    for module in (
+        auth,
+        campaign_pages,
+        directory_page,
+        pages,
+        dashboard,
+        organisations,
+        actions,
+        admin,
+        evidence,
+        api,
+    ):
         app.include_router(module.router)
     return app
 

@@ -69,8 +69,11 @@ def person_label(index: int) -> str:
     return f"{index + 1}. Специалист после {index}-го перевода"
 
 
-def local_time(instant: datetime | None, timezone: str | None = None) -> str:
-    """An instant as the organisation's local time, the zone named: staff compare with its hours."""
+def local_time(
+    instant: datetime | None, timezone: str | None = None, *, zone_named: bool = True
+) -> str:
+    """An instant as the organisation's local time, the zone named (unless the page names it
+    once, `zone_named=False`): staff compare with its hours."""
     if instant is None:
         return "—"
     try:
@@ -79,7 +82,20 @@ def local_time(instant: datetime | None, timezone: str | None = None) -> str:
         zone = None
     if zone is None:
         return instant.strftime("%d.%m.%Y %H:%M:%S UTC")
-    return instant.astimezone(zone).strftime("%d.%m.%Y %H:%M:%S ") + f"({timezone})"
+    text = instant.astimezone(zone).strftime("%d.%m.%Y %H:%M:%S")
+    return text + (f" ({timezone})" if zone_named else "")
+
+
+def zone_title(timezone: str) -> str:
+    """A zone as staff read it once per page: «Asia/Omsk (UTC+6)»."""
+    try:
+        offset = datetime.now(ZoneInfo(timezone)).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    hours, rest = divmod(abs(minutes), 60)
+    sign = "+" if minutes >= 0 else "−"
+    return f"{timezone} (UTC{sign}{hours}{f':{rest:02d}' if rest else ''})"
 
 
 FLASH = {

@@ -26,7 +26,7 @@ from probe.web.filters import MAX_ID, FilterError, QueueQuery
 from probe.web.render import render
 from probe.web.site import PRESENCE, site_view
 from storage.checks import list_campaigns
-from storage.directory import list_contacts, list_organisations
+from storage.directory import list_organisations
 from storage.engine import session_scope
 from storage.models import Organisation
 from storage.review_queue import (
@@ -35,7 +35,6 @@ from storage.review_queue import (
     campaign_progress,
     check_detail,
     list_regions,
-    organisation_checks,
     review_queue,
 )
 from storage.users import Role
@@ -100,29 +99,6 @@ def _positive(value: int, what: str) -> int:
     if not 1 <= value <= MAX_ID:
         raise PageError(404, f"{what} не найдена.")
     return value
-
-
-@router.get("/organisations/{organisation_id}", response_class=HTMLResponse)
-def organisation(
-    request: Request, organisation_id: int, user: CurrentUser = Depends(page_user)
-) -> Response:
-    _positive(organisation_id, "Организация")
-    with session_scope(web_state(request).engine) as db:
-        org = db.get(Organisation, organisation_id)
-        if org is None:
-            raise PageError(404, "Организация не найдена.")
-        contacts = list_contacts(session=db, organisation_id=organisation_id)
-        checks = organisation_checks(session=db, organisation_id=organisation_id)
-        campaigns = {c.id: c for c in list_campaigns(session=db)}
-    context = {
-        "org": org,
-        "region_name": REGION_NAMES.get(org.region, org.region),
-        "contacts": contacts,
-        "contacts_by_id": {c.id: c for c in contacts},
-        "checks": checks,
-        "campaigns": campaigns,
-    }
-    return render(request, "organisation.html", context, user=user)
 
 
 def etiquette_persons(detail: CheckDetail, asked: str | None) -> list[str | None]:
