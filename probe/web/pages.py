@@ -26,7 +26,7 @@ from probe.web.filters import MAX_ID, FilterError, QueueQuery
 from probe.web.render import render
 from probe.web.site import PRESENCE, site_view
 from storage.checks import list_campaigns
-from storage.directory import list_organisations
+from storage.directory import list_contacts, list_organisations
 from storage.engine import session_scope
 from storage.models import Organisation
 from storage.review_queue import (
