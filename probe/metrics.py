@@ -85,6 +85,13 @@ PAUSED = Gauge(
     ["channel"],
     registry=REGISTRY,
 )
+GREETING_BACKLOG = Gauge(
+    "probe_greeting_backlog",
+    "Greetings of answered calls to read from the recordings, by state (waiting: recorded, "
+    "not read yet; running; done; failed; no_speech).",
+    ["state"],
+    registry=REGISTRY,
+)
 
 
 def observe_result(result: CheckResult, seconds: float) -> None:

@@ -170,8 +170,23 @@ def progress(*, engine: Engine, name: str) -> dict[str, Any]:
     assert campaign.id is not None
     with session_scope(engine) as session:
         data = q.campaign_progress(session=session, campaign_id=campaign.id)
+        greeting_backlog = _greetings(session, campaign.id)
+    if greeting_backlog is not None:
+        data["greetings"] = greeting_backlog
     data.update({"campaign": campaign.name, "status": campaign.status})
     return data
+
+
+def _greetings(session: Any, campaign_id: int) -> dict[str, int] | None:
+    """The greetings read from the campaign's recordings (Protocol 6 columns 7-9), once a
+    greeting worker has run; None without one (the columns are the operator's alone)."""
+    from probe.channels import all_specs
+    from storage.greetings import backlog
+
+    outcomes = {o.name for s in all_specs() for o in s.outcomes if "etiquette" in o.judgements}
+    channels = [s.name for s in all_specs() if outcomes & {o.name for o in s.outcomes}]
+    counts = backlog(session=session, channels=channels, outcomes=outcomes, campaign_id=campaign_id)
+    return counts if counts["enqueued"] else None
 
 
 def spawn_recurring(*, engine: Engine, now: datetime, actor: str = "runner") -> list[str]:

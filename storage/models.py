@@ -254,3 +254,35 @@ class ApiToken(SQLModel, table=True):
     revoked: bool = False
     created_at: datetime = _created()
     last_used_at: datetime | None = _instant()
+
+
+class GreetingProposal(SQLModel, table=True):
+    """The machine's reading of one person's greeting in a connected call (Protocol 6 columns
+    7-9): a job while `status` is `pending` or `running`, then a proposal the operator confirms
+    or overturns with an ordinary etiquette review. Written by the phone channel's greeting
+    worker (adapters/sip/greetwork), read by the review UI, the export and the status."""
+
+    __tablename__ = "greeting_proposal"
+    __table_args__ = (
+        UniqueConstraint("check_id", "person", name="uq_greeting_person"),
+        Index("ix_greeting_status", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    check_id: int = Field(foreign_key="check_run.id", index=True)
+    person: int  # 1: who picked up; 2: the specialist after the first transfer; ...
+    # pending, running, done; failed (retried up to a limit); no_speech (nothing to read)
+    status: str = "pending"
+    recording: str | None = None  # the recording's path as stored in the check's evidence
+    start_s: float | None = None  # the greeting in the recording (seconds)
+    until_s: float | None = None
+    attempts: int = 0
+    claimed_by: str | None = None
+    claimed_until: datetime | None = _instant()
+    etiquette: str | None = None  # full, organisation_only, none, machine
+    confidence: float | None = None
+    # found, parts (part, words, start, end), words (word, start, end), transcript, model
+    proposal: dict[str, Any] = _json()
+    error: str | None = None
+    created_at: datetime = _created()
+    updated_at: datetime = _created()

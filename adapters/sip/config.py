@@ -24,6 +24,8 @@ class SipSettings(BaseModel):
     # E.164 number -> request URI; placeholders {e164} {digits} {national} {trunk}.
     dial_plan: str = "sip:{e164}@{trunk}"
     workers: int = Field(2, ge=1, le=64)  # call-worker processes, 3 calls each
+    # Processes reading greetings off the recordings (with the extra probe[speech]); 0: none.
+    greeting_workers: int = Field(1, ge=0, le=16)
     # The registration's expiry asked of the registrar (PJSUA refreshes it before it lapses),
     # and the wait before a failed or lost registration is tried again (PJSUA's retry, 408 and
     # 5xx/6xx answers). Calls given to a worker whose registration is lost fail at once as

@@ -93,6 +93,13 @@ def _register_analyse(app: Any) -> None:
     register(app)
 
 
+def _services(*, engine: Any, settings: Settings, stop: asyncio.Event, **_: Any) -> list[Any]:
+    """The greeting workers (issue 18): they read the recorded greetings off the call path."""
+    from adapters.sip.greetwork.worker import service
+
+    return [service(engine=engine, settings=settings, stop=stop)]
+
+
 def _register_check(app: Any) -> None:
     from adapters.sip.cli import register
 
@@ -139,6 +146,7 @@ SPEC = ChannelSpec(
         "check": CliGroup(_register_check),
         "analyse": CliGroup(_register_analyse, help="Analyse recordings: a greeting's etiquette."),
     },
+    services=_services,
     resolves_in_flight=True,
 )
 
@@ -177,6 +185,11 @@ class PhonePlugin:
         for pool in pools:
             codes.update(pool.close())
         return codes
+
+    def services(
+        self, *, engine: Any, settings: Settings, stop: asyncio.Event, **_: Any
+    ) -> list[Any]:
+        return _services(engine=engine, settings=settings, stop=stop)
 
     async def run_services(self, *, settings: Settings, stop: asyncio.Event, **_: Any) -> None:
         """For the campaign runner: workers warm while it runs, shut down cleanly when it stops."""

@@ -11,6 +11,7 @@ from adapters.sip.audio import AudioFindings, Interval, Listening, analyse
 from adapters.sip.config import Config
 from adapters.sip.evidence import collect
 from adapters.sip.outcome import decide
+from adapters.sip.persons import persons
 from adapters.sip.prompt import wav_seconds
 from adapters.sip.record import CallRecord
 from adapters.sip.timeline import Instants, instants, timings_ms
@@ -176,6 +177,11 @@ def build(record: CallRecord, plan: CallPlan, *, started_at: datetime) -> CheckR
         **_call_details(record, plan, i, t0),
         **_audio_details(audio, t0, i.answer),
     }
+    # Who answered and where each greeting is in the recording (columns 7-9; docs/greeting.md).
+    spoken = [(s.start, s.end) for s in audio.speech]
+    details["persons"] = persons(
+        record, answer=i.answer, transfers=transfers["list"], speech=spoken, t0=t0
+    )
     unfollowed = _unfollowed_transfers(record)
     if unfollowed:
         # The far end handed the call on, but no new leg could be placed (PJSUA answered the

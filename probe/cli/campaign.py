@@ -248,4 +248,11 @@ def _progress_table(data: dict[str, Any]) -> Table:
             + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
             + "  "
         )
+    greetings = data.get("greetings")
+    if greetings:
+        table.caption = (table.caption or "") + (
+            f"greetings (columns 7-9): {greetings['done']} proposed, "
+            f"{greetings['waiting'] + greetings['running']} waiting, "
+            f"{greetings['failed']} failed, {greetings['no_speech']} without speech"
+        )
     return table

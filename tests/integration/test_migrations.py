@@ -87,6 +87,7 @@ def test_upgrade_gives_the_same_schema_on_sqlite_and_postgresql(
         "app_user",
         "api_token",
         "ended_session",
+        "greeting_proposal",
     }
     assert sqlite_schema == postgres_schema
 

@@ -59,6 +59,13 @@ async def test_a_refer_after_the_answer_is_followed_as_a_new_leg_and_both_are_ke
     transfers = result.details["transfer_list"]
     assert result.details["transfers"] == 1, transfers
     assert kinds(transfers[0])[0] == "refer"
+    # Two persons answered: the reception, then the specialist on the REFER's new leg, whose
+    # greeting is read from where that leg's audio begins in the recording (issue 18).
+    first, second = result.details["persons"]
+    assert (first["leg"], second["leg"]) == (0, 1)
+    assert second["from_ms"] > transfers[0]["at_ms"]
+    # The PBX's leg was up 0.5 s + 0.8 s; its audio is in the recording before the specialist's.
+    assert second["recording_s"] is None or second["recording_s"] >= 1.0
     # The transferring PBX hung up its leg; we hung up the specialist's after listening.
     assert reception.wait(5) == 0, reception.diagnostics()
     assert specialist.wait(5) == 0, specialist.diagnostics()
