@@ -5,8 +5,8 @@ worker service does nothing and says why."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -117,19 +117,28 @@ def test_the_campaign_status_counts_the_greetings_once_a_worker_ran(
     assert "greetings (columns 7-9): 0 proposed, 1 waiting" in " ".join(table.output.split())
 
 
-async def test_without_the_speech_extra_the_worker_service_does_nothing(
-    engine: Engine, seeded: Seeded, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("missing", ["extra", "model"])
+async def test_without_the_speech_extra_or_its_model_the_worker_service_does_nothing(
+    engine: Engine,
+    seeded: Seeded,
+    sqlite_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    missing: str,
 ) -> None:
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == "faster_whisper" else real(name, *a),
-    )
-    settings = Settings(database_url=sqlite_url, data_dir=tmp_path / "var")
-    assert "faster_whisper is not installed" in (speech.unavailable(settings) or "")
+    _give_persons(engine, seeded.connected_id, TWO_PERSONS)
+    speech_section = {}
+    if missing == "extra":
+        monkeypatch.setitem(sys.modules, "faster_whisper", None)  # import fails as uninstalled
+        expected = "speech extra not installed"
+    else:
+        (tmp_path / "no-model").mkdir()
+        speech_section = {"model_dir": str(tmp_path / "no-model")}
+        expected = "no-model"
+    settings = Settings(database_url=sqlite_url, data_dir=tmp_path / "var", speech=speech_section)
+    assert expected in (speech.unavailable(settings) or "")
     stop = asyncio.Event()
-    await asyncio.wait_for(service(engine=engine, settings=settings, stop=stop), 5)
+    await asyncio.wait_for(service(engine=engine, settings=settings, stop=stop), 30)
     assert _rows(engine) == {}  # no job, no process: nothing changed
-    with pytest.raises(speech.SpeechUnavailable, match=r"scripts/setup\.sh --speech"):
+    with pytest.raises(speech.SpeechUnavailable):
         speech.load(settings)
