@@ -59,6 +59,8 @@ def label(table: Mapping[str, str], value: str | None) -> str:
 
 ETIQUETTE_NOT_JUDGED = ru.ETIQUETTE_NOT_JUDGED
 review_value = ru.review_value
+# The reason of an etiquette review that confirms the machine's proposal with one click.
+GREETING_CONFIRMED = "подтверждено предложение распознавания речи"
 
 
 def person_label(index: int) -> str:

@@ -23,6 +23,7 @@ from probe.web import labels
 from probe.web.deps import CurrentUser, PageError, page_user, web_state
 from probe.web.evidence import evidence_view
 from probe.web.filters import MAX_ID, FilterError, QueueQuery
+from probe.web.greeting import confirm_value, greeting_views
 from probe.web.render import render
 from probe.web.site import PRESENCE, site_view
 from storage.checks import list_campaigns
@@ -158,8 +159,11 @@ def check_response(
     if detail is None:
         raise PageError(404, "Проверка не найдена.")
     evidence = evidence_view(detail=detail, data_dir=state.data_dir)
+    greetings = greeting_views(engine=state.engine, check_id=check_id)
     context = {
         "d": detail,
+        "greetings": greetings,
+        "greeting_confirm": confirm_value(greetings),
         "region_name": REGION_NAMES.get(detail.organisation.region, detail.organisation.region),
         "evidence": evidence,
         "site": site_view(detail, evidence.items, listed),
