@@ -86,6 +86,8 @@ def _cause_chain(error: BaseException) -> list[BaseException]:
 
 def site_reason(error: Exception) -> str:
     """A transport failure's reason, in the words of the layer that failed."""
+    if isinstance(error, httpx.TimeoutException):  # its context may be a TLS read cut short
+        return f"timeout: {type(error).__name__}"
     for cause in _cause_chain(error):
         if isinstance(cause, ConnectionRefusedError):
             return "tcp: connection refused"
@@ -95,12 +97,30 @@ def site_reason(error: Exception) -> str:
             return f"tls: {cause.verify_message or cause.reason}"
         if isinstance(cause, ssl.SSLError):
             return f"tls: {cause.reason or cause}"
-    if isinstance(error, httpx.TimeoutException):
-        return f"timeout: {type(error).__name__}"
     text = str(error) or type(error).__name__
     if "refused" in text.lower():
         return "tcp: connection refused"
     return f"connection: {text}"
+
+
+@dataclass
+class _HostGate:
+    """One site's turn: every probe in this process that talks to the host waits for it."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last: float = 0.0
+
+
+# (event loop, host:port) -> its gate: two organisations' sites on one portal share it.
+_GATES: dict[tuple[int, str], _HostGate] = {}
+
+
+def host_gate(url: str) -> _HostGate:
+    key = (id(asyncio.get_running_loop()), urlsplit(url).netloc.lower())
+    gate = _GATES.get(key)
+    if gate is None:
+        gate = _GATES[key] = _HostGate()
+    return gate
 
 
 def origin_of(url: str) -> str:
@@ -109,13 +129,12 @@ def origin_of(url: str) -> str:
 
 
 class PoliteFetcher:
-    """One per probed site (`async with`): requests are serialised and paced."""
+    """One per probe (`async with`): its requests, and every other probe's to the same host in
+    this process, are serialised and paced."""
 
     def __init__(self, settings: WebSettings, *, network: str) -> None:
         self.settings = settings
         self.network = network
-        self._lock = asyncio.Lock()
-        self._last = 0.0
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self.requests = 0
         self._client = httpx.AsyncClient(
@@ -146,9 +165,10 @@ class PoliteFetcher:
     ) -> tuple[httpx.Response, bytes, bool]:
         """One request (no redirects), in turn with the site's others, after the pause."""
         await self._gate(url)
-        async with self._lock:
+        gate = host_gate(url)
+        async with gate.lock:
             if paced:
-                wait = self._last + self.settings.pause_seconds - time.monotonic()
+                wait = gate.last + self.settings.pause_seconds - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
             try:
@@ -161,7 +181,7 @@ class PoliteFetcher:
             except httpx.HTTPError as error:
                 raise SiteError(site_reason(error), url) from error
             finally:
-                self._last = time.monotonic()
+                gate.last = time.monotonic()
                 self.requests += 1
         return response, body, truncated
 

@@ -4,11 +4,16 @@ and a destination outside loopback refused as ours without a packet sent."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import socket
 from pathlib import Path
 
 import pytest
+from structlog import get_logger
 
+from adapters.web import plugin
+from probe.channels import ProbeContext, ProbeTarget
 from tests.servers.web_fixtures import Sites, sites_fixture  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -124,3 +129,42 @@ def test_a_website_contact_is_normalised_by_its_kind_through_the_registry() -> N
     assert ("web", kind) in column_contact_kinds()
     with pytest.raises(ValueError, match=r"Адрес сайта пуст\."):
         kind.normalise("  ", "")
+
+
+async def test_two_probes_of_one_site_at_once_still_take_turns(
+    sites: Sites, tmp_path: Path
+) -> None:
+    before = len(_requests(sites, "faq_page"))
+    settings = sites.settings(pause_seconds=0.2)
+    both = await asyncio.gather(
+        sites.probe("faq_page", tmp_path / "1", settings=settings),
+        sites.probe("faq_page", tmp_path / "2", settings=settings),
+    )
+    assert [str(r.outcome) for r in both] == ["site_checked", "site_checked"]
+    rows = _requests(sites, "faq_page")[before:]
+    assert len(rows) >= 2 * both[0].details["pages_fetched"]
+    assert min(b[0] - a[0] for a, b in itertools.pairwise(rows)) >= 0.18
+
+
+async def test_a_site_that_never_answers_is_unreachable_by_timeout(
+    sites: Sites, tmp_path: Path
+) -> None:
+    # The kernel completes the TCP handshake from the backlog; nobody ever speaks TLS.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        port = silent.getsockname()[1]
+        settings = sites.settings(request_timeout_seconds=0.5)
+        target = ProbeTarget(check_id=0, channel="web", value=f"https://127.0.0.1:{port}/")
+        context = ProbeContext(settings=settings, evidence_dir=tmp_path, log=get_logger())
+        result = await plugin.probe(target, context)
+    finally:
+        silent.close()
+    assert str(result.outcome) == "site_unreachable"
+    assert result.details["site_error"].startswith("timeout: ")
+
+
+async def test_the_sites_are_fetched_over_http2(sites: Sites, tmp_path: Path) -> None:
+    result = await sites.probe("plain_form", tmp_path)
+    assert {page["http_version"] for page in result.details["pages"]} == {"HTTP/2"}
