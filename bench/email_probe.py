@@ -58,8 +58,9 @@ from adapters.email.timing import load_calendar  # noqa: E402
 from adapters.email.watcher import Watcher, WatcherOptions  # noqa: E402
 from probe.channels import ProbeContext, ProbeTarget  # noqa: E402
 from probe.logs import configure_logging, get_logger  # noqa: E402
-from probe.results import Channel, utc_now  # noqa: E402
+from probe.results import utc_now  # noqa: E402
 from probe.sandbox.mailservers import Account, MailServers  # noqa: E402
+from probe.scoring.names import Channel  # noqa: E402
 from probe.settings import Settings  # noqa: E402
 from schedules.completion import sink_for  # noqa: E402
 from storage.checks import record_result  # noqa: E402

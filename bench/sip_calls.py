@@ -50,7 +50,8 @@ sys.path.insert(0, str(REPO))
 
 from adapters.sip.plugin import PhonePlugin  # noqa: E402
 from probe.logs import configure_logging  # noqa: E402
-from probe.results import CheckResult, Outcome  # noqa: E402
+from probe.results import CheckResult  # noqa: E402
+from probe.scoring.names import Outcome  # noqa: E402
 from tests.servers.sipp import Sipp, free_udp_port, make_audio, phone_settings, place  # noqa: E402
 
 RING_MS = 1000

@@ -60,6 +60,9 @@ class OutcomeSpec:
     judgements: tuple[str, ...] = ()
     # Review fields that may also be given after it, never asked for (a call note).
     also_judged: tuple[str, ...] = ()
+    # A failure on the organisation's side that, many in a row, may be ours (a trunk answering
+    # 404 to everything): the outage watch's default suspects (schedules/outage.py).
+    suspect: bool = False
 
     @property
     def says_channel_failed(self) -> bool:
@@ -79,11 +82,19 @@ class RateLimit:
 @dataclass(frozen=True)
 class RetryRule:
     """After `outcome`, the same contact is tried again `minutes` later ((low, high): jittered);
-    `next_contact`: the organisation's next contact is tried now."""
+    `next_contact`: the organisation's next contact is tried now.
+
+    A campaign may change the minutes: `campaign_minutes` names the field of its policy for the
+    channel (`calls.busy_retry_minutes`) holding a [low, high] pair (jittered), a number of
+    minutes or null (no retry); `campaign_switch` names a yes/no field that turns the retry off.
+    `reason` is the decision's sentence in the timeline ({outcome}, {minutes})."""
 
     outcome: str
     minutes: tuple[float, float] | None = None
     next_contact: bool = False
+    campaign_minutes: str | None = None
+    campaign_switch: str | None = None
+    reason: str = "{outcome}: retry in {minutes:.0f} min"
 
 
 @dataclass(frozen=True)
@@ -123,9 +134,9 @@ class CliGroup:
 class ChannelSpec:
     """What a channel declares; data only, read by the registry and the engine."""
 
-    name: str  # the channel: "phone", "email"
+    name: str  # the channel (the phone, e-mail, a web form)
     label: str  # what staff read: «телефон»
-    backend: str  # this implementation: "sip", "smtp", "twilio"
+    backend: str  # this implementation (SIP, SMTP, Twilio), the entry point's name
     outcomes: tuple[OutcomeSpec, ...]
     config_model: type[BaseModel]  # a campaign's options for this channel
     timeout_seconds: float = 60.0  # the runner's limit on one probe
@@ -335,6 +346,10 @@ def our_failure_outcomes() -> frozenset[str]:
 
 def channel_failure_outcomes() -> frozenset[str]:
     return outcomes_where(lambda o: o.says_channel_failed)
+
+
+def suspect_outcomes() -> frozenset[str]:
+    return outcomes_where(lambda o: o.suspect)
 
 
 def one_per_organisation(channel: str) -> bool:

@@ -1,9 +1,10 @@
 """The one result model shared by every channel.
 
-A check is one attempt on one contact. Whatever the channel, its result is an outcome from one
-vocabulary, the instants it was planned/started/finished, named phase timings, the class of error
-when the failure was ours, channel-specific details as JSON, and references to stored evidence.
-A new channel fills these in; it never needs a new column.
+A check is one attempt on one contact. Whatever the channel, its result is an outcome its channel
+declares (a plain name: the registry, probe.channels, says which channels and outcomes exist;
+the kernel names none), the instants it was planned/started/finished, named phase timings, the
+class of error when the failure was ours, channel-specific details as JSON, and references to
+stored evidence. A new channel fills these in; it never needs a new column.
 """
 
 from __future__ import annotations
@@ -14,67 +15,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field, field_validator, model_validator
-
-
-# Kept while schedules/ and the protocol parts still name these (the runner helper's step of
-# issue 15 item 1 moves schedules/ onto the registry, then the two enums become plain strings).
-# Which channels exist, their outcomes, labels and "ours" sets are the registry's
-# (probe.channels): these names are only spellings, never the list of what exists.
-class Channel(StrEnum):
-    EMAIL = "email"
-    PHONE = "phone"
-    TEST = "test"
-
-
-class Outcome(StrEnum):
-    REPLIED = "replied"
-    AUTO_REPLIED = "auto_replied"
-    BOUNCED = "bounced"
-    NO_REPLY = "no_reply"
-    SEND_FAILED = "send_failed"
-    CONNECTED = "connected"
-    BUSY = "busy"
-    NO_ANSWER = "no_answer"
-    UNAVAILABLE = "unavailable"
-    REJECTED = "rejected"
-    ANSWERING_MACHINE = "answering_machine"
-    FAILED = "failed"
-    # any channel: the check was started but its fate is unknown (crash); resolved later
-    UNKNOWN = "unknown"
-
-
-class DeclaredOutcome(str):
-    """An outcome a channel declares beyond the `Outcome` spellings (a channel defined in
-    tests/); it reads like the enum's members (`.value`) until the enum goes."""
-
-    @property
-    def value(self) -> str:
-        return str(self)
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        # A string, then this class (pydantic's core schema, written out).
-        return {
-            "type": "function-after",
-            "function": {"type": "no-info", "function": cls},
-            "schema": {"type": "str"},
-        }
-
-
-# What a result's outcome is: a spelled name or one only its channel declares.
-OutcomeName = Outcome | DeclaredOutcome
-
-
-def outcome_of(name: str) -> OutcomeName:
-    """A stored outcome name as the results carry it."""
-    return Outcome(name) if name in Outcome.__members__.values() else DeclaredOutcome(name)
-
-
-# For schedules/ (policy, outage) and the protocol parts until they read the registry
-# (probe.channels.our_failure_outcomes and friends), which declares the same sets.
-SUCCESS_OUTCOMES = frozenset({Outcome.REPLIED, Outcome.CONNECTED})
-OUR_FAILURE_OUTCOMES = frozenset({Outcome.SEND_FAILED, Outcome.FAILED, Outcome.UNKNOWN})
-CHANNEL_FAILURE_OUTCOMES = OUR_FAILURE_OUTCOMES - {Outcome.UNKNOWN}
 
 
 class CheckStatus(StrEnum):
@@ -125,9 +65,9 @@ class CheckResult(BaseModel):
     that arrives outside a probe is handed to a `ResultSink`)."""
 
     channel: str  # a registered channel's name (probe.channels)
-    # None only while `pending`: an e-mail was accepted and its reply is still awaited.
-    # The registry says which names a channel has (checked below); the enum only spells them.
-    outcome: Outcome | DeclaredOutcome | None = Field(union_mode="left_to_right")
+    # One its channel declares (the registry, checked below). None only while `pending`: an
+    # e-mail was accepted and its reply is still awaited.
+    outcome: str | None
     pending: bool = False
     started_at: datetime
     finished_at: datetime | None = None
@@ -157,9 +97,7 @@ class CheckResult(BaseModel):
 
     @field_validator("outcome")
     @classmethod
-    def _outcome_fits_channel(
-        cls, outcome: Outcome | DeclaredOutcome | None, info: Any
-    ) -> Outcome | DeclaredOutcome | None:
+    def _outcome_fits_channel(cls, outcome: str | None, info: Any) -> str | None:
         """The registry says which outcomes a channel has; an unknown channel is an error."""
         from probe.channels import UnknownChannelError, channel_spec
 
@@ -171,8 +109,7 @@ class CheckResult(BaseModel):
         except UnknownChannelError as error:
             raise ValueError(str(error)) from None
         if outcome not in known:
-            name = str(channel)
-            raise ValueError(f"outcome {outcome.value!r} does not belong to channel {name!r}")
+            raise ValueError(f"outcome {outcome!r} does not belong to channel {channel!r}")
         return outcome
 
     @model_validator(mode="after")

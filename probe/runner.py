@@ -14,7 +14,7 @@ import structlog
 
 from probe.channels import ChannelPlugin, ProbeContext, ProbeTarget, our_failure_outcome
 from probe.errors import ProbeError
-from probe.results import CheckResult, evidence_path_in, outcome_of, utc_now
+from probe.results import CheckResult, evidence_path_in, utc_now
 from probe.settings import Settings
 
 
@@ -29,7 +29,7 @@ def failure_result(
     now = utc_now()
     return CheckResult(
         channel=channel,
-        outcome=outcome_of(our_failure_outcome(channel)),  # the one the channel declares
+        outcome=our_failure_outcome(channel),  # the one the channel declares
         started_at=started_at or now,
         finished_at=now,
         error_class=error_class,

@@ -48,15 +48,20 @@ class OutageSettings(BaseModel):
     # This many outcomes in `suspect_outcomes` in a row on a channel (a trunk answering 404 to
     # everything looks like the organisations' fault) ask for a control call; 0: never.
     suspect_streak: int = Field(0, ge=0, le=1000)
-    # Outcomes on the organisation's side (the channels' `verdict` outcomes).
-    suspect_outcomes: list[str] = ["unavailable"]
+    # Outcomes on the organisation's side (the channels' `verdict` outcomes); None: those the
+    # channels declare suspect (probe.channels.suspect_outcomes).
+    suspect_outcomes: list[str] | None = None
     control_timeout_seconds: float = Field(120.0, gt=0, le=900)
 
     @field_validator("suspect_outcomes")
     @classmethod
-    def _suspects_are_the_organisations_failures(cls, outcomes: list[str]) -> list[str]:
+    def _suspects_are_the_organisations_failures(
+        cls, outcomes: list[str] | None
+    ) -> list[str] | None:
         from probe.channels import outcomes_where
 
+        if outcomes is None:
+            return None
         allowed = outcomes_where(lambda o: o.verdict)
         for outcome in outcomes:
             if outcome not in allowed:

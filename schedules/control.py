@@ -63,7 +63,7 @@ async def place_control(
     log.info(
         "control probe finished",
         channel=channel,
-        outcome=result.outcome.value if result.outcome else "accepted",
+        outcome=result.outcome if result.outcome else "accepted",
         error_class=result.error_class,
     )
     return result

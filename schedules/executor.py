@@ -23,9 +23,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from probe import metrics
-from probe.channels import ChannelPlugin, ProbeContext, ProbeTarget, get_channel
+from probe.channels import UNKNOWN_OUTCOME, ChannelPlugin, ProbeContext, ProbeTarget, get_channel
 from probe.clock import Clock
-from probe.results import CheckResult, Outcome
+from probe.results import CheckResult
 from probe.runner import evidence_dir, run_probe
 from probe.settings import Settings
 from schedules.outage import OutagePolicy
@@ -150,7 +150,7 @@ async def ask_in_flight(rt: Runtime, job: Job) -> CheckResult | None:
         now = rt.clock.now()
         return CheckResult(
             channel=job.channel,
-            outcome=Outcome.UNKNOWN,
+            outcome=UNKNOWN_OUTCOME,
             started_at=now,
             finished_at=now,
             error_class="crashed_in_flight",

@@ -76,11 +76,12 @@ def blocked(state: GateState, check: Check, limits: Limits, now: datetime) -> Bl
         quiet = timedelta(minutes=limits.quiet_minutes)
         if last is not None and now - last < quiet:
             return Blocked("quiet: period between calls", last + quiet)
-    if channel_spec(check.channel).rate_limit.per_minute is not None:
+    spec = channel_spec(check.channel)
+    if spec.rate_limit.per_minute is not None:
         # the campaign's limit overrides the channel's default
         oldest = state.oldest_send(check, now, limits.emails_per_minute)
-        if oldest is not None:
-            return Blocked("capacity: smtp rate", oldest + timedelta(minutes=1))
+        if oldest is not None:  # "capacity: smtp rate": the backend's account is the limit
+            return Blocked(f"capacity: {spec.backend} rate", oldest + timedelta(minutes=1))
     return None
 
 

@@ -28,7 +28,8 @@ from sqlmodel import Session
 
 from probe import metrics
 from probe.channels import UNKNOWN_OUTCOME, channel_failure_outcomes, outcomes_where
-from probe.results import CheckResult, Outcome
+from probe.channels import suspect_outcomes as declared_suspects
+from probe.results import CheckResult
 from probe.settings import OutageSettings
 from storage import runs
 from storage.audit import write_audit
@@ -52,7 +53,8 @@ class OutagePolicy:
     first_pause: timedelta = timedelta(minutes=1)
     max_pause: timedelta = timedelta(minutes=15)
     suspect_streak: int = 0  # 0: suspect outcomes never ask for a control probe
-    suspect_outcomes: frozenset[str] = frozenset({Outcome.UNAVAILABLE.value})
+    # None from the settings: the outcomes the channels declare suspect.
+    suspect_outcomes: frozenset[str] = field(default_factory=declared_suspects)
 
     @classmethod
     def from_settings(cls, settings: OutageSettings) -> OutagePolicy:
@@ -61,7 +63,11 @@ class OutagePolicy:
             first_pause=timedelta(seconds=settings.first_pause_seconds),
             max_pause=timedelta(seconds=settings.max_pause_seconds),
             suspect_streak=settings.suspect_streak,
-            suspect_outcomes=frozenset(settings.suspect_outcomes),
+            suspect_outcomes=(
+                declared_suspects()
+                if settings.suspect_outcomes is None
+                else frozenset(settings.suspect_outcomes)
+            ),
         )
 
 
@@ -148,7 +154,7 @@ def record_outcome(
     a `control_target`, ask for a control probe first (ControlNeeded)."""
     if result.pending:  # an e-mail accepted by the server: the channel works
         return _clear(session, channel, actor)
-    outcome = result.outcome.value if result.outcome else None
+    outcome = result.outcome
     if outcome is None or outcome == UNKNOWN_OUTCOME:
         return None
     # Our failures that say the channel is down, as the channels declare them (the streak
@@ -256,7 +262,7 @@ def control_verdict(
     worked = control.pending or control.outcome in outcomes_where(lambda o: o.success)
     verdict = "theirs" if worked else "ours"
     metrics.CONTROL_PROBES.labels(channel=needed.channel, verdict=verdict).inc()
-    outcome = control.outcome.value if control.outcome else ("accepted" if worked else None)
+    outcome = control.outcome if control.outcome else ("accepted" if worked else None)
     after: dict[str, Any] = {
         "verdict": verdict,
         "trigger": needed.trigger,

@@ -22,8 +22,8 @@ from probe.channels import (
     UnknownChannelError,
     channel_spec,
     our_failure_outcomes,
+    outcome_spec,
 )
-from probe.results import DeclaredOutcome, Outcome
 from schedules.spec import CampaignSpec
 from storage.planning import ContactInput, History
 
@@ -36,7 +36,7 @@ class Finished:
     organisation_id: int
     contact_id: int
     channel: str
-    outcome: Outcome | DeclaredOutcome
+    outcome: str
     finished_at: datetime
 
 
@@ -98,52 +98,41 @@ def _after_call(
     outcome = done.outcome
     if outcome in our_failure_outcomes():
         return _retry_our_failure(decision, done, history, policy.our_failure_retry_minutes)
-    if outcome == Outcome.CONNECTED:
-        decision.notes.append("connected: no further attempt on this number")
+    if outcome_spec(done.channel, outcome).success:
+        decision.notes.append(f"{outcome}: no further attempt on this number")
         return decision
     wanted = _call_retry(spec, done, outcome, rng)
     if wanted is None:
-        decision.notes.append(f"{outcome.value}: no retry on this number; other numbers stay")
+        decision.notes.append(f"{outcome}: no retry on this number; other numbers stay")
     else:
         earliest, why = wanted
         blocked = _limit_reached(spec, done.contact_id, history)
         if blocked:
-            decision.notes.append(f"{outcome.value}: no retry, {blocked}")
+            decision.notes.append(f"{outcome}: no retry, {blocked}")
         else:
             decision.retries.append(Retry(done.contact_id, earliest, why))
-    if outcome.value in policy.next_number_after:
+    if outcome in policy.next_number_after:
         _advance_next_number(decision, spec, done, contacts, history)
     return decision
 
 
 def _call_retry(
-    spec: CampaignSpec, done: Finished, outcome: Outcome | DeclaredOutcome, rng: random.Random
+    spec: CampaignSpec, done: Finished, outcome: str, rng: random.Random
 ) -> tuple[datetime, str] | None:
-    policy = spec.calls
-    rule = _retry_rule(done.channel, outcome.value)
+    """The channel's rule says whether to retry; the campaign's call policy may change when
+    (the field the rule names), or turn it off."""
+    rule = _retry_rule(done.channel, outcome)
     if rule is None or rule.minutes is None:
         return None  # the channel retries nothing after it
-    # The rule says whether to retry; the campaign's call policy may change when, or turn it off.
-    if outcome == Outcome.BUSY:
-        low, high = policy.busy_retry_minutes
-        minutes = rng.uniform(low, high)
-        return done.finished_at + timedelta(minutes=minutes), f"busy: retry in {minutes:.0f} min"
-    if outcome == Outcome.REJECTED and policy.rejected_retry_minutes is not None:
-        low, high = policy.rejected_retry_minutes
-        minutes = rng.uniform(low, high)
-        return (
-            done.finished_at + timedelta(minutes=minutes),
-            f"rejected (call dropped): retry in {minutes:.0f} min",
-        )
-    if outcome == Outcome.NO_ANSWER or (
-        outcome == Outcome.ANSWERING_MACHINE and policy.answering_machine_retry
-    ):
-        minutes = policy.no_answer_retry_minutes
-        return (
-            done.finished_at + timedelta(minutes=minutes),
-            f"{outcome.value}: retry in {minutes} min, or the next working day",
-        )
-    return None
+    if rule.campaign_switch is not None and not getattr(spec.calls, rule.campaign_switch):
+        return None
+    wanted = getattr(spec.calls, rule.campaign_minutes) if rule.campaign_minutes else rule.minutes
+    if wanted is None:
+        return None  # the campaign turned this retry off
+    # A [low, high] pair is jittered; a number is exact.
+    minutes = rng.uniform(*wanted) if isinstance(wanted, tuple) else wanted
+    reason = rule.reason.format(outcome=outcome, minutes=minutes)
+    return done.finished_at + timedelta(minutes=minutes), reason
 
 
 def _limit_reached(spec: CampaignSpec, contact_id: int, history: History) -> str | None:
@@ -165,7 +154,7 @@ def _advance_next_number(
     """The next listed number now: its planned attempt brought forward, or, when it was never
     tried (left out of the plan, listed since), a first attempt."""
     earliest = done.finished_at + timedelta(minutes=spec.limits.quiet_minutes)
-    why = f"{done.outcome.value} on the previous number: try this one"
+    why = f"{done.outcome} on the previous number: try this one"
     for contact in sorted(contacts, key=lambda c: c.position):
         if contact.channel != done.channel or contact.id == done.contact_id:
             continue
@@ -185,14 +174,14 @@ def _retry_our_failure(
     failures = history.our_failures_by_contact.get(done.contact_id, 0)
     if failures > MAX_OUR_FAILURE_RETRIES:
         decision.notes.append(
-            f"{done.outcome.value} (our side) {failures} times: stopped, needs an operator"
+            f"{done.outcome} (our side) {failures} times: stopped, needs an operator"
         )
         return decision
     decision.retries.append(
         Retry(
             done.contact_id,
             done.finished_at + timedelta(minutes=minutes * failures),
-            f"{done.outcome.value} on our side: retry in {minutes * failures} min "
+            f"{done.outcome} on our side: retry in {minutes * failures} min "
             "(not held against the organisation)",
             counts_against_organisation=False,
         )
@@ -210,7 +199,7 @@ def _after_email(
             return _retry_our_failure(decision, done, history, spec.email.our_failure_retry_minutes)
         decision.notes.append(f"sending failed {failures} times: stopped, needs an operator")
         return decision
-    rule = _retry_rule(done.channel, done.outcome.value)
+    rule = _retry_rule(done.channel, done.outcome)
     if rule is not None and rule.next_contact and spec.email.next_address_on_bounce:
         for contact in sorted(contacts, key=lambda c: c.position):
             if contact.channel == done.channel and contact.id not in history.tried:
@@ -218,9 +207,9 @@ def _after_email(
                     Retry(
                         contact.id,
                         done.finished_at,
-                        f"{done.outcome.value}: write to the next address",
+                        f"{done.outcome}: write to the next address",
                     )
                 )
                 return decision
-        decision.notes.append(f"{done.outcome.value}: no other address listed")
+        decision.notes.append(f"{done.outcome}: no other address listed")
     return decision

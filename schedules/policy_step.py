@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from probe.channels import one_per_organisation
-from probe.results import CheckStatus, DeclaredOutcome, Outcome
+from probe.results import CheckStatus
 from schedules.planner import windows_for
 from schedules.policy import Decision, Finished, decide
 from schedules.spec import CampaignSpec
@@ -45,7 +45,7 @@ def apply_policy(
     session: Session,
     check: Check,
     spec: CampaignSpec,
-    outcome: Outcome | DeclaredOutcome,
+    outcome: str,
     *,
     now: datetime,
     rng: random.Random,
@@ -75,7 +75,7 @@ def apply_policy(
         session=session,
         check=check,
         kind=q.POLICY_EVENT,
-        message=f"attempt policy applied to {outcome.value}",
+        message=f"attempt policy applied to {outcome}",
     )
 
 

@@ -34,7 +34,7 @@ from probe.history.calllog import parse_call_log  # noqa: E402
 from probe.history.document import read_protocol6  # noqa: E402
 from probe.history.letters import parse_mail_row  # noqa: E402
 from probe.history.marks import TRANSFER_COLUMNS, single_mark  # noqa: E402
-from probe.results import Outcome  # noqa: E402
+from probe.scoring.names import Outcome  # noqa: E402
 
 SEED = "000_4f0d44af83f0814c.txt"
 OUT = REPO / "probe" / "data" / "sandbox" / "omsk-kcson.yaml"
@@ -64,7 +64,7 @@ def build(seeds: Path) -> dict[str, Any]:
         for call in log.calls:
             for dial in call.dials:
                 if dial.outcome != Outcome.UNKNOWN:
-                    scripts[_key(dial.phone.value, dial.phone.extension)].append(dial.outcome.value)
+                    scripts[_key(dial.phone.value, dial.phone.extension)].append(dial.outcome)
         problems: list[str] = []
         transfers = single_mark(
             row.marks[3:6],

@@ -79,7 +79,7 @@ def record_result(
     `note`, `event_data` and `event_at` complete its timeline event."""
     if result.channel != check.channel:
         raise ValueError(f"result for {result.channel} stored on a {check.channel} check")
-    check.outcome = result.outcome.value if result.outcome else None
+    check.outcome = result.outcome
     check.started_at = result.started_at
     check.finished_at = result.finished_at
     check.timings_ms = dict(result.timings_ms)
@@ -94,7 +94,7 @@ def record_result(
         session=session,
         check=check,
         kind="pending" if result.pending else "result",
-        message=(result.outcome.value if result.outcome else "") + (f": {note}" if note else ""),
+        message=(result.outcome if result.outcome else "") + (f": {note}" if note else ""),
         data={
             **({"error_class": result.error_class} if result.error_class else {}),
             **(event_data or {}),

@@ -55,7 +55,7 @@ class Contact(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
-    channel: str  # probe.results.Channel value
+    channel: str  # a registered channel's name (probe.channels)
     key: str  # value + extension when valid, the folded raw text otherwise
     raw: str
     value: str | None = None  # E.164 or lower-cased address; null when unparsable
@@ -116,7 +116,7 @@ class Check(SQLModel, table=True):
     contact_id: int = Field(foreign_key="contact.id", index=True)
     channel: str = Field(index=True)
     status: str = "planned"  # probe.results.CheckStatus value
-    outcome: str | None = Field(default=None, index=True)  # probe.results.Outcome value
+    outcome: str | None = Field(default=None, index=True)  # one its channel declares
     attempt: int = 1
     historical: bool = False
     planned_at: datetime | None = _instant()

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from probe.results import Channel, CheckResult, Outcome
+from probe.results import CheckResult
+from probe.scoring.names import Outcome
 from storage.checks import add_review, create_campaign, create_check, record_result
 from storage.models import Campaign, Check, Contact, Organisation
 
@@ -75,7 +76,7 @@ class World:
         check = create_check(session=self.session, contact=contact, campaign_id=self.campaign.id)
         started = T0 + timedelta(minutes=minutes)
         result = CheckResult(
-            channel=Channel(contact.channel),
+            channel=contact.channel,
             outcome=outcome,
             pending=pending,
             started_at=started,

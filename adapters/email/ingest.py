@@ -21,10 +21,11 @@ from adapters.email.config import Config, config_from_spec
 from adapters.email.evidence import StoredRaw, inbound_dir, name_raw, write_raw
 from adapters.email.imap import Fetched
 from adapters.email.matching import Candidate, CandidateIndex, Match, match
+from adapters.email.names import Outcome
 from adapters.email.outcome import deliver_final
 from adapters.email.timing import reply_deadline, reply_timing, reply_window_end, schedule_of
 from probe.hours import WeeklySchedule
-from probe.results import CheckStatus, Outcome, ResultSink
+from probe.results import CheckStatus, ResultSink
 from storage.models import Check
 
 

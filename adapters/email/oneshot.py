@@ -19,10 +19,11 @@ import aioimaplib
 from adapters.email import imap
 from adapters.email.classify import Classified, Kind, classify
 from adapters.email.matching import Candidate, match
+from adapters.email.names import CHANNEL
 from adapters.email.plugin import plugin
 from probe.channels import ProbeContext, ProbeTarget
 from probe.logs import get_logger
-from probe.results import Channel, CheckResult
+from probe.results import CheckResult
 from probe.settings import Settings
 
 
@@ -53,13 +54,13 @@ async def probe_and_wait(
         if client is not None:
             selected = await imap.select(client, settings.imap.mailbox)
             last_uid = (selected.uidnext or 1) - 1
-        target = ProbeTarget(check_id=0, channel=Channel.EMAIL, value=address, options=options)
+        target = ProbeTarget(check_id=0, channel=CHANNEL, value=address, options=options)
         context = ProbeContext(settings=settings, evidence_dir=evidence_dir, log=get_logger())
         try:
             result = await plugin.probe(target, context)
         finally:
             await plugin.close()
-        shot = OneShot(result=result, outcome=result.outcome.value if result.outcome else "pending")
+        shot = OneShot(result=result, outcome=result.outcome if result.outcome else "pending")
         if client is None or not result.pending:
             return shot
         await _wait(client, shot, last_uid, wait)

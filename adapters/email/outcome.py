@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from probe.results import CheckResult, CheckStatus, EvidenceRef, Outcome, ResultSink
+from probe.results import CheckResult, CheckStatus, EvidenceRef, ResultSink
 from storage.models import Check
 
 # The details a final outcome's timeline event carries.
@@ -20,7 +20,7 @@ def deliver_final(
     sink: ResultSink,
     session: Session,
     check: Check,
-    outcome: Outcome,
+    outcome: str,
     *,
     finished_at: datetime,
     details: dict[str, Any],

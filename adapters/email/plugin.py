@@ -16,6 +16,7 @@ from typing import Any
 from adapters.email.config import Config, ImapSettings, SmtpSettings
 from adapters.email.evidence import store_raw
 from adapters.email.message import Identity, build_message, identity_for
+from adapters.email.names import CHANNEL, Outcome
 from adapters.email.sent import SentFolder
 from adapters.email.smtp import (
     AcceptanceUnknown,
@@ -37,7 +38,7 @@ from probe.channels import (
     SettingsSection,
 )
 from probe.errors import OurSideError
-from probe.results import Channel, CheckResult, EvidenceRef, Outcome, ResultSink, utc_now
+from probe.results import CheckResult, EvidenceRef, ResultSink, utc_now
 from probe.settings import Settings
 
 # A pooled connection closes after this long unused.
@@ -85,15 +86,15 @@ def _sweep(*, engine: Any, now: Any, sink: ResultSink) -> int:
 
 
 SPEC = ChannelSpec(
-    name="email",
+    name=CHANNEL,
     label="электронная почта",
     backend="smtp",
     outcomes=(
-        OutcomeSpec("replied", "ответили", success=True, judgements=("grade",)),
-        OutcomeSpec("auto_replied", "автоответ"),
-        OutcomeSpec("bounced", "письмо не доставлено", verdict=True),
-        OutcomeSpec("no_reply", "нет ответа на письмо", verdict=True),
-        OutcomeSpec("send_failed", "сбой отправки (наша сторона)", ours=True),
+        OutcomeSpec(Outcome.REPLIED, "ответили", success=True, judgements=("grade",)),
+        OutcomeSpec(Outcome.AUTO_REPLIED, "автоответ"),
+        OutcomeSpec(Outcome.BOUNCED, "письмо не доставлено", verdict=True),
+        OutcomeSpec(Outcome.NO_REPLY, "нет ответа на письмо", verdict=True),
+        OutcomeSpec(Outcome.SEND_FAILED, "сбой отправки (наша сторона)", ours=True),
     ),
     config_model=Config,
     timeout_seconds=180.0,
@@ -101,8 +102,8 @@ SPEC = ChannelSpec(
     settings=(SettingsSection("smtp", SmtpSettings), SettingsSection("imap", ImapSettings)),
     contact_kinds=(ContactKind("email", "адрес электронной почты"),),
     retry=(
-        RetryRule("send_failed", minutes=(10, 10)),
-        RetryRule("bounced", next_contact=True),
+        RetryRule(Outcome.SEND_FAILED, minutes=(10, 10)),
+        RetryRule(Outcome.BOUNCED, next_contact=True),
     ),
     control_target=_control_address,
     protocol_columns=("protocol6.table2", "protocol5.table1.email"),
@@ -120,7 +121,7 @@ SPEC = ChannelSpec(
 
 class EmailPlugin:
     spec = SPEC
-    name = Channel.EMAIL
+    name = CHANNEL
     config_model = Config
 
     def __init__(self) -> None:
@@ -169,7 +170,7 @@ class EmailPlugin:
             filed = await _file_copy(pooled.sent, raw, context)
         evidence = store_raw(context.evidence_dir, raw, max_bytes=config.max_eml_bytes)
         return CheckResult(
-            channel=Channel.EMAIL,
+            channel=CHANNEL,
             outcome=None,
             pending=True,
             started_at=started,
@@ -220,7 +221,7 @@ class EmailPlugin:
         if not await find_sent(settings=context.settings, message_id=ident.message_id):
             return None
         return CheckResult(
-            channel=Channel.EMAIL,
+            channel=CHANNEL,
             outcome=None,
             pending=True,
             started_at=utc_now(),
@@ -287,7 +288,7 @@ def _delivery_details(delivery: Delivery) -> dict[str, Any]:
 def _bounced(started: Any, base: dict[str, Any], refusal: RecipientRefused) -> CheckResult:
     reply = f"{refusal.code} {refusal.message}"
     return CheckResult(
-        channel=Channel.EMAIL,
+        channel=CHANNEL,
         outcome=Outcome.BOUNCED,
         started_at=started,
         finished_at=utc_now(),
@@ -305,11 +306,9 @@ def _bounced(started: Any, base: dict[str, Any], refusal: RecipientRefused) -> C
     )
 
 
-def _failed(
-    started: Any, base: dict[str, Any], error: OurSideError, outcome: Outcome
-) -> CheckResult:
+def _failed(started: Any, base: dict[str, Any], error: OurSideError, outcome: str) -> CheckResult:
     return CheckResult(
-        channel=Channel.EMAIL,
+        channel=CHANNEL,
         outcome=outcome,
         started_at=started,
         finished_at=utc_now(),

@@ -14,7 +14,8 @@ from sqlalchemy import Table, func, insert
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from probe.results import Channel, CheckStatus, utc_now
+from adapters.email.names import CHANNEL
+from probe.results import CheckStatus, utc_now
 from storage.events import add_event
 from storage.models import (
     Campaign,
@@ -170,7 +171,7 @@ def email_check_refs(
     checks = _checks()
     rows = session.connection().execute(
         core_select(checks.c.id, checks.c.started_at, checks.c.details).where(
-            checks.c.channel == Channel.EMAIL.value,
+            checks.c.channel == CHANNEL,
             checks.c.status.in_([CheckStatus.WAITING.value, CheckStatus.DONE.value]),
             checks.c.started_at >= since,
         )
@@ -181,7 +182,7 @@ def email_check_refs(
 def waiting_email_checks(*, session: Session) -> Sequence[Check]:
     return session.exec(
         select(Check)
-        .where(Check.channel == Channel.EMAIL.value, Check.status == CheckStatus.WAITING.value)
+        .where(Check.channel == CHANNEL, Check.status == CheckStatus.WAITING.value)
         .order_by(col(Check.id))
     ).all()
 

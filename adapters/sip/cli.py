@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import structlog
 import typer
 
+from adapters.sip.names import CHANNEL
 from probe.channels import ProbeContext, ProbeTarget
-from probe.results import Channel, CheckResult, utc_now
+from probe.results import CheckResult, utc_now
 
 if TYPE_CHECKING:
     from adapters.sip.plugin import PhonePlugin
@@ -24,7 +25,7 @@ def summary_json(result: CheckResult) -> dict[str, Any]:
     recording = next((e.path for e in result.evidence if e.kind == "recording"), None)
     trace = next((e.path for e in result.evidence if e.kind == "sip_trace"), None)
     return {
-        "outcome": result.outcome.value if result.outcome else None,
+        "outcome": result.outcome,
         "sip_code": details.get("sip_code"),
         "reason": details.get("reason"),
         "outcome_reason": details.get("outcome_reason"),
@@ -100,7 +101,7 @@ def register(app: typer.Typer, plugin: PhonePlugin) -> None:
             if v is not None
         }
         probe_target = ProbeTarget(
-            check_id=0, channel=Channel.PHONE, value=value, extension=extension, options=options
+            check_id=0, channel=CHANNEL, value=value, extension=extension, options=options
         )
         stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
         directory = settings.data_dir / "evidence" / "adhoc" / f"{stamp}-{uuid.uuid4().hex[:6]}"

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapters.sip.audio import AudioFindings
+from adapters.sip.names import Outcome
 from adapters.sip.record import CallRecord
 from adapters.sip.timeline import Instants
-from probe.results import Outcome
 
 BUSY = frozenset({486, 600})
 UNAVAILABLE = frozenset({404, 410, 484, 604})
@@ -22,7 +22,7 @@ DROPPED_AFTER_ANSWER = 2.0
 
 @dataclass(frozen=True)
 class Verdict:
-    outcome: Outcome
+    outcome: str  # one the phone channel declares (names.Outcome)
     reason: str
     error_class: str | None = None
     retry: bool = False

@@ -17,6 +17,7 @@ from adapters.sip.config import Config, SipSettings, config_error_message
 from adapters.sip.dialplan import DialPlanError, request_uri, uri_host
 from adapters.sip.evidence import RECORDING_NAME, TRACE_NAME, TraceWriter, collect
 from adapters.sip.greeting.settings import SpeechSettings
+from adapters.sip.names import CHANNEL, Outcome
 from adapters.sip.pool import CallPool, WorkerFailed, WorkerSettings
 from adapters.sip.prompt import default_prompt
 from adapters.sip.result import CallPlan, build
@@ -34,7 +35,7 @@ from probe.channels import (
 )
 from probe.errors import ProbeError
 from probe.netguard import ensure_destination_allowed
-from probe.results import Channel, CheckResult, Outcome, utc_now
+from probe.results import CheckResult, utc_now
 from probe.settings import Settings
 
 _DTMF = re.compile(r"^[0-9*#A-Da-d]{1,32}$")
@@ -69,7 +70,7 @@ def failed(
     evidence_dir: Path | None = None,
 ) -> CheckResult:
     return CheckResult(
-        channel=Channel.PHONE,
+        channel=CHANNEL,
         outcome=Outcome.FAILED,
         started_at=started_at,
         finished_at=utc_now(),
@@ -106,24 +107,27 @@ def _register_check(app: Any) -> None:
     register(app, plugin_instance())
 
 
+# The campaign's `calls` section changes the minutes (schedules.spec.CallPolicy).
+_LATER = "{outcome}: retry in {minutes} min, or the next working day"
+
 SPEC = ChannelSpec(
-    name="phone",
+    name=CHANNEL,
     label="телефон",
     backend="sip",
     outcomes=(
         OutcomeSpec(
-            "connected",
+            Outcome.CONNECTED,
             "соединение",
             success=True,
             judgements=_JUDGED,
             also_judged=("call_note",),
         ),
-        OutcomeSpec("busy", "занято", verdict=True),
-        OutcomeSpec("no_answer", "не отвечает", verdict=True),
-        OutcomeSpec("unavailable", "номер недоступен", verdict=True),
-        OutcomeSpec("rejected", "вызов отклонён", verdict=True),
-        OutcomeSpec("answering_machine", "автоответчик", verdict=True),
-        OutcomeSpec("failed", "сбой (наша сторона)", ours=True),
+        OutcomeSpec(Outcome.BUSY, "занято", verdict=True),
+        OutcomeSpec(Outcome.NO_ANSWER, "не отвечает", verdict=True),
+        OutcomeSpec(Outcome.UNAVAILABLE, "номер недоступен", verdict=True, suspect=True),
+        OutcomeSpec(Outcome.REJECTED, "вызов отклонён", verdict=True),
+        OutcomeSpec(Outcome.ANSWERING_MACHINE, "автоответчик", verdict=True),
+        OutcomeSpec(Outcome.FAILED, "сбой (наша сторона)", ours=True),
     ),
     config_model=Config,
     timeout_seconds=11 * 60.0,  # a call lasts at most 10 minutes (seed 001), plus set-up
@@ -133,12 +137,36 @@ SPEC = ChannelSpec(
     rate_limit=RateLimit(in_parallel=4, per_organisation_per_day=4, quiet_minutes=3),
     contact_kinds=(ContactKind("phone", "номер телефона"),),
     retry=(
-        RetryRule("busy", minutes=(10, 20), next_contact=True),
-        RetryRule("rejected", minutes=(10, 20), next_contact=True),
-        RetryRule("no_answer", minutes=(120, 120), next_contact=True),
-        RetryRule("answering_machine", minutes=(120, 120), next_contact=True),
-        RetryRule("unavailable", next_contact=True),
-        RetryRule("failed", minutes=(5, 5)),
+        RetryRule(
+            Outcome.BUSY,
+            minutes=(10, 20),
+            next_contact=True,
+            campaign_minutes="busy_retry_minutes",
+        ),
+        RetryRule(
+            Outcome.REJECTED,
+            minutes=(10, 20),
+            next_contact=True,
+            campaign_minutes="rejected_retry_minutes",
+            reason="rejected (call dropped): retry in {minutes:.0f} min",
+        ),
+        RetryRule(
+            Outcome.NO_ANSWER,
+            minutes=(120, 120),
+            next_contact=True,
+            campaign_minutes="no_answer_retry_minutes",
+            reason=_LATER,
+        ),
+        RetryRule(
+            Outcome.ANSWERING_MACHINE,
+            minutes=(120, 120),
+            next_contact=True,
+            campaign_minutes="no_answer_retry_minutes",
+            campaign_switch="answering_machine_retry",
+            reason=_LATER,
+        ),
+        RetryRule(Outcome.UNAVAILABLE, next_contact=True),
+        RetryRule(Outcome.FAILED, minutes=(5, 5)),
     ),
     control_target=_control_target,
     protocol_columns=("protocol6.table1", "protocol5.table1.phone"),
@@ -159,7 +187,7 @@ def plugin_instance() -> PhonePlugin:
 
 class PhonePlugin:
     spec = SPEC
-    name = Channel.PHONE
+    name = CHANNEL
     config_model = Config
 
     def __init__(self) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from adapters.sip.audio import AudioFindings, Interval, Listening, analyse
 from adapters.sip.config import Config
 from adapters.sip.evidence import collect
+from adapters.sip.names import CHANNEL
 from adapters.sip.outcome import decide
 from adapters.sip.persons import persons
 from adapters.sip.prompt import wav_seconds
@@ -22,7 +23,7 @@ from adapters.sip.transfers import (
     split_forwards,
     summary,
 )
-from probe.results import Channel, CheckResult, utc_now
+from probe.results import CheckResult, utc_now
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,7 @@ def build(record: CallRecord, plan: CallPlan, *, started_at: datetime) -> CheckR
     if errors:
         details["worker_errors"] = errors[:20]
     return CheckResult(
-        channel=Channel.PHONE,
+        channel=CHANNEL,
         outcome=verdict.outcome,
         started_at=started_at,
         finished_at=utc_now(),

@@ -25,7 +25,10 @@ from probe.channels import (
 )
 from probe.errors import OurSideError
 from probe.netguard import ensure_destination_allowed
-from probe.results import Channel, CheckResult, Outcome, utc_now
+from probe.results import CheckResult, utc_now
+
+# The channel a test peer plays (tests/ and the sandbox name it).
+CHANNEL = "test"
 
 
 class Config(BaseModel):
@@ -60,8 +63,8 @@ def _result(reply: dict[str, Any]) -> CheckResult:
     started = reply.get("started_at")
     finished = reply.get("finished_at")
     return CheckResult(
-        channel=Channel.TEST,
-        outcome=Outcome(reply["outcome"]),
+        channel=CHANNEL,
+        outcome=str(reply["outcome"]),
         started_at=datetime.fromtimestamp(started, UTC) if started else utc_now(),
         finished_at=datetime.fromtimestamp(finished, UTC) if finished else utc_now(),
         timings_ms={"duration": reply.get("duration_ms", 0.0)},
@@ -80,7 +83,7 @@ _OUTCOMES = (
     ),
     OutcomeSpec("busy", "занято", verdict=True),
     OutcomeSpec("no_answer", "не отвечает", verdict=True),
-    OutcomeSpec("unavailable", "номер недоступен", verdict=True),
+    OutcomeSpec("unavailable", "номер недоступен", verdict=True, suspect=True),
     OutcomeSpec("rejected", "вызов отклонён", verdict=True),
     OutcomeSpec("answering_machine", "автоответчик", verdict=True),
     OutcomeSpec("failed", "сбой (наша сторона)", ours=True),  # first of ours: the runner's
@@ -91,8 +94,11 @@ _OUTCOMES = (
     OutcomeSpec("send_failed", "сбой отправки (наша сторона)", ours=True),
 )
 
+# As the phone's: the campaign's `calls` section changes the minutes.
+_LATER = "{outcome}: retry in {minutes} min, or the next working day"
+
 SPEC = ChannelSpec(
-    name="test",
+    name=CHANNEL,
     label="тест",
     backend="peer",
     outcomes=_OUTCOMES,
@@ -102,10 +108,34 @@ SPEC = ChannelSpec(
     contact_kinds=(ContactKind("test", "тестовый контакт"),),
     # The calls' rules: the peer plays calls.
     retry=(
-        RetryRule("busy", minutes=(10, 20), next_contact=True),
-        RetryRule("rejected", minutes=(10, 20), next_contact=True),
-        RetryRule("no_answer", minutes=(120, 120), next_contact=True),
-        RetryRule("answering_machine", minutes=(120, 120), next_contact=True),
+        RetryRule(
+            "busy",
+            minutes=(10, 20),
+            next_contact=True,
+            campaign_minutes="busy_retry_minutes",
+        ),
+        RetryRule(
+            "rejected",
+            minutes=(10, 20),
+            next_contact=True,
+            campaign_minutes="rejected_retry_minutes",
+            reason="rejected (call dropped): retry in {minutes:.0f} min",
+        ),
+        RetryRule(
+            "no_answer",
+            minutes=(120, 120),
+            next_contact=True,
+            campaign_minutes="no_answer_retry_minutes",
+            reason=_LATER,
+        ),
+        RetryRule(
+            "answering_machine",
+            minutes=(120, 120),
+            next_contact=True,
+            campaign_minutes="no_answer_retry_minutes",
+            campaign_switch="answering_machine_retry",
+            reason=_LATER,
+        ),
     ),
     resolves_in_flight=True,
     listed=False,
@@ -114,7 +144,7 @@ SPEC = ChannelSpec(
 
 class TestChannel:
     spec = SPEC
-    name = Channel.TEST
+    name = CHANNEL
     config_model = Config
 
     async def probe(self, target: ProbeTarget, context: ProbeContext) -> CheckResult:

@@ -32,7 +32,7 @@ def create(
     all_: bool = typer.Option(False, "--all", help="Every active organisation."),
     region: list[str] = typer.Option([], help="Region code(s), e.g. omsk."),
     kind: list[str] = typer.Option([], help="Kind(s), e.g. КЦСОН."),
-    channel: list[str] = typer.Option([], help="Channel(s): phone, email."),
+    channel: list[str] = typer.Option([], help="Channel(s) to probe, by their registered names."),
     start: str | None = typer.Option(None, help="First day (YYYY-MM-DD)."),
     end: str | None = typer.Option(None, help="Last day (YYYY-MM-DD)."),
 ) -> None:

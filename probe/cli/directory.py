@@ -9,6 +9,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from probe.channels import all_specs
 from probe.cli.common import open_engine
 from probe.console import console, err_console, fail, load_settings, print_json
 from probe.directory.importer import (
@@ -141,6 +142,8 @@ def list_(
 ) -> None:
     """List organisations with their number of active contacts."""
     region_code = find_region(region).code if region else None
+    # the contact kinds of the channels staff work with (the registry's; not the test channel)
+    kinds = [k.name for spec in all_specs() if spec.listed for k in spec.contact_kinds]
     engine = open_engine()
     with session_scope(engine) as session:
         rows: list[dict[str, Any]] = []
@@ -155,8 +158,11 @@ def list_(
                     "region": org.region,
                     "kind": org.kind,
                     "timezone": org.timezone,
-                    "phones": sum(c.channel == "phone" and c.probeable for c in contacts),
-                    "emails": sum(c.channel == "email" and c.probeable for c in contacts),
+                    # per listed contact kind: "phones", "emails"
+                    **{
+                        f"{kind}s": sum(c.channel == kind and c.probeable for c in contacts)
+                        for kind in kinds
+                    },
                     # A region's default hours, assumed for lack of the organisation's own,
                     # are not known hours.
                     "hours_known": org.hours is not None and not org.hours.get("assumed"),
@@ -165,15 +171,14 @@ def list_(
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "name", "region", "kind", "phones", "e-mails", "hours")
+    table = Table("id", "name", "region", "kind", *(f"{kind}s" for kind in kinds), "hours")
     for row in rows:
         table.add_row(
             str(row["id"]),
             row["short_name"] or row["name"],
             row["region"],
             row["kind"],
-            str(row["phones"]),
-            str(row["emails"]),
+            *(str(row[f"{kind}s"]) for kind in kinds),
             "yes" if row["hours_known"] else "-",
         )
     console.print(table)

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from probe.directory.kinds import Channel
 from probe.directory.normalize import ContactDraft, OrganisationDraft, normalise_row
 from probe.directory.sources import RowProblem, SourceFile, read_directory_file
-from probe.results import Channel
 from storage.directory import UpsertStats, contacts_elsewhere, hold_contact, upsert_organisation
 from storage.engine import session_scope
 
@@ -106,7 +106,7 @@ def _held_reason(names: str) -> str:
 
 
 def _held_problem(org: OrganisationDraft, contact: ContactDraft) -> RowProblem:
-    field_name = "phones" if contact.channel == Channel.PHONE.value else "emails"
+    field_name = "phones" if contact.channel == Channel.PHONE else "emails"
     reason = f"'{contact.raw}' {contact.held}"
     return RowProblem(org.source, org.source_row, field_name, reason, "warning")
 

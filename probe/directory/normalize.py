@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from probe.directory.emails import parse_emails
 from probe.directory.hours import HoursParseError, parse_hours, published_breaks
+from probe.directory.kinds import Channel
 from probe.directory.phones import parse_phones
 from probe.directory.regions import Region, UnknownRegionError, find_region
 from probe.directory.sources import RawRow, RowProblem
 from probe.hours import WeeklySchedule, with_breaks
-from probe.results import Channel
 
 
 @dataclass
@@ -32,7 +32,7 @@ class ContactDraft:
 
     @property
     def key(self) -> str:
-        if self.value is not None and self.channel == Channel.EMAIL.value:
+        if self.value is not None and self.channel == Channel.EMAIL:
             # One mailbox whatever the case it is published in: re-importing "CSO-Test@mail.ru"
             # after "cso-test@mail.ru" updates the contact, its checks stay with it.
             return self.value.lower()
@@ -153,7 +153,7 @@ def _region_and_zone(
 
 def _warn_unusable(contacts: list[ContactDraft], problem: Any) -> None:
     """Warnings for an organisation that publishes nothing the prober can use."""
-    phones = [c for c in contacts if c.channel == Channel.PHONE.value and c.value]
+    phones = [c for c in contacts if c.channel == Channel.PHONE and c.value]
     if phones and all(c.is_fax for c in phones):
         published = ", ".join(f"'{c.raw}'" for c in phones)
         reason = f"only a fax number is published ({published}): kept, never called"
@@ -220,7 +220,7 @@ def _contacts(fields: dict[str, str], area_code: str | None, problem: Any) -> li
     seen: set[str] = set()
     for phone in parse_phones(fields.get("phones", ""), default_area_code=area_code):
         draft = ContactDraft(
-            channel=Channel.PHONE.value,
+            channel=Channel.PHONE,
             raw=phone.raw,
             value=phone.value,
             extension=phone.extension,
@@ -234,7 +234,7 @@ def _contacts(fields: dict[str, str], area_code: str | None, problem: Any) -> li
         _add(contacts, seen, draft)
     for email in parse_emails(fields.get("emails", "")):
         draft = ContactDraft(
-            channel=Channel.EMAIL.value, raw=email.raw, value=email.value, error=email.error
+            channel=Channel.EMAIL, raw=email.raw, value=email.value, error=email.error
         )
         if email.error:
             problem("emails", email.error, "warning")
@@ -258,14 +258,14 @@ class ContactParseError(ValueError):
 
 def parse_one_contact(kind: str, raw: str, area_code: str) -> tuple[str, str | None]:
     """One contact an operator typed, as (value, extension); a message for staff otherwise."""
-    if kind == Channel.PHONE.value:
+    if kind == Channel.PHONE:
         phones = parse_phones(raw, default_area_code=area_code or None)
         if len(phones) > 1:
             raise ContactParseError(f"Укажите один номер, а не несколько: «{raw}».")
         if not phones or phones[0].value is None:
             raise ContactParseError(f"Не удалось распознать номер телефона: «{raw}».")
         return phones[0].value, phones[0].extension
-    if kind == Channel.EMAIL.value:
+    if kind == Channel.EMAIL:
         emails = parse_emails(raw)
         if len(emails) > 1:
             raise ContactParseError(f"Укажите один адрес, а не несколько: «{raw}».")

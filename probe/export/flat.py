@@ -35,7 +35,7 @@ def _call(number: int, call: Call) -> dict[str, Any]:
                 "check_id": d.check_id,
                 "at": d.at.isoformat(),
                 "number": d.number,
-                "outcome": d.outcome.value if d.outcome else None,
+                "outcome": d.outcome if d.outcome else None,
                 "note": d.note,
             }
             for d in call.dials

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from probe.directory.phones import ParsedPhone, parse_phones
-from probe.results import Outcome
+from probe.scoring.names import Outcome
 
 __all__ = ["CallLogError", "LoggedCall", "LoggedDial", "parse_call_log"]
 
@@ -33,7 +33,7 @@ _NOTE_RE = re.compile(r"\s[–—-]\s*(?=[^\W\d_])")
 
 # How the operator's words map to outcomes. The order matters: "не отвечает, автоответчик"
 # means a machine picked up, so the answering machine wins over "no answer".
-_NOTES: tuple[tuple[re.Pattern[str], Outcome, bool], ...] = (
+_NOTES: tuple[tuple[re.Pattern[str], str, bool], ...] = (
     (re.compile(r"автоответчик"), Outcome.ANSWERING_MACHINE, False),
     (re.compile(r"^попросили перезвонить"), Outcome.CONNECTED, True),
     (re.compile(r"^занят[оа]?$"), Outcome.BUSY, False),
@@ -53,7 +53,7 @@ class LoggedDial:
     written: str  # the number as the operator wrote it
     phone: ParsedPhone
     note: str  # as written, "" when none
-    outcome: Outcome  # UNKNOWN when the note is not understood (reported, never guessed)
+    outcome: str  # UNKNOWN when the note is not understood (reported, never guessed)
     callback_requested: bool
 
 
@@ -81,7 +81,7 @@ def _items(text: str) -> list[tuple[int, str]]:
     return items
 
 
-def _note_outcome(note: str) -> tuple[Outcome, bool] | None:
+def _note_outcome(note: str) -> tuple[str, bool] | None:
     folded = " ".join(note.lower().replace("ё", "е").strip(" .;").split())
     if not folded:
         return Outcome.CONNECTED, False

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from probe.directory.emails import parse_emails
 from probe.directory.normalize import ContactDraft, fold
 from probe.directory.phones import ParsedPhone
-from probe.results import Channel
+from probe.scoring.names import Channel
 from storage.directory import list_contacts
 from storage.models import Contact, Organisation
 
@@ -31,7 +31,7 @@ class ContactBook:
         self.contacts = list(list_contacts(session=session, organisation_id=organisation.id))
         self.created = 0
 
-    def _find(self, channel: Channel, key: str) -> Contact | None:
+    def _find(self, channel: str, key: str) -> Contact | None:
         return next((c for c in self.contacts if c.channel == channel and c.key == key), None)
 
     def _add(self, draft: ContactDraft) -> Contact:
@@ -55,7 +55,7 @@ class ContactBook:
 
     def phone(self, phone: ParsedPhone) -> Contact:
         draft = ContactDraft(
-            channel=Channel.PHONE.value,
+            channel=Channel.PHONE,
             raw=phone.raw,
             value=phone.value,
             extension=phone.extension,
@@ -71,5 +71,5 @@ class ContactBook:
                 return contact
         parsed = parse_emails(written)
         value, error = (parsed[0].value, parsed[0].error) if len(parsed) == 1 else (None, None)
-        draft = ContactDraft(channel=Channel.EMAIL.value, raw=written, value=value, error=error)
+        draft = ContactDraft(channel=Channel.EMAIL, raw=written, value=value, error=error)
         return self._find(Channel.EMAIL, draft.key) or self._add(draft)

@@ -18,8 +18,9 @@ from probe.history.marks import (
     column_marks,
     single_mark,
 )
-from probe.results import Channel, CheckResult, Outcome
+from probe.results import CheckResult
 from probe.reviews import CallNote, Etiquette, ReviewField, etiquette_value
+from probe.scoring.names import Channel, Outcome
 from storage.models import Check, Organisation
 
 
@@ -48,8 +49,8 @@ def _dial_check(
 
 
 def _cross_check(row: PhoneRow, calls: list[LoggedCall], report: HistoryImportReport) -> None:
-    counted = [c for c in calls if any(d.outcome is not Outcome.UNKNOWN for d in c.dials)]
-    connected = [c for c in counted if any(d.outcome is Outcome.CONNECTED for d in c.dials)]
+    counted = [c for c in calls if any(d.outcome != Outcome.UNKNOWN for d in c.dials)]
+    connected = [c for c in counted if any(d.outcome == Outcome.CONNECTED for d in c.dials)]
     for column, text, value in ((5, row.total, len(counted)), (6, row.connected, len(connected))):
         if text != str(value):
             report.add(1, row.number, [f"row {row.number}: the log gives {value} for column "
@@ -150,7 +151,7 @@ def import_phone_row(ctx: ImportContext, row: PhoneRow, org: Organisation) -> No
         for dial in call.dials:
             last = _dial_check(ctx, book, row.number, call.item, dial)
             ctx.report.dials += 1
-            if dial.outcome is Outcome.CONNECTED:
+            if dial.outcome == Outcome.CONNECTED:
                 target = connected = last
         if connected is not None:
             answered.append(connected)

@@ -14,8 +14,9 @@ from probe.history.document import (
 )
 from probe.history.letters import LoggedLetter, parse_mail_row
 from probe.hours import WeeklySchedule
-from probe.results import Channel, CheckResult, Outcome
+from probe.results import CheckResult
 from probe.reviews import ReviewField
+from probe.scoring.names import Channel, Outcome
 from probe.scoring.rules import deadline_working_days
 from storage.models import Check, Organisation
 

@@ -38,7 +38,7 @@ from probe.history.import_calls import import_phone_row
 from probe.history.import_letters import import_mail_row
 from probe.history.import_protocol5 import import_protocol5
 from probe.history.letters import parse_mail_row
-from probe.results import Channel
+from probe.scoring.names import Channel
 from storage.checks import create_campaign, get_campaign_by_name
 from storage.engine import session_scope
 from storage.models import Campaign, Organisation
@@ -103,7 +103,7 @@ def _campaign(
         session=session,
         name=name,
         title=f"Протокол № 6, {days[0].year} (импорт ручной проверки)",
-        channels=[Channel.PHONE.value, Channel.EMAIL.value],
+        channels=[Channel.PHONE, Channel.EMAIL],
         spec={
             "source": SOURCE,
             "file": path.name,

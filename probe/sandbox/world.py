@@ -13,7 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from probe.results import Outcome
+from probe.scoring.names import Outcome
 
 SANDBOX_DATA = Path(__file__).resolve().parent.parent / "data" / "sandbox"
 
@@ -115,10 +115,10 @@ def expected_email_outcome(mailbox: Mailbox) -> str:
     """A reply inside the campaign's reply window is a reply, however late (seed 000 counted
     replies after 6 and 8 working days); an auto-reply alone, or silence, is not."""
     if mailbox.bounce:
-        return Outcome.BOUNCED.value
+        return Outcome.BOUNCED
     if mailbox.replies:
-        return Outcome.REPLIED.value
-    return (Outcome.AUTO_REPLIED if mailbox.auto_reply else Outcome.NO_REPLY).value
+        return Outcome.REPLIED
+    return Outcome.AUTO_REPLIED if mailbox.auto_reply else Outcome.NO_REPLY
 
 
 def expected_email_late(mailbox: Mailbox, *, deadline_working_days: int) -> bool:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from probe.results import Channel
 from probe.scoring.audit import audit_rows
 from probe.scoring.data import CampaignData, load_campaign_data
 from probe.scoring.mail import mail_row
 from probe.scoring.model import CampaignScore
+from probe.scoring.names import Channel
 from probe.scoring.phone import phone_row
 from probe.scoring.protocol5 import protocol5_row
 from probe.scoring.rules import RULES_VERSION, deadline_working_days

@@ -6,10 +6,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-from probe.results import Channel, CheckStatus
+from probe.results import CheckStatus
 from probe.ru import review_text
 from probe.scoring.data import CheckRow
 from probe.scoring.model import AuditRow
+from probe.scoring.names import Channel
 from probe.scoring.rules import (
     SITE_CHECKED,
     SITE_UNREACHABLE,
@@ -64,7 +65,7 @@ def audit_rows(view: OrganisationView) -> list[AuditRow]:
                 attempt=check.attempt,
                 status=check.status,
                 outcome=check.outcome or "",
-                effective_outcome=outcome.value if outcome else "",
+                effective_outcome=outcome or "",
                 started=_instant(check.started_at, view.zone),
                 finished=_instant(check.finished_at, view.zone),
                 counted=_counted(view, check),

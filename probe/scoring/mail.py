@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from probe.results import Channel, CheckStatus, Outcome, OutcomeName
+from probe.results import CheckStatus
 from probe.reviews import ReviewField
 from probe.scoring.data import CheckRow
 from probe.scoring.model import Letter, MailRow
+from probe.scoring.names import Channel, Outcome
 from probe.scoring.rules import (
     counts_as_letter,
     deadline_working_days,
@@ -30,10 +31,10 @@ def _addresses(view: OrganisationView, check: CheckRow) -> tuple[str, ...]:
     return ((contact.value or contact.raw),) if contact else ()
 
 
-def _state(check: CheckRow, outcome: OutcomeName | None) -> str:
+def _state(check: CheckRow, outcome: str | None) -> str:
     if check.status == CheckStatus.WAITING:
         return "awaiting"
-    return "replied" if outcome is Outcome.REPLIED else "no_reply"
+    return "replied" if outcome == Outcome.REPLIED else "no_reply"
 
 
 def _letter(view: OrganisationView, check: CheckRow) -> Letter:
@@ -57,8 +58,8 @@ def mail_row(view: OrganisationView) -> MailRow:
         for c in view.of_channel(Channel.EMAIL)
         if counts_as_letter(c.status, view.outcome(c))
     ]
-    org_level = view.data.channels == {Channel.EMAIL.value}
-    grade = view.judged(ReviewField.GRADE, Channel.EMAIL.value, org_level=org_level)
+    org_level = view.data.channels == {Channel.EMAIL}
+    grade = view.judged(ReviewField.GRADE, Channel.EMAIL, org_level=org_level)
     for letter in letters:
         if letter.state == "awaiting":
             view.wait_for(table=TABLE, columns="5", what="ожидается ответ на письмо", rule="R10")
@@ -79,7 +80,7 @@ def reply_timing(
 ) -> tuple[bool, int | None, int] | None:
     """R10 for one check: (late, working days, the campaign's norm) of a replied letter, as
     recorded with the reply; None for anything else."""
-    if outcome != Outcome.REPLIED.value:
+    if outcome != Outcome.REPLIED:
         return None
     late = replied_late(Outcome.REPLIED, details)
     days = reply_working_days(Outcome.REPLIED, details)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from probe.results import OutcomeName
 from probe.scoring.rules import DEFAULT_DEADLINE_WORKING_DAYS
 from storage.models import Campaign
 
@@ -23,7 +22,7 @@ class Dial:
     check_id: int
     at: datetime  # in the organisation's time zone
     number: str
-    outcome: OutcomeName | None
+    outcome: str | None
     note: str | None
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from probe.results import Channel, CheckStatus, Outcome, OutcomeName
+from probe.results import CheckStatus
 from probe.reviews import ReviewField, parse_etiquette
 from probe.scoring.data import CheckRow, ContactRow, ReviewRow
 from probe.scoring.model import Call, Dial, EtiquetteMarks, Judged, PhoneRow
+from probe.scoring.names import Channel, Outcome
 from probe.scoring.rules import (
     call_connected,
     call_group_key,
@@ -61,7 +62,7 @@ def numbers_not_fully_tried(view: OrganisationView) -> list[str]:
     if view.data.campaign.historical:
         return []
     calls = (view.data.campaign.spec or {}).get("calls") or {}
-    outcomes: dict[int, list[OutcomeName | None]] = defaultdict(list)
+    outcomes: dict[int, list[str | None]] = defaultdict(list)
     still_open: set[int] = set()
     for check in view.of_channel(Channel.PHONE):
         if check.status in (CheckStatus.PLANNED, CheckStatus.RUNNING):
@@ -87,7 +88,7 @@ def _dial(view: OrganisationView, check: CheckRow) -> Dial:
     # An imported note is the operator's own words for the outcome recorded with it: once a
     # verdict changes that outcome, the words no longer describe it.
     written = check.details.get("note")
-    as_recorded = outcome is not None and outcome.value == check.outcome
+    as_recorded = outcome is not None and outcome == check.outcome
     kept = written if isinstance(written, str) and as_recorded else None
     note = dial_note(outcome, call_note.value if call_note else None, kept)
     return Dial(check.id, local(check.started_at, view.zone), number, outcome, note)
@@ -110,7 +111,7 @@ def _call_etiquette(
         persons = _persons(review)
         assert persons is not None
         return persons, f"отметка {review.id} ({review.author}), попытка {review.check_id}"
-    answered = [c for c in checks if view.outcome(c) is Outcome.CONNECTED]
+    answered = [c for c in checks if view.outcome(c) == Outcome.CONNECTED]
     transfers = newest(r for c in answered for r in view.reviews_of(c, ReviewField.TRANSFERS))
     measured = answered[-1].details.get("transfers")
     count = persons_answered(transfers.value if transfers else None, measured)
@@ -154,7 +155,7 @@ def _measured_transfers(view: OrganisationView, calls: list[Call]) -> Judged:
         for dial in reversed(call.dials):
             check = by_id[dial.check_id]
             value = transfers_from_count(check.details.get("transfers"))
-            if dial.outcome is Outcome.CONNECTED and value is not None:
+            if dial.outcome == Outcome.CONNECTED and value is not None:
                 return Judged(value.value, f"измерено программой, попытка {check.id}")
     return Judged()
 
@@ -167,13 +168,13 @@ def _etiquette_waits(etiquette: EtiquetteMarks) -> str:
 
 
 def _grade_org_level(view: OrganisationView) -> bool:
-    return view.data.channels == {Channel.PHONE.value}
+    return view.data.channels == {Channel.PHONE}
 
 
 def phone_row(view: OrganisationView) -> PhoneRow:
     calls = _calls(view)
     connected = sum(1 for call in calls if call.connected)
-    phone = Channel.PHONE.value
+    phone = Channel.PHONE
     etiquette = _etiquette_marks(view, calls)
     transfers = view.judged(ReviewField.TRANSFERS, phone)
     if transfers.value is None:

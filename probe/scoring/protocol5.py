@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from probe.results import Channel, CheckStatus
+from probe.results import CheckStatus
 from probe.reviews import ReviewField
 from probe.scoring.data import CheckRow, ReviewRow
 from probe.scoring.indicator import indicator_1_2
 from probe.scoring.model import ChannelState, MailRow, PhoneRow, Protocol5Row
+from probe.scoring.names import Channel
 from probe.scoring.phone import HISTORICAL_SOURCE, numbers_not_fully_tried
 from probe.scoring.rules import (
     SITE_CHECKED,
@@ -30,14 +31,14 @@ _SITE_OUTCOMES = frozenset({SITE_CHECKED, SITE_UNREACHABLE})
 _ENDED = frozenset({CheckStatus.DONE.value, CheckStatus.CANCELLED.value})
 
 
-def _published(view: OrganisationView, channel: Channel) -> bool:
+def _published(view: OrganisationView, channel: str) -> bool:
     return any(
         c.channel == channel and c.active and not c.is_fax and c.source != HISTORICAL_SOURCE
         for c in view.contacts()
     )
 
 
-def to_correct(view: OrganisationView, channel: Channel) -> list[str]:
+def to_correct(view: OrganisationView, channel: str) -> list[str]:
     """R11, R12: the published numbers or addresses that cannot be tried as written (unparsable,
     a look-alike letter) and that no operator has corrected yet. While one is left, a channel
     that has not worked is not judged «нет»: the organisation may answer at the corrected one

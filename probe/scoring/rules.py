@@ -15,8 +15,16 @@ from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from probe.channels import channel_spec
-from probe.results import OUR_FAILURE_OUTCOMES, CheckStatus, Outcome, OutcomeName, outcome_of
+from probe.results import CheckStatus
 from probe.reviews import CallNote, Transfers
+from probe.scoring.names import (
+    EMAIL_OUTCOMES,
+    OUR_FAILURE_OUTCOMES,
+    PHONE_OUTCOMES,
+    WEB_OUTCOMES,
+    Channel,
+    Outcome,
+)
 from probe.scoring.rule_texts import RULES, RULES_BY_ID, RULES_VERSION, Rule
 
 __all__ = ["RULES", "RULES_BY_ID", "RULES_VERSION", "Rule"]
@@ -37,42 +45,17 @@ R = TypeVar("R", bound=ReviewLike)
 
 # --- R1-R4: calls --------------------------------------------------------------------------
 
+# The web channel's outcomes (R15), as the protocol parts import them from here.
+WEB = Channel.WEB
+SITE_CHECKED = Outcome.SITE_CHECKED
+SITE_UNREACHABLE = Outcome.SITE_UNREACHABLE
 # The outcomes the protocols score, per channel (the protocol parts may name channels).
-_PHONE = frozenset(
-    {
-        Outcome.CONNECTED,
-        Outcome.BUSY,
-        Outcome.NO_ANSWER,
-        Outcome.UNAVAILABLE,
-        Outcome.REJECTED,
-        Outcome.ANSWERING_MACHINE,
-        Outcome.FAILED,
-        Outcome.UNKNOWN,
-    }
-)
-_EMAIL = frozenset(
-    {
-        Outcome.REPLIED,
-        Outcome.AUTO_REPLIED,
-        Outcome.BOUNCED,
-        Outcome.NO_REPLY,
-        Outcome.SEND_FAILED,
-        Outcome.UNKNOWN,
-    }
-)
-# The web channel's outcomes (R15): the site's home page loaded, or the site failed (DNS, TCP,
-# TLS, an expired certificate, an HTTP error, a timeout); failed and unknown are ours.
-WEB = "web"
-SITE_CHECKED = "site_checked"
-SITE_UNREACHABLE = "site_unreachable"
-_WEB = frozenset({SITE_CHECKED, SITE_UNREACHABLE, Outcome.FAILED, Outcome.UNKNOWN})
 _SCORED_OUTCOMES: dict[str, frozenset[str]] = {
-    "phone": _PHONE,
-    "email": _EMAIL,
-    WEB: _WEB,
-    "test": frozenset(Outcome),
+    Channel.PHONE: PHONE_OUTCOMES,
+    Channel.EMAIL: EMAIL_OUTCOMES,
+    WEB: WEB_OUTCOMES,
 }
-_ORG_CAUSED_PHONE = _PHONE - OUR_FAILURE_OUTCOMES
+_ORG_CAUSED_PHONE = PHONE_OUTCOMES - OUR_FAILURE_OUTCOMES
 
 
 def newest(reviews: Iterable[R]) -> R | None:
@@ -87,18 +70,18 @@ def newest(reviews: Iterable[R]) -> R | None:
 
 def effective_outcome(
     channel: str, outcome: str | None, verdicts: Sequence[ReviewLike]
-) -> OutcomeName | None:
+) -> str | None:
     """R4: the outcome after the newest valid operator verdict."""
     # A channel the protocols do not score (one defined in tests): its declared outcomes.
     allowed = _SCORED_OUTCOMES.get(channel) or channel_spec(channel).outcome_names
     valid = [v for v in verdicts if v.value == "confirmed" or v.value in allowed]
     verdict = newest(valid)
     if verdict is not None and verdict.value != "confirmed":
-        return outcome_of(verdict.value)
-    return outcome_of(outcome) if outcome else None
+        return verdict.value
+    return outcome or None
 
 
-def counts_as_call(status: str, outcome: OutcomeName | None) -> bool:
+def counts_as_call(status: str, outcome: str | None) -> bool:
     """R1."""
     return status == CheckStatus.DONE and outcome in _ORG_CAUSED_PHONE
 
@@ -111,14 +94,14 @@ def call_group_key(check_id: int, details: dict[str, Any]) -> tuple[str, int]:
     return ("check", check_id)
 
 
-def call_connected(outcomes: Iterable[OutcomeName | None]) -> bool:
+def call_connected(outcomes: Iterable[str | None]) -> bool:
     """R3."""
-    return any(outcome is Outcome.CONNECTED for outcome in outcomes)
+    return any(outcome == Outcome.CONNECTED for outcome in outcomes)
 
 
 # --- R5: column 4 notes ---------------------------------------------------------------------
 
-PHONE_NOTES: dict[Outcome, str] = {
+PHONE_NOTES: dict[str, str] = {
     Outcome.BUSY: "занято",
     Outcome.NO_ANSWER: "не отвечает",
     Outcome.UNAVAILABLE: "номер недоступен",
@@ -128,9 +111,7 @@ PHONE_NOTES: dict[Outcome, str] = {
 CALL_NOTES: dict[str, str] = {CallNote.CALLBACK_REQUESTED.value: "попросили перезвонить"}
 
 
-def dial_note(
-    outcome: OutcomeName | None, call_note: str | None, written: str | None = None
-) -> str | None:
+def dial_note(outcome: str | None, call_note: str | None, written: str | None = None) -> str | None:
     """R5: the Russian note after a dial in column 4, or None.
 
     `written` is the note as a manual protocol has it, given only while the dial's outcome is
@@ -138,9 +119,9 @@ def dial_note(
     """
     if written:
         return written
-    if outcome is Outcome.CONNECTED:
+    if outcome == Outcome.CONNECTED:
         return CALL_NOTES.get(call_note or "")
-    return PHONE_NOTES.get(outcome) if isinstance(outcome, Outcome) else None
+    return PHONE_NOTES.get(outcome) if outcome is not None else None
 
 
 def local(instant: datetime, zone: str) -> datetime:
@@ -182,7 +163,7 @@ def persons_answered(transfers_review: str | None, measured: Any) -> int:
 _NOT_SENT = frozenset({Outcome.SEND_FAILED, Outcome.UNKNOWN})
 
 
-def counts_as_letter(status: str, outcome: OutcomeName | None) -> bool:
+def counts_as_letter(status: str, outcome: str | None) -> bool:
     """R9."""
     if status == CheckStatus.WAITING:
         return True
@@ -212,13 +193,13 @@ def sent_date(started_at: datetime | None, details: dict[str, Any], zone: str) -
 
 
 def reply_date(
-    outcome: OutcomeName | None,
+    outcome: str | None,
     finished_at: datetime | None,
     details: dict[str, Any],
     zone: str,
 ) -> date | None:
     """R10: the day the reply came, or None when there was none (or not yet)."""
-    if outcome is not Outcome.REPLIED:
+    if outcome != Outcome.REPLIED:
         return None
     for key in ("replied_at", "replied_on"):
         found = _date_from(details.get(key), zone)
@@ -227,9 +208,9 @@ def reply_date(
     return local(finished_at, zone).date() if finished_at else None
 
 
-def replied_late(outcome: OutcomeName | None, details: dict[str, Any]) -> bool:
+def replied_late(outcome: str | None, details: dict[str, Any]) -> bool:
     """R10: a reply that came after the campaign's working-day norm (still a reply)."""
-    if outcome is not Outcome.REPLIED:
+    if outcome != Outcome.REPLIED:
         return False
     late = details.get("late")
     if isinstance(late, bool):
@@ -237,10 +218,10 @@ def replied_late(outcome: OutcomeName | None, details: dict[str, Any]) -> bool:
     return details.get("in_time") is False  # recorded before `late` existed
 
 
-def reply_working_days(outcome: OutcomeName | None, details: dict[str, Any]) -> int | None:
+def reply_working_days(outcome: str | None, details: dict[str, Any]) -> int | None:
     """R10: the working days from the letter to its reply, as recorded with the reply."""
     days = details.get("working_days")
-    if outcome is not Outcome.REPLIED or isinstance(days, bool) or not isinstance(days, int):
+    if outcome != Outcome.REPLIED or isinstance(days, bool) or not isinstance(days, int):
         return None
     return days
 
@@ -290,7 +271,7 @@ CALL_POLICY_DEFAULTS: dict[str, Any] = {
 
 
 def number_fully_tried(
-    outcomes: Sequence[OutcomeName | None],
+    outcomes: Sequence[str | None],
     calls: dict[str, Any],
     organisation_calls: int,
 ) -> bool:
@@ -306,9 +287,9 @@ def number_fully_tried(
         return True
     last = outcomes[-1]
     return (
-        last is Outcome.UNAVAILABLE
-        or (last is Outcome.REJECTED and options["rejected_retry_minutes"] is None)
-        or (last is Outcome.ANSWERING_MACHINE and not options["answering_machine_retry"])
+        last == Outcome.UNAVAILABLE
+        or (last == Outcome.REJECTED and options["rejected_retry_minutes"] is None)
+        or (last == Outcome.ANSWERING_MACHINE and not options["answering_machine_retry"])
     )
 
 

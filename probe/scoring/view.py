@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
-from probe.results import OutcomeName
 from probe.reviews import ReviewField
 from probe.scoring.data import CampaignData, CheckRow, ContactRow, OrganisationRow, ReviewRow
 from probe.scoring.model import Judged, Pending
@@ -28,7 +27,7 @@ class OrganisationView:
         self.checks = sorted(data.checks_by_org.get(self.id, []), key=_when)
         self.org_reviews = data.org_reviews.get(self.id, [])
         self.pending: list[Pending] = []
-        self.outcomes: dict[int, OutcomeName | None] = {
+        self.outcomes: dict[int, str | None] = {
             c.id: effective_outcome(c.channel, c.outcome, self.reviews_of(c, ReviewField.VERDICT))
             for c in self.checks
         }
@@ -56,7 +55,7 @@ class OrganisationView:
     def of_channel(self, channel: str) -> Iterator[CheckRow]:
         return (c for c in self.checks if c.channel == channel)
 
-    def outcome(self, check: CheckRow) -> OutcomeName | None:
+    def outcome(self, check: CheckRow) -> str | None:
         return self.outcomes.get(check.id)
 
     def judged(self, field: ReviewField, channel: str, *, org_level: bool = True) -> Judged:

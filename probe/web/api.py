@@ -5,14 +5,14 @@ Reading needs any active account's token; changing needs an operator's or an adm
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, Field
 
-from probe.results import Channel, Outcome
+from probe.channels import available_channels, outcome_labels
 from probe.web import operations
 from probe.web.deps import CurrentUser, api_operator, api_user, web_state
 from probe.web.filters import MAX_AGE_DAYS, MAX_ID, api_filter
@@ -42,6 +42,27 @@ def _clean(text: str) -> str:
 
 
 Text = Annotated[str, Field(max_length=operations.MAX_TEXT), AfterValidator(_clean)]
+
+
+def _registered(names: Callable[[], Iterable[str]], what: str) -> Callable[[str], str]:
+    """A query value that must be one of the registry's names (checked at request time: a
+    channel may be registered after the app is built)."""
+
+    def check(value: str) -> str:
+        known = sorted(names())
+        if value not in known:
+            raise ValueError(f"unknown {what} {value!r}; one of: {', '.join(known)}")
+        return value
+
+    return check
+
+
+ChannelName = Annotated[
+    str, Query(max_length=50), AfterValidator(_registered(available_channels, "channel"))
+]
+OutcomeName = Annotated[
+    str, Query(max_length=50), AfterValidator(_registered(outcome_labels, "outcome"))
+]
 
 
 class Me(BaseModel):
@@ -233,8 +254,8 @@ def queue(
     campaign_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     region: Annotated[str | None, Query(max_length=50, pattern=r"^[a-z0-9-]+$")] = None,
     organisation_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    channel: Channel | None = None,
-    outcome: Outcome | None = None,
+    channel: ChannelName | None = None,
+    outcome: OutcomeName | None = None,
     min_age_days: Annotated[int | None, Query(ge=0, le=MAX_AGE_DAYS)] = None,
     max_age_days: Annotated[int | None, Query(ge=0, le=MAX_AGE_DAYS)] = None,
     order: Literal["new", "old"] = "new",
@@ -247,8 +268,8 @@ def queue(
         campaign_id=campaign_id,
         region=region,
         organisation_id=organisation_id,
-        channel=channel.value if channel else None,
-        outcome=outcome.value if outcome else None,
+        channel=channel,
+        outcome=outcome,
         min_age_days=min_age_days,
         max_age_days=max_age_days,
         order=order,

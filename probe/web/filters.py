@@ -7,7 +7,8 @@ from datetime import timedelta
 from typing import Literal
 from urllib.parse import urlencode
 
-from probe.results import Channel, Outcome, utc_now
+from probe.channels import available_channels, outcome_labels
+from probe.results import utc_now
 from probe.web import labels
 from storage.review_queue import QueueFilter
 
@@ -61,8 +62,8 @@ class QueueQuery:
             campaign_id=_id(self.campaign, "кампании"),
             region=self.region.strip() or None,
             organisation_id=_id(self.organisation, "организации"),
-            channel=_choice(self.channel, {c.value for c in Channel}, "канал"),
-            outcome=_choice(self.outcome, {o.value for o in Outcome}, "исход"),
+            channel=_choice(self.channel, set(available_channels()), "канал"),
+            outcome=_choice(self.outcome, set(outcome_labels()), "исход"),
             finished_after=after,
             finished_before=before,
             order=order,

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from probe.channels import outcome_labels
 from probe.directory.regions import all_regions
-from probe.results import Outcome
 from probe.reviews import (
     MAX_PERSONS,
     DirectoryCheck,
@@ -88,7 +88,7 @@ def queue(
             "selected_org": (
                 db.get(Organisation, filters.organisation_id) if filters.organisation_id else None
             ),
-            "outcomes": [o.value for o in Outcome],
+            "outcomes": list(outcome_labels()),  # the registered channels' own
             "channels": labels.listed_channels(),
             "first_page": after_id is None,
             "region_names": REGION_NAMES,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from probe.results import Outcome
 from probe.sandbox.mailservers import ORG_DOMAIN
+from probe.scoring.names import Outcome
 from probe.settings import Settings
 from tests.integration.test_email_sending import _probe
 from tests.servers.mail_fixtures import orgs, servers, settings  # noqa: F401

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from adapters.email.store import list_inbound
-from probe.results import CheckStatus, Outcome, utc_now
+from probe.results import CheckStatus, utc_now
+from probe.scoring.names import Outcome
 from storage.checks import list_events
 from storage.engine import session_scope
 from tests.servers.mail_fixtures import orgs, servers, settings, watcher  # noqa: F401
@@ -39,7 +40,7 @@ async def test_human_reply_is_matched_by_in_reply_to_with_its_latency(
     check = await wait_for(
         lambda: (c := load_check(engine, check_id)).status == CheckStatus.DONE.value and c
     )
-    assert check.outcome == Outcome.REPLIED.value
+    assert check.outcome == Outcome.REPLIED
     assert check.details["match_method"] == "in_reply_to"
     assert check.details["weak_match"] is False
     replied_at = orgs.replies(org.address)[0][0]
@@ -81,7 +82,7 @@ async def test_reply_without_threading_headers_is_matched_by_its_token(
     await probe_check(engine, settings, check_id, tmp_path / "evidence")
 
     check = await wait_for(lambda: _done(engine, check_id))
-    assert check.outcome == Outcome.REPLIED.value
+    assert check.outcome == Outcome.REPLIED
     assert check.details["match_method"] == "token"
     with session_scope(engine) as session:
         (reply,) = list_inbound(session=session, check_id=check_id)
@@ -102,7 +103,7 @@ async def test_reply_from_another_address_with_a_new_subject_is_matched_by_the_q
     await probe_check(engine, settings, check_id, tmp_path / "evidence")
 
     check = await wait_for(lambda: _done(engine, check_id))
-    assert check.outcome == Outcome.REPLIED.value
+    assert check.outcome == Outcome.REPLIED
     assert check.details["match_method"] == "token"
     assert check.details["reply_from"].startswith("specialist.")
     assert check.details["reply_subject"] == "Ответ на Ваш вопрос"  # KOI8-R decoded
@@ -133,7 +134,7 @@ async def _auto_reply_then_reply(engine: Engine, check_id: int) -> None:
     assert waiting.status == CheckStatus.WAITING.value and waiting.outcome is None
     assert waiting.details["auto_reply_reason"] == "Auto-Submitted: auto-replied (vacation)"
     check = await wait_for(lambda: _done(engine, check_id))
-    assert check.outcome == Outcome.REPLIED.value
+    assert check.outcome == Outcome.REPLIED
     with session_scope(engine) as session:
         kinds = [m.kind for m in list_inbound(session=session, check_id=check_id)]
         events = [e.kind for e in list_events(session=session, check_id=check_id)]
@@ -162,7 +163,7 @@ async def test_silence_ends_as_no_reply_only_after_the_reply_window(
     assert sweep_email(engine, now=accepted + timedelta(days=31)) == 1
 
     check = load_check(engine, check_id)
-    assert check.outcome == Outcome.NO_REPLY.value
+    assert check.outcome == Outcome.NO_REPLY
     deadline = datetime.fromisoformat(check.details["deadline_at"])
     assert accepted + timedelta(days=3) <= deadline <= accepted + timedelta(days=12)
     window = datetime.fromisoformat(check.details["reply_window_ends_at"])
@@ -200,7 +201,7 @@ async def test_a_reply_after_the_norm_inside_the_window_is_replied_and_late(
     async with running_watcher(engine, settings, clock=lambda: utc_now() + later):
         check = await wait_for(lambda: _done(engine, check_id))
 
-    assert check.outcome == Outcome.REPLIED.value
+    assert check.outcome == Outcome.REPLIED
     assert check.details["late"] is True
     assert check.details["working_days"] >= 4
     assert check.details["latency_hours"] * 3600 >= later.total_seconds()
@@ -232,7 +233,7 @@ async def test_an_auto_reply_then_the_persons_answer_is_replied_with_the_answers
     async with running_watcher(engine, settings, clock=lambda: utc_now() + later):
         check = await wait_for(lambda: _done(engine, check_id))
 
-    assert check.outcome == Outcome.REPLIED.value
+    assert check.outcome == Outcome.REPLIED
     assert check.details["late"] is True
     with session_scope(engine) as session:
         first, answer = list_inbound(session=session, check_id=check_id)

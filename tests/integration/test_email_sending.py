@@ -12,8 +12,9 @@ from adapters.email import find_sent, plugin
 from adapters.email.store import list_inbound
 from probe.channels import ProbeContext, ProbeTarget
 from probe.logs import get_logger
-from probe.results import Channel, CheckStatus, Outcome
+from probe.results import CheckStatus
 from probe.sandbox.mailservers import ORG_DOMAIN, MailServers
+from probe.scoring.names import Channel, Outcome
 from probe.settings import Settings
 from storage.engine import session_scope
 from tests.servers.mail_fixtures import orgs, servers, settings, watcher  # noqa: F401
@@ -46,7 +47,7 @@ async def test_unknown_recipient_comes_back_as_a_dsn_and_the_check_is_bounced(
     check = await wait_for(
         lambda: (c := load_check(engine, check_id)).status == CheckStatus.DONE.value and c
     )
-    assert check.outcome == Outcome.BOUNCED.value
+    assert check.outcome == Outcome.BOUNCED
     assert check.details["match_method"] == "returned_message"
     bounce = check.details["bounce"]
     assert bounce["status"] == "5.1.1"

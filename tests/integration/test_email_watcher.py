@@ -15,8 +15,9 @@ from sqlmodel import select
 
 from adapters.email.store import get_mailbox_state
 from adapters.email.watcher import Watcher, WatcherOptions
-from probe.results import CheckStatus, Outcome
+from probe.results import CheckStatus
 from probe.sandbox.mailservers import ORG_DOMAIN, MailServers
+from probe.scoring.names import Outcome
 from probe.settings import Settings
 from storage.engine import session_scope
 from storage.models import InboundMessage
@@ -80,7 +81,7 @@ async def test_a_connection_killed_mid_idle_is_reopened_and_nothing_is_missed_or
         await asyncio.sleep(0.5)  # a duplicate, if any, would be recorded by now
 
     assert watcher.stats.connections >= 2 and watcher.stats.failures >= 1
-    assert check.outcome == Outcome.REPLIED.value
+    assert check.outcome == Outcome.REPLIED
     rows = _inbound(engine)
     assert [r.uid for r in rows] == sorted({r.uid for r in rows}) and len(rows) == 2
     assert sorted(r.kind for r in rows) == ["human_reply", "unrelated"]
@@ -136,4 +137,4 @@ async def test_without_idle_the_watcher_polls_and_still_matches_replies(
     async with watching(engine, settings, polling):
         await probe_check(engine, settings, check_id, tmp_path / "evidence")
         check = await wait_for(lambda: _done(engine, check_id))
-    assert check.outcome == Outcome.REPLIED.value
+    assert check.outcome == Outcome.REPLIED

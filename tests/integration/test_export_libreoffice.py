@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from probe.export import export_campaign
 from probe.export.render import convert, pdf_page_png, pdf_text, xlsx_to_pdf
 from probe.history.importer import import_protocol6
-from probe.results import Outcome
+from probe.scoring.names import Outcome
 from tests.scoring_helpers import world
 
 pytestmark = pytest.mark.integration

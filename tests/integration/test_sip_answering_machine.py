@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from adapters.sip.prompt import default_prompt, wav_seconds
-from probe.results import Outcome
+from probe.scoring.names import Outcome
 from tests.servers import speech
 from tests.servers.sipp import Dial, Sipp
 

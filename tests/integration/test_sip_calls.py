@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from adapters.sip.plugin import PhonePlugin
-from probe.results import Outcome
+from probe.scoring.names import Outcome
 from tests.servers.sipp import Audio, Dial, Sipp, phone_settings, place
 
 pytestmark = pytest.mark.integration

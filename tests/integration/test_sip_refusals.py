@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from probe.results import Outcome
+from probe.scoring.names import Outcome
 from tests.servers.sipp import Audio, Dial, Sipp
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.sip.plugin import PhonePlugin
-from probe.results import Outcome
+from probe.scoring.names import Outcome
 from tests.scaleout_inprocess import until
 from tests.servers.sipp import Sipp, phone_settings, place
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from adapters.sip.plugin import PhonePlugin
-from probe.results import CheckResult, Outcome
+from probe.results import CheckResult
+from probe.scoring.names import Outcome
 from tests.servers.sipp import Audio, Dial, Sipp, phone_settings, place
 
 pytestmark = pytest.mark.integration

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from adapters.sip.plugin import PhonePlugin
-from probe.results import CheckResult, Outcome
+from probe.results import CheckResult
+from probe.scoring.names import Outcome
 from probe.settings import Settings
 from tests.servers import kamailio
 from tests.servers.kamailio import Kamailio

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from adapters.sip.plugin import PhonePlugin
-from probe.results import Outcome
+from probe.scoring.names import Outcome
 from tests.servers.sipp import Sipp, phone_settings, place
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from probe.results import Outcome
+from probe.scoring.names import Outcome
 from storage.checks import create_campaign
 from storage.engine import session_scope
 from tests.integration.test_web_support import (

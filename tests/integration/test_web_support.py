@@ -19,8 +19,9 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from probe.results import Channel, CheckResult, EvidenceRef, Outcome
+from probe.results import CheckResult, EvidenceRef
 from probe.sandbox.net import free_port, wait_for_port
+from probe.scoring.names import Outcome
 from probe.settings import Settings
 from probe.web.app import create_app
 from probe.web.security import hash_password
@@ -86,7 +87,7 @@ def _done(
 ) -> Check:
     check = create_check(session=db, contact=contact, campaign_id=campaign_id)
     result = CheckResult(
-        channel=Channel(contact.channel),
+        channel=contact.channel,
         outcome=outcome,
         started_at=T0 + timedelta(minutes=minutes),
         finished_at=T0 + timedelta(minutes=minutes, seconds=40),

@@ -168,7 +168,7 @@ async def probe_check(engine, settings, check_id: int, evidence_dir):  # type: i
     from adapters.email import plugin
     from probe.channels import ProbeContext, ProbeTarget
     from probe.logs import get_logger
-    from probe.results import Channel
+    from probe.scoring.names import Channel
     from storage.checks import record_result
     from storage.engine import session_scope
     from storage.models import Campaign, Check, Contact

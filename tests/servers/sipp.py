@@ -17,9 +17,10 @@ import structlog
 from adapters.sip.config import SipSettings
 from adapters.sip.plugin import PhonePlugin
 from probe.channels import ProbeContext, ProbeTarget
-from probe.results import Channel, CheckResult
+from probe.results import CheckResult
 from probe.sandbox.net import free_udp_port
 from probe.sandbox.sipp import Audio, Sipp, make_audio, seconds_of_ulaw
+from probe.scoring.names import Channel
 from probe.settings import Settings
 
 __all__ = [

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from probe.results import Channel, CheckResult, Outcome
+from probe.results import CheckResult
+from probe.scoring.names import Channel, Outcome
 from storage.audit import list_audit
 from storage.checks import (
     add_review,

@@ -12,7 +12,8 @@ from sqlmodel import col, select
 
 from adapters.email.imap import Fetched
 from adapters.email.ingest import Ingested, Mailbox, candidates, ingest_batch
-from probe.results import Channel, CheckResult
+from probe.results import CheckResult
+from probe.scoring.names import Channel
 from storage.checks import list_events, record_result
 from storage.engine import session_scope
 from storage.models import Check, InboundMessage

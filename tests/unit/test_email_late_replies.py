@@ -17,7 +17,8 @@ from adapters.email import sweep_no_reply
 from adapters.email.config import Config, config_from_spec
 from adapters.email.imap import Fetched
 from adapters.email.store import list_inbound
-from probe.results import CheckStatus, Outcome
+from probe.results import CheckStatus
+from probe.scoring.names import Outcome
 from schedules.spec import CampaignSpecError, parse_campaign
 from storage.checks import list_events
 from storage.engine import session_scope
@@ -64,7 +65,7 @@ def test_a_reply_after_the_norm_inside_the_window_is_replied_and_marked_late(
 
     assert done.action == "replied"
     check = load(engine)
-    assert check.outcome == Outcome.REPLIED.value
+    assert check.outcome == Outcome.REPLIED
     assert check.details["late"] is True
     assert datetime.fromisoformat(check.details["deadline_at"]) < datetime.now(UTC)
     assert abs(check.details["latency_hours"] - 20 * 24) < 0.1
@@ -76,7 +77,7 @@ def test_a_reply_within_the_norm_is_not_late(engine: Engine, tmp_path: Path) -> 
     [message_id] = waiting_checks(engine, 1, sent=datetime.now(UTC) - timedelta(hours=2))
     store(engine, [reply(1, message_id)], tmp_path)
     check = load(engine)
-    assert check.outcome == Outcome.REPLIED.value and check.details["late"] is False
+    assert check.outcome == Outcome.REPLIED and check.details["late"] is False
     assert "suggested_grade" not in check.details
 
 
@@ -92,7 +93,7 @@ def test_a_persons_answer_after_an_auto_reply_is_the_answer(engine: Engine, tmp_
 
     assert done.action == "replied"
     check = load(engine)
-    assert check.outcome == Outcome.REPLIED.value and check.details["late"] is True
+    assert check.outcome == Outcome.REPLIED and check.details["late"] is True
     assert abs(check.details["latency_hours"] - 20 * 24) < 0.1  # the answer's timing
     with session_scope(engine) as session:
         first, answer = list_inbound(session=session, check_id=1)
@@ -120,7 +121,7 @@ def test_silence_is_no_reply_only_at_the_end_of_the_reply_window(engine: Engine)
     assert sweep_email(engine, now=window_end) == 1
 
     check = load(engine)
-    assert check.outcome == Outcome.NO_REPLY.value
+    assert check.outcome == Outcome.NO_REPLY
     assert datetime.fromisoformat(check.details["reply_window_ends_at"]) == window_end
     # The norm's deadline is kept for the record: end of Thursday 9 April in Omsk.
     assert datetime.fromisoformat(check.details["deadline_at"]) == datetime(
@@ -137,7 +138,7 @@ def test_an_auto_reply_only_is_auto_replied_at_the_end_of_the_window(
     store(engine, [auto_reply(1, message_id)], tmp_path)
     assert sweep_email(engine, now=datetime.now(UTC)) == 0
     assert sweep_email(engine, now=sent + timedelta(days=32)) == 1
-    assert load(engine).outcome == Outcome.AUTO_REPLIED.value
+    assert load(engine).outcome == Outcome.AUTO_REPLIED
 
 
 def test_a_reply_after_the_window_is_kept_as_a_late_message_not_counted(
@@ -151,7 +152,7 @@ def test_a_reply_after_the_window_is_kept_as_a_late_message_not_counted(
     [done] = store(engine, [reply(1, message_id)], tmp_path)
     assert done.action == "late"
     check = load(engine)
-    assert check.outcome == Outcome.NO_REPLY.value
+    assert check.outcome == Outcome.NO_REPLY
     assert check.finished_at is not None
     assert check.finished_at.replace(tzinfo=UTC) == reply_window_end(sent_at=sent, days=30, tz=OMSK)
     assert event_kinds(engine) == ["planned", "pending", "result", "late_message"]

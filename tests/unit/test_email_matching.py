@@ -15,7 +15,7 @@ from adapters.email.imap import mailbox_arg, parse_fetch, parse_internaldate
 from adapters.email.matching import Candidate, match, subject_core
 from adapters.email.message import find_token, identity_for
 from probe.channels import ProbeTarget
-from probe.results import Channel
+from probe.scoring.names import Channel
 from probe.settings import Settings
 
 SENT = datetime(2025, 3, 4, 5, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from adapters.email.store import (
     list_unmatched,
     save_mailbox_state,
 )
-from probe.results import Outcome
+from probe.scoring.names import Outcome
 from storage.engine import session_scope
 from storage.models import Check, InboundMessage
 from tests.servers.mail_orgs import make_check
@@ -68,7 +68,8 @@ def test_a_reply_that_arrived_before_its_check_was_recorded_is_claimed_later(
     then claimed, so the sweep ends the check as auto_replied, not no_reply."""
     from datetime import timedelta
 
-    from probe.results import Channel, CheckResult
+    from probe.results import CheckResult
+    from probe.scoring.names import Channel
     from storage.checks import list_events, record_result
 
     check_id = make_check(engine, address="info@org.ru")
@@ -91,7 +92,7 @@ def test_a_reply_that_arrived_before_its_check_was_recorded_is_claimed_later(
 
     with session_scope(engine) as session:
         check = session.get(Check, check_id)
-        assert check.outcome == Outcome.AUTO_REPLIED.value
+        assert check.outcome == Outcome.AUTO_REPLIED
         assert check.details["auto_reply_reason"] == "Auto-Submitted: auto-replied"
         kinds = [e.kind for e in list_events(session=session, check_id=check_id)]
         assert kinds == ["planned", "pending", "auto_reply", "result"]

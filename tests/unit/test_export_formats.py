@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.engine import Engine
 
 from probe.export import ExportError, export_campaign, neutralise
-from probe.results import Outcome
+from probe.scoring.names import Outcome
 from probe.scoring.rules import RULES, RULES_VERSION
 from tests.scoring_helpers import world
 

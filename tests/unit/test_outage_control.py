@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from probe import metrics
-from probe.results import Channel, CheckResult, Outcome
+from probe.results import CheckResult
+from probe.scoring.names import Outcome
 from schedules.outage import ControlNeeded, OutagePolicy, control_verdict, record_outcome
 from storage.engine import session_scope
 from storage.models import AuditLog, Check, Contact
@@ -28,7 +29,7 @@ def _setup(engine: Engine) -> None:
 def _result(outcome: Outcome, error_class: str | None = "peer_unreachable") -> CheckResult:
     now = datetime.now(UTC)
     return CheckResult(
-        channel=Channel.TEST,
+        channel="test",
         outcome=outcome,
         started_at=now,
         finished_at=now,

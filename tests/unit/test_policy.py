@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from probe.channels import UnknownChannelError
-from probe.results import Outcome
+from probe.scoring.names import Outcome
 from schedules.policy import Decision, Finished, decide
 from schedules.spec import CampaignSpec, CampaignSpecError, parse_campaign
 from storage.planning import ContactInput, History
@@ -84,7 +84,7 @@ def test_after_any_failed_call_the_organisations_next_number_comes_now(outcome: 
     history = History(
         attempts_by_contact={FIRST.id: 1}, planned={SECOND.id: (22, later)}, tried={1, 2}
     )
-    decision = _after(Outcome(outcome), history=history)
+    decision = _after(outcome, history=history)
     assert [(a.check_id, a.earliest) for a in decision.advances] == [
         (22, T0 + timedelta(minutes=3))
     ]

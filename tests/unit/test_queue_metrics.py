@@ -6,13 +6,14 @@ import urllib.request
 from datetime import UTC, datetime
 
 from probe import metrics
-from probe.results import Channel, CheckResult, Outcome
+from probe.results import CheckResult
+from probe.scoring.names import Outcome
 
 
 def _result(outcome: Outcome, error_class: str | None = None) -> CheckResult:
     now = datetime.now(UTC)
     return CheckResult(
-        channel=Channel.TEST,
+        channel="test",
         outcome=outcome,
         started_at=now,
         finished_at=now,

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from probe.results import Outcome
 from probe.scoring import score_campaign
+from probe.scoring.names import Outcome
 from tests.scoring_helpers import world
 
 

@@ -8,9 +8,9 @@ import pytest
 
 from adapters.email.config import config_from_spec
 from probe import ru
-from probe.results import Outcome
 from probe.reviews import Transfers
 from probe.scoring.indicator import indicator_1_2
+from probe.scoring.names import Outcome
 from probe.scoring.rules import (
     RULES,
     call_connected,
@@ -92,10 +92,10 @@ def test_a_transfer_then_a_drop_still_counts_as_once_transferred() -> None:
 
 def test_the_newest_valid_verdict_replaces_the_outcome() -> None:
     verdicts = [_verdict("no_answer", 1, 1), _verdict("connected", 2, 2)]
-    assert effective_outcome("phone", "answering_machine", verdicts) is Outcome.CONNECTED
-    assert effective_outcome("phone", "busy", [_verdict("confirmed", 3, 3)]) is Outcome.BUSY
+    assert effective_outcome("phone", "answering_machine", verdicts) == Outcome.CONNECTED
+    assert effective_outcome("phone", "busy", [_verdict("confirmed", 3, 3)]) == Outcome.BUSY
     # "replied" is not a phone outcome: ignored, the automatic outcome stands.
-    assert effective_outcome("phone", "busy", [_verdict("replied", 4, 4)]) is Outcome.BUSY
+    assert effective_outcome("phone", "busy", [_verdict("replied", 4, 4)]) == Outcome.BUSY
 
 
 def test_a_bounced_letter_is_sent_but_never_answered() -> None:

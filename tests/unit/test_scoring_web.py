@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from probe.results import Outcome
 from probe.scoring import score_campaign
 from probe.scoring.model import ChannelState, Protocol5Row
+from probe.scoring.names import Outcome
 from probe.scoring.rules import RULES_BY_ID, site_error_ru, site_verdict
 from storage.models import Check, Contact, Organisation
 from tests.scoring_helpers import T0, World, world

@@ -14,7 +14,8 @@ from adapters.sip.dialplan import DialPlanError, request_uri, uri_host
 from adapters.sip.plugin import PhonePlugin
 from probe.channels import ProbeContext, ProbeTarget
 from probe.errors import OurSideError
-from probe.results import Channel, CheckResult, Outcome
+from probe.results import CheckResult
+from probe.scoring.names import Channel, Outcome
 from probe.settings import Settings
 
 

@@ -9,7 +9,7 @@ from adapters.sip.outcome import Verdict, decide
 from adapters.sip.record import CallRecord
 from adapters.sip.result import listening
 from adapters.sip.timeline import instants, timings_ms
-from probe.results import Outcome
+from probe.scoring.names import Outcome
 from tests.unit.sip_records import record, request, response, ringing, speech, tone
 
 

@@ -164,8 +164,9 @@ def test_an_absolute_evidence_path_of_a_data_folder_since_moved_is_read_under_th
 
 def test_evidence_paths_are_stored_relative_to_the_data_folder(tmp_path: Path) -> None:
     from adapters.email.evidence import name_raw
-    from probe.results import Channel, CheckResult, EvidenceRef, Outcome, evidence_path_in
+    from probe.results import CheckResult, EvidenceRef, evidence_path_in
     from probe.runner import with_relative_evidence
+    from probe.scoring.names import Channel, Outcome
 
     data = tmp_path / "var"
     assert evidence_path_in(data, data / "evidence" / "1" / "a.wav") == "evidence/1/a.wav"
