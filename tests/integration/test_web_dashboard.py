@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.engine import Engine
 
-from probe.results import Channel, CheckResult, Outcome
+from probe.results import CheckResult
+from probe.scoring.names import Channel, Outcome
 from probe.web import dashboard
 from storage.checks import add_review, create_campaign, create_check, record_result
 from storage.engine import session_scope
