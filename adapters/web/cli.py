@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         result = asyncio.run(plugin.probe(target, context))
         if result.error_class in ("bad_web_options", "bad_web_target"):
             fail(f"{result.error_detail}", code=2)
-        data = summary_json(result)
+        data = summary_json(result) | {"evidence_dir": str(folder)}
         if as_json:
             print_json(data)
             return

@@ -4,6 +4,7 @@ table 1, columns 7-12), with the phones and e-mail addresses it publishes."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -104,15 +105,26 @@ def _details(crawl: Crawl | None, services: dict[str, Any], error: str | None) -
 
 
 def _evidence_refs(context: ProbeContext) -> list[EvidenceRef]:
+    """The page snapshots and element screenshots in the check's folder, with their digests."""
     folder = context.evidence_dir
     if not folder.is_dir():
         return []
-    kinds = {".png": "screenshot", ".html": "page_snapshot"}
-    return [
-        EvidenceRef(kind=kinds[p.suffix], path=str(p))
-        for p in sorted(folder.rglob("*"))
-        if p.suffix in kinds
-    ]
+    kinds = {".png": ("screenshot", "image/png"), ".html": ("page_snapshot", "text/html")}
+    refs = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in kinds and path.is_file():
+            kind, media_type = kinds[path.suffix]
+            data = path.read_bytes()
+            refs.append(
+                EvidenceRef(
+                    kind=kind,
+                    path=str(path),
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    size=len(data),
+                    media_type=media_type,
+                )
+            )
+    return refs
 
 
 class WebPlugin:
