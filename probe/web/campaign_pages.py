@@ -123,7 +123,8 @@ class OrgRow:
     org: Organisation
     zone: str
     hours: str
-    days: dict[date, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # Each attempt as (local time, channel, contact as published).
+    days: dict[date, list[tuple[str, str, str]]] = field(default_factory=lambda: defaultdict(list))
 
 
 def _campaign(db: Any, campaign_id: int) -> Campaign:
@@ -177,9 +178,8 @@ def _calendar(
         local = attempt.planned_at.astimezone(ZoneInfo(org.timezone))
         contact = contacts.get(attempt.contact_id)
         shown = contact.raw if contact is not None else f"№{attempt.contact_id}"
-        row.days[local.date()].append(
-            f"{local:%H:%M} {names.get(attempt.channel, attempt.channel)}: {shown}"
-        )
+        channel = names.get(attempt.channel, attempt.channel)
+        row.days[local.date()].append((f"{local:%H:%M}", channel, shown))
     days = [spec.start + timedelta(days=n) for n in range((spec.end - spec.start).days + 1)]
     missed = [(orgs.get(o), import_text.plan_reason(r)) for o, r in skipped]
     return days[:MAX_DAYS], sorted(rows.values(), key=lambda r: r.org.id or 0), missed

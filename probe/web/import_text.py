@@ -52,6 +52,17 @@ def _digits(m: re.Match[str]) -> str:
     return f"номер «{raw}»: {count} цифр, нужно {needed} ({how})"
 
 
+def _fit(m: re.Match[str]) -> str:
+    where = {
+        "from a sibling number": "взят у соседнего номера",
+        "the default area code": "из столбца «Код города»",
+    }.get(m[3], m[3])
+    return (
+        f"местный номер «{m[1]}» не подходит к коду города {m[2]} ({where}): в российском "
+        "номере 10 цифр"
+    )
+
+
 _PHONE = _rules(
     (r"^phone number '(.*)' is not a Russian \(\+7\) number$", "номер «{}» — не российский (+7)"),
     (r"^phone number '(.*)' has (\d+) digits, expected (\d+) \((.*)\)$", _digits),
@@ -64,10 +75,7 @@ _PHONE = _rules(
         "местный номер «{}» без кода города: в ячейке нет другого номера с кодом и не указан "
         "код города (столбец «Код города»)",
     ),
-    (
-        r"^local number '(.*)' does not fit area code (\d+) \((.*)\): .*$",
-        "местный номер «{}» не подходит к коду города {} ({}): в российском номере 10 цифр",
-    ),
+    (r"^local number '(.*)' does not fit area code (\d+) \((.*)\): .*$", _fit),
     (
         r"^'(.*)' \(from '(.*)'\) is not a valid Russian phone number$",
         "«{1}» ({0}) — такого российского номера не существует",
@@ -79,7 +87,7 @@ _PHONE = _rules(
     (r"^cannot find a phone number in '(.*)'$", "в «{}» не найден номер телефона"),
     (
         r"^only a fax number is published \((.*)\): kept, never called$",
-        "опубликован только факс ({}): сохранён, но не вызывается",
+        lambda m: f"опубликован только факс ({_quoted(m[1])}): сохранён, но не вызывается",
     ),
 )
 _EMAIL = _rules(
@@ -187,6 +195,10 @@ PLAN = _rules(
         "контакт №{}: до конца кампании не осталось рабочего времени",
     ),
 )
+
+
+def _quoted(text: str) -> str:
+    return re.sub(r"'([^']*)'", r"«\1»", text)
 
 
 def _rows(text: str) -> str:
