@@ -1,6 +1,6 @@
 """Phone numbers and e-mail addresses published on a page: `tel:`/`mailto:` links and the
 visible text, normalised as the directory stores them (E.164 by `phonenumbers`, e-mail
-addresses with a lower-case domain), so the two compare as strings."""
+addresses as `email_validator` normalises them), so the two compare as strings."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def _email(raw: str) -> str | None:
         address = validate_email(raw.strip(), check_deliverability=False, test_environment=True)
     except EmailNotValidError:
         return None
-    return f"{address.local_part}@{address.domain.lower()}"
+    return str(address.normalized)  # as the directory stores an address
 
 
 def emails(page: Page) -> list[str]:

@@ -220,7 +220,8 @@ def _pairs(region: LexborNode) -> tuple[int, int]:
             answer = node.next
             while answer is not None and (answer.tag == "-text" and not text_of(answer)):
                 answer = answer.next
-            answered += answer is not None and len(text_of(answer)) > 10
+            text = text_of(answer) if answer is not None else ""
+            answered += len(text) > 10 and not _is_question(text)
     return questions, answered
 
 
