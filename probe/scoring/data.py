@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Table, and_, or_, select
 from sqlmodel import Session
 
-from storage.models import Campaign, Check, Contact, Organisation, Review
+from storage.models import Campaign, Check, Contact, GreetingProposal, Organisation, Review
 
 
 class OrganisationRow(NamedTuple):
@@ -73,6 +73,8 @@ class CampaignData:
     org_reviews: dict[int, list[ReviewRow]] = field(default_factory=dict)
     # (check id, review field) -> that check's reviews of that field, oldest id first.
     check_field_reviews: dict[tuple[int, str], list[ReviewRow]] = field(default_factory=dict)
+    # check id -> person -> the etiquette the speech recognition proposed (issue 18)
+    proposals: dict[int, dict[int, str]] = field(default_factory=dict)
 
     @property
     def channels(self) -> set[str]:
@@ -118,7 +120,22 @@ def load_campaign_data(*, session: Session, campaign: Campaign) -> CampaignData:
     checks = _rows(session, CheckRow, _CHECKS, in_campaign, _CHECKS.c.id)
     on_checks = _REVIEWS.c.check_id.in_(select(_CHECKS.c.id).where(in_campaign))
     reviews = _rows(session, ReviewRow, _REVIEWS, or_(on_checks, org_level), _REVIEWS.c.id)
-    return _grouped(campaign, sorted(organisations, key=_sort_key), contacts, checks, reviews)
+    data = _grouped(campaign, sorted(organisations, key=_sort_key), contacts, checks, reviews)
+    data.proposals = _proposals(session, select(_CHECKS.c.id).where(in_campaign))
+    return data
+
+
+def _proposals(session: Session, check_ids: Any) -> dict[int, dict[int, str]]:
+    """The etiquette each person's greeting was proposed as (speech recognition, issue 18)."""
+    table: Table = GreetingProposal.__table__  # type: ignore[attr-defined]
+    statement = select(table.c.check_id, table.c.person, table.c.etiquette).where(
+        table.c.check_id.in_(check_ids), table.c.status == "done"
+    )
+    found: dict[int, dict[int, str]] = defaultdict(dict)
+    for check_id, person, etiquette in session.execute(statement):
+        if etiquette:
+            found[check_id][person] = etiquette
+    return dict(found)
 
 
 def _grouped(

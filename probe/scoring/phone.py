@@ -7,7 +7,14 @@ from collections import defaultdict
 from probe.results import CheckStatus
 from probe.reviews import ReviewField, parse_etiquette
 from probe.scoring.data import CheckRow, ContactRow, ReviewRow
-from probe.scoring.model import Call, Dial, EtiquetteMarks, Judged, PhoneRow
+from probe.scoring.model import (
+    ETIQUETTE_COLUMNS,
+    Call,
+    Dial,
+    EtiquetteMarks,
+    Judged,
+    PhoneRow,
+)
 from probe.scoring.names import Channel, Outcome
 from probe.scoring.rules import (
     call_connected,
@@ -110,12 +117,29 @@ def _call_etiquette(
     if review is not None:
         persons = _persons(review)
         assert persons is not None
-        return persons, f"отметка {review.id} ({review.author}), попытка {review.check_id}"
+        source = f"отметка {review.id} ({review.author}), попытка {review.check_id}"
+        return persons, source + machine_citation(view, review.check_id, persons, review.author)
     answered = [c for c in checks if view.outcome(c) == Outcome.CONNECTED]
     transfers = newest(r for c in answered for r in view.reviews_of(c, ReviewField.TRANSFERS))
     measured = answered[-1].details.get("transfers")
     count = persons_answered(transfers.value if transfers else None, measured)
     return (None,) * count, ""
+
+
+def machine_citation(
+    view: OrganisationView, check_id: int | None, persons: tuple[str | None, ...], author: str
+) -> str:
+    """Whether the mark was proposed by speech recognition and confirmed by whom (issue 18)."""
+    proposed = view.data.proposals.get(check_id or 0)
+    if not proposed:
+        return ""
+    machine = tuple(proposed.get(n + 1) for n in range(len(persons)))
+    if machine == persons:
+        return f"; предложено распознаванием речи, подтвердил(а) {author}"
+    columns = ", ".join(
+        f"{n + 1}) {ETIQUETTE_COLUMNS.get(p or '', 'нет')}" for n, p in enumerate(machine)
+    )
+    return f"; распознавание речи предлагало графы {columns}, {author} отметил(а) иначе"
 
 
 def _calls(view: OrganisationView) -> list[Call]:

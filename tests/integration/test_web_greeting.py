@@ -4,14 +4,17 @@ confirms the proposal as an ordinary, audited etiquette review."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from probe.export import export_campaign
 from probe.sandbox.voice import silence
 from storage.engine import session_scope
 from storage.models import AuditLog, GreetingProposal, Review
@@ -98,6 +101,31 @@ def test_the_transcript_plays_from_a_word_and_one_click_confirms_the_proposal(
             select(AuditLog).where(AuditLog.action == "review").order_by(col(AuditLog.id).desc())
         ).first()
         assert audit is not None and audit.actor == "operator"
+    # The export cites the machine's proposal and who confirmed it.
+    assert "предложено распознаванием речи, подтвердил(а) operator" in _etiquette_source(
+        engine, tmp_path, seeded.omsk_id
+    )
+
+
+def _etiquette_source(engine: Engine, tmp_path: Path, organisation_id: int) -> str:
+    out = export_campaign(engine=engine, campaign="q1-2026", fmt="json", out=tmp_path / "p.json")
+    rows = json.loads(out.read_text())["protocol6_table1"]
+    (row,) = [r for r in rows if r["organisation_id"] == organisation_id]
+    return str(row["sources"]["etiquette"])
+
+
+def test_an_overturned_proposal_is_cited_in_the_export_with_what_the_machine_said(
+    server: WebServer, seeded: Seeded, engine: Engine, tmp_path: Path
+) -> None:
+    _proposals(engine, seeded.connected_id, tmp_path / "var")
+    answer = httpx.post(
+        f"{server.url}/api/checks/{seeded.connected_id}/reviews",
+        headers={"Authorization": f"Bearer {seeded.tokens['operator']}"},
+        json={"field": "etiquette", "value": "organisation_only,none", "reason": "слышно иначе"},
+    )
+    assert answer.status_code == 200, answer.text
+    source = _etiquette_source(engine, tmp_path, seeded.omsk_id)
+    assert "распознавание речи предлагало графы 1) 7, 2) нет, operator отметил(а) иначе" in source
 
 
 def test_a_viewer_reads_the_proposal_but_gets_no_confirm_button(
