@@ -161,6 +161,7 @@ class Crawler:
 
     async def _render(self, crawl: Crawl, page: Page) -> tuple[Page, list[Finding]] | None:
         started = time.monotonic()
+        await self.renderer.ready()  # OurSideError: the check fails as ours
         try:
             async with self.renderer.open(page.url) as view:
                 crawl.pages_rendered += 1
@@ -172,7 +173,7 @@ class Crawler:
                     if await view.shot(finding.selector, path):
                         finding.screenshot = str(path.relative_to(self.evidence_dir))
                 return seen, found
-        except Exception as error:  # the browser failed: keep the static page's verdicts
+        except Exception as error:  # this page failed to render: its static verdicts stand
             crawl.render_error = f"{type(error).__name__}: {error}"[:300]
             return None
         finally:

@@ -16,7 +16,7 @@ from typing import Any
 from adapters.web.detect import WIDGET_MOUNT
 from adapters.web.fetch import PoliteFetcher, SiteError
 from adapters.web.page import Page, folded
-from probe.errors import DestinationRefusedError
+from probe.errors import DestinationRefusedError, OurSideError
 
 _ARGS = [
     "--no-sandbox",
@@ -71,16 +71,27 @@ class Renderer:
         self._playwright: Any = None
         self._browser: Any = None
 
-    async def _browser_ready(self) -> Any:
+    async def ready(self) -> Any:
+        """The browser, started once per probe; not starting is our failure, never a verdict
+        of "absent" on a page we could not render."""
         if self._browser is None:
             from playwright.async_api import async_playwright
 
             if not self.chromium.exists():
-                raise FileNotFoundError(f"chromium not found at {self.chromium}")
-            self._playwright = await async_playwright().start()
-            self._browser = await self._playwright.chromium.launch(
-                executable_path=str(self.chromium), headless=True, args=_ARGS
-            )
+                raise OurSideError(
+                    f"chromium not found at {self.chromium} (PROBE_WEB__CHROMIUM)",
+                    error_class="browser_unavailable",
+                )
+            try:
+                self._playwright = await async_playwright().start()
+                self._browser = await self._playwright.chromium.launch(
+                    executable_path=str(self.chromium), headless=True, args=_ARGS
+                )
+            except Exception as error:
+                await self.close()
+                raise OurSideError(
+                    f"chromium did not start: {error}"[:500], error_class="browser_unavailable"
+                ) from error
         return self._browser
 
     async def _route(self, route: Any, request: Any) -> None:
@@ -102,7 +113,7 @@ class Renderer:
 
     @contextlib.asynccontextmanager
     async def open(self, url: str) -> AsyncIterator[View]:
-        browser = await self._browser_ready()
+        browser = await self.ready()
         context = await browser.new_context(
             viewport={"width": 1280, "height": 900},
             locale="ru-RU",
@@ -120,8 +131,10 @@ class Renderer:
             await context.close()
 
     async def close(self) -> None:
-        if self._browser is not None:
-            await self._browser.close()
-        if self._playwright is not None:
-            await self._playwright.stop()
+        with contextlib.suppress(Exception):
+            if self._browser is not None:
+                await self._browser.close()
+        with contextlib.suppress(Exception):
+            if self._playwright is not None:
+                await self._playwright.stop()
         self._browser = self._playwright = None

@@ -168,3 +168,12 @@ async def test_a_site_that_never_answers_is_unreachable_by_timeout(
 async def test_the_sites_are_fetched_over_http2(sites: Sites, tmp_path: Path) -> None:
     result = await sites.probe("plain_form", tmp_path)
     assert {page["http_version"] for page in result.details["pages"]} == {"HTTP/2"}
+
+
+async def test_a_browser_that_cannot_start_fails_the_check_as_ours(
+    sites: Sites, tmp_path: Path
+) -> None:
+    settings = sites.settings(chromium=str(tmp_path / "no-chromium"))
+    result = await sites.probe("script_form", tmp_path, settings=settings)
+    assert (str(result.outcome), result.error_class) == ("failed", "browser_unavailable")
+    assert "PROBE_WEB__CHROMIUM" in (result.error_detail or "")
