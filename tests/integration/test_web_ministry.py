@@ -20,12 +20,15 @@ from sqlmodel import col, select
 
 from probe.directory.importer import bundled_path
 from probe.web.labels import listed_channels
+from schedules import campaigns as service
+from schedules.spec import parse_campaign
 from storage.engine import session_scope
 from storage.models import AuditLog, Campaign, Check, Contact, Organisation
 from tests.integration.test_web_support import (
     PASSWORD,
     WebServer,
     _accounts,
+    logged_in,
     make_settings,
     running_server,
 )
@@ -369,6 +372,9 @@ def test_what_each_role_may_do(page: Page, server: WebServer, fresh: Engine) -> 
     assert page.locator("select[name=status]").count() == 0
     page.click("a:has-text('План и управление')")
     expect(page).to_have_url(plan_url)
+    page.click("#dashboard-link")  # the campaign's dashboard and back
+    page.click("#plan-link")
+    expect(page).to_have_url(plan_url)
     page.click("button:has-text('Выйти')")
 
     _login(page, server, "operator")
@@ -391,3 +397,32 @@ def test_what_each_role_may_do(page: Page, server: WebServer, fresh: Engine) -> 
     expect(page.locator("#error-message")).to_have_text(
         "Недостаточно прав: действие доступно ролям operator, admin."
     )
+
+
+def test_the_ministry_forms_need_the_csrf_token_and_the_role(
+    server: WebServer, fresh: Engine
+) -> None:
+    spec = {"name": "c", "organisations": {"all": True}, "channels": ["phone"],
+            "start": "2026-04-06", "end": "2026-04-17"}  # fmt: skip
+    campaign = service.create(engine=fresh, spec=parse_campaign(spec), actor="t")
+    posts = {
+        "/directory/import": {"bundled": "omsk-kcson"},
+        "/campaigns/new": {"name": "x"},
+        f"/campaigns/{campaign.id}/lifecycle": {"action": "cancel", "confirm": "1"},
+        "/directory/contacts/1/confirm": {"reason": "так"},
+    }
+    admin, token = logged_in(server, "admin")
+    for path, data in posts.items():
+        refused = admin.post(path, data=data)  # no token: another site's form
+        assert refused.status_code == 403 and "неверный CSRF-токен" in refused.text, path
+    viewer, viewer_token = logged_in(server, "viewer")
+    for path, data in posts.items():
+        refused = viewer.post(path, data={**data, "csrf_token": viewer_token})
+        assert refused.status_code == 403 and "Недостаточно прав" in refused.text, path
+    assert _organisations(fresh) == [] and service.get(engine=fresh, name="c").status == "draft"
+    cancelled = admin.post(
+        f"/campaigns/{campaign.id}/lifecycle",
+        data={"action": "cancel", "confirm": "1", "csrf_token": token},
+    )
+    assert cancelled.status_code == 303
+    assert service.get(engine=fresh, name="c").status == "cancelled"
