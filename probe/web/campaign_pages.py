@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 
 from probe.channels import channel_labels
 from probe.directory.regions import all_regions
+from probe.hours import WeeklySchedule
 from probe.results import utc_now
 from probe.web import campaign_form, import_text, labels
 from probe.web.deps import CurrentUser, PageError, csrf_form, page_admin, page_user, web_state
@@ -58,6 +59,30 @@ def human_minutes(minutes: float) -> str:
         f"{mins} мин" if mins else "",
     ]
     return " ".join(p for p in parts if p) or "0 мин"
+
+
+WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+
+
+def hours_text(hours: dict[str, Any] | None) -> str:
+    """Stored working hours as staff read them: «пн–чт 8:30–17:45, пт 8:30–16:30; перерыв
+    13:00–14:00», marked when they are the region's default rather than the organisation's."""
+    if not hours:
+        return "не известны (пятидневка по умолчанию)"
+    schedule = WeeklySchedule.model_validate(hours)
+    groups: list[tuple[list[int], str]] = []
+    for day in schedule.days:
+        breaks = ", ".join(f"{b.start:%-H:%M}–{b.end:%-H:%M}" for b in day.breaks)
+        text = f"{day.opens:%-H:%M}–{day.closes:%-H:%M}" + (f", перерыв {breaks}" if breaks else "")
+        if groups and groups[-1][1] == text and groups[-1][0][-1] == day.weekday - 1:
+            groups[-1][0].append(day.weekday)
+        else:
+            groups.append(([day.weekday], text))
+    shown = "; ".join(
+        (WEEKDAYS[d[0]] if len(d) == 1 else f"{WEEKDAYS[d[0]]}–{WEEKDAYS[d[-1]]}") + f" {text}"
+        for d, text in groups
+    )
+    return shown + (" (по умолчанию для региона)" if schedule.assumed else "")
 
 
 def _choices(request: Request) -> dict[str, Any]:
@@ -173,8 +198,8 @@ def _calendar(
         org = orgs[attempt.organisation_id]
         row = rows.get(org.id or 0)
         if row is None:
-            hours = org.hours_raw or "по умолчанию для региона"
-            row = rows[org.id or 0] = OrgRow(org=org, zone=org.timezone, hours=hours)
+            row = OrgRow(org=org, zone=org.timezone, hours=hours_text(org.hours))
+            rows[org.id or 0] = row
         local = attempt.planned_at.astimezone(ZoneInfo(org.timezone))
         contact = contacts.get(attempt.contact_id)
         shown = contact.raw if contact is not None else f"№{attempt.contact_id}"

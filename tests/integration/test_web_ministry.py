@@ -289,6 +289,11 @@ def test_admin_imports_the_bundled_directory_creates_plans_and_runs_a_campaign(
     summary = page.locator("#plan-summary").inner_text()
     assert "Организаций в плане: 38" in summary, summary
     expect(page.locator("#plan-calendar tbody tr")).to_have_count(38)
+    # The Omsk ministry's hours, assumed: the bundled directory publishes none.
+    expect(page.locator("#plan-calendar tbody tr th .sub").first).to_have_text(
+        "Омская область; часы: пн–чт 8:30–17:45, перерыв 13:00–14:00; пт 8:30–16:30, перерыв "
+        "13:00–14:00 (по умолчанию для региона)"
+    )
     _shot(page, tmp_path, "campaign-plan.png")
     with session_scope(fresh) as db:
         assert db.exec(select(Check)).all() == []  # the preview writes nothing
