@@ -1,0 +1,84 @@
+"""The campaign form builds the spec a YAML file gives, validated by the same model, with each
+error in Russian on its field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.datastructures import FormData
+
+from probe.web import campaign_form
+from schedules.spec import load_campaign_file
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "omsk-quarterly.yaml"
+
+
+def _form(**changes: str | list[str]) -> FormData:
+    values: dict[str, str | list[str]] = {
+        **campaign_form.defaults(),
+        "name": "omsk-2026-q2",
+        "title": "КЦСОН Омской области, II квартал 2026",
+        "start": "2026-04-06",
+        "end": "2026-04-17",
+        "region": ["omsk"],
+        "kind": ["КЦСОН"],
+        "channels": ["phone", "email"],
+        "calls.answering_machine_retry": "1",
+        "email.next_address_on_bounce": "1",
+        "limits.emails_per_minute": "20",
+        **changes,
+    }
+    items = [
+        (key, item)
+        for key, value in values.items()
+        for item in (value if isinstance(value, list) else [value])
+        if not (
+            key in ("calls.answering_machine_retry", "email.next_address_on_bounce") and not item
+        )
+    ]
+    return FormData(items)
+
+
+def test_the_form_gives_the_same_spec_as_the_documented_yaml() -> None:
+    data, _shown = campaign_form.spec_data(_form())
+    spec, errors = campaign_form.validate(data)
+    assert errors == {} and spec is not None
+    assert spec == load_campaign_file(EXAMPLE)
+
+
+def test_organisations_by_name_list_or_all() -> None:
+    data, _ = campaign_form.spec_data(_form(org_mode="names", names="Любава\n\n  Пенаты \n"))
+    spec, _ = campaign_form.validate(data)
+    assert spec is not None and spec.organisations.names == ["Любава", "Пенаты"]
+    data, _ = campaign_form.spec_data(_form(org_mode="all"))
+    spec, _ = campaign_form.validate(data)
+    assert spec is not None and spec.organisations.all and not spec.organisations.region
+
+
+def _errors(**changes: str | list[str]) -> dict[str, list[str]]:
+    data, _ = campaign_form.spec_data(_form(**changes))
+    spec, errors = campaign_form.validate(data)
+    assert spec is None
+    return errors
+
+
+def test_each_error_in_russian_on_its_field() -> None:
+    assert _errors(region=[], kind=[]) == {
+        "organisations": ["Выберите организации: все, по региону и виду или списком наименований."]
+    }
+    assert _errors(channels=[]) == {"channels": ["Выберите хотя бы один канал."]}
+    assert _errors(**{"calls.busy_retry_minutes.0": "30"}) == {
+        "calls.busy_retry_minutes.0": [
+            "Интервал повтора: «не раньше» больше нуля и не больше «не позже»."
+        ]
+    }
+    assert _errors(**{"calls.per_contact": "7"}) == {
+        "calls.per_contact": ["Попыток на номер не может быть больше, чем на организацию."]
+    }
+    assert _errors(**{"email.reply_window_days": "2"}) == {
+        "email.reply_window_days": ["Ждать ответа нужно не меньше нормы ответа."]
+    }
+    assert _errors(start="", **{"limits.calls_in_parallel": "5000"}) == {
+        "start": ["Укажите дату."],
+        "limits.calls_in_parallel": ["Не больше 1000."],
+    }
