@@ -85,9 +85,19 @@ def selector_of(node: LexborNode) -> str:
     return " > ".join(reversed(parts))
 
 
+def _host(name: str | None) -> str:
+    name = (name or "").lower()
+    return name[4:] if name.startswith("www.") else name
+
+
 def same_site(url: str, origin: str) -> bool:
+    """One site: the same host (with or without `www.`) and port."""
     a, b = urlsplit(url), urlsplit(origin)
-    return a.scheme in ("http", "https") and a.hostname == b.hostname and a.port == b.port
+    return (
+        a.scheme in ("http", "https")
+        and _host(a.hostname) == _host(b.hostname)
+        and (a.port == b.port)
+    )
 
 
 def folded(text: str) -> str:

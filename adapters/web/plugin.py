@@ -15,7 +15,7 @@ from adapters.web.config import Config, WebSettings, config_error_message
 from adapters.web.crawl import Crawl, Crawler
 from adapters.web.detect import SERVICES
 from adapters.web.fetch import PoliteFetcher, SiteError
-from adapters.web.working import unreachable, verdicts
+from adapters.web.working import closed_by_robots, unreachable, verdicts
 from probe.channels import (
     ChannelSpec,
     CliGroup,
@@ -147,6 +147,8 @@ class WebPlugin:
                 crawler = Crawler(fetcher, settings, config, context.evidence_dir)
                 crawl = await crawler.run(url)
                 services = await verdicts(crawl.findings, fetcher, config, settings)
+                if not crawl.final_url:  # robots.txt keeps us off the home page itself
+                    services = {name: closed_by_robots() for name in SERVICES}
         except SiteError as error:
             context.log.info("site unreachable", url=url, reason=error.reason)
             services = {name: unreachable() for name in SERVICES}

@@ -144,3 +144,8 @@ async def verdicts(
 
 def unreachable() -> dict[str, Any]:
     return {"present": None, "working": False, "operator_needed": None, "evidence": []}
+
+
+def closed_by_robots() -> dict[str, Any]:
+    """Nothing examined: the site's robots.txt disallows its home page to us."""
+    return {"present": None, "working": None, "operator_needed": "robots", "evidence": []}

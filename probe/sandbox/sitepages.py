@@ -50,6 +50,13 @@ EXPECTED: dict[str, dict[str, object]] = {
     "down": _expect(UNREACHABLE, UNREACHABLE, UNREACHABLE) | {"outcome": "site_unreachable"},
     "expired_cert": _expect(UNREACHABLE, UNREACHABLE, UNREACHABLE)
     | {"outcome": "site_unreachable"},
+    # robots.txt disallows everything: nothing is examined, the operator is asked.
+    "robots_closed": {
+        "outcome": "site_checked",
+        "web_form": (None, None, "robots"),
+        "faq": (None, None, "robots"),
+        "survey": (None, None, "robots"),
+    },
     # The server answers, the home page does not (503).
     "home_error": _expect(UNREACHABLE, UNREACHABLE, UNREACHABLE) | {"outcome": "site_unreachable"},
 }
@@ -270,6 +277,11 @@ def robots_disallow(site: Site) -> None:
     site.files["/robots.txt"] = "User-agent: *\nDisallow: /feedback/\n"
 
 
+def robots_closed(site: Site) -> None:
+    plain_form(site)
+    site.files["/robots.txt"] = "User-agent: *\nDisallow: /\n"
+
+
 def nothing(site: Site) -> None:
     pass
 
@@ -292,6 +304,7 @@ BUILDERS: dict[str, Callable[[Site], None]] = {
     "down": nothing,
     "expired_cert": plain_form,
     "home_error": plain_form,
+    "robots_closed": robots_closed,
 }
 
 

@@ -85,3 +85,12 @@ def test_contacts_in_text_and_links_are_normalised_and_deduplicated() -> None:
     page = _page(body)
     assert phones(page) == ["+73812357000", "+73812357001"]
     assert emails(page) == ["Priemnaya@centr.test", "kcson@mail.ru"]
+
+
+def test_a_site_is_its_host_with_or_without_www() -> None:
+    from adapters.web.page import same_site
+
+    assert same_site("http://www.centr.ru/faq/", "https://centr.ru/")
+    assert not same_site("https://centr.ru.evil.test/", "https://centr.ru/")
+    assert not same_site("https://centr.ru:8443/", "https://centr.ru/")
+    assert not same_site("mailto:a@centr.ru", "https://centr.ru/")
