@@ -196,6 +196,9 @@ class InboundMessage(SQLModel, table=True):
     __tablename__ = "inbound_message"
     __table_args__ = (
         UniqueConstraint("account", "mailbox", "uidvalidity", "uid", name="uq_inbound_uid"),
+        # The same bytes stored earlier on this account (a duplicate's first copy): each
+        # ingestion batch asks for its messages' hashes (adapters/email/store.py).
+        Index("ix_inbound_account_sha256", "account", "sha256"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
