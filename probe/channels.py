@@ -162,7 +162,8 @@ class ChannelSpec:
     # Offered in the review UI's filters; False for a channel that exists for tests only.
     listed: bool = True
     # Contacts the probe finds the organisation publishing (a website's phones): (details key,
-    # the channel whose directory contacts they are compared with), e.g. ("phones", "phone").
+    # the channel whose directory contacts they are compared with): a website's ("phones",
+    # its phone channel's name).
     # One the directory lacks puts the check in the review queue («справочник может быть
     # устаревшим», storage.published).
     published_contacts: tuple[tuple[str, str], ...] = ()

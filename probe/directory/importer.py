@@ -33,6 +33,14 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.rejected
 
+    def contact_counts(self) -> dict[str, int]:
+        """The contacts read, by kind: {"phones": ..., "emails": ...} (the summary's words)."""
+        contacts = [c for o in self.organisations for c in o.contacts]
+        return {
+            "phones": sum(c.channel == Channel.PHONE for c in contacts),
+            "emails": sum(c.channel == Channel.EMAIL for c in contacts),
+        }
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "file": self.file,

@@ -160,12 +160,10 @@ async def import_file(
         return _page(request, user, 400, error=import_text.file_error(str(error)))
     problems = [_shown(p, cells) for p in report.rejected + report.warnings]
     problems.sort(key=lambda p: (p.row or 0, not p.rejected))
-    contacts = [c for o in report.organisations for c in o.contacts]
     summary = {
         "file": report.file,
         "organisations": len(report.organisations),
-        "phones": sum(c.channel == "phone" for c in contacts),
-        "emails": sum(c.channel == "email" for c in contacts),
+        **report.contact_counts(),  # "phones", "emails"
         "rejected": len({p.row for p in report.rejected}),
         "warnings": len(report.warnings),
         "written": report.written,
