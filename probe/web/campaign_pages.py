@@ -4,9 +4,9 @@ functions (schedules.campaigns), so both refuse the same things."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from probe.web.render import render
 from schedules import campaigns as service
 from schedules.spec import CampaignSpec, CampaignSpecError
 from storage.engine import session_scope
-from storage.models import Campaign, Check, Contact, Organisation
+from storage.models import AuditLog, Campaign, Check, Contact, Organisation
 from storage.planning import PlannedAttempt
 from storage.users import Role
 
@@ -61,6 +61,15 @@ def human_minutes(minutes: float) -> str:
     return " ".join(p for p in parts if p) or "0 мин"
 
 
+JOURNAL = {
+    "create": "создана",
+    "start": "запущена",
+    "pause": "приостановлена",
+    "resume": "продолжена",
+    "cancel": "отменена",
+    "finish": "завершена: работы не осталось",
+    "reopen": "открыта снова",
+}
 WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 
 
@@ -241,6 +250,25 @@ def _rules(spec: CampaignSpec) -> list[tuple[str, str]]:
     ]
 
 
+def _journal(request: Request, campaign_id: int, zone: str) -> list[tuple[str, str, str]]:
+    """The campaign's audit rows, oldest first: (local time, who, what)."""
+    with session_scope(web_state(request).engine) as db:
+        rows = db.exec(
+            select(AuditLog)
+            .where(col(AuditLog.entity) == "campaign", col(AuditLog.entity_id) == str(campaign_id))
+            .order_by(col(AuditLog.id))
+        ).all()
+    shown = []
+    for row in rows:
+        what = JOURNAL.get(row.action, row.action)
+        reason = (row.after or {}).get("reason")
+        local = row.at.replace(tzinfo=row.at.tzinfo or UTC).astimezone(ZoneInfo(zone))
+        shown.append(
+            (f"{local:%d.%m.%Y %H:%M}", row.actor, what + (f" ({reason})" if reason else ""))
+        )
+    return shown
+
+
 def plan_page(
     request: Request, user: CurrentUser, campaign_id: int, *, error: str | None = None
 ) -> Response:
@@ -250,6 +278,9 @@ def plan_page(
     attempts, skipped = _attempts(request, campaign)
     days, rows, missed = _calendar(request, spec, attempts, skipped)
     zones = sorted({r.zone for r in rows})
+    # The journal in the zone of most of the plan's organisations (Moscow when it has none).
+    counts = Counter(r.zone for r in rows)
+    journal_zone = counts.most_common(1)[0][0] if counts else "Europe/Moscow"
     by_channel: dict[str, int] = defaultdict(int)
     for attempt in attempts:
         by_channel[attempt.channel] += 1
@@ -271,6 +302,8 @@ def plan_page(
         "done": DONE.get(done),
         "error": error,
         "preview": campaign.status == "draft",
+        "journal_zone": journal_zone,
+        "journal": _journal(request, campaign_id, journal_zone),
     }
     return render(
         request, "campaign_plan.html", context, user=user, status_code=400 if error else 200

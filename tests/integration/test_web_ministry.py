@@ -322,6 +322,11 @@ def test_admin_imports_the_bundled_directory_creates_plans_and_runs_a_campaign(
     actions = [a.action for a in _audit(fresh, "start") + _audit(fresh, "pause")
                + _audit(fresh, "resume") + _audit(fresh, "cancel")]  # fmt: skip
     assert actions == ["start", "pause", "resume", "cancel"]
+    journal = page.locator("#campaign-journal tbody tr")
+    assert [r.locator("td").all_inner_texts()[1:] for r in journal.all()] == [
+        ["admin", what]
+        for what in ("создана", "запущена", "приостановлена", "продолжена", "отменена")
+    ]
     assert {a.actor for a in _audit(fresh, "cancel")} == {"admin"}
 
 
