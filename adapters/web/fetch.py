@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import charset_normalizer
 import httpx
+from selectolax.lexbor import LexborHTMLParser
 
 from adapters.web.config import WebSettings
 from probe.errors import DestinationRefusedError
@@ -56,15 +58,40 @@ class Response:
 
     @property
     def text(self) -> str:
-        charset = "utf-8"
+        """The body decoded by the header's charset, else the page's own `<meta>` (old
+        public-sector sites are often windows-1251), else UTF-8, else a detected one."""
+        for charset in (self._header_charset(), self._meta_charset()):
+            if charset:
+                try:
+                    return self.body.decode(charset, errors="replace")
+                except LookupError:
+                    continue
+        try:
+            return self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            best = charset_normalizer.from_bytes(self.body[:200_000]).best()
+            return str(best) if best is not None else self.body.decode("utf-8", "replace")
+
+    def _header_charset(self) -> str | None:
         for part in self.headers.get("content-type", "").split(";")[1:]:
             key, _, value = part.strip().partition("=")
             if key.lower() == "charset" and value:
-                charset = value.strip("\"'")
-        try:
-            return self.body.decode(charset, errors="replace")
-        except LookupError:
-            return self.body.decode("utf-8", errors="replace")
+                return value.strip("\"'")
+        return None
+
+    def _meta_charset(self) -> str | None:
+        # The head parsed as Latin-1 (every byte a character): the charset names are ASCII.
+        head = LexborHTMLParser(self.body[:4096].decode("latin-1"))
+        for meta in head.css("meta[charset], meta[http-equiv]"):
+            if meta.attributes.get("charset"):
+                return (meta.attributes.get("charset") or "").strip()
+            content = meta.attributes.get("content") or ""
+            if (meta.attributes.get("http-equiv") or "").lower() == "content-type":
+                for part in content.split(";")[1:]:
+                    key, _, value = part.strip().partition("=")
+                    if key.lower() == "charset" and value:
+                        return value.strip()
+        return None
 
 
 def ssl_context(settings: WebSettings) -> ssl.SSLContext:
