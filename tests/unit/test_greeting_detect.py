@@ -132,3 +132,10 @@ def test_a_model_that_is_not_the_pinned_one_is_refused(tmp_path) -> None:  # typ
     assert "refusing to load it" in reason
     with pytest.raises(ValueError, match="model_sha256 must be a SHA-256 digest"):
         SpeechSettings(model_sha256="abc")
+
+
+def test_greetings_are_packed_in_order_into_passes_of_at_most_28_seconds() -> None:
+    from adapters.sip.greeting.batch import _windows
+
+    assert _windows([12.0, 12.0, 3.0, 2.0, 2.0, 20.0]) == [[0, 1], [2, 3, 4], [5]]
+    assert _windows([]) == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from adapters.sip.greeting.batch import Clip, transcribe_many
 from adapters.sip.greeting.detect import COLUMNS, Etiquette, GreetingProposal, Part, propose
 from adapters.sip.greeting.model import (
     SpeechUnavailable,
@@ -36,8 +37,18 @@ def analyse_greeting(
     return propose(transcript, names)
 
 
+def analyse_greetings(
+    clips: list[tuple[Clip, OrganisationNames]], settings: Any = None
+) -> list[GreetingProposal]:
+    """Several greetings at once (a backlog): transcribed in shared passes, far cheaper per
+    greeting than one `analyse_greeting` each (docs/greeting.md, "Cost")."""
+    transcripts = transcribe_many([clip for clip, _ in clips], settings=settings)
+    return [propose(t, names) for t, (_, names) in zip(transcripts, clips, strict=True)]
+
+
 __all__ = [
     "COLUMNS",
+    "Clip",
     "Etiquette",
     "GreetingProposal",
     "OrganisationNames",
@@ -47,7 +58,9 @@ __all__ = [
     "Transcript",
     "Word",
     "analyse_greeting",
+    "analyse_greetings",
     "propose",
     "speech_unavailable_reason",
     "transcribe",
+    "transcribe_many",
 ]

@@ -163,6 +163,27 @@ def read_audio(wav: Path, *, start: float, seconds: float) -> Any:
     return audio[first : first + int(seconds * SAMPLE_RATE)]
 
 
+def decode(model: Any, audio: Any, config: SpeechSettings) -> tuple[list[Word], str]:
+    """Words of 16 kHz samples (offsets from their start) and the language; one Whisper pass
+    per 30 s of audio."""
+    segments, info = model.transcribe(
+        audio,
+        language="ru",
+        task="transcribe",
+        beam_size=config.beam_size,
+        word_timestamps=True,
+        condition_on_previous_text=False,
+        vad_filter=False,
+    )
+    words = [
+        Word(w.word.strip(), w.start, w.end, w.probability)
+        for segment in segments
+        for w in segment.words or ()
+        if w.word.strip()
+    ]
+    return words, str(info.language)
+
+
 def transcribe(
     wav: Path, *, settings: Any = None, start: float = 0.0, seconds: float | None = None
 ) -> Transcript:
@@ -172,26 +193,15 @@ def transcribe(
     model = load_model(config)
     audio = read_audio(Path(wav), start=start, seconds=seconds or config.seconds)
     began = time.process_time()
-    segments, info = model.transcribe(
-        audio,
-        language="ru",
-        task="transcribe",
-        beam_size=config.beam_size,
-        word_timestamps=True,
-        condition_on_previous_text=False,
-        vad_filter=False,
-        without_timestamps=False,
-    )
+    found, language = decode(model, audio, config)
     words = [
-        Word(w.word.strip(), round(start + w.start, 3), round(start + w.end, 3), w.probability)
-        for segment in segments
-        for w in segment.words or ()
-        if w.word.strip()
+        Word(w.text, round(start + w.start, 3), round(start + w.end, 3), w.probability)
+        for w in found
     ]
     return Transcript(
         words=words,
         text=" ".join(w.text for w in words),
-        language=info.language,
+        language=language,
         start=start,
         seconds=round(len(audio) / SAMPLE_RATE, 3),
         cpu_seconds=round(time.process_time() - began, 3),

@@ -41,20 +41,35 @@ class Match:
     phrase: str
 
 
+def _aligned(window: list[str], target: list[str]) -> float:
+    """Word by word, in order: the mean similarity of each target word to the window word it
+    is aligned with (a word the recogniser split or inserted is skipped at a small cost)."""
+    n, m = len(target), len(window)
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            pair = best[i - 1][j - 1] + fuzz.ratio(target[i - 1], window[j - 1]) / 100.0
+            best[i][j] = max(pair, best[i][j - 1], best[i - 1][j])
+    return best[n][m] / n - 0.03 * max(0, m - n)
+
+
 def find_phrase(stems: list[str], phrase: str, *, slack: int = 1) -> Match | None:
-    """The window of transcript word stems most like the phrase (0..1), or None."""
+    """The window of transcript word stems most like the phrase (0..1), or None: compared as
+    one string, and for phrases of several words also word by word."""
     target_words = [stem(w) for w in words_of(phrase)]
     if not target_words or not stems:
         return None
     target = " ".join(target_words)
     best: Match | None = None
     n = len(target_words)
-    for size in range(max(1, n - slack), n + slack + 1):
+    for size in range(max(1, n - slack), n + slack + (2 if n > 1 else 1)):
         for first in range(0, max(1, len(stems) - size + 1)):
             window = stems[first : first + size]
             if not window:
                 continue
             score = fuzz.ratio(" ".join(window), target) / 100.0
+            if n > 1 and len(window) >= n:
+                score = max(score, _aligned(window, target_words))
             if best is None or score > best.score:
                 best = Match(score, first, first + len(window) - 1, phrase)
     return best
