@@ -17,7 +17,7 @@ import structlog
 
 from probe.channels import ProbeContext, ProbeTarget, channel_spec, get_channel
 from probe.results import CheckResult
-from probe.runner import failure_result
+from probe.runner import failure_result, with_relative_evidence
 from probe.settings import Settings
 
 log = structlog.get_logger()
@@ -60,6 +60,9 @@ async def place_control(
         result = failure_result(
             channel, error_class=f"internal:{type(error).__name__}", detail=str(error)
         )
+    # Stored like every check's evidence: relative to the data folder, so a copied or moved
+    # data folder still finds the control probe's recording or message.
+    result = with_relative_evidence(result, settings.data_dir)
     log.info(
         "control probe finished",
         channel=channel,

@@ -269,6 +269,8 @@ def control_verdict(
         "outcome": outcome,
         "error_class": control.error_class,
         "check_ids": needed.check_ids,
+        # Relative to the data folder (schedules/control.py), like every check's evidence.
+        "evidence": [ref.path for ref in control.evidence],
         "message": (
             f"control probe on channel {needed.channel}: {outcome}; "
             + ("the results stand" if worked else "it failed too: our outage")

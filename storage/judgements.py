@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, func
+from sqlmodel import Session, col, select
 
 from probe.channels import UnknownChannelError, all_specs, channel_spec
 from probe.reviews import ReviewField
@@ -52,6 +53,41 @@ def current_outcome(check: Check, verdicts: Sequence[Review]) -> str | None:
         if newest.value != "confirmed":
             return newest.value
     return check.outcome
+
+
+def effective_outcome_sql() -> ColumnElement[str]:
+    """`current_outcome` in SQL, for the outer `check_run` row: the newest verdict's outcome
+    unless it confirmed the automatic one (or there is none). The review queue and the
+    organisation's history read this, so a check overturned to «соединение» asks for its
+    judgements and one overturned away from it stops asking."""
+    names = sorted({o.name for s in all_specs() for o in s.outcomes} | {"confirmed"})
+    newest = (
+        select(Review.value)
+        .where(
+            col(Review.check_id) == col(Check.id),
+            col(Review.field) == ReviewField.VERDICT.value,
+            col(Review.value).in_(names),
+        )
+        .order_by(col(Review.created_at).desc(), col(Review.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(func.nullif(newest, "confirmed"), col(Check.outcome))
+
+
+def effective_outcomes(*, session: Session, checks: Sequence[Check]) -> dict[int, str | None]:
+    """Check id -> its outcome after the operator's verdict (`current_outcome`), for a list."""
+    ids = [c.id for c in checks if c.id is not None]
+    verdicts: dict[int, list[Review]] = {}
+    if ids:
+        found = session.exec(
+            select(Review).where(
+                col(Review.check_id).in_(ids), Review.field == ReviewField.VERDICT.value
+            )
+        )
+        for review in found:
+            verdicts.setdefault(review.check_id or 0, []).append(review)
+    return {c.id: current_outcome(c, verdicts.get(c.id, [])) for c in checks if c.id is not None}
 
 
 class JudgementError(ValueError):

@@ -289,3 +289,16 @@ class GreetingProposal(SQLModel, table=True):
     error: str | None = None
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+class ReviewClaim(SQLModel, table=True):
+    """An operator working on a check from the review queue: others are steered past it (the
+    queue's «следующая», bulk confirm) and may not save judgements on it until the claim is
+    released or expires. One row per check; an expired row is simply taken over."""
+
+    __tablename__ = "review_claim"
+
+    check_id: int = Field(foreign_key="check_run.id", primary_key=True)
+    username: str = Field(sa_column=Column(String(100), nullable=False, index=True))
+    claimed_at: datetime = _created()
+    expires_at: datetime = _instant(nullable=False, index=True)

@@ -18,12 +18,17 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from probe.channels import outcomes_where
+from probe.channels import all_specs, outcomes_where
 from probe.results import CheckStatus, utc_now
 from probe.reviews import ReviewField, judges_everyone
 from storage.audit import write_audit
 from storage.checks import newer_attempt
-from storage.judgements import applicable_judgements, current_outcome, owned_judgements
+from storage.judgements import (
+    applicable_judgements,
+    current_outcome,
+    effective_outcome_sql,
+    owned_judgements,
+)
 from storage.models import (
     Campaign,
     Check,
@@ -32,6 +37,7 @@ from storage.models import (
     InboundMessage,
     Organisation,
     Review,
+    ReviewClaim,
 )
 from storage.published import EVENT as UNLISTED_EVENT
 from storage.published import FIELD as DIRECTORY_FIELD
@@ -42,6 +48,16 @@ def failed_outcomes() -> frozenset[str]:
     """Failures an operator must look at (the channels' `verdict` outcomes): the organisation's
     side, final (no newer attempt pending)."""
     return outcomes_where(lambda o: o.verdict)
+
+
+def queue_outcomes() -> list[str]:
+    """The outcomes that reach the queue (the listed channels' failures on the organisation's
+    side and outcomes an operator judges), in declared order; never our own failures."""
+    owned = owned_judgements()
+    found = [
+        o.name for s in all_specs() if s.listed for o in s.outcomes if o.verdict or o.name in owned
+    ]
+    return list(dict.fromkeys(found))
 
 
 MAX_PAGE = 200
@@ -57,6 +73,8 @@ class QueueFilter:
     finished_after: datetime | None = None  # only checks finished at or after this instant
     finished_before: datetime | None = None
     order: Literal["new", "old"] = "new"
+    # Leave out the checks another operator has claimed (review_claim, not expired).
+    free_for: str | None = None
 
 
 @dataclass
@@ -67,12 +85,15 @@ class QueueRow:
     campaign: Campaign | None
     # What the operator is asked for: "verdict" for a failure, or the missing judgements.
     needs: list[str] = field(default_factory=list)
+    outcome: str | None = None  # after the operator's verdict, if any
+    claim: ReviewClaim | None = None  # an operator working on it now
 
 
 @dataclass
 class QueuePage:
     rows: list[QueueRow]
     next_after: int | None  # pass as `after` for the next page; None on the last page
+    prev_before: int | None = None  # pass as `before` for the previous page; None on the first
 
 
 def _judged(fields: tuple[str, ...]) -> Any:
@@ -127,8 +148,11 @@ def needs_human() -> ColumnElement[bool]:
     by_fields: dict[tuple[str, ...], list[str]] = {}
     for outcome, fields in owned_judgements().items():
         by_fields.setdefault(fields, []).append(outcome)
+    # The outcome after the operator's verdict: a call overturned to «соединение» still needs
+    # its etiquette, one overturned to «автоответчик» no longer does.
+    effective = effective_outcome_sql()
     to_judge = [
-        and_(col(Check.outcome).in_(outcomes), _judged(fields) < len(fields))
+        and_(effective.in_(outcomes), _judged(fields) < len(fields))
         for fields, outcomes in by_fields.items()
     ]
     return and_(
@@ -148,7 +172,15 @@ def _filtered(query: Any, filters: QueueFilter) -> Any:
     if filters.channel:
         query = query.where(col(Check.channel) == filters.channel)
     if filters.outcome:
-        query = query.where(col(Check.outcome) == filters.outcome)
+        overturned_to = select(Review.check_id).where(
+            col(Review.field) == ReviewField.VERDICT.value, col(Review.value) == filters.outcome
+        )
+        query = query.where(
+            or_(col(Check.outcome) == filters.outcome, col(Check.id).in_(overturned_to)),
+            effective_outcome_sql() == filters.outcome,
+        )
+    if filters.free_for:
+        query = query.where(~_claimed_by_another(filters.free_for))
     if filters.finished_after is not None:
         query = query.where(col(Check.finished_at) >= filters.finished_after)
     if filters.finished_before is not None:
@@ -156,28 +188,80 @@ def _filtered(query: Any, filters: QueueFilter) -> Any:
     return query
 
 
+def _claimed_by_another(username: str) -> ColumnElement[bool]:
+    return exists().where(
+        col(ReviewClaim.check_id) == col(Check.id),
+        col(ReviewClaim.username) != username,
+        col(ReviewClaim.expires_at) > utc_now(),
+    )
+
+
+def queue_query(filters: QueueFilter) -> Any:
+    """The checks needing a human under these filters (unordered)."""
+    return _filtered(select(Check).where(needs_human()), filters)
+
+
+def follows(filters: QueueFilter, check_id: int) -> ColumnElement[bool]:
+    """The checks after `check_id` in the queue's order."""
+    return col(Check.id) > check_id if filters.order == "old" else col(Check.id) < check_id
+
+
+def precedes(filters: QueueFilter, check_id: int) -> ColumnElement[bool]:
+    """The checks before `check_id` in the queue's order."""
+    return col(Check.id) < check_id if filters.order == "old" else col(Check.id) > check_id
+
+
+def in_order(query: Any, filters: QueueFilter, *, reverse: bool = False) -> Any:
+    ascending = (filters.order == "old") != reverse
+    return query.order_by(col(Check.id).asc() if ascending else col(Check.id).desc())
+
+
 def review_queue(
-    *, session: Session, filters: QueueFilter, after: int | None = None, limit: int = 50
+    *,
+    session: Session,
+    filters: QueueFilter,
+    after: int | None = None,
+    before: int | None = None,
+    limit: int = 50,
 ) -> QueuePage:
-    """One page of checks needing a human, newest (or oldest) first, after check id `after`."""
+    """One page of checks needing a human, newest (or oldest) first, after check id `after`
+    (or the page before check id `before`)."""
     if not 1 <= limit <= MAX_PAGE:
         raise ValueError(f"page size must be between 1 and {MAX_PAGE}, not {limit}")
     # The checks alone first, then their organisations, contacts and campaigns by id: with
     # the joins in one statement PostgreSQL misjudges the LIMIT and loops over whole tables.
-    query = _filtered(select(Check).where(needs_human()), filters)
-    if filters.order == "old":
-        if after is not None:
-            query = query.where(col(Check.id) > after)
-        query = query.order_by(col(Check.id).asc())
+    base = queue_query(filters)
+    if before is not None:
+        query = in_order(base.where(precedes(filters, before)), filters, reverse=True)
+        checks = list(session.exec(query.limit(limit + 1)).all())
+        earlier, later = len(checks) > limit, True
+        checks = checks[:limit][::-1]
     else:
-        if after is not None:
-            query = query.where(col(Check.id) < after)
-        query = query.order_by(col(Check.id).desc())
-    checks = list(session.exec(query.limit(limit + 1)).all())
-    more = len(checks) > limit
-    rows = _rows(session=session, checks=checks[:limit])
+        query = base.where(follows(filters, after)) if after is not None else base
+        checks = list(session.exec(in_order(query, filters).limit(limit + 1)).all())
+        later, checks = len(checks) > limit, checks[:limit]
+        earlier = after is not None and bool(checks)
+        earlier = earlier and _any_before(session, base, filters, checks[0])
+    rows = _rows(session=session, checks=checks)
     _fill_needs(session=session, rows=rows)
-    return QueuePage(rows=rows, next_after=rows[-1].check.id if more and rows else None)
+    return QueuePage(
+        rows=rows,
+        next_after=rows[-1].check.id if later and rows else None,
+        prev_before=rows[0].check.id if earlier and rows else None,
+    )
+
+
+def _any_before(session: Session, base: Any, filters: QueueFilter, first: Check) -> bool:
+    assert first.id is not None
+    preceding = base.where(precedes(filters, first.id))
+    return session.exec(preceding.limit(1)).first() is not None
+
+
+def queue_total(*, session: Session, filters: QueueFilter, cap: int = 10_000) -> int:
+    """How many checks the queue holds under these filters, counted up to `cap` + 1 (a count
+    of a million-check queue would cost more than the page itself)."""
+    ids = queue_query(filters).with_only_columns(col(Check.id)).limit(cap + 1).subquery()
+    return int(session.execute(sa_select(func.count()).select_from(ids)).scalar_one())
 
 
 def _by_id(session: Session, model: Any, ids: set[int | None]) -> dict[int, Any]:
@@ -207,17 +291,30 @@ def _fill_needs(*, session: Session, rows: list[QueueRow]) -> None:
     if not ids:
         return
     judged: dict[int, set[str]] = {}
-    for check_id, field_name, value in session.exec(
-        select(Review.check_id, Review.field, Review.value).where(col(Review.check_id).in_(ids))
-    ).all():
-        if check_id is not None and judges_everyone(field_name, value):
-            judged.setdefault(check_id, set()).add(field_name)
+    verdicts: dict[int, list[Review]] = {}
+    for review in session.exec(select(Review).where(col(Review.check_id).in_(ids))).all():
+        check_id = review.check_id or 0
+        if judges_everyone(review.field, review.value):
+            judged.setdefault(check_id, set()).add(review.field)
+        if review.field == ReviewField.VERDICT.value:
+            verdicts.setdefault(check_id, []).append(review)
     flagged = flagged_checks(session, ids)
-    for row in rows:
-        done = judged.get(row.check.id or 0, set())
-        row.needs = missing_judgements(
-            check=row.check, judged=done, unlisted=row.check.id in flagged
+    claims = {
+        claim.check_id: claim
+        for claim in session.exec(
+            select(ReviewClaim).where(
+                col(ReviewClaim.check_id).in_(ids), col(ReviewClaim.expires_at) > utc_now()
+            )
         )
+    }
+    for row in rows:
+        check_id = row.check.id or 0
+        row.outcome = current_outcome(row.check, verdicts.get(check_id, []))
+        done = judged.get(check_id, set())
+        row.needs = missing_judgements(
+            check=row.check, judged=done, outcome=row.outcome, unlisted=check_id in flagged
+        )
+        row.claim = claims.get(check_id)
 
 
 def missing_judgements(
@@ -369,94 +466,6 @@ def check_detail(*, session: Session, check_id: int) -> CheckDetail | None:
         applicable=applicable_judgements(outcome) + ((DIRECTORY_FIELD,) if unlisted else ()),
         next_attempt_id=newer.id if newer is not None else None,
     )
-
-
-# --- contact corrections ----------------------------------------------------------------------
-
-CORRECTION_KINDS = ("wrong", "outdated")
-
-
-class CorrectionError(ValueError):
-    """A refused contact correction; the message says exactly why."""
-
-
-def _contact_snapshot(contact: Contact) -> dict[str, Any]:
-    return {
-        "raw": contact.raw,
-        "value": contact.value,
-        "extension": contact.extension,
-        "active": contact.active,
-        "superseded_by_id": contact.superseded_by_id,
-    }
-
-
-def correct_contact(
-    *,
-    session: Session,
-    contact: Contact,
-    kind: str,
-    raw: str,
-    value: str,
-    extension: str | None,
-    actor: str,
-    reason: str = "",
-) -> Contact:
-    """Replace a wrong or outdated contact by a new one; the old one stays, pointing to it.
-
-    `value` is the normalised form (E.164 or lower-cased address) the caller parsed from `raw`.
-    """
-    key = value + (f";ext={extension}" if extension else "")
-    _check_correction(session=session, contact=contact, kind=kind, key=key)
-    before = _contact_snapshot(contact)
-    now = utc_now()
-    new = Contact(
-        organisation_id=contact.organisation_id,
-        channel=contact.channel,
-        key=key,
-        raw=raw,
-        value=value,
-        extension=extension,
-        label=contact.label,
-        is_fax=contact.is_fax,
-        position=contact.position,
-        source=f"operator correction by {actor}",
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(new)
-    session.flush()
-    contact.active = False
-    contact.superseded_by_id = new.id
-    contact.updated_at = now
-    session.add(contact)
-    after = _contact_snapshot(contact) | {"new_contact_id": new.id, "new_key": key}
-    write_audit(
-        session=session,
-        actor=actor,
-        action=f"correct_{kind}",
-        entity="contact",
-        entity_id=str(contact.id),
-        before=before,
-        after=after | {"reason": reason},
-    )
-    return new
-
-
-def _check_correction(*, session: Session, contact: Contact, kind: str, key: str) -> None:
-    """Refuse an unknown kind, a contact already replaced, or a key the organisation has."""
-    if kind not in CORRECTION_KINDS:
-        raise CorrectionError(f"unknown correction {kind!r}; one of: {', '.join(CORRECTION_KINDS)}")
-    if not contact.active or contact.superseded_by_id is not None:
-        raise CorrectionError(f"contact {contact.id} is no longer active: correct the current one")
-    clash = session.exec(
-        select(Contact).where(
-            Contact.organisation_id == contact.organisation_id,
-            Contact.channel == contact.channel,
-            Contact.key == key,
-        )
-    ).first()
-    if clash is not None:
-        raise CorrectionError(f"the organisation already has this contact: {key} (#{clash.id})")
 
 
 def list_regions(*, session: Session) -> list[str]:

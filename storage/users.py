@@ -126,6 +126,33 @@ def set_active(*, session: Session, user: AppUser, active: bool, actor: str) -> 
     return user
 
 
+def unlock_user(*, session: Session, user: AppUser, actor: str) -> bool:
+    """An administrator lifts a login lock (and the count of wrong passwords) before it ends by
+    itself; False when the account was not locked (nothing changed, nothing audited)."""
+    locked = user.locked_until is not None and user.locked_until > utc_now()
+    if not locked and not user.failed_logins:
+        return False
+    before = {
+        "username": user.username,
+        "failed_logins": user.failed_logins,
+        "locked_until": user.locked_until.isoformat() if user.locked_until else None,
+    }
+    user.failed_logins = 0
+    user.locked_until = None
+    user.updated_at = utc_now()
+    session.add(user)
+    write_audit(
+        session=session,
+        actor=actor,
+        action="unlock",
+        entity="user",
+        entity_id=str(user.id),
+        before=before,
+        after={"username": user.username, "failed_logins": 0, "locked_until": None},
+    )
+    return True
+
+
 def record_failed_login(
     *, session: Session, user: AppUser, limit: int, lockout: timedelta, now: datetime
 ) -> AppUser:

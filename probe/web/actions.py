@@ -19,8 +19,9 @@ from probe.web.deps import (
     page_user,
     web_state,
 )
-from probe.web.filters import MAX_ID
+from probe.web.filters import MAX_ID, QueueQuery
 from probe.web.pages import Typed, check_response
+from probe.web.review_flow import check_link, next_response
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -92,8 +93,20 @@ def draft_of(action: str, values: dict[str, str]) -> tuple[int, str] | None:
     return (check_id, form_id) if 1 <= check_id <= MAX_ID else None
 
 
-def _back(check_id: int, message: str) -> Response:
-    return RedirectResponse(f"/checks/{check_id}?msg={message}#actions", status_code=303)
+def _back(check_id: int, message: str, form: FormData | None = None) -> Response:
+    query = QueueQuery.parse(_field(form, "queue") if form is not None else "")
+    return RedirectResponse(check_link(check_id, query, msg=message) + "#actions", status_code=303)
+
+
+def _then(
+    request: Request, form: FormData, user: CurrentUser, check_id: int, message: str
+) -> Response:
+    """After a save: back to the check, or («Сохранить и к следующей») on to the next free
+    check of the queue the operator came from."""
+    if _field(form, "then") == "next":
+        query = QueueQuery.parse(_field(form, "queue"))
+        return next_response(request, user, query, check_id, msg=f"{message}_next")
+    return _back(check_id, message, form)
 
 
 @router.post("/checks/{check_id}/review")
@@ -111,7 +124,7 @@ def review(
         fields["value"] = ",".join(persons)
     page = (check_id, f"form-{fields['field']}", fields)
     _perform(request, operations.review, page=page, user=user, check_id=check_id, **fields)
-    return _back(check_id, "saved")
+    return _then(request, form, user, check_id, "saved")
 
 
 @router.post("/checks/{check_id}/verdict")
@@ -125,7 +138,7 @@ def verdict(
     fields = _fields(form, "value", "reason")
     page = (check_id, "form-verdict", fields)
     _perform(request, operations.verdict, page=page, user=user, check_id=check_id, **fields)
-    return _back(check_id, "verdict")
+    return _then(request, form, user, check_id, "verdict")
 
 
 @router.post("/checks/{check_id}/requeue")
@@ -141,7 +154,9 @@ def requeue(
     new_id = _perform(
         request, operations.requeue, page=page, user=user, check_id=check_id, **fields
     )
-    return RedirectResponse(f"/checks/{check_id}?msg=requeued&new={new_id}", status_code=303)
+    query = QueueQuery.parse(_field(form, "queue"))
+    link = check_link(check_id, query, msg="requeued", new=new_id)
+    return RedirectResponse(link, status_code=303)
 
 
 @router.post("/contacts/{contact_id}/correct")
@@ -158,5 +173,5 @@ def correct(
     page = (check_id, "form-correct", fields) if check_id is not None else None
     _perform(request, operations.correct, page=page, user=user, contact_id=contact_id, **fields)
     if check_id is not None:
-        return _back(check_id, "corrected")
+        return _back(check_id, "corrected", form)
     return RedirectResponse("/queue", status_code=303)

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 
+from probe.results import utc_now
 from probe.web.deps import CurrentUser, PageError, csrf_form, page_admin, page_user, web_state
 from probe.web.filters import MAX_ID
 from probe.web.render import render
@@ -26,9 +27,15 @@ from storage.users import (
     list_users,
     set_active,
     set_password,
+    unlock_user,
 )
 
 router = APIRouter(include_in_schema=False)
+USER_MESSAGES = {
+    "disabled": "Учётная запись {} отключена: её сеансы завершены, API-токены отозваны.",
+    "enabled": "Учётная запись {} включена.",
+    "unlocked": "Вход для {} разблокирован: счётчик неудачных попыток сброшен.",
+}
 EXPORT_FORMATS = ("xlsx", "csv", "json")
 _MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -60,7 +67,10 @@ def _account(db: Session, user_id: int) -> AppUser:
 def users(request: Request, user: CurrentUser = Depends(page_admin)) -> Response:
     with session_scope(web_state(request).engine) as db:
         accounts = list_users(session=db)
-    return render(request, "users.html", {"accounts": accounts}, user=user)
+    now = utc_now()
+    locked = {a.id for a in accounts if a.locked_until is not None and a.locked_until > now}
+    context = {"accounts": accounts, "locked": locked, "messages": USER_MESSAGES}
+    return render(request, "users.html", context, user=user)
 
 
 @router.post("/users")
@@ -94,8 +104,26 @@ def toggle_user(
         raise PageError(400, "Нельзя отключить собственную учётную запись.")
     with session_scope(web_state(request).engine) as db:
         account = _account(db, user_id)
+        if not active and _field(form, "confirm") != "1":
+            # Disabling ends the account's sessions and revokes its tokens: asked once more.
+            context = {"account": account}
+            return render(request, "user_disable.html", context, user=user)
         set_active(session=db, user=account, active=active, actor=user.username)
-    return RedirectResponse("/users", status_code=303)
+        done = "disabled" if not active else "enabled"
+    return RedirectResponse(f"/users?msg={done}&who={account.username}", status_code=303)
+
+
+@router.post("/users/{user_id}/unlock")
+def unlock(
+    request: Request,
+    user_id: int,
+    form: FormData = Depends(csrf_form),
+    user: CurrentUser = Depends(page_admin),
+) -> Response:
+    with session_scope(web_state(request).engine) as db:
+        account = _account(db, user_id)
+        unlock_user(session=db, user=account, actor=user.username)
+    return RedirectResponse(f"/users?msg=unlocked&who={account.username}", status_code=303)
 
 
 @router.post("/users/{user_id}/password")

@@ -25,6 +25,7 @@ from probe.web import (
     actions,
     admin,
     api,
+    audit,
     auth,
     campaign_pages,
     dashboard,
@@ -32,6 +33,7 @@ from probe.web import (
     evidence,
     organisations,
     pages,
+    review_flow,
 )
 from probe.web.deps import LoginRequired, WebState, session_user
 from probe.web.render import make_templates, render
@@ -68,6 +70,7 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     # The campaign pages first: /campaigns/new before any /campaigns/{id} route.
+    # The campaign pages first: /campaigns/new before any /campaigns/{id} route.
     for module in (
         auth,
         campaign_pages,
@@ -75,8 +78,10 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
         pages,
         dashboard,
         organisations,
+        review_flow,
         actions,
         admin,
+        audit,
         evidence,
         api,
     ):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
-from probe.channels import available_channels, outcome_labels
+from probe.channels import available_channels
 from probe.results import utc_now
 from probe.web import labels
-from storage.review_queue import QueueFilter
+from storage.review_queue import QueueFilter, queue_outcomes
 
 MAX_ID = 2**31 - 1  # ids beyond this cannot exist; refusing them keeps the database out of it
 MAX_AGE_DAYS = 36500
@@ -63,10 +63,22 @@ class QueueQuery:
             region=self.region.strip() or None,
             organisation_id=_id(self.organisation, "организации"),
             channel=_choice(self.channel, set(available_channels()), "канал"),
-            outcome=_choice(self.outcome, set(outcome_labels()), "исход"),
+            outcome=_choice(self.outcome, set(queue_outcomes()), "исход"),
             finished_after=after,
             finished_before=before,
             order=order,
+        )
+
+    @classmethod
+    def parse(cls, text: str) -> QueueQuery:
+        """The filters from a queue URL's query string (carried through the check pages)."""
+        values = {k: v[-1] for k, v in parse_qs(text).items() if k in cls.__dataclass_fields__}
+        return cls(**values)
+
+    def encoded(self) -> str:
+        """The filters as a query string, empty values left out (the `queue` parameter)."""
+        return urlencode(
+            {k: v for k, v in self.__dict__.items() if v and (k, v) != ("order", "new")}
         )
 
     def link(self, **changes: str | int | None) -> str:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from probe import ru
 from probe.channels import UnknownChannelError, all_specs, channel_spec
+from probe.results import utc_now
 from probe.scoring.mail import reply_timing
 from storage.models import Campaign, Check
 
@@ -71,6 +72,26 @@ def person_label(index: int) -> str:
     return f"{index + 1}. Специалист после {index}-го перевода"
 
 
+def duration(seconds: float) -> str:
+    """A duration in human units: «45 с», «25 мин», «2 ч 5 мин», «3 дн 4 ч»."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} с"
+    minutes = (seconds + 59) // 60
+    if minutes < 60:
+        return f"{minutes} мин"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} ч" + (f" {minutes} мин" if minutes else "")
+    days, hours = divmod(hours, 24)
+    return f"{days} дн" + (f" {hours} ч" if hours else "")
+
+
+def minutes_left(until: datetime) -> str:
+    """How long until `until`, from now, in human units."""
+    return duration((until - utc_now()).total_seconds())
+
+
 def local_time(
     instant: datetime | None, timezone: str | None = None, *, zone_named: bool = True
 ) -> str:
@@ -107,6 +128,13 @@ FLASH = {
         "Проверка поставлена в очередь повторно: планировщик назначит время в рабочие часы."
     ),
     "corrected": "Контакт исправлен: создан новый контакт, прежний сохранён в истории.",
+    "claimed": "Проверка взята в работу: другим операторам она не выдаётся.",
+    "saved_next": "Оценка сохранена. Следующая проверка из очереди взята в работу.",
+    "verdict_next": "Решение записано. Следующая проверка из очереди взята в работу.",
+}
+QUEUE_FLASH = {
+    "queue_empty": "Свободных проверок по выбранным условиям больше нет.",
+    "released": "Проверка освобождена: её может взять другой оператор.",
 }
 
 

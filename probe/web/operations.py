@@ -7,7 +7,7 @@ storage functions, which put every change in the audit log under the operator's 
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from probe.channels import UnknownChannelError, contact_kind
 from probe.directory.normalize import ContactParseError, parse_one_contact
@@ -15,10 +15,12 @@ from probe.reviews import ALLOWED_VALUES, ReviewField, etiquette_value, parse_et
 from probe.web import labels
 from probe.web.deps import CurrentUser
 from storage.checks import RequeueError, add_review, requeue_check
+from storage.corrections import CORRECTION_KINDS, CorrectionError, correct_contact
 from storage.engine import session_scope
 from storage.judgements import JudgementError, refuse_inapplicable
 from storage.models import Check, Contact, Organisation
-from storage.review_queue import CORRECTION_KINDS, CorrectionError, correct_contact
+from storage.review_claims import ClaimedByAnother, before_saving
+from storage.review_queue import failed_outcomes, needs_human
 
 # The judgements a check page offers (verdict has its own form, with a required reason).
 CHECK_FIELDS = (
@@ -60,11 +62,26 @@ def _text(value: str, what: str, *, required: bool, field: str) -> str:
     return value
 
 
-def _check(db: Session, check_id: int) -> Check:
+def _check(db: Session, check_id: int, user: CurrentUser | None = None) -> Check:
+    """The check; with `user` (about to change it), refused while another operator has it «в
+    работе», the user's own claim renewed."""
     check = db.get(Check, check_id)
     if check is None:
         raise ActionError(404, f"Проверка №{check_id} не найдена.")
+    if user is not None:
+        try:
+            before_saving(session=db, check_id=check_id, username=user.username)
+        except ClaimedByAnother as held:
+            raise ActionError(400, claimed_message(held)) from None
     return check
+
+
+def claimed_message(held: ClaimedByAnother) -> str:
+    left = labels.minutes_left(held.until)
+    return (
+        f"Проверку №{held.check_id} сейчас разбирает {held.username} (в работе ещё {left}): "
+        "выберите другую проверку в очереди."
+    )
 
 
 def review(
@@ -87,7 +104,7 @@ def review(
         raise ActionError(400, f"Недопустимое значение для «{what}»: «{value}».")
     reason = _text(reason, "причину", required=False, field="Причина")
     with session_scope(engine) as db:
-        check = _check(db, check_id)
+        check = _check(db, check_id, user)
         try:
             refuse_inapplicable(session=db, check=check, field=review_field.value)
         except JudgementError as error:
@@ -119,7 +136,7 @@ def _etiquette(value: str, what: str) -> str:
 def verdict(*, engine: Engine, user: CurrentUser, check_id: int, value: str, reason: str) -> None:
     """Confirm the automatic outcome ("confirmed") or overturn it to another outcome."""
     with session_scope(engine) as db:
-        check = _check(db, check_id)
+        check = _check(db, check_id, user)
         allowed = {"confirmed"} | set(labels.verdict_outcomes(check.channel))
         if value not in allowed:
             raise ActionError(400, f"Недопустимый вердикт для этого канала: «{value}».")
@@ -127,7 +144,7 @@ def verdict(*, engine: Engine, user: CurrentUser, check_id: int, value: str, rea
             raise ActionError(
                 400, "Исправленный результат совпадает с автоматическим: выберите «подтвердить»."
             )
-        reason = _text(reason, "причину решения", required=True, field="Причина")
+        reason = reason_text(reason)
         add_review(
             session=db,
             author=user.username,
@@ -139,10 +156,36 @@ def verdict(*, engine: Engine, user: CurrentUser, check_id: int, value: str, rea
         )
 
 
+def confirm_failure(*, engine: Engine, user: CurrentUser, check_id: int, reason: str) -> None:
+    """Bulk confirm from the queue: the automatic outcome of a failure still waiting for a
+    verdict (in the queue) is confirmed; anything else is refused (judged meanwhile, retried,
+    not a failure, or another operator's)."""
+    reason = reason_text(reason)
+    with session_scope(engine) as db:
+        check = _check(db, check_id, user)
+        waiting = db.exec(select(Check.id).where(Check.id == check_id, needs_human())).first()
+        if waiting is None or check.outcome not in failed_outcomes():
+            raise ActionError(400, f"Проверка №{check_id} уже не ждёт подтверждения.")
+        add_review(
+            session=db,
+            author=user.username,
+            field=ReviewField.VERDICT.value,
+            value="confirmed",
+            reason=reason,
+            check_id=check_id,
+            campaign_id=check.campaign_id,
+        )
+
+
+def reason_text(reason: str) -> str:
+    """A verdict's reason, required."""
+    return _text(reason, "причину решения", required=True, field="Причина")
+
+
 def requeue(*, engine: Engine, user: CurrentUser, check_id: int, reason: str) -> int:
     reason = _text(reason, "причину повторной проверки", required=True, field="Причина")
     with session_scope(engine) as db:
-        check = _check(db, check_id)
+        check = _check(db, check_id, user)
         try:
             again = requeue_check(session=db, check=check, actor=user.username, reason=reason)
         except RequeueError as error:

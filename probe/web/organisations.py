@@ -24,6 +24,7 @@ from probe.web.render import render
 from storage.checks import list_campaigns
 from storage.directory import list_contacts
 from storage.engine import session_scope
+from storage.judgements import effective_outcomes
 from storage.models import Campaign, Check, Organisation
 from storage.organisations import (
     ChannelTally,
@@ -138,6 +139,8 @@ def organisation(
             raise PageError(404, "Организация не найдена.")
         contacts = list_contacts(session=db, organisation_id=organisation_id)
         checks = organisation_checks(session=db, organisation_id=organisation_id)
+        # Each check's outcome after the operator's verdict, as the queue and the export read it.
+        outcomes = effective_outcomes(session=db, checks=checks)
         campaigns = {c.id: c for c in list_campaigns(session=db)}
         tallies = tally_checks(session=db, where=col(Check.organisation_id) == organisation_id)
     history = _history(tallies, campaigns, organisation_id)  # type: ignore[arg-type]
@@ -149,6 +152,7 @@ def organisation(
         "contacts": contacts,
         "contacts_by_id": {c.id: c for c in contacts},
         "checks": checks,
+        "outcomes": outcomes,
         "campaigns": campaigns,
         "history": history,
         "history_channels": channels,

@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from probe.channels import outcome_labels
 from probe.directory.regions import all_regions
 from probe.reviews import (
     MAX_PERSONS,
@@ -18,7 +17,7 @@ from probe.reviews import (
     Transfers,
     parse_etiquette,
 )
-from probe.scoring.rules import persons_answered
+from probe.scoring.rules import persons_answered, transfers_from_count
 from probe.web import labels
 from probe.web.deps import CurrentUser, PageError, page_user, web_state
 from probe.web.evidence import evidence_view
@@ -27,15 +26,18 @@ from probe.web.greeting import confirm_value, greeting_views
 from probe.web.render import render
 from probe.web.site import PRESENCE, site_view
 from storage.checks import list_campaigns
+from storage.corrections import CORRECTION_KINDS
 from storage.directory import list_contacts, list_organisations
 from storage.engine import session_scope
 from storage.models import Organisation
+from storage.review_claims import current_claim
 from storage.review_queue import (
-    CORRECTION_KINDS,
     CheckDetail,
     campaign_progress,
     check_detail,
     list_regions,
+    queue_outcomes,
+    queue_total,
     review_queue,
 )
 from storage.users import Role
@@ -43,6 +45,7 @@ from storage.users import Role
 router = APIRouter(include_in_schema=False)
 REGION_NAMES = {region.code: region.name for region in all_regions()}
 PAGE_SIZE = 50
+TOTAL_CAP = 10_000  # the queue's total is counted up to this (see storage.review_queue)
 
 
 @router.get("/campaigns", response_class=HTMLResponse)
@@ -63,22 +66,24 @@ def queue(
     age: str = "",
     order: str = "new",
     after: str = "",
+    before: str = "",
     user: CurrentUser = Depends(page_user),
 ) -> Response:
     query = QueueQuery(campaign, region, organisation, channel, outcome, age, order)
     try:
         filters = query.to_filter()
-        after_id = int(after) if after.strip() else None
-        if after_id is not None and not 0 <= after_id <= MAX_ID:
-            raise ValueError
     except FilterError as error:
         raise PageError(400, str(error)) from None
-    except ValueError:
-        raise PageError(400, f"Неверная позиция страницы: «{after}».") from None
+    after_id, before_id = _position(after), _position(before)
     with session_scope(web_state(request).engine) as db:
-        page = review_queue(session=db, filters=filters, after=after_id, limit=PAGE_SIZE)
+        page = review_queue(
+            session=db, filters=filters, after=after_id, before=before_id, limit=PAGE_SIZE
+        )
         context = {
             "page": page,
+            "total": queue_total(session=db, filters=filters, cap=TOTAL_CAP),
+            "total_cap": TOTAL_CAP,
+            "can_act": user.at_least(Role.OPERATOR),
             "query": query,
             "campaigns": list_campaigns(session=db),
             "regions": [(code, REGION_NAMES.get(code, code)) for code in list_regions(session=db)],
@@ -88,12 +93,22 @@ def queue(
             "selected_org": (
                 db.get(Organisation, filters.organisation_id) if filters.organisation_id else None
             ),
-            "outcomes": list(outcome_labels()),  # the registered channels' own
+            "outcomes": queue_outcomes(),
             "channels": labels.listed_channels(),
-            "first_page": after_id is None,
+            "first_page": after_id is None and (before_id is None or page.prev_before is None),
             "region_names": REGION_NAMES,
         }
     return render(request, "queue.html", context, user=user)
+
+
+def _position(text: str) -> int | None:
+    try:
+        position = int(text) if text.strip() else None
+        if position is not None and not 0 <= position <= MAX_ID:
+            raise ValueError
+    except ValueError:
+        raise PageError(400, f"Неверная позиция страницы: «{text}».") from None
+    return position
 
 
 def _positive(value: int, what: str) -> int:
@@ -103,14 +118,17 @@ def _positive(value: int, what: str) -> int:
 
 
 def etiquette_persons(detail: CheckDetail, asked: str | None) -> list[str | None]:
-    """Who the etiquette form asks about: the current review's persons, else who picked up and
+    """Who the etiquette form asks about: the current review's persons (else the probe's
+    proposal), else who picked up and
     one per transfer (the operator's transfers review, else the prober's count, as rule R14);
     `asked` (the page's `persons` parameter) sets another number."""
     judged: list[str | None] = []
     current = detail.current.get("etiquette")
-    if current is not None:
+    # The operator's review, else what the probe proposes: the form starts from it.
+    value = current.value if current is not None else measured_findings(detail).get("etiquette")
+    if value is not None:
         try:
-            judged = [p.value if p else None for p in parse_etiquette(current.value)]
+            judged = [p.value if p else None for p in parse_etiquette(value)]
         except ValueError:
             judged = []
     if asked and asked.isdigit() and 1 <= int(asked) <= MAX_PERSONS:
@@ -129,6 +147,27 @@ def _listed(db: Any, organisation_id: int | None) -> set[str]:
     what the site publishes beyond them)."""
     contacts = list_contacts(session=db, organisation_id=organisation_id or 0)
     return {c.value.lower() for c in contacts if c.value and c.active}
+
+
+def measured_findings(detail: CheckDetail) -> dict[str, str]:
+    """What the probe found that the forms ask: the transfers it counted (R7) and the etiquette
+    it proposes, if any (`details.etiquette`: one value per person, comma-separated); the forms
+    start from these until an operator has judged."""
+    details = detail.check.details or {}
+    found: dict[str, str] = {}
+    transfers = transfers_from_count(details.get("transfers"))
+    if transfers is not None:
+        found["transfers"] = transfers.value
+    proposed = details.get("etiquette")
+    if isinstance(proposed, list):
+        proposed = ",".join(p or "" for p in proposed if p is None or isinstance(p, str))
+    if isinstance(proposed, str):
+        try:
+            parse_etiquette(proposed)
+            found["etiquette"] = proposed
+        except ValueError:
+            pass
+    return found
 
 
 @router.get("/checks/{check_id}", response_class=HTMLResponse)
@@ -156,10 +195,12 @@ def check_response(
     with session_scope(state.engine) as db:
         detail = check_detail(session=db, check_id=check_id)
         listed = _listed(db, detail.organisation.id) if detail is not None else set()
+        claim = current_claim(session=db, check_id=check_id)
     if detail is None:
         raise PageError(404, "Проверка не найдена.")
     evidence = evidence_view(detail=detail, data_dir=state.data_dir)
     greetings = greeting_views(engine=state.engine, check_id=check_id)
+    queue = QueueQuery.parse(request.query_params.get("queue", ""))
     context = {
         "d": detail,
         "greetings": greetings,
@@ -179,6 +220,9 @@ def check_response(
         "correction_kinds": CORRECTION_KINDS,
         "labels": labels,
         "typed": typed,
+        "claim": claim,
+        "queue_qs": queue.encoded(),
+        "measured": measured_findings(detail),
     }
     status = 400 if typed is not None and typed.error else 200
     return render(request, "check.html", context, user=user, status_code=status)

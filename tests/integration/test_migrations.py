@@ -88,6 +88,7 @@ def test_upgrade_gives_the_same_schema_on_sqlite_and_postgresql(
         "api_token",
         "ended_session",
         "greeting_proposal",
+        "review_claim",
     }
     assert sqlite_schema == postgres_schema
 

@@ -47,7 +47,9 @@ def test_a_disabled_users_token_stops_working(
     admin, token = logged_in(server, "admin")
     users = admin.get("/users").text
     operator_id = users.split('data-username="operator"')[1].split("/users/")[1].split("/")[0]
-    admin.post(f"/users/{operator_id}/active", data={"active": "0", "csrf_token": token})
+    admin.post(
+        f"/users/{operator_id}/active", data={"active": "0", "confirm": "1", "csrf_token": token}
+    )
     assert operator.get("/api/me").status_code == 401
 
 

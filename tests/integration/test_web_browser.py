@@ -103,7 +103,8 @@ def test_operator_filters_the_queue_grades_a_call_and_requeues_a_busy_number(
     page.click("#queue-filters button[type=submit]")
     assert _queue_ids(page) == [seeded.connected_id]
 
-    page.click(f"#queue-table a[href='/checks/{seeded.connected_id}']")
+    # The link keeps the queue's filters (for «Сохранить и к следующей»).
+    page.click(f"#queue-table a[href^='/checks/{seeded.connected_id}?queue=']")
     expect(page.locator("#check-outcome")).to_have_text("соединение")
     expect(page.locator("#sip-ladder tbody tr")).to_have_count(6)
     expect(page.locator("audio.recording")).to_have_attribute(

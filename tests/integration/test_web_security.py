@@ -201,7 +201,9 @@ def test_a_disabled_account_loses_its_open_session(
     admin, token = logged_in(server, "admin")
     users = admin.get("/users").text
     operator_id = users.split('data-username="operator"')[1].split("/users/")[1].split("/")[0]
-    response = admin.post(f"/users/{operator_id}/active", data={"active": "0", "csrf_token": token})
+    response = admin.post(
+        f"/users/{operator_id}/active", data={"active": "0", "confirm": "1", "csrf_token": token}
+    )
     assert response.status_code == 303
     response = client.get("/queue")
     assert response.status_code == 303

@@ -233,7 +233,7 @@ def test_reimport_updates_in_place_and_deactivates_vanished_contacts(
 
 
 def test_reimport_keeps_an_operators_correction(tmp_path: Path, engine: Engine) -> None:
-    from storage.review_queue import correct_contact
+    from storage.corrections import correct_contact
 
     path = tmp_path / "v1.csv"
     path.write_text(HEADER + GOOD_OMSK, encoding="utf-8")

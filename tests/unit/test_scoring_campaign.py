@@ -225,7 +225,7 @@ def test_a_reply_in_time_or_none_at_all_is_not_marked_late(engine: Engine) -> No
 
 
 def test_a_number_marked_wrong_after_its_calls_stays_the_number_called(engine: Engine) -> None:
-    from storage.review_queue import correct_contact
+    from storage.corrections import correct_contact
 
     session, w = world(engine)
     _org, (phone, *_) = w.organisation()
@@ -243,7 +243,7 @@ def test_a_number_marked_wrong_after_its_calls_stays_the_number_called(engine: E
 def test_the_number_that_replaced_a_wrong_one_is_listed_once_it_is_called(
     engine: Engine,
 ) -> None:
-    from storage.review_queue import correct_contact
+    from storage.corrections import correct_contact
 
     session, w = world(engine)
     _org, (phone, *_) = w.organisation()

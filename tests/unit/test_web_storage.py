@@ -11,14 +11,13 @@ from sqlmodel import select
 
 from storage.audit import list_audit
 from storage.checks import add_review, requeue_check
+from storage.corrections import CorrectionError, correct_contact
 from storage.engine import session_scope
 from storage.models import ApiToken, Campaign, Check, Contact
 from storage.review_queue import (
-    CorrectionError,
     QueueFilter,
     campaign_progress,
     check_detail,
-    correct_contact,
     review_queue,
     set_campaign_status,
 )

@@ -1,0 +1,97 @@
+"""Operator corrections of a contact: a wrong or outdated one is replaced by a new contact; the
+old one stays, pointing to its replacement, so history is never rewritten."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from probe.results import utc_now
+from storage.audit import write_audit
+from storage.models import Contact
+
+CORRECTION_KINDS = ("wrong", "outdated")
+
+
+class CorrectionError(ValueError):
+    """A refused contact correction; the message says exactly why."""
+
+
+def _contact_snapshot(contact: Contact) -> dict[str, Any]:
+    return {
+        "raw": contact.raw,
+        "value": contact.value,
+        "extension": contact.extension,
+        "active": contact.active,
+        "superseded_by_id": contact.superseded_by_id,
+    }
+
+
+def correct_contact(
+    *,
+    session: Session,
+    contact: Contact,
+    kind: str,
+    raw: str,
+    value: str,
+    extension: str | None,
+    actor: str,
+    reason: str = "",
+) -> Contact:
+    """Replace a wrong or outdated contact by a new one; the old one stays, pointing to it.
+
+    `value` is the normalised form (E.164 or lower-cased address) the caller parsed from `raw`.
+    """
+    key = value + (f";ext={extension}" if extension else "")
+    _check_correction(session=session, contact=contact, kind=kind, key=key)
+    before = _contact_snapshot(contact)
+    now = utc_now()
+    new = Contact(
+        organisation_id=contact.organisation_id,
+        channel=contact.channel,
+        key=key,
+        raw=raw,
+        value=value,
+        extension=extension,
+        label=contact.label,
+        is_fax=contact.is_fax,
+        position=contact.position,
+        source=f"operator correction by {actor}",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(new)
+    session.flush()
+    contact.active = False
+    contact.superseded_by_id = new.id
+    contact.updated_at = now
+    session.add(contact)
+    after = _contact_snapshot(contact) | {"new_contact_id": new.id, "new_key": key}
+    write_audit(
+        session=session,
+        actor=actor,
+        action=f"correct_{kind}",
+        entity="contact",
+        entity_id=str(contact.id),
+        before=before,
+        after=after | {"reason": reason},
+    )
+    return new
+
+
+def _check_correction(*, session: Session, contact: Contact, kind: str, key: str) -> None:
+    """Refuse an unknown kind, a contact already replaced, or a key the organisation has."""
+    if kind not in CORRECTION_KINDS:
+        raise CorrectionError(f"unknown correction {kind!r}; one of: {', '.join(CORRECTION_KINDS)}")
+    if not contact.active or contact.superseded_by_id is not None:
+        raise CorrectionError(f"contact {contact.id} is no longer active: correct the current one")
+    clash = session.exec(
+        select(Contact).where(
+            Contact.organisation_id == contact.organisation_id,
+            Contact.channel == contact.channel,
+            Contact.key == key,
+        )
+    ).first()
+    if clash is not None:
+        raise CorrectionError(f"the organisation already has this contact: {key} (#{clash.id})")
