@@ -14,6 +14,7 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 
 from probe.results import utc_now
+from probe.web.audit import display_zone
 from probe.web.deps import CurrentUser, PageError, csrf_form, page_admin, page_user, web_state
 from probe.web.filters import MAX_ID
 from probe.web.render import render
@@ -67,9 +68,10 @@ def _account(db: Session, user_id: int) -> AppUser:
 def users(request: Request, user: CurrentUser = Depends(page_admin)) -> Response:
     with session_scope(web_state(request).engine) as db:
         accounts = list_users(session=db)
+        zone = display_zone(db)
     now = utc_now()
     locked = {a.id for a in accounts if a.locked_until is not None and a.locked_until > now}
-    context = {"accounts": accounts, "locked": locked, "messages": USER_MESSAGES}
+    context = {"accounts": accounts, "locked": locked, "messages": USER_MESSAGES, "zone": zone}
     return render(request, "users.html", context, user=user)
 
 
