@@ -117,15 +117,17 @@ def _positive(value: int, what: str) -> int:
     return value
 
 
-def etiquette_persons(detail: CheckDetail, asked: str | None) -> list[str | None]:
-    """Who the etiquette form asks about: the current review's persons (else the probe's
-    proposal), else who picked up and
-    one per transfer (the operator's transfers review, else the prober's count, as rule R14);
-    `asked` (the page's `persons` parameter) sets another number."""
+def etiquette_persons(
+    detail: CheckDetail, asked: str | None, proposed: str | None = None
+) -> list[str | None]:
+    """Who the etiquette form asks about: the current review's persons (else the machine's
+    `proposed` etiquette), else who picked up and one per transfer (the operator's transfers
+    review, else the prober's count, as rule R14); `asked` (the page's `persons` parameter)
+    sets another number."""
     judged: list[str | None] = []
     current = detail.current.get("etiquette")
-    # The operator's review, else what the probe proposes: the form starts from it.
-    value = current.value if current is not None else measured_findings(detail).get("etiquette")
+    # The operator's review, else what the machine proposes: the form starts from it.
+    value = current.value if current is not None else proposed
     if value is not None:
         try:
             judged = [p.value if p else None for p in parse_etiquette(value)]
@@ -149,16 +151,16 @@ def _listed(db: Any, organisation_id: int | None) -> set[str]:
     return {c.value.lower() for c in contacts if c.value and c.active}
 
 
-def measured_findings(detail: CheckDetail) -> dict[str, str]:
+def measured_findings(detail: CheckDetail, greeting: str | None = None) -> dict[str, str]:
     """What the probe found that the forms ask: the transfers it counted (R7) and the etiquette
-    it proposes, if any (`details.etiquette`: one value per person, comma-separated); the forms
-    start from these until an operator has judged."""
+    it proposes, if any (the greeting proposals' `greeting`, else `details.etiquette`: one
+    value per person, comma-separated); the forms start from these until an operator judges."""
     details = detail.check.details or {}
     found: dict[str, str] = {}
     transfers = transfers_from_count(details.get("transfers"))
     if transfers is not None:
         found["transfers"] = transfers.value
-    proposed = details.get("etiquette")
+    proposed = greeting or details.get("etiquette")
     if isinstance(proposed, list):
         proposed = ",".join(p or "" for p in proposed if p is None or isinstance(p, str))
     if isinstance(proposed, str):
@@ -200,6 +202,7 @@ def check_response(
         raise PageError(404, "Проверка не найдена.")
     evidence = evidence_view(detail=detail, data_dir=state.data_dir)
     greetings = greeting_views(engine=state.engine, check_id=check_id)
+    measured = measured_findings(detail, confirm_value(greetings))
     queue = QueueQuery.parse(request.query_params.get("queue", ""))
     context = {
         "d": detail,
@@ -212,7 +215,9 @@ def check_response(
         "directory_values": [v.value for v in DirectoryCheck],
         "can_act": user.at_least(Role.OPERATOR),
         "etiquettes": [e.value for e in Etiquette],
-        "etiquette_persons": etiquette_persons(detail, request.query_params.get("persons")),
+        "etiquette_persons": etiquette_persons(
+            detail, request.query_params.get("persons"), measured.get("etiquette")
+        ),
         "max_persons": MAX_PERSONS,
         "transfers": [t.value for t in Transfers],
         "grades": [g.value for g in Grade],
@@ -222,7 +227,7 @@ def check_response(
         "typed": typed,
         "claim": claim,
         "queue_qs": queue.encoded(),
-        "measured": measured_findings(detail),
+        "measured": measured,
     }
     status = 400 if typed is not None and typed.error else 200
     return render(request, "check.html", context, user=user, status_code=status)

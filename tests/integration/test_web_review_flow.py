@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from probe.results import Outcome
+from probe.scoring.names import Outcome
 from storage.checks import add_review
 from storage.engine import session_scope
 from storage.models import AuditLog, Check, Contact, Review, ReviewClaim
