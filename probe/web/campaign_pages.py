@@ -279,7 +279,7 @@ def plan_page(
     days, rows, missed = _calendar(request, spec, attempts, skipped)
     zones = sorted({r.zone for r in rows})
     # The journal in the zone of most of the plan's organisations (Moscow when it has none).
-    counts = Counter(r.zone for r in rows)
+    counts = Counter(r.zone for r in rows) + Counter(o.timezone for o, _ in missed if o)
     journal_zone = counts.most_common(1)[0][0] if counts else "Europe/Moscow"
     by_channel: dict[str, int] = defaultdict(int)
     for attempt in attempts:

@@ -353,6 +353,8 @@ def test_a_campaign_that_can_plan_nothing_refuses_to_start_in_the_browser(
         "день кампании, 17.04.2026, уже прошёл: создайте кампанию с новыми датами."
     )
     expect(page.locator("#campaign-status")).to_have_text("черновик")
+    expect(page.locator("#campaign-journal")).to_contain_text("создана")
+    expect(page.locator("h2:has-text('Журнал кампании') .sub")).to_have_text("(время — Asia/Omsk)")
     _shot(page, tmp_path, "campaign-refused.png")
     with session_scope(fresh) as db:
         campaign = db.exec(select(Campaign)).one()
