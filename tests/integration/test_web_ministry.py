@@ -181,6 +181,14 @@ def test_a_file_that_is_not_a_directory_is_refused_in_russian(
     expect(page.locator("#directory-error")).to_have_text(
         "Файл «приказ.pdf» не принят: загрузите таблицу .xlsx, .csv или .yaml."
     )
+    # «только проверить»: the report, nothing written (`--dry-run`).
+    page.set_input_files("#form-import input[name=file]", str(_xlsx(tmp_path / "g.xlsx", GOOD)))
+    page.check("#form-import input[name=check_only]")
+    page.click("#form-import button")
+    expect(page.locator("#import-summary")).to_contain_text(
+        "Проверено, ничего не записано: организаций — 2, телефонов — 2, адресов — 1."
+    )
+    assert page.locator("#import-stats").count() == 0
     assert _organisations(fresh) == []
 
 
