@@ -29,6 +29,8 @@ class WebSettings(BaseModel):
     max_page_bytes: int = Field(3_000_000, ge=10_000)
     # Pages rendered in Chromium per site (those that show script-inserted content).
     max_rendered: int = Field(6, ge=0, le=100)
+    # Also photograph what was found on pages read without the browser (within max_rendered).
+    screenshot_static: bool = True
     chromium: Path = Path("/usr/bin/chromium")
     render_timeout_seconds: float = Field(20.0, gt=0.0, le=120.0)
 

@@ -79,9 +79,39 @@ class Crawler:
         deadline = time.monotonic() + self.settings.time_budget_seconds
         try:
             await self._walk(crawl, deadline)
+            if self.settings.screenshot_static and self.config.render != "never":
+                await self._photograph(crawl)
         finally:
             await self.renderer.close()
         return crawl
+
+    async def _photograph(self, crawl: Crawl) -> None:
+        """Screenshots of what was found on pages read without the browser, their pages opened
+        once each, within the rendering budget."""
+        waiting: dict[str, list[Finding]] = {}
+        for finding in crawl.findings:
+            if finding.screenshot is None and not finding.page.rendered:
+                waiting.setdefault(finding.url, []).append(finding)
+        for url, findings in waiting.items():
+            if crawl.pages_rendered >= self.settings.max_rendered:
+                return
+            await self.renderer.ready()
+            started = time.monotonic()
+            try:
+                async with self.renderer.open(url) as view:
+                    crawl.pages_rendered += 1
+                    for finding in findings:
+                        await self._shoot(view, finding)
+            except Exception as error:  # the page did not open: its evidence has no picture
+                crawl.render_error = f"{type(error).__name__}: {error}"[:300]
+            finally:
+                crawl.render_seconds += time.monotonic() - started
+
+    async def _shoot(self, view: Any, finding: Finding) -> None:
+        self.shots += 1
+        path = self.evidence_dir / "shots" / f"{self.shots:03d}-{finding.service}.png"
+        if await view.shot(finding.selector, path):
+            finding.screenshot = str(path.relative_to(self.evidence_dir))
 
     async def _walk(self, crawl: Crawl, deadline: float) -> None:
         queue: list[tuple[str, int, str]] = [(crawl.home, 0, "")]
@@ -168,10 +198,7 @@ class Crawler:
                 seen = Page(page.url, view.html, page.depth, True, page.status, page.via_text)
                 found = detect(seen)
                 for finding in found:
-                    self.shots += 1
-                    path = self.evidence_dir / "shots" / f"{self.shots:03d}-{finding.service}.png"
-                    if await view.shot(finding.selector, path):
-                        finding.screenshot = str(path.relative_to(self.evidence_dir))
+                    await self._shoot(view, finding)
                 return seen, found
         except Exception as error:  # this page failed to render: its static verdicts stand
             crawl.render_error = f"{type(error).__name__}: {error}"[:300]

@@ -56,6 +56,8 @@ class View:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             element = self.page.locator(selector).first
+            if not await element.is_visible():  # hidden or absent: no waiting for it
+                return False
             await element.scroll_into_view_if_needed(timeout=3000)
             await element.screenshot(path=str(path), timeout=5000)
         except Exception:  # hidden, zero-sized or gone: the evidence stays without a picture

@@ -180,3 +180,13 @@ async def test_the_campaign_can_ask_every_page_rendered_with_screenshots(
     assert (tmp_path / evidence["snapshot"]).read_text().startswith("<!doctype html>")
     kinds = {e.kind for e in result.evidence}
     assert kinds == {"screenshot", "page_snapshot"}
+
+
+async def test_what_a_static_page_shows_is_photographed_too(sites: Sites, tmp_path: Path) -> None:
+    settings = sites.settings(screenshot_static=True)
+    result = await sites.probe("form_500", tmp_path, settings=settings)
+    evidence = result.details["web_form"]["evidence"][0]
+    assert evidence["screenshot"] and (tmp_path / evidence["screenshot"]).is_file()
+    assert result.details["pages_rendered"] == 1  # only the form's page was opened
+    never = await sites.probe("form_500", tmp_path / "n", settings=settings, render="never")
+    assert never.details["web_form"]["evidence"][0]["screenshot"] is None

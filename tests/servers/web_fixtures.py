@@ -18,7 +18,8 @@ from probe.results import CheckResult
 from probe.sandbox.websites import KINDS, ServedSites, SiteRequest, nginx_installed, start_websites
 from probe.settings import Settings
 
-# Low for the tests; politeness itself is tested with a longer pause.
+# Low for the tests; politeness itself is tested with a longer pause. The screenshots of what
+# static pages show are off unless a test asks (see Sites.settings).
 TEST_PAUSE = 0.02
 
 
@@ -41,7 +42,12 @@ class Sites:
         return KINDS.index(kind)
 
     def settings(self, **web: Any) -> Settings:
-        section = {"ca_bundle": str(self.served.ca_bundle), "pause_seconds": TEST_PAUSE} | web
+        section = {
+            "ca_bundle": str(self.served.ca_bundle),
+            "pause_seconds": TEST_PAUSE,
+            # One browser start per site costs seconds; test_web_probe_detectors turns it on.
+            "screenshot_static": False,
+        } | web
         return Settings(web=section)
 
     def access_log(self) -> list[str]:
