@@ -157,7 +157,8 @@ class WebPlugin:
                 outcome="site_unreachable",
                 started_at=started,
                 finished_at=utc_now(),
-                details=_details(crawl, services, error.reason) | {"url": error.url},
+                details=_details(crawl, services, error.reason)
+                | {"url": url, "site_error_url": error.url},
                 evidence=_evidence_refs(context),
             )
         except ProbeError as error:

@@ -155,6 +155,7 @@ async def test_a_site_that_fails_is_unreachable_with_its_reason(
     result = await sites.probe(kind, tmp_path)
     assert str(result.outcome) == "site_unreachable"
     assert result.details["site_error"] == reason
+    assert result.details["url"] == sites.url(kind)  # the site, whichever request failed
     for name in SERVICES:
         assert result.details[name] == {
             "present": None, "working": False, "operator_needed": None, "evidence": []
