@@ -10,7 +10,14 @@ Each of the 38 Omsk centres behaves in the sandbox as it did for the 2020 operat
 - e-mail: an address that replied answers after the same number of working days; one that
   never did stays silent; a primary address the operator had to replace bounces; a few
   centres that took longer than a day send an auto-reply first (the seed has none to copy, the
-  sandbox needs one: every fourth such centre, chosen by row number).
+  sandbox needs one: every fourth such centre, chosen by row number);
+- websites (the bundled directory lists none; the sandbox gives every centre one on 127.0.0.1):
+  each row gets a kind of site from `SITE_KINDS` (probe/sandbox/sitepages.py builds them), so
+  that the 38 cover every kind (menus in different words, a form a script inserts, the
+  Gosuslugi widget, FAQ as an accordion, a survey link, a form whose submit fails, a CAPTCHA, a
+  login wall, a site that is down, an expired certificate, a redirect chain ...); the sites of
+  `OTHER_PHONE`'s rows also publish a number the directory lacks (the directory may be
+  outdated).
 Writes probe/data/sandbox/omsk-kcson.yaml; --check fails if the committed file differs.
 """
 
@@ -40,6 +47,16 @@ SEED = "000_4f0d44af83f0814c.txt"
 OUT = REPO / "probe" / "data" / "sandbox" / "omsk-kcson.yaml"
 ZONE = ZoneInfo("Asia/Omsk")
 TRANSFER_COUNT = {"none": 0, "once": 1, "several": 2}
+# Rows 1-18: one of each kind; rows 19-38 as most public sites are, all three or one or two.
+SITE_KINDS = (
+    "all_three", "plain_form", "script_form", "gosuslugi_widget", "faq_accordion", "faq_page",
+    "survey_link", "survey_form", "form_500", "captcha_form", "login_wall", "nothing",
+    "redirect_chain", "robots_disallow", "down", "expired_cert", "home_error", "robots_closed",
+) + (
+    "all_three", "all_three", "script_form", "all_three", "faq_accordion", "survey_link",
+    "gosuslugi_widget", "all_three", "redirect_chain", "faq_page", "survey_form",
+) * 2  # fmt: skip
+OTHER_PHONE = {3: "+73812215050", 30: "+73812216060"}
 
 
 def _key(value: str | None, extension: str | None) -> str:
@@ -91,6 +108,7 @@ def build(seeds: Path) -> dict[str, Any]:
                 "name": org.name,
                 "phones": phone_entries,
                 "emails": _emails(document.mail_rows[row.number - 1], org),
+                "website": _website(row.number),
             }
         )
     return {
@@ -125,6 +143,13 @@ def _emails(mail_row: Any, org: Any) -> list[dict[str, Any]]:
         {"address": value, **behaviour.get(value, {"reply_after_working_days": 1})}
         for value in listed
     ]
+
+
+def _website(row: int) -> dict[str, Any]:
+    site: dict[str, Any] = {"kind": SITE_KINDS[(row - 1) % len(SITE_KINDS)]}
+    if row in OTHER_PHONE:
+        site["other_phone"] = OTHER_PHONE[row]
+    return site
 
 
 def _midday(day: Any) -> Any:

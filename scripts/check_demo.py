@@ -16,7 +16,12 @@ centre, except where the export leaves the cell pending because a published addr
 cannot be used until an operator corrects it (its «Ожидают оценки» line says so). Those rows must
 be exactly the ones whose 2020 letter went to an address our directory cannot use as published
 (rows 1 and 12: a Cyrillic letter in a Latin address; the 2020 checker wrote to the address as
-meant)."""
+meant).
+
+And, against the sandbox's websites: every centre's Protocol 5 columns 7-12 (web form, FAQ,
+survey: present / working) and indicator 1.2 in the XLSX say what its site was built to answer
+(a CAPTCHA or a login wall: «working» awaits the operator; a site down or with an expired
+certificate: both await the operator), and every kind of site was served."""
 
 from __future__ import annotations
 
@@ -38,6 +43,8 @@ PROTOCOL5_SHEET = "Протокол 5 табл. 1"
 PENDING_SHEET = "Ожидают оценки"
 TO_CORRECT = "требует исправления оператором"
 WORKING = {3: "телефон (графа 4)", 5: "электронная почта (графа 6)"}  # XLSX column index
+SERVICES = ("web_form", "faq", "survey")  # columns 7-8, 9-10, 11-12
+PENDING_WORD = "ожидает оценки"
 
 
 def against_document(book: Any, seed: Path, rows: dict[str, int]) -> tuple[list[str], list[int]]:
@@ -90,6 +97,43 @@ def _working_differs(summary: dict[str, Any], field: str) -> list[str]:
     ]
 
 
+def websites(book: Any, summary: dict[str, Any]) -> list[str]:
+    """Protocol 5 columns 7-12 and indicator 1.2 in the XLSX, for every centre, against what its
+    sandbox site was built to answer (the summary's expectations, from sitepages.EXPECTED and
+    the centre's expected phone and e-mail columns); every kind of site is served."""
+    from probe.sandbox.sitepages import KINDS
+
+    problems = []
+    by_name = {r["name"]: r for r in summary["rows"]}
+    seen = 0
+    for cells in book[PROTOCOL5_SHEET].iter_rows(values_only=True):
+        if not isinstance(cells[0], int) or cells[1] not in by_name:
+            continue
+        row = by_name[str(cells[1])]
+        seen += 1
+        for index, service in enumerate(SERVICES):
+            present, working = row["expected_web"][service]
+            ours = cells[6 + 2 * index : 8 + 2 * index]
+            wanted = (_word(present), _word(working))
+            if present is None:  # one merged cell: «ожидает оценки» (the operator decides)
+                wanted = (PENDING_WORD, None)
+            if tuple(ours) != wanted:
+                problems.append(f"row {row['row']} {service} (columns 7-12): {ours} != {wanted}")
+        indicator = row["expected_indicator_1_2"]
+        if cells[12] != (PENDING_WORD if indicator is None else indicator):
+            problems.append(f"row {row['row']}: indicator 1.2 {cells[12]!r} != {indicator!r}")
+    if seen != len(summary["rows"]):
+        problems.append(f"Protocol 5 has {seen} of {len(summary['rows'])} centres")
+    served = {r.get("website") for r in summary["rows"]}
+    if len(summary["rows"]) >= len(KINDS) and not set(KINDS) <= served:
+        problems.append(f"kinds of site never served: {sorted(set(KINDS) - served)}")
+    return problems
+
+
+def _word(flag: bool | None) -> str | None:
+    return {True: "да", False: "нет", None: PENDING_WORD}[flag]
+
+
 def main(folder: Path) -> int:
     summary = json.loads((folder / "sandbox-summary.json").read_text(encoding="utf-8"))
     problems = []
@@ -126,6 +170,7 @@ def main(folder: Path) -> int:
         book, SEED, {r["name"]: r["row"] for r in summary["rows"]}
     )
     problems += differ
+    problems += websites(book, summary)
     for problem in problems:
         print(f"check_demo: {problem}", file=sys.stderr)
     if not problems:
@@ -133,7 +178,8 @@ def main(folder: Path) -> int:
             f"check_demo: ok: {summary['organisations']} organisations, "
             f"{sum(summary['recorded'].values())} outcomes as configured, {summary['xlsx']} opens "
             f"({len(book.sheetnames)} sheets); Protocol 5 phone and e-mail as the 2020 document "
-            f"but rows {to_correct}, left to an operator's correction of a published address"
+            f"but rows {to_correct}, left to an operator's correction of a published address; "
+            f"columns 7-12 and indicator 1.2 as each centre's website was built to answer"
         )
     return 1 if problems else 0
 

@@ -53,13 +53,17 @@ def _register_check(app: Any) -> None:
     register(app)
 
 
+_SERVICES = ("web_form", "faq", "survey")
+
 SPEC = ChannelSpec(
     name=CHANNEL,
     label="сайт",
     backend="http",
     outcomes=(
-        OutcomeSpec("site_checked", "сайт проверен", success=True),
-        OutcomeSpec("site_unreachable", "сайт недоступен", verdict=True),
+        # The operator confirms or overturns each service's verdict (Protocol 5 columns
+        # 7-12, rule R13): on a checked site, and on one that failed (presence unknown).
+        OutcomeSpec("site_checked", "сайт проверен", success=True, also_judged=_SERVICES),
+        OutcomeSpec("site_unreachable", "сайт недоступен", verdict=True, also_judged=_SERVICES),
         OutcomeSpec("failed", "сбой (наша сторона)", ours=True),
     ),
     config_model=Config,
@@ -69,6 +73,8 @@ SPEC = ChannelSpec(
     contact_kinds=(
         ContactKind("website", "адрес сайта", normalise=normalise_url, column="website"),
     ),
+    # The site's phones and addresses, compared with the directory (storage.published).
+    published_contacts=(("phones", "phone"), ("emails", "email")),
     retry=(
         RetryRule("failed", minutes=(10, 10)),
         RetryRule("site_unreachable", minutes=(60, 90)),

@@ -1,4 +1,4 @@
-"""The sandbox's campaign: the run's options and the phone + e-mail campaign it plans."""
+"""The sandbox's campaign: the run's options and the phone + e-mail + web campaign it plans."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def campaign_spec(start: datetime, world: World) -> dict[str, Any]:
         "name": CAMPAIGN,
         "title": "Песочница: КЦСОН Омской области",
         "organisations": {"names": [o.name for o in world.organisations]},
-        "channels": ["phone", "email"],
+        "channels": ["phone", "email", *(["web"] if world.websites else [])],
         "start": start.date().isoformat(),
         "end": (start + timedelta(days=25)).date().isoformat(),
         "windows": "hours",
@@ -53,5 +53,6 @@ def campaign_spec(start: datetime, world: World) -> dict[str, Any]:
                 "prompt": "default",
             },
             "email": {},
+            **({"web": {}} if world.websites else {}),
         },
     }

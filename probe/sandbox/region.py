@@ -1,5 +1,6 @@
-"""The organisations' side of the sandbox: Postfix + Dovecot with the staff answering, and one
-SIPp instance per phone behaviour with every directory number routed to its behaviour.
+"""The organisations' side of the sandbox: Postfix + Dovecot with the staff answering, one
+SIPp instance per phone behaviour with every directory number routed to its behaviour, and
+nginx serving every centre's website.
 
 Every process started here is recorded in a pid file, so a run killed with SIGKILL leaves
 nothing the next run cannot stop."""
@@ -13,16 +14,21 @@ import shutil
 import signal
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from probe.sandbox.campaign import ZONE, Options
 from probe.sandbox.mailservers import MailServers
 from probe.sandbox.sipp import Audio, Sipp, make_audio
+from probe.sandbox.sites import start_sites
 from probe.sandbox.staff import MODES, VACATION, Employee, Staff
 from probe.sandbox.world import (
     Phone,
     World,
 )
 from probe.settings import Settings
+
+if TYPE_CHECKING:
+    from probe.sandbox.websites import ServedSites
 
 # -- the pid file: leftovers of a killed run -----------------------------------------------------
 
@@ -41,7 +47,7 @@ def stop_leftovers(data_dir: Path) -> list[int]:
         with contextlib.suppress(ValueError, OSError):
             pid = int(line)
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-            if any(name in cmdline for name in (b"sipp", b"dovecot", b"postfix", b"master")):
+            if any(n in cmdline for n in (b"sipp", b"dovecot", b"postfix", b"master", b"nginx")):
                 os.kill(pid, signal.SIGTERM)
                 stopped.append(pid)
     path.unlink(missing_ok=True)
@@ -168,6 +174,8 @@ class Region:
         self.mail: MailServers | None = None
         self.staff: Staff | None = None
         self.exchange: Exchange | None = None
+        self.sites: ServedSites | None = None
+        self.site_urls: dict[int, str] = {}  # protocol row -> its website's home page
         self.prober_password = secrets.token_urlsafe(12)
 
     def start(self, say: Callable[[str], None]) -> None:
@@ -211,11 +219,21 @@ class Region:
             f"telephony: {len(self.exchange.all)} SIPp instances on 127.0.0.1 play "
             f"{len(self.world.phones)} numbers"
         )
+        self.sites, self.site_urls = start_sites(self.world, data_dir / "websites")
+        self._pids()
+        if self.sites is not None:
+            kinds = len({site.kind for _, site in self.world.websites})
+            say(
+                f"websites: nginx on 127.0.0.1 serves {len(self.site_urls)} centres' sites "
+                f"({kinds} kinds)"
+            )
 
     def _pids(self) -> None:
         pids = self.exchange.pids() if self.exchange else []
         if self.mail is not None:
             pids += self.mail.pids()
+        if self.sites is not None and self.sites.process is not None:
+            pids.append(self.sites.process.pid)
         _record_pids(self.options.data_dir, pids)
 
     def prober_settings(self, database_url: str) -> Settings:
@@ -249,9 +267,29 @@ class Region:
                 "ca_file": self.mail.ca_file,
             },
             sip=sip,
+            **self._web_settings(account.address),
         )
 
+    def _web_settings(self, contact: str) -> dict[str, Any]:
+        """The web channel's section: the sandbox CA trusted, a short pause (the sites are
+        ours, on loopback; still one request at a time per site), and a page's rendering given
+        a minute: the run's calls, mail and browsers share the machine (at 20 s a loaded CI
+        machine timed out rendering a script-inserted form, which then read as absent)."""
+        if self.sites is None:
+            return {}
+        return {
+            "web": {
+                "ca_bundle": self.sites.ca_bundle,
+                "contact": contact,
+                "pause_seconds": 0.1,
+                "render_timeout_seconds": 60.0,
+                "time_budget_seconds": 600.0,
+            }
+        }
+
     def stop(self) -> None:
+        if self.sites is not None:
+            self.sites.stop()
         if self.exchange is not None:
             self.exchange.stop()
         if self.staff is not None:

@@ -41,6 +41,7 @@ from probe.results import CheckStatus
 from probe.sandbox.campaign import CAMPAIGN, ZONE, Options, campaign_spec
 from probe.sandbox.mailservers import mail_servers_installed
 from probe.sandbox.region import Region, stop_leftovers
+from probe.sandbox.sites import publish_sites
 from probe.sandbox.staff import Staff
 from probe.sandbox.summary import SandboxReport, compare, write_summary
 from probe.sandbox.world import SandboxError, World, load_world
@@ -122,12 +123,15 @@ def _clock(clock: WarpClock) -> Iterator[None]:
 
 
 def check_tools() -> None:
+    from probe.sandbox.websites import nginx_installed
+
     missing = [tool for tool in REQUIRED_TOOLS if shutil.which(tool) is None]
+    missing += [] if nginx_installed() else ["nginx"]
     if missing or not mail_servers_installed():
         raise SandboxError(
             f"missing {', '.join(missing) or 'Dovecot LMTP'}: run `scripts/setup.sh --sandbox` "
             "(Debian packages sip-tester, espeak-ng, sox, postfix, dovecot-imapd, dovecot-lmtpd, "
-            "dovecot-sieve)"
+            "dovecot-sieve, nginx-light, chromium)"
         )
     if os.geteuid() != 0:
         raise SandboxError("the sandbox runs Postfix and Dovecot from its own config: run as root")
@@ -211,6 +215,9 @@ async def _start(
         f"directory: {len(report.organisations)} organisations imported from "
         f"{world.directory}; {len(world.organisations)} play their 2020 selves"
     )
+    if region.site_urls:
+        published = await asyncio.to_thread(publish_sites, engine, region.site_urls)
+        say(f"websites: {published} centres' directory entries point at their local sites")
     return engine, settings, _operator(engine)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from probe.sandbox.campaign import CAMPAIGN, DEADLINE_WORKING_DAYS, PER_CONTACT
+from probe.sandbox.webcheck import compare_web, web_cells
 from probe.sandbox.world import (
     Organisation,
     Phone,
@@ -21,6 +22,7 @@ from probe.sandbox.world import (
     expected_email_outcome,
     expected_phone_outcomes,
 )
+from probe.scoring.model import Protocol5Row
 from storage.models import Check
 
 
@@ -56,6 +58,10 @@ class Recorded:
     # Published contacts the prober cannot use as written (a look-alike letter): while one is
     # left uncorrected, a channel that did not work waits for the operator (R11, R12).
     to_correct: set[Key] = field(default_factory=set)  # (protocol row, channel)
+    web: dict[int | None, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # Rows whose web check found contacts the directory lacks (the review queue's
+    # «справочник может быть устаревшим», storage.published).
+    unlisted: set[int | None] = field(default_factory=set)
 
 
 def compare(engine: Engine, world: World) -> SandboxReport:
@@ -68,8 +74,13 @@ def compare(engine: Engine, world: World) -> SandboxReport:
         mismatched_before = len(result.mismatches)
         phones = [_compare_phone(result, recorded, row, phone) for phone in organisation.phones]
         emails = _compare_emails(result, recorded, organisation)
-        phone_working, email_working = scored.get(row, (None, None))
+        p5 = scored.get(row)
+        phone_working, email_working = (p5.phone.working, p5.email.working) if p5 else (None, None)
         working, mail_works = _expected_working(recorded, organisation, emails)
+        web = compare_web(
+            result, recorded.web.get(row, []), organisation, p5, (working, mail_works),
+            unlisted=row in recorded.unlisted,
+        )  # fmt: skip
         if phone_working is not working:
             result.mismatches.append(
                 f"row {row}: phone working {phone_working} != {working} (Protocol 5 column 4)"
@@ -81,13 +92,14 @@ def compare(engine: Engine, world: World) -> SandboxReport:
         result.rows.append({"row": row, "name": organisation.name, "phones": phones,
                             "emails": emails, "phone_working": phone_working,
                             "expected_phone_working": working, "email_working": email_working,
-                            "expected_email_working": mail_works,
+                            "expected_email_working": mail_works, **web,
                             "match": len(result.mismatches) == mismatched_before})  # fmt: skip
     return result
 
 
 def _recorded(engine: Engine) -> Recorded:
-    from storage.models import Contact, Organisation
+    from storage.models import CheckEvent, Contact, Organisation
+    from storage.published import EVENT as UNLISTED_EVENT
 
     found = Recorded()
     with Session(engine) as session:
@@ -97,6 +109,14 @@ def _recorded(engine: Engine) -> Recorded:
             .join(Organisation, col(Organisation.id) == col(Check.organisation_id))
             .order_by(col(Check.id))
         ).all()
+        found.unlisted = set(
+            session.exec(
+                select(Organisation.protocol_row)
+                .join(Check, col(Check.organisation_id) == col(Organisation.id))
+                .join(CheckEvent, col(CheckEvent.check_id) == col(Check.id))
+                .where(col(CheckEvent.kind) == UNLISTED_EVENT)
+            ).all()
+        )
         found.to_correct = {
             (row, channel)
             for row, channel in session.exec(
@@ -112,6 +132,9 @@ def _recorded(engine: Engine) -> Recorded:
             key += f";ext={contact.extension}"
         if contact.channel == "email":
             key = key.lower()  # the directory keeps a local part as published (BYKCSO@...)
+        if contact.channel == "web":
+            found.web[protocol_row].append(check.outcome or check.status)
+            continue
         found.seen[(protocol_row, key)].append(check.outcome or check.status)
         details = check.details or {}
         found.transfers[(protocol_row, key)].append(int(details.get("transfers") or 0))
@@ -199,9 +222,9 @@ def _expected_working(
     return working, mail_works
 
 
-def _protocol5(engine: Engine) -> dict[int | None, tuple[bool | None, bool | None]]:
-    """Protocol 5's phone (column 4) and e-mail working of each protocol row, as the campaign's
-    export scores them (rules R11, R12)."""
+def _protocol5(engine: Engine) -> dict[int | None, Protocol5Row]:
+    """Protocol 5 table 1 of each protocol row, as the campaign's export scores it (rules
+    R11-R13, R15, indicator 1.2)."""
     from probe.scoring import score_campaign
     from storage.checks import get_campaign_by_name
 
@@ -210,7 +233,7 @@ def _protocol5(engine: Engine) -> dict[int | None, tuple[bool | None, bool | Non
         if campaign is None:
             return {}
         score = score_campaign(session=session, campaign=campaign, audit=False)
-    return {row.protocol_row: (row.phone.working, row.email.working) for row in score.protocol5}
+    return {row.protocol_row: row for row in score.protocol5}
 
 
 def print_summary(outcome: SandboxReport, console: Any) -> None:
@@ -218,7 +241,7 @@ def print_summary(outcome: SandboxReport, console: Any) -> None:
 
     table = Table(title="Sandbox: what each centre did, and what it was told to do")
     for name in ("№", "organisation", "phone outcomes", "transfers", "phone works", "e-mail",
-                 "e-mail works", "match"):  # fmt: skip
+                 "e-mail works", "website", "7-12", "1.2", "match"):  # fmt: skip
         table.add_column(name, overflow="fold")
     for row in outcome.rows:
         phones = "; ".join("→".join(p["observed"]) or "—" for p in row["phones"]) or "—"
@@ -233,9 +256,11 @@ def print_summary(outcome: SandboxReport, console: Any) -> None:
         match = "yes" if row["match"] else "[red]no[/red]"
         works = {True: "да", False: "нет", None: "—"}[row.get("phone_working")]
         mail_works = {True: "да", False: "нет", None: "—"}[row.get("email_working")]
-        table.add_row(
-            str(row["row"]), row["name"][:60], phones, moved, works, mail, mail_works, match
-        )
+        site = f"{row.get('website') or '—'}: {','.join(row.get('web_outcomes') or []) or '—'}"
+        points = row.get("indicator_1_2")
+        indicator = "—" if points is None else str(points)
+        table.add_row(str(row["row"]), row["name"][:40], phones, moved, works, mail, mail_works,
+                      site, web_cells(row), indicator, match)  # fmt: skip
     console.print(table)
     counts = Table(title="Outcomes: expected from the sandbox's behaviours, and recorded")
     for name in ("outcome", "expected", "recorded"):

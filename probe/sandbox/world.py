@@ -8,7 +8,7 @@ what the prober must record for it, which the summary and CI compare with what i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError
@@ -54,11 +54,20 @@ class Mailbox(BaseModel):
         return not (self.bounce or self.silence) and self.reply_after_working_days is not None
 
 
+class Website(BaseModel):
+    """The centre's website: the kind of site the sandbox serves for it (probe/sandbox/
+    sitepages.py builds each kind), and a phone it publishes that the directory lacks."""
+
+    kind: str
+    other_phone: str | None = None  # E.164: the directory may be outdated (the review queue)
+
+
 class Organisation(BaseModel):
     protocol_row: int
     name: str
     phones: list[Phone] = Field(default_factory=list)
     emails: list[Mailbox] = Field(default_factory=list)
+    website: Website | None = None
 
 
 class World(BaseModel):
@@ -73,6 +82,10 @@ class World(BaseModel):
     @property
     def mailboxes(self) -> list[Mailbox]:
         return [m for o in self.organisations for m in o.emails]
+
+    @property
+    def websites(self) -> list[tuple[Organisation, Website]]:
+        return [(o, o.website) for o in self.organisations if o.website is not None]
 
 
 def load_world(name_or_path: str | Path = "omsk-kcson") -> World:
@@ -124,3 +137,41 @@ def expected_email_outcome(mailbox: Mailbox) -> str:
 def expected_email_late(mailbox: Mailbox, *, deadline_working_days: int) -> bool:
     """A reply after the campaign's working-day norm is marked late."""
     return mailbox.replies and (mailbox.reply_after_working_days or 0) > deadline_working_days
+
+
+# Protocol 5 columns 7-12, as rules R13/R15 score what each kind of site is built to answer.
+SERVICES = ("web_form", "faq", "survey")
+
+
+def expected_web_outcome(website: Website) -> str:
+    from probe.sandbox.sitepages import EXPECTED
+
+    return str(EXPECTED[website.kind]["outcome"])
+
+
+def expected_web_columns(website: Website | None) -> dict[str, tuple[bool | None, bool | None]]:
+    """(present, working) of each service once scored: a site that fails leaves both to the
+    operator; a CAPTCHA or a login wall leaves "working" to the operator; otherwise what the
+    site was built to show. No website: both wait for the operator."""
+    if website is None or expected_web_outcome(website) != "site_checked":
+        return dict.fromkeys(SERVICES, (None, None))
+    from probe.sandbox.sitepages import EXPECTED
+
+    found: dict[str, tuple[bool | None, bool | None]] = {}
+    for service in SERVICES:
+        verdict = EXPECTED[website.kind][service]
+        present, working, needed = cast(tuple[bool | None, bool | None, str | None], verdict)
+        found[service] = (
+            (False, False) if present is False else (present, None if needed else working)
+        )
+    return found
+
+
+def expected_indicator(
+    phone: bool | None, email: bool | None, columns: dict[str, tuple[bool | None, bool | None]]
+) -> int | None:
+    """Indicator 1.2 (Order 344н) from the expected working columns: 30 points per working
+    channel, at most 100; unknown while an unjudged channel could still change it."""
+    working = [phone, email, *(False if p is False else w for p, w in columns.values())]
+    points = min(100, 30 * sum(1 for w in working if w is True))
+    return None if points < 100 and any(w is None for w in working) else points

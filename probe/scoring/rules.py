@@ -323,6 +323,7 @@ def operator_channel(value: str | None) -> tuple[bool, bool] | None:
 OPERATOR_NEEDED_RU = {
     "captcha": "форма защищена капчей",
     "login": "форма доступна только после входа",
+    "robots": "сайт закрыт для проверки (robots.txt)",
 }
 
 

@@ -20,6 +20,7 @@ YES_NO = {True: "да", False: "нет", None: "не установлено"}
 OPERATOR_NEEDED = {
     "captcha": "форма защищена капчей: работу проверяет оператор",
     "login": "форма доступна только после входа: работу проверяет оператор",
+    "robots": "сайт закрыт для проверки (robots.txt): решает оператор",
 }
 PRESENCE = [p.value for p in ChannelPresence]
 
@@ -31,6 +32,7 @@ class Finding:
     text: str
     screenshot: int | None  # the evidence item's index, shown inline
     screenshot_path: str | None = None  # named by the check, but no such evidence file
+    snapshot: int | None = None  # the page's HTML as fetched (download only)
 
 
 @dataclass
@@ -72,7 +74,9 @@ def proposed_value(found: dict[str, Any]) -> str | None:
     return None
 
 
-def _screenshot(path: Any, items: list[EvidenceItem]) -> tuple[int | None, str | None]:
+def _evidence_file(path: Any, items: list[EvidenceItem]) -> tuple[int | None, str | None]:
+    """The evidence item a finding names by its path under the check's folder (its index),
+    or None and the path when there is no such file."""
     if not isinstance(path, str) or not path:
         return None, None
     tail = PurePosixPath(path).parts[-2:]
@@ -87,7 +91,7 @@ def _findings(evidence: Any, items: list[EvidenceItem]) -> list[Finding]:
     for entry in evidence if isinstance(evidence, list) else []:
         if not isinstance(entry, dict):
             continue
-        index, missing = _screenshot(entry.get("screenshot"), items)
+        index, missing = _evidence_file(entry.get("screenshot"), items)
         found.append(
             Finding(
                 url=str(entry.get("url") or ""),
@@ -95,6 +99,7 @@ def _findings(evidence: Any, items: list[EvidenceItem]) -> list[Finding]:
                 text=str(entry.get("text") or "")[:500],
                 screenshot=index,
                 screenshot_path=missing,
+                snapshot=_evidence_file(entry.get("snapshot"), items)[0],
             )
         )
     return found

@@ -257,7 +257,8 @@ def test_a_campaign_without_the_web_channel_keeps_the_operator_only_columns(
         (service(True, False), ChannelState(True, False)),
         (service(False, None), ChannelState(False, False)),
         (service(True, None, "login"), ChannelState(True, None)),
-        (service(None, None), ChannelState(None, None)),  # e.g. robots.txt forbade the page
+        (service(None, None), ChannelState(None, None)),  # presence not established
+        (service(None, None, "robots"), ChannelState(None, None)),  # robots.txt closes the site
         ({"present": "yes"}, ChannelState(None, None)),  # not a flag: never guessed
     ],
 )
