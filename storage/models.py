@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from probe.results import utc_now
@@ -108,6 +108,9 @@ class Check(SQLModel, table=True):
         Index("ix_check_campaign_id_id", "campaign_id", "id"),
         Index("ix_check_outcome_id", "outcome", "id"),
         Index("ix_check_contact_campaign_id", "contact_id", "campaign_id", "id"),
+        # The dashboard's "has anything changed" probe; the queue's age filter.
+        Index("ix_check_campaign_updated", "campaign_id", "updated_at"),
+        Index("ix_check_finished_at", "finished_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -150,7 +153,16 @@ class Review(SQLModel, table=True):
     """An operator's judgement on a check or an organisation (etiquette, transfers, grade, note)."""
 
     __tablename__ = "review"
-    __table_args__ = (Index("ix_review_check_field", "check_id", "field"),)
+    __table_args__ = (
+        Index("ix_review_check_field", "check_id", "field"),
+        # The few verdicts that overturned an outcome (most confirm it): the dashboard's.
+        Index(
+            "ix_review_overturned",
+            "check_id",
+            postgresql_where=text("field = 'verdict' AND value <> 'confirmed'"),
+            sqlite_where=text("field = 'verdict' AND value <> 'confirmed'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     check_id: int | None = Field(default=None, foreign_key="check_run.id", index=True)

@@ -184,21 +184,18 @@ def _day_chart(figures: CampaignFigures) -> Markup:
     )  # fmt: skip
 
 
-def human_seconds(seconds: float) -> str:
-    """«45 с», «1 мин», «1 мин 30 с»: durations as people say them."""
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} с"
-    minutes, rest = divmod(seconds, 60)
-    return f"{minutes} мин" + (f" {rest} с" if rest else "")
+def _colour(channel: str) -> str:
+    """One colour per channel on every chart, in the registry's order."""
+    names = labels.listed_channels()
+    index = names.index(channel) if channel in names else len(names)
+    return svg.PALETTE[index % len(svg.PALETTE)]
 
 
 def _bucket_label(measure: Measure, index: int, last: bool) -> str:
-    if measure == REPLY_DAYS:
-        return f"≥ {index}" if last else str(index)
-    width = MEASURES[measure] / 1000
-    low = human_seconds(index * width)
-    return f"≥ {low}" if last else f"{low} – {human_seconds((index + 1) * width)}"
+    """A column's span in the chart's unit (working days, seconds: the caption says which)."""
+    width = MEASURES[measure] / (1 if measure == REPLY_DAYS else 1000)
+    low = f"{index * width:g}"
+    return f"≥ {low}" if last else (low if width == 1 else f"{low}–{(index + 1) * width:g}")
 
 
 def _histogram_chart(figures: CampaignFigures, measure: Measure, title: str, unit: str) -> Markup:
@@ -212,7 +209,8 @@ def _histogram_chart(figures: CampaignFigures, measure: Measure, title: str, uni
         for index, count in buckets.items():
             capped[min(index, last)] += count
         values = [capped.get(i, 0) for i in range(last + 1)]
-        series.append(svg.Series(labels.label(labels.CHANNELS, channel), values))
+        name = labels.label(labels.CHANNELS, channel)
+        series.append(svg.Series(name, values, _colour(channel)))
     names = [_bucket_label(measure, i, i == last) for i in range(last + 1)]
     return svg.columns(names, series, title=title, y_label=unit)
 
@@ -222,7 +220,8 @@ def _outcome_chart(outcomes: list[tuple[str, str, int]]) -> Markup:
         (f"{labels.label(labels.OUTCOMES, o)} ({labels.label(labels.CHANNELS, ch)})", n)
         for ch, o, n in outcomes
     ]
-    return svg.bars(items, title="Исходы завершённых проверок")
+    colours = [_colour(ch) for ch, _, _ in outcomes]
+    return svg.bars(items, title="Исходы завершённых проверок", colours=colours)
 
 
 def dashboard_view(campaign: Campaign, figures: CampaignFigures) -> DashboardView:

@@ -74,7 +74,7 @@ def columns(
     *,
     title: str,
     y_label: str = "",
-    width: int = 640,
+    width: int = 580,
     height: int = 220,
 ) -> Markup:
     """Vertical columns, the series stacked, one column per label (days, buckets), a legend."""

@@ -1,0 +1,47 @@
+"""dashboard and review queue indexes
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-06
+
+The campaign dashboard keeps its figures until the campaign changes: the newest change to one
+of its checks is found by (campaign_id, updated_at) in one index probe instead of reading a
+million rows. The few verdicts that overturned an outcome are read through a partial index
+(most verdicts confirm). Queue filters by age read the checks finished in a span by
+(finished_at) (bench/web_queue.py).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+OVERTURNED = sa.text("field = 'verdict' AND value <> 'confirmed'")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("check_run", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_check_campaign_updated", ["campaign_id", "updated_at"], unique=False
+        )
+        batch_op.create_index("ix_check_finished_at", ["finished_at"], unique=False)
+    op.create_index(
+        "ix_review_overturned",
+        "review",
+        ["check_id"],
+        unique=False,
+        postgresql_where=OVERTURNED,
+        sqlite_where=OVERTURNED,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_review_overturned", table_name="review")
+    with op.batch_alter_table("check_run", schema=None) as batch_op:
+        batch_op.drop_index("ix_check_finished_at")
+        batch_op.drop_index("ix_check_campaign_updated")
