@@ -39,7 +39,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No JIT: PostgreSQL compiles a query whose estimate is large (the review queue's keyset
+    # walk over a million checks is costed as if it read them all) for 0.5-1.5 s on a loaded
+    # 2-core machine, to run one that takes 5 ms (bench/web_queue.py, `?age=7`).
+    connect_args = {"options": "-c jit=off", **kwargs.pop("connect_args", {})}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 @contextmanager

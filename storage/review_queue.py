@@ -161,13 +161,19 @@ def needs_human() -> ColumnElement[bool]:
     )
 
 
-def _filtered(query: Any, filters: QueueFilter) -> Any:
+def _filtered(query: Any, filters: QueueFilter, session: Session | None = None) -> Any:
     if filters.campaign_id is not None:
         query = query.where(col(Check.campaign_id) == filters.campaign_id)
     if filters.organisation_id is not None:
         query = query.where(col(Check.organisation_id) == filters.organisation_id)
     if filters.region:
         in_region = select(Organisation.id).where(col(Organisation.region) == filters.region)
+        if session is not None:
+            # The region's organisations as a list: PostgreSQL then tests each check against
+            # it before the costly "needs a human" subqueries, not after (a subquery here is
+            # joined last: `?outcome=bounced&region=tomsk` ran the subqueries on 20,773 bounced
+            # checks instead of 5,294, bench/web_queue.py).
+            in_region = list(session.exec(in_region).all()) or [0]  # type: ignore[assignment]
         query = query.where(col(Check.organisation_id).in_(in_region))
     if filters.channel:
         query = query.where(col(Check.channel) == filters.channel)
@@ -196,9 +202,10 @@ def _claimed_by_another(username: str) -> ColumnElement[bool]:
     )
 
 
-def queue_query(filters: QueueFilter) -> Any:
-    """The checks needing a human under these filters (unordered)."""
-    return _filtered(select(Check).where(needs_human()), filters)
+def queue_query(filters: QueueFilter, session: Session | None = None) -> Any:
+    """The checks needing a human under these filters (unordered); with `session`, a region's
+    organisations are read first and given as a list (see `_filtered`)."""
+    return _filtered(select(Check).where(needs_human()), filters, session)
 
 
 def follows(filters: QueueFilter, check_id: int) -> ColumnElement[bool]:
@@ -230,7 +237,7 @@ def review_queue(
         raise ValueError(f"page size must be between 1 and {MAX_PAGE}, not {limit}")
     # The checks alone first, then their organisations, contacts and campaigns by id: with
     # the joins in one statement PostgreSQL misjudges the LIMIT and loops over whole tables.
-    base = queue_query(filters)
+    base = queue_query(filters, session)
     if before is not None:
         query = in_order(base.where(precedes(filters, before)), filters, reverse=True)
         checks = list(session.exec(query.limit(limit + 1)).all())
@@ -260,7 +267,8 @@ def _any_before(session: Session, base: Any, filters: QueueFilter, first: Check)
 def queue_total(*, session: Session, filters: QueueFilter, cap: int = 10_000) -> int:
     """How many checks the queue holds under these filters, counted up to `cap` + 1 (a count
     of a million-check queue would cost more than the page itself)."""
-    ids = queue_query(filters).with_only_columns(col(Check.id)).limit(cap + 1).subquery()
+    ids = queue_query(filters, session).with_only_columns(col(Check.id)).limit(cap + 1)
+    ids = ids.subquery()
     return int(session.execute(sa_select(func.count()).select_from(ids)).scalar_one())
 
 

@@ -54,6 +54,7 @@ class _Kept:
 
 
 _cache: dict[tuple[int, int], _Kept] = {}
+_counting: set[tuple[int, int]] = set()  # campaigns being counted now
 _lock = threading.Lock()
 
 
@@ -65,23 +66,40 @@ def _offset_minutes(zone: str) -> int:
     return int(offset.total_seconds() // 60) if offset else 0
 
 
+def _count(engine: Engine, campaign_id: int, stamp: tuple[Any, ...]) -> CampaignFigures:
+    try:
+        with session_scope(engine) as db:
+            figures = campaign_figures(
+                session=db, campaign_id=campaign_id, measures=MEASURES,
+                offset_minutes=_offset_minutes,
+            )  # fmt: skip
+        with _lock:
+            _cache[(id(engine), campaign_id)] = _Kept(stamp, time.monotonic(), figures)
+        return figures
+    finally:
+        with _lock:
+            _counting.discard((id(engine), campaign_id))
+
+
 def figures_for(engine: Engine, campaign: Campaign) -> CampaignFigures:
-    """The campaign's figures, counted again only when something in it changed."""
+    """The campaign's figures, counted again only when something in it changed. Only the first
+    reader of a campaign waits for the count; after a change, readers get the figures kept
+    while one count runs in the background (at most every RECOUNT_S seconds)."""
     assert campaign.id is not None
     key = (id(engine), campaign.id)
     with session_scope(engine) as db:
         stamp = (campaign.updated_at, *campaign_stamp(session=db, campaign_id=campaign.id))
-        with _lock:
-            kept = _cache.get(key)
-        if kept is not None and (kept.stamp == stamp or time.monotonic() - kept.at < RECOUNT_S):
-            return kept.figures
-        figures = campaign_figures(
-            session=db, campaign_id=campaign.id, measures=MEASURES,
-            offset_minutes=_offset_minutes,
-        )  # fmt: skip
     with _lock:
-        _cache[key] = _Kept(stamp=stamp, at=time.monotonic(), figures=figures)
-    return figures
+        kept = _cache.get(key)
+        if kept is not None and (
+            kept.stamp == stamp or key in _counting or time.monotonic() - kept.at < RECOUNT_S
+        ):
+            return kept.figures
+        _counting.add(key)
+    if kept is None:
+        return _count(engine, campaign.id, stamp)
+    threading.Thread(target=_count, args=(engine, campaign.id, stamp), daemon=True).start()
+    return kept.figures
 
 
 # --- what the page shows ----------------------------------------------------------------------

@@ -109,6 +109,18 @@ def local_time(
     return text + (f" ({timezone})" if zone_named else "")
 
 
+def plural(count: int, one: str, few: str, many: str) -> str:
+    """«1 организация», «3 организации», «11 организаций»."""
+    tens, units = count % 100, count % 10
+    if units == 1 and tens != 11:
+        word = one
+    elif 2 <= units <= 4 and not 12 <= tens <= 14:
+        word = few
+    else:
+        word = many
+    return f"{count} {word}"
+
+
 def zone_title(timezone: str) -> str:
     """A zone as staff read it once per page: «Asia/Omsk (UTC+6)»."""
     try:

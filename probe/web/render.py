@@ -26,6 +26,7 @@ def make_templates() -> Jinja2Templates:
     env.globals["reply_term"] = labels.reply_term
     env.globals["forwards"] = labels.forwards
     env.globals["zone_title"] = labels.zone_title
+    env.globals["plural"] = labels.plural
     env.filters["local"] = labels.local_time
     env.filters["pretty_json"] = lambda value: json.dumps(
         value, ensure_ascii=False, indent=2, sort_keys=True, default=str

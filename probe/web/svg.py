@@ -46,7 +46,7 @@ def bars(
     """Horizontal bars, one per (label, value), the value written at the bar's end."""
     if not items:
         return Markup("")
-    label_w, row_h, top = 190, 22, 8
+    label_w, row_h, top = 250, 22, 8
     height = top + row_h * len(items) + 6
     top_value = max(value for _, value in items) or 1
     scale = (width - label_w - 80) / top_value

@@ -247,7 +247,7 @@ def test_the_2020_protocol_is_compared_with_now_per_organisation_and_on_its_page
     untouched = page.locator("#compare-table tbody tr").nth(5)
     expect(untouched.locator("td[data-side=now][data-channel=phone]")).to_have_text("не проверялся")
     expect(page.locator("#compare-summary tr[data-channel=phone] td").nth(2)).to_have_text(
-        "1 организаций"
+        "1 организация"
     )
     _shot(page, tmp_path, "compare.png")
     page.click(f"#compare-table tr[data-org-id='{first}'] a")
