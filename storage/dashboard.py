@@ -51,18 +51,6 @@ class CampaignFigures:
     histograms: dict[Measure, dict[str, Counter[int]]] = field(default_factory=dict)
 
 
-def _status_outcome(session: Session, campaign_id: int, figures: CampaignFigures) -> None:
-    rows = session.execute(
-        select(col(Check.channel), col(Check.status), col(Check.outcome), func.count())
-        .where(col(Check.campaign_id) == campaign_id)
-        .group_by(col(Check.channel), col(Check.status), col(Check.outcome))
-    ).all()
-    for channel, status, outcome, count in rows:
-        figures.by_status[(channel, status)] += count
-        if status == CheckStatus.DONE.value and outcome is not None:
-            figures.by_outcome[(channel, outcome)] += count
-
-
 def _allowed(channel: str) -> frozenset[str]:
     try:
         return channel_spec(channel).outcome_names
@@ -169,42 +157,43 @@ def _local_day(session: Session, timezone: str, offset_minutes: int) -> Any:
     return func.date(col(Check.finished_at), f"{offset_minutes:+d} minutes")
 
 
-def _by_day(session: Session, campaign_id: int, figures: CampaignFigures, offset: int) -> None:
-    day = _local_day(session, figures.timezone, offset)
-    rows = session.execute(
-        select(day, col(Check.channel), func.count())
-        .where(
-            col(Check.campaign_id) == campaign_id,
-            col(Check.status) == CheckStatus.DONE.value,
-            col(Check.finished_at).is_not(None),
-        )
-        .group_by(day, col(Check.channel))
-    ).all()
-    for value, channel, count in rows:
-        when = value if isinstance(value, date) else date.fromisoformat(str(value))
-        figures.by_day[(when, channel)] += count
-
-
-def _histogram(
-    session: Session, campaign_id: int, measure: Measure, width: float, figures: CampaignFigures
-) -> None:
+def _bucket(measure: Measure, width: float) -> Any:
     where, key = measure
     column = col(Check.timings_ms) if where == "timings_ms" else col(Check.details)
     value = column[key].as_float()
-    bucket = cast(value / literal(width), Integer)
+    done = col(Check.status) == CheckStatus.DONE.value
+    return case((and_(done, value >= 0), cast(value / literal(width), Integer)), else_=None)
+
+
+def _one_pass(
+    session: Session,
+    campaign_id: int,
+    figures: CampaignFigures,
+    offset: int,
+    measures: dict[Measure, float],
+) -> None:
+    """Status, outcome, local day and every histogram's bucket in one GROUP BY: the campaign's
+    checks are read once (a few thousand groups come back, not a million rows)."""
+    day = _local_day(session, figures.timezone, offset)
+    buckets = [_bucket(measure, width) for measure, width in measures.items()]
+    keys = [col(Check.channel), col(Check.status), col(Check.outcome), day, *buckets]
     rows = session.execute(
-        select(col(Check.channel), bucket, func.count())
-        .where(
-            and_(col(Check.campaign_id) == campaign_id, col(Check.status) == "done"),
-            value.is_not(None),
-            value >= 0,
-        )
-        .group_by(col(Check.channel), bucket)
+        select(*keys, func.count()).where(col(Check.campaign_id) == campaign_id).group_by(*keys)
     ).all()
-    found: dict[str, Counter[int]] = {}
-    for channel, index, count in rows:
-        found.setdefault(channel, Counter())[int(index)] += count
-    figures.histograms[measure] = found
+    histograms: dict[Measure, dict[str, Counter[int]]] = {m: {} for m in measures}
+    for channel, status, outcome, when, *found, count in rows:
+        figures.by_status[(channel, status)] += count
+        if status != CheckStatus.DONE.value:
+            continue
+        if outcome is not None:
+            figures.by_outcome[(channel, outcome)] += count
+        if when is not None:
+            when = when if isinstance(when, date) else date.fromisoformat(str(when))
+            figures.by_day[(when, channel)] += count
+        for measure, index in zip(measures, found, strict=True):
+            if index is not None:
+                histograms[measure].setdefault(channel, Counter())[int(index)] += count
+    figures.histograms = histograms
 
 
 def campaign_figures(
@@ -218,13 +207,10 @@ def campaign_figures(
     width (in its own unit: ms, days); `offset_minutes(zone) -> int` gives SQLite the zone's
     offset from UTC for the local days."""
     figures = CampaignFigures(campaign_id=campaign_id)
-    _status_outcome(session, campaign_id, figures)
-    _apply_verdicts(session, campaign_id, figures)
     _by_organisation(session, campaign_id, figures)
     offset = offset_minutes(figures.timezone) if offset_minutes else 0
-    _by_day(session, campaign_id, figures, offset)
-    for measure, width in measures.items():
-        _histogram(session, campaign_id, measure, width, figures)
+    _one_pass(session, campaign_id, figures, offset, measures)
+    _apply_verdicts(session, campaign_id, figures)
     return figures
 
 

@@ -108,9 +108,8 @@ class Check(SQLModel, table=True):
         Index("ix_check_campaign_id_id", "campaign_id", "id"),
         Index("ix_check_outcome_id", "outcome", "id"),
         Index("ix_check_contact_campaign_id", "contact_id", "campaign_id", "id"),
-        # The dashboard's "has anything changed" probe; the queue's age filter.
+        # The dashboard's "has anything changed" probe.
         Index("ix_check_campaign_updated", "campaign_id", "updated_at"),
-        Index("ix_check_finished_at", "finished_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

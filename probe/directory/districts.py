@@ -7,6 +7,7 @@ address as the directories write it: «…Октябрьского админи�
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORD = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё][а-яё]+)?"
 _ADJ = r"[а-яё]+"
@@ -38,6 +39,7 @@ def _nominative(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65536)  # pages group thousands of organisations by it on every view
 def district_of(name: str, address: str = "") -> str:
     """The district named in `name`, else in `address`; "" when neither names one."""
     for text in (name, address):
