@@ -168,11 +168,7 @@ def _filtered(query: Any, filters: QueueFilter, session: Session | None = None) 
         query = query.where(col(Check.organisation_id) == filters.organisation_id)
     if filters.region:
         in_region = select(Organisation.id).where(col(Organisation.region) == filters.region)
-        if session is not None:
-            # The region's organisations as a list: PostgreSQL then tests each check against
-            # it before the costly "needs a human" subqueries, not after (a subquery here is
-            # joined last: `?outcome=bounced&region=tomsk` ran the subqueries on 20,773 bounced
-            # checks instead of 5,294, bench/web_queue.py).
+        if session is not None:  # as a list: tested before the costly subqueries, not after
             in_region = list(session.exec(in_region).all()) or [0]  # type: ignore[assignment]
         query = query.where(col(Check.organisation_id).in_(in_region))
     if filters.channel:
@@ -203,8 +199,7 @@ def _claimed_by_another(username: str) -> ColumnElement[bool]:
 
 
 def queue_query(filters: QueueFilter, session: Session | None = None) -> Any:
-    """The checks needing a human under these filters (unordered); with `session`, a region's
-    organisations are read first and given as a list (see `_filtered`)."""
+    """The checks needing a human under these filters (unordered)."""
     return _filtered(select(Check).where(needs_human()), filters, session)
 
 
@@ -267,8 +262,7 @@ def _any_before(session: Session, base: Any, filters: QueueFilter, first: Check)
 def queue_total(*, session: Session, filters: QueueFilter, cap: int = 10_000) -> int:
     """How many checks the queue holds under these filters, counted up to `cap` + 1 (a count
     of a million-check queue would cost more than the page itself)."""
-    ids = queue_query(filters, session).with_only_columns(col(Check.id)).limit(cap + 1)
-    ids = ids.subquery()
+    ids = queue_query(filters, session).with_only_columns(col(Check.id)).limit(cap + 1).subquery()
     return int(session.execute(sa_select(func.count()).select_from(ids)).scalar_one())
 
 

@@ -60,7 +60,8 @@ def _login(page: Page, server: WebServer, username: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button:has-text('Войти')")
-    expect(page.locator("header .who")).to_contain_text(username)
+    # Signing in hashes the password (argon2): slow on a loaded machine.
+    expect(page.locator("header .who")).to_contain_text(username, timeout=30_000)
 
 
 def _shot(page: Page, tmp_path: Path, name: str, *, full_page: bool = False) -> None:
