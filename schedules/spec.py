@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
+from probe.channels import Concurrency, all_specs
 from schedules.recurrence import Recurrence
 from storage.planning import Selection
 
@@ -17,8 +25,22 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-FailedCall = Literal["busy", "no_answer", "unavailable", "rejected", "answering_machine"]
-FAILED_CALLS: tuple[FailedCall, ...] = get_args(FailedCall)
+def moves_on() -> list[str]:
+    """The outcomes after which a call-like channel tries the organisation's next contact: its
+    retry rules with `next_contact` (the phone's: busy, no_answer, unavailable, rejected,
+    answering_machine), from the registry."""
+    found: list[str] = []
+    for channel in all_specs():
+        if channel.concurrency is Concurrency.ONE_PER_ORGANISATION:
+            found += [r.outcome for r in channel.retry if r.next_contact and r.outcome not in found]
+    return found
+
+
+def _moves_on(value: str) -> str:
+    allowed = moves_on()
+    if value not in allowed:
+        raise ValueError(f"Input should be one of: {', '.join(allowed)}")
+    return value
 
 
 class CallPolicy(_Strict):
@@ -35,7 +57,9 @@ class CallPolicy(_Strict):
     rejected_retry_minutes: tuple[int, int] | None = (10, 20)
     # After these outcomes the organisation's next number is called now rather than at its
     # planned time (seed 000 rows 6, 27, 30, 34 moved on to another number within minutes).
-    next_number_after: list[FailedCall] = Field(default_factory=lambda: list(FAILED_CALLS))
+    next_number_after: list[Annotated[str, AfterValidator(_moves_on)]] = Field(
+        default_factory=moves_on
+    )
     our_failure_retry_minutes: int = Field(5, ge=1)
 
     @model_validator(mode="after")
