@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 # 5: R11, R12 wait while a published contact needs an operator's correction
 # 6: R15, Protocol 5 columns 7-12 from the web check; R13 also reads reviews on web checks
-RULES_VERSION = "6"
+# 7: R15, a service found absent on a site whose pages the browser could not open is the
+#    operator's to judge
+RULES_VERSION = "7"
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,9 @@ RULES: tuple[Rule, ...] = (
         "Протокол 5, графы 7-12 по последней завершённой проверке сайта организации в "
         "кампании: наличие и функционирование каждого сервиса — как их установила проверка "
         "(страница и форма открываются без ошибки, адрес отправки формы отвечает). Если "
-        "сервис защищён капчей или требует входа, функционирование решает оператор; если сайт "
+        "сервис защищён капчей или требует входа, функционирование решает оператор; если "
+        "сервис не найден, а страница сайта не открылась в браузере (содержимое, которое "
+        "добавляют скрипты, не проверено), наличие решает оператор; если сайт "
         "недоступен (адрес не найден, нет соединения, ошибка защищённого соединения или "
         "просроченный сертификат, ошибка сервера, истекло время ожидания) после всех попыток "
         "по правилам кампании, наличие решает оператор; пока попытки не "
@@ -199,7 +203,9 @@ RULES: tuple[Rule, ...] = (
         "Protocol 5 columns 7-12 from the organisation's latest final web check in the "
         "campaign: each service present and working as the check found it (the page and the "
         "form load without error, the form's target answers). A CAPTCHA or a login wall "
-        "leaves 'working' to the operator; a site unreachable (DNS, TCP, TLS, an expired "
+        "leaves 'working' to the operator; a service not found on a site whose page the browser "
+        "could not open (script-inserted content unseen) leaves 'present' to the operator; a "
+        "site unreachable (DNS, TCP, TLS, an expired "
         "certificate, an HTTP error, a timeout) after the campaign's attempts leaves 'present' "
         "to the operator; while an attempt is planned or the site is not checked, the columns "
         "wait for the check. Our own failures do not count.",

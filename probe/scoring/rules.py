@@ -362,6 +362,9 @@ def site_error_ru(reason: Any) -> str:
     return "ошибка сайта"
 
 
+_NOT_RENDERED = "страница не открылась в браузере, отсутствие не установлено: решает оператор"
+
+
 def _flag(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
@@ -385,6 +388,10 @@ def site_verdict(
         return SiteVerdict(None, None, "сайт не проверен")
     present, working = _flag(found.get("present")), _flag(found.get("working"))
     needed = found.get("operator_needed")
+    if present is False and details.get("render_error"):
+        # A page the browser could not open keeps only its static verdict: a form a script
+        # inserts would read as absent. Never a guess: the operator decides.
+        return SiteVerdict(None, None, _NOT_RENDERED, "R13")
     if present is False:
         return SiteVerdict(False, False)
     if present is True and working is not None and not needed:

@@ -59,6 +59,7 @@ class SiteView:
     services: list[ServiceView]
     phones: list[tuple[str, bool]]  # (published on the site, also in the directory)
     emails: list[tuple[str, bool]]
+    render_error: str | None = None  # a page the browser could not open (the probe's words)
     snapshots: list[EvidenceItem] = field(default_factory=list)
     screenshots: list[EvidenceItem] = field(default_factory=list)
 
@@ -146,6 +147,7 @@ def site_view(
         services=[_service(s.value, details.get(s.value), items, current.get(s)) for s in SERVICES],
         phones=[(p, p.lower() in directory) for p in _strings(details.get("phones"))],
         emails=[(e, e.lower() in directory) for e in _strings(details.get("emails"))],
+        render_error=str(details["render_error"]) if details.get("render_error") else None,
         snapshots=[i for i in items if i.kind == "page_snapshot"],
         screenshots=[i for i in items if i.kind == "screenshot" and i.available],
     )

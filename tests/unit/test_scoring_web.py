@@ -317,3 +317,23 @@ def test_the_xlsx_shows_columns_7_to_12_and_the_indicator_from_the_site(
 )
 def test_a_sites_failure_is_named_in_russian(reason: str | None, words: str) -> None:
     assert site_error_ru(reason) == words
+
+
+def test_an_absent_service_on_a_page_the_browser_could_not_open_is_the_operators(
+    engine: Engine,
+) -> None:
+    session, w = world(engine, channels=CHANNELS)
+    _org, contact = answered_centre(w)
+    details = {**checked(form=service(False, False)), "render_error": "TimeoutError: Page.goto"}
+    check = web_check(w, contact, "site_checked", details)
+    score = score_campaign(session=session, campaign=w.campaign)
+    row = score.protocol5[0]
+    # The form may be one a script inserts: not «нет»; FAQ and survey were found all the same.
+    assert states(row) == [(None, None), (True, True), (True, True)]
+    assert row.indicator_1_2 == 100
+    waiting = p5_pending(score)["7-8"]
+    assert waiting.rule == "R13"
+    assert waiting.what == (
+        "страница не открылась в браузере, отсутствие не установлено: решает оператор "
+        f"(проверка {check.id})"
+    )

@@ -74,6 +74,7 @@ def test_a_site_reads_in_russian_with_its_screenshots_and_unlisted_contacts() ->
     assert view.phones == [("+73812000001", True), ("+73812215050", False)]
     assert view.emails == [("KCSON@example.ru", True)]
     assert [i.index for i in view.snapshots] == [0]
+    assert view.render_error is None
 
 
 def test_an_unreachable_site_names_its_failure_in_russian() -> None:
