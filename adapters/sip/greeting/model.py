@@ -174,6 +174,7 @@ def decode(model: Any, audio: Any, config: SpeechSettings) -> tuple[list[Word], 
         word_timestamps=True,
         condition_on_previous_text=False,
         vad_filter=False,
+        temperature=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0] if config.temperature_fallback else 0.0,
     )
     words = [
         Word(w.word.strip(), w.start, w.end, w.probability)
