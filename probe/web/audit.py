@@ -132,7 +132,7 @@ KEYS = {
 }
 
 
-def _value(key: str, value: object, row: dict[str, Any]) -> str:
+def _value(key: str, value: object, row: dict[str, Any], tz: ZoneInfo) -> str:
     """One recorded value as staff read it: Russian words for the stored codes."""
     if value is None:
         return "—"
@@ -149,11 +149,14 @@ def _value(key: str, value: object, row: dict[str, Any]) -> str:
     if key == "password" and value == "changed":
         return "изменён"
     if key == "locked_until" and isinstance(value, str):
-        return value.replace("T", " ")[:19] + " UTC"
+        try:
+            return datetime.fromisoformat(value).astimezone(tz).strftime("%d.%m.%Y %H:%M:%S")
+        except ValueError:
+            return value
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _changes(row: Any) -> list[tuple[str, str, str]]:
+def _changes(row: Any, tz: ZoneInfo) -> list[tuple[str, str, str]]:
     """(what, before, after) for each value the row records, in Russian where the code is
     known (a password is never stored)."""
     before, after = row.before or {}, row.after or {}
@@ -161,8 +164,8 @@ def _changes(row: Any) -> list[tuple[str, str, str]]:
     return [
         (
             KEYS.get(k, k),
-            _value(k, before.get(k), before) if k in before else "",
-            _value(k, after.get(k), after) if k in after else "—",
+            _value(k, before.get(k), before, tz) if k in before else "",
+            _value(k, after.get(k), after, tz) if k in after else "—",
         )
         for k in keys
     ]
@@ -219,7 +222,7 @@ def audit(
         "links": _LINKS,
         "zone": zone,
         "zone_title": zone_title(zone),
-        "changes": _changes,
+        "changes": lambda row: _changes(row, tz),
         "when": lambda instant: instant.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"),
         "first_page": after.strip() == "" and before.strip() == "",
         "link": lambda **extra: "/audit?" + urlencode({**_nonempty(query), **extra}),

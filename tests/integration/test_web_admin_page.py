@@ -62,6 +62,13 @@ def test_an_admin_unlocks_an_account_the_throttle_locked(
     unlocked = _audit(engine, "unlock")
     assert [(a.actor, a.after["username"]) for a in unlocked] == [("admin", "operator")]
     assert unlocked[0].before is not None and unlocked[0].before["locked_until"]
+    page.goto(server.url + "/audit?action=unlock")
+    row = page.locator("#audit-table tbody tr")
+    expect(row.locator(".action-name")).to_have_text("вход разблокирован администратором")
+    # The lock's end in the zone the page names once, not a UTC timestamp.
+    expect(row.locator(".changes")).to_contain_text("вход заблокирован до:")
+    expect(row.locator(".changes")).not_to_contain_text("UTC")
+    expect(row.locator(".changes")).not_to_contain_text("T0")
 
 
 def test_disabling_an_account_asks_for_confirmation_and_is_audited(
