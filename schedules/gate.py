@@ -2,9 +2,9 @@
 
 One decision (`blocked`) with the campaign's rules: an outage pause holds the channel; at most
 `checks_in_parallel` checks of a campaign at once; calls one at a time per organisation, a quiet
-period apart, at most `calls_in_parallel` at once (the trunk's channels); at most
-`emails_per_minute` sends. The rules ask a `GateState` what runs now, and each mode brings its
-own state:
+period apart, at most `calls_in_parallel` at once (the trunk's channels); any other channel at
+most its declared `rate_limit.in_parallel` at once; at most `emails_per_minute` sends. The rules
+ask a `GateState` what runs now, and each mode brings its own state:
 
 - `MemoryState`: the in-process runner (SQLite, `probe run` alone) counts what it runs itself
   (`InFlight`), the only process executing checks of its database;
@@ -44,7 +44,7 @@ class GateState(Protocol):
 
     def checks_running(self, check: Check) -> int: ...  # in the check's campaign
 
-    def calls_running(self, check: Check) -> int: ...  # on the check's trunk
+    def calls_running(self, check: Check) -> int: ...  # of the check's channel (its trunk)
 
     def organisation_in_call(self, check: Check) -> bool: ...
 
@@ -77,6 +77,11 @@ def blocked(state: GateState, check: Check, limits: Limits, now: datetime) -> Bl
         if last is not None and now - last < quiet:
             return Blocked("quiet: period between calls", last + quiet)
     spec = channel_spec(check.channel)
+    cap = spec.rate_limit.in_parallel
+    # a parallel channel's own ceiling (the web probe's browsers); calls have the trunk's
+    parallel = not one_per_organisation(check.channel)
+    if parallel and cap is not None and state.calls_running(check) >= cap:
+        return Blocked(f"capacity: {spec.name} in parallel", retry_soon(now))
     if spec.rate_limit.per_minute is not None:
         # the campaign's limit overrides the channel's default
         oldest = state.oldest_send(check, now, limits.emails_per_minute)

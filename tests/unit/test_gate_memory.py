@@ -79,3 +79,21 @@ def test_the_smtp_rate_holds_until_the_oldest_send_of_the_minute_ages_out(
         aged = blocked(state, _check(3, "email"), limits, NOW + timedelta(seconds=10))
     assert full == ("capacity: smtp rate", NOW + timedelta(seconds=10))
     assert aged is None
+
+
+def test_a_parallel_channel_runs_at_most_its_declared_number_at_once(engine: Engine) -> None:
+    # The web probe declares rate_limit.in_parallel=4 (each crawl may drive a browser): the
+    # campaign's checks_in_parallel (16 in the sandbox) must not start 16 crawls at once.
+    in_flight = InFlight()
+    limits = Limits(checks_in_parallel=16)
+    with Session(engine) as session:
+        state = MemoryState(in_flight, session)
+        for organisation in range(1, 5):
+            _reserve(in_flight, _check(organisation, "web"))
+        full = blocked(state, _check(5, "web"), limits, NOW)
+        letter = blocked(state, _check(5, "email"), limits, NOW)
+        in_flight.release(campaign_id=1, channel="web", organisation_id=1, now=NOW)
+        freed = blocked(state, _check(5, "web"), limits, NOW)
+    assert full is not None and full.reason == "capacity: web in parallel"
+    assert letter is None
+    assert freed is None
