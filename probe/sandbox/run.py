@@ -177,8 +177,8 @@ async def run_sandbox(
 
 
 def _fresh_data_dir(options: Options, say: Callable[[str], None]) -> Path:
-    """The run's data directory without an earlier run's processes, database or evidence;
-    the database's path."""
+    """The run's data directory without an earlier run's processes, database, evidence or
+    outputs; the database's path."""
     data_dir = options.data_dir.resolve()
     options.data_dir = data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -186,7 +186,9 @@ def _fresh_data_dir(options: Options, say: Callable[[str], None]) -> Path:
     if leftovers:
         say(f"stopped {len(leftovers)} processes a previous sandbox run left behind")
     database = data_dir / "sandbox.db"
-    for stale in (database, data_dir / "evidence"):
+    # the outputs too: scripts/check_demo.py must never read an earlier run's summary
+    outputs = (data_dir / "sandbox-summary.json", data_dir / "sandbox-protocols.xlsx")
+    for stale in (database, data_dir / "evidence", *outputs):
         if stale.is_dir():
             shutil.rmtree(stale)
         else:
