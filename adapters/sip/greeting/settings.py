@@ -33,10 +33,11 @@ class SpeechSettings(BaseModel):
     compute_type: str = "int8"
     cpu_threads: int = Field(1, ge=1, le=64)
     beam_size: int = Field(1, ge=1, le=10)
-    # Whisper can decode a window again at higher temperatures when its text looks like a loop
-    # or is improbable (up to 5 more passes). Off: one pass, which bounds the CPU on audio it
-    # cannot make out (5x less on espeak-ng's voice) for the same proposals on the test set.
-    temperature_fallback: bool = False
+    # Whisper decodes a window again at higher temperatures when its text looks like a loop or
+    # is improbable (up to 5 more passes). On: a greedy pass that loops («Комплексный центр
+    # сссс…», seen once in a full test run) is decoded again instead of losing the name. Off
+    # bounds the CPU on audio it cannot make out (5x less on espeak-ng's voice).
+    temperature_fallback: bool = True
     # Seconds of audio transcribed from the start of a person's speech.
     seconds: float = Field(12.0, gt=0, le=60)
 
