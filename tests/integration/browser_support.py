@@ -48,7 +48,7 @@ def chromium() -> Iterator[Browser]:
 
 @contextmanager
 def new_page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ru-RU")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     try:
         yield context.new_page()
     finally:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -24,40 +23,9 @@ from tests.integration.test_web_support import (
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
 DOC_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Set to copy the screenshots into docs/ (they are kept small: one of each page).
 UPDATE_DOCS = os.environ.get("UPDATE_DOC_SCREENSHOTS") == "1"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("chromium is not installed: run `scripts/setup.sh --test`")
-    with sync_playwright() as playwright:
-        # As root chromium needs --no-sandbox; the rest keeps it from calling home.
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def _login(page: Page, server: WebServer, username: str) -> None:

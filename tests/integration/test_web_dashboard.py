@@ -8,12 +8,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy.engine import Engine
 
 from probe.results import CheckResult
@@ -26,33 +25,9 @@ from tests.integration.test_web_support import PASSWORD, T0, Seeded, WebServer
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
 GUIDE_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "guide"
 UPDATE_DOCS = os.environ.get("UPDATE_DOC_SCREENSHOTS") == "1"
 SEED_000 = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_4f0d44af83f0814c.txt"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("chromium is not installed: run `scripts/setup.sh --test`")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def _login(page: Page, server: WebServer, username: str) -> None:

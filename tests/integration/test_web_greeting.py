@@ -5,12 +5,11 @@ confirms the proposal as an ordinary, audited etiquette review."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -18,7 +17,7 @@ from probe.export import export_campaign
 from probe.sandbox.voice import silence
 from storage.engine import session_scope
 from storage.models import AuditLog, GreetingProposal, Review
-from tests.integration.test_web_browser import _login, browser  # noqa: F401  (fixture)
+from tests.integration.test_web_browser import _login
 from tests.integration.test_web_support import Seeded, WebServer
 
 pytestmark = pytest.mark.integration
@@ -49,14 +48,6 @@ def _proposals(engine: Engine, check_id: int, data_dir: Path) -> None:
             )
         )  # fmt: skip
         session.add(GreetingProposal(check_id=check_id, person=2, status="pending"))
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def test_the_transcript_plays_from_a_word_and_one_click_confirms_the_proposal(

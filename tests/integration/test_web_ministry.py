@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -35,7 +35,6 @@ from tests.integration.test_web_support import (
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
 GUIDE_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "guide"
 UPDATE_DOCS = os.environ.get("UPDATE_DOC_SCREENSHOTS") == "1"
 HEADER = ["Наименование", "Регион", "Вид", "Телефоны", "Электронная почта", "Режим работы"]
@@ -60,29 +59,6 @@ def fresh(engine: Engine) -> Engine:
 def server(fresh: Engine, sqlite_url: str, tmp_path: Path) -> Iterator[WebServer]:
     settings = make_settings(database_url=sqlite_url, data_dir=tmp_path / "var")
     yield from running_server(engine=fresh, settings=settings)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("chromium is not installed: run `scripts/setup.sh --test`")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=ru-RU"],
-        )  # fmt: skip
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def _login(page: Page, server: WebServer, username: str) -> None:

@@ -27,7 +27,7 @@ from schedules.completion import record, sink_for
 from storage.checks import create_check
 from storage.engine import session_scope
 from storage.models import Check, Contact, Review
-from tests.integration.test_web_browser import _login, browser, page  # noqa: F401
+from tests.integration.test_web_browser import _login
 from tests.integration.test_web_support import Seeded, WebServer, running_server
 
 pytestmark = pytest.mark.integration
@@ -93,7 +93,7 @@ def _probe_the_site(engine: Engine, settings: Settings, url: str, seeded: Seeded
 
 
 def test_operator_reads_the_sites_findings_and_confirms_or_overturns_each_service(
-    page: Page,  # noqa: F811
+    page: Page,
     web_server: WebServer,
     web_settings: tuple[Settings, str],
     seeded: Seeded,
