@@ -41,7 +41,7 @@ from probe.results import CheckStatus
 from probe.sandbox.campaign import CAMPAIGN, ZONE, Options, campaign_spec
 from probe.sandbox.mailservers import mail_servers_installed
 from probe.sandbox.region import Region, stop_leftovers
-from probe.sandbox.sites import publish_sites
+from probe.sandbox.sites import directory_with_sites
 from probe.sandbox.staff import Staff
 from probe.sandbox.summary import SandboxReport, compare, write_summary
 from probe.sandbox.world import SandboxError, World, load_world
@@ -210,15 +210,19 @@ async def _start(
     settings = await asyncio.to_thread(region.prober_settings, url)
     await asyncio.to_thread(upgrade, url)
     engine = make_engine(url)
+    bundled = source = bundled_path(world.directory)
+    if region.site_urls:  # the centres publish their local sites: the importer's web contacts
+        source = directory_with_sites(bundled, region.site_urls, database.parent / bundled.name)
     report = await asyncio.to_thread(
-        import_directory, bundled_path(world.directory), engine=engine, actor="sandbox"
+        import_directory, source, engine=engine, actor="sandbox", display_name=bundled.name
     )
     say(
         f"directory: {len(report.organisations)} organisations imported from "
         f"{world.directory}; {len(world.organisations)} play their 2020 selves"
     )
     if region.site_urls:
-        published = await asyncio.to_thread(publish_sites, engine, region.site_urls)
+        sites = set(region.site_urls.values())
+        published = sum(1 for o in report.organisations if o.website in sites)
         say(f"websites: {published} centres' directory entries point at their local sites")
     return engine, settings, _operator(engine)
 
