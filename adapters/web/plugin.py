@@ -119,6 +119,8 @@ def _details(crawl: Crawl | None, services: dict[str, Any], error: str | None) -
         "pages": crawl.pages if crawl else [],
         "render_seconds": round(crawl.render_seconds, 3) if crawl else 0.0,
         "render_error": crawl.render_error if crawl else None,
+        "render_failures": crawl.render_failures if crawl else 0,
+        "screenshot_error": crawl.screenshot_error if crawl else None,
         "budget_exhausted": (not crawl.budget_left) if crawl else False,
     }
 
