@@ -155,7 +155,8 @@ class InFlight:
         self.running[key] = self.running.get(key, 0) + 1
         if one_per_organisation(channel):
             self.busy_orgs.add(organisation_id)
-        if channel_spec(channel).rate_limit.per_minute is not None:
+        rate = channel_spec(channel).rate_limit
+        if rate.per_minute is not None or rate.per_minute_key is not None:  # a rated channel
             self.sent_emails.setdefault(campaign_id, deque()).append(now)
 
     def release(
