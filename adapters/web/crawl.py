@@ -206,9 +206,10 @@ class Crawler:
         self, crawl: Crawl, page: Page, record: dict[str, Any]
     ) -> tuple[Page, list[Finding]] | None:
         # A browser that cannot start at all: the check fails as ours (OurSideError). One that
-        # crashed on an earlier page is started again by `open`.
-        await self.renderer.ready()
+        # crashed on an earlier page is started again by `open`. Starting it is rendering's
+        # time too (bench/web_probe.py's share).
         started = time.monotonic()
+        await self.renderer.ready()
         try:
             async with self.renderer.open(page.url) as view:
                 crawl.pages_rendered += 1
