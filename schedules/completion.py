@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from probe import metrics
-from probe.channels import our_failure_outcome
+from probe.channels import one_per_organisation, our_failure_outcome
 from probe.clock import Clock, SystemClock
 from probe.results import CheckResult, CheckStatus
 from probe.settings import Settings
@@ -25,6 +25,7 @@ from schedules.policy_step import apply_policy, campaign_spec, carry_out, organi
 from schedules.spec import CampaignSpec
 from storage.checks import add_event, record_result
 from storage.engine import session_scope
+from storage.judgements import refresh_effective_outcome
 from storage.models import Campaign, Check
 from storage.published import note_unlisted_contacts
 
@@ -219,6 +220,7 @@ def _not_theirs(rt: Runtime, session: Session, check_id: int, control_result: Ch
     assert check.campaign_id is not None
     before = check.outcome
     check.outcome = our_failure_outcome(check.channel)
+    refresh_effective_outcome(session=session, check=check)
     check.error_class = "our_outage"
     check.error_detail = (
         f"{before}, but the control probe failed too "
@@ -227,7 +229,11 @@ def _not_theirs(rt: Runtime, session: Session, check_id: int, control_result: Ch
     check.details = {**(check.details or {}), "outcome_before_control": before}
     metrics.OUR_FAILURES.labels(channel=check.channel, error_class="our_outage").inc()
     spec = campaign_spec(session, check.campaign_id)
-    minutes = spec.policy(check.channel).our_failure_retry_minutes
+    minutes = (
+        spec.calls.our_failure_retry_minutes
+        if one_per_organisation(check.channel)
+        else spec.email.our_failure_retry_minutes
+    )
     retry = Retry(
         check.contact_id,
         rt.clock.now() + timedelta(minutes=minutes),

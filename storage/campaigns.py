@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from probe.channels import our_failure_outcomes
 from probe.results import CheckStatus, utc_now
+from storage import tally
 from storage.models import Campaign, Check, CheckEvent, Contact, Organisation
 from storage.planning import (
     ContactInput,
@@ -108,6 +109,7 @@ def bulk_insert_attempts(
             for check_id, a in zip(ids, attempts, strict=True)
         ],
     )
+    tally.inserted(session, rows)
     return len(rows)
 
 
@@ -144,7 +146,7 @@ def claim_check(
     *, session: Session, check_id: int, worker: str, lease_until: datetime, now: datetime
 ) -> bool:
     """Take a planned check for this worker; False when another one took it first."""
-    result = session.execute(
+    taken = session.execute(
         update(Check)
         .where(col(Check.id) == check_id, col(Check.status) == CheckStatus.PLANNED.value)
         .values(
@@ -154,8 +156,10 @@ def claim_check(
             started_at=now,
             updated_at=now,
         )
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
+        .returning(*tally.returning())
+    ).all()
+    tally.move_status(session, taken, CheckStatus.PLANNED.value, CheckStatus.RUNNING.value)
+    return len(taken) == 1
 
 
 def running_checks(*, session: Session) -> Sequence[Check]:
@@ -270,15 +274,17 @@ def set_campaign_status(*, session: Session, campaign: Campaign, status: str) ->
 
 
 def cancel_planned(*, session: Session, campaign_id: int) -> int:
-    result = session.execute(
+    cancelled = session.execute(
         update(Check)
         .where(
             col(Check.campaign_id) == campaign_id,
             col(Check.status) == CheckStatus.PLANNED.value,
         )
         .values(status=CheckStatus.CANCELLED.value, updated_at=utc_now())
-    )
-    return int(getattr(result, "rowcount", 0))
+        .returning(*tally.returning())
+    ).all()
+    tally.move_status(session, cancelled, CheckStatus.PLANNED.value, CheckStatus.CANCELLED.value)
+    return len(cancelled)
 
 
 def all_campaigns(*, session: Session) -> Sequence[Campaign]:

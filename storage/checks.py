@@ -9,9 +9,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from probe.results import CheckResult, CheckStatus, utc_now
-from probe.reviews import validate_review
+from probe.reviews import ReviewField, validate_review
 from storage.audit import write_audit
 from storage.events import add_event
+from storage.judgements import refresh_effective_outcome
 from storage.models import Campaign, Check, CheckEvent, Contact, Review
 
 
@@ -79,6 +80,9 @@ def record_result(
     `note`, `event_data` and `event_at` complete its timeline event."""
     if result.channel != check.channel:
         raise ValueError(f"result for {result.channel} stored on a {check.channel} check")
+    # An operator's verdict can stand only on a check reviewed before (done already, or
+    # overturned while waiting): only then are its verdicts read again.
+    reviewed = check.status == CheckStatus.DONE.value or check.effective_outcome != check.outcome
     check.outcome = result.outcome
     check.started_at = result.started_at
     check.finished_at = result.finished_at
@@ -88,6 +92,10 @@ def record_result(
     check.details = dict(result.details)
     check.evidence = [e.model_dump(mode="json") for e in result.evidence]
     check.status = (CheckStatus.WAITING if result.pending else CheckStatus.DONE).value
+    if reviewed:
+        refresh_effective_outcome(session=session, check=check)
+    else:
+        check.effective_outcome = result.outcome
     check.updated_at = utc_now()
     session.add(check)
     add_event(
@@ -136,6 +144,11 @@ def add_review(
     )
     session.add(review)
     session.flush()
+    if review_field.value == ReviewField.VERDICT.value and check_id is not None:
+        check = session.get(Check, check_id)
+        if check is not None:
+            refresh_effective_outcome(session=session, check=check)
+            check.updated_at = utc_now()
     write_audit(
         session=session,
         actor=author,

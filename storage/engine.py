@@ -11,6 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+import storage.tally  # noqa: F401  (every session keeps the campaigns' counters)
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for a bare postgresql:// URL."""

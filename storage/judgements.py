@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from probe.channels import UnknownChannelError, all_specs, channel_spec
@@ -55,24 +54,20 @@ def current_outcome(check: Check, verdicts: Sequence[Review]) -> str | None:
     return check.outcome
 
 
-def effective_outcome_sql() -> ColumnElement[str]:
-    """`current_outcome` in SQL, for the outer `check_run` row: the newest verdict's outcome
-    unless it confirmed the automatic one (or there is none). The review queue and the
-    organisation's history read this, so a check overturned to «соединение» asks for its
-    judgements and one overturned away from it stops asking."""
-    names = sorted({o.name for s in all_specs() for o in s.outcomes} | {"confirmed"})
-    newest = (
-        select(Review.value)
-        .where(
-            col(Review.check_id) == col(Check.id),
-            col(Review.field) == ReviewField.VERDICT.value,
-            col(Review.value).in_(names),
-        )
-        .order_by(col(Review.created_at).desc(), col(Review.id).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return func.coalesce(func.nullif(newest, "confirmed"), col(Check.outcome))
+def refresh_effective_outcome(*, session: Session, check: Check) -> None:
+    """Set the check's stored effective outcome from its automatic one and its verdicts: on the
+    result path (storage.checks.record_result) and after every verdict (add_review)."""
+    verdicts: Sequence[Review] = []
+    if check.id is not None:
+        verdicts = session.exec(
+            select(Review).where(
+                Review.check_id == check.id, Review.field == ReviewField.VERDICT.value
+            )
+        ).all()
+    effective = current_outcome(check, verdicts)
+    if check.effective_outcome != effective:
+        check.effective_outcome = effective
+        session.add(check)
 
 
 def effective_outcomes(*, session: Session, checks: Sequence[Check]) -> dict[int, str | None]:

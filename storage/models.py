@@ -107,6 +107,15 @@ class Check(SQLModel, table=True):
         # The review queue pages by id within a filter (keyset pagination).
         Index("ix_check_campaign_id_id", "campaign_id", "id"),
         Index("ix_check_outcome_id", "outcome", "id"),
+        # The review queue's filters, on the outcome after operators' verdicts.
+        Index("ix_check_effective_id", "effective_outcome", "id"),
+        Index(
+            "ix_check_campaign_channel_effective_id",
+            "campaign_id",
+            "channel",
+            "effective_outcome",
+            "id",
+        ),
         Index("ix_check_contact_campaign_id", "contact_id", "campaign_id", "id"),
         # The dashboard's "has anything changed" probe.
         Index("ix_check_campaign_updated", "campaign_id", "updated_at"),
@@ -119,6 +128,9 @@ class Check(SQLModel, table=True):
     channel: str = Field(index=True)
     status: str = "planned"  # probe.results.CheckStatus value
     outcome: str | None = Field(default=None, index=True)  # one its channel declares
+    # The outcome after the newest valid operator verdict (scoring's rule R4), kept with the
+    # row: written by storage.checks.record_result and add_review (storage.judgements).
+    effective_outcome: str | None = None
     attempt: int = 1
     historical: bool = False
     planned_at: datetime | None = _instant()
@@ -133,6 +145,21 @@ class Check(SQLModel, table=True):
     claimed_until: datetime | None = _instant()
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+class CampaignTally(SQLModel, table=True):
+    """A campaign's checks counted by what its dashboard shows (storage.tally): kept in the
+    transaction that changes a check, so the dashboard reads a few thousand rows, not a
+    million checks. `kind` says what `a` and `b` mean (status, outcome, org, hour, hist)."""
+
+    __tablename__ = "campaign_tally"
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True)
+    kind: str = Field(sa_column=Column(String(20), primary_key=True))
+    channel: str = Field(sa_column=Column(String(40), primary_key=True))
+    a: str = Field(sa_column=Column(String(100), primary_key=True))
+    b: str = Field(sa_column=Column(String(100), primary_key=True))
+    n: int = 0
 
 
 class CheckEvent(SQLModel, table=True):

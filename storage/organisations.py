@@ -14,7 +14,6 @@ from sqlmodel import Session, col
 from sqlmodel import select as select_models
 
 from probe.results import CheckStatus
-from storage.dashboard import overturned_outcomes
 from storage.models import Campaign, Check, Contact, Organisation
 
 
@@ -98,24 +97,18 @@ Tallies = dict[tuple[int, int, str], ChannelTally]
 
 def tally_checks(*, session: Session, where: Any) -> Tallies:
     """Checks matching `where` counted by campaign, organisation, channel, status and effective
-    outcome (a GROUP BY; the few overturned verdicts applied after)."""
+    outcome (a GROUP BY on the outcome each check keeps after operators' verdicts)."""
+    keys = (
+        col(Check.campaign_id),
+        col(Check.organisation_id),
+        col(Check.channel),
+        col(Check.status),
+        col(Check.effective_outcome),
+    )
     rows = session.execute(
-        select(
-            col(Check.campaign_id),
-            col(Check.organisation_id),
-            col(Check.channel),
-            col(Check.status),
-            col(Check.outcome),
-            func.count(),
-        )
+        select(*keys, func.count())
         .where(where, col(Check.campaign_id).is_not(None))
-        .group_by(
-            col(Check.campaign_id),
-            col(Check.organisation_id),
-            col(Check.channel),
-            col(Check.status),
-            col(Check.outcome),
-        )
+        .group_by(*keys)
     ).all()
     tallies: Tallies = {}
     for campaign_id, org_id, channel, status, outcome, count in rows:
@@ -125,20 +118,6 @@ def tally_checks(*, session: Session, where: Any) -> Tallies:
             tally.done += count
             if outcome is not None:
                 tally.outcomes[outcome] += count
-    overturned = overturned_outcomes(session, select(col(Check.id)).where(where))
-    keys = {
-        check_id: (campaign_id, org_id)
-        for check_id, campaign_id, org_id in session.execute(
-            select(col(Check.id), col(Check.campaign_id), col(Check.organisation_id)).where(
-                col(Check.id).in_(list(overturned) or [0])
-            )
-        )
-    }
-    for check_id, (channel, automatic, effective) in overturned.items():
-        campaign_id, org_id = keys[check_id]
-        tally = tallies[(campaign_id, org_id, channel)]
-        tally.outcomes[automatic] -= 1
-        tally.outcomes[effective] += 1
     return tallies
 
 

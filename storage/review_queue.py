@@ -25,7 +25,6 @@ from storage.checks import newer_attempt
 from storage.judgements import (
     applicable_judgements,
     current_outcome,
-    effective_outcome_sql,
     owned_judgements,
 )
 from storage.models import (
@@ -112,20 +111,6 @@ def _judged(fields: tuple[str, ...]) -> Any:
     )
 
 
-def _overturned_away(outcome: str) -> Any:
-    """How many verdicts on the outer check name another outcome than `outcome` (a check
-    overturned back to it again counts as overturned: rare, and then the filter misses it)."""
-    return (
-        select(func.count())
-        .where(
-            col(Review.check_id) == col(Check.id),
-            col(Review.field) == ReviewField.VERDICT.value,
-            col(Review.value).not_in(["confirmed", outcome]),
-        )
-        .scalar_subquery()
-    )
-
-
 def _judges_everyone() -> ColumnElement[bool]:
     """probe.reviews.judges_everyone in SQL: an etiquette review with an empty item (stored
     without spaces: "full,,none") leaves a person who answered not judged.
@@ -153,8 +138,9 @@ def _superseded() -> ColumnElement[bool]:
 
 def needs_human() -> ColumnElement[bool]:
     """The condition that puts a check in the review queue."""
+    effective = col(Check.effective_outcome)
     failed = and_(
-        col(Check.outcome).in_(sorted(failed_outcomes())),
+        effective.in_(sorted(failed_outcomes())),
         _judged((ReviewField.VERDICT.value,)) == 0,
         ~_superseded(),
     )
@@ -163,7 +149,6 @@ def needs_human() -> ColumnElement[bool]:
         by_fields.setdefault(fields, []).append(outcome)
     # The outcome after the operator's verdict: a call overturned to «соединение» still needs
     # its etiquette, one overturned to «автоответчик» no longer does.
-    effective = effective_outcome_sql()
     to_judge = [
         and_(effective.in_(outcomes), _judged(fields) < len(fields))
         for fields, outcomes in by_fields.items()
@@ -187,21 +172,8 @@ def _filtered(query: Any, filters: QueueFilter, session: Session | None = None) 
     if filters.channel:
         query = query.where(col(Check.channel) == filters.channel)
     if filters.outcome:
-        # A failure is in the queue only without a verdict (its automatic outcome, by index);
-        # an outcome an operator judges may also be one a verdict overturned a check to.
-        # (Not `effective outcome == x`: PostgreSQL then leaves the outcome index, 25x slower.)
-        if filters.outcome in failed_outcomes():
-            # In the queue only without a verdict: its automatic outcome is the one.
-            query = query.where(col(Check.outcome) == filters.outcome)
-        else:
-            overturned_to = select(Review.check_id).where(
-                col(Review.field) == ReviewField.VERDICT.value,
-                col(Review.value) == filters.outcome,
-            )
-            kept = and_(
-                col(Check.outcome) == filters.outcome, _overturned_away(filters.outcome) == 0
-            )
-            query = query.where(or_(kept, col(Check.id).in_(overturned_to)))
+        # The outcome after operators' verdicts, kept on the check (ix_check_effective_id).
+        query = query.where(col(Check.effective_outcome) == filters.outcome)
     if filters.free_for:
         query = query.where(~_claimed_by_another(filters.free_for))
     if filters.finished_after is not None:
@@ -267,11 +239,8 @@ def review_queue(
         earlier = earlier and _any_before(session, base, filters, checks[0])
     rows = _rows(session=session, checks=checks)
     _fill_needs(session=session, rows=rows)
-    # A failure overturned to another outcome passes the SQL's outcome filter (see _filtered):
-    # left out here, the page cursors still from the rows read.
-    shown = [r for r in rows if not filters.outcome or r.outcome == filters.outcome]
     return QueuePage(
-        rows=shown,
+        rows=rows,
         next_after=rows[-1].check.id if later and rows else None,
         prev_before=rows[0].check.id if earlier and rows else None,
     )

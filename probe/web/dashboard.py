@@ -3,20 +3,16 @@ outcomes, reply latency in working days, ring and answer times, views by region,
 kind of organisation; `/campaigns/{id}/live` is the same figures as a fragment the page fetches
 again while the campaign runs (static/live.js).
 
-The figures are counted by the database (storage.dashboard). They are kept per campaign until
-anything in it changes (the newest check update, the newest review, the campaign itself): a
-finished campaign of a million checks is counted once, a running one at most every
-`RECOUNT_S` seconds however many staff watch it.
+The figures are the campaign's counters (storage.dashboard, storage.tally), kept by the
+transactions that change its checks: every view reads them as they are now, a campaign of a
+million checks as fast as a small one.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, Request
@@ -29,33 +25,16 @@ from probe.directory.regions import all_regions
 from probe.web import labels, svg
 from probe.web.deps import CurrentUser, PageError, page_user, web_state
 from probe.web.render import render
-from storage.dashboard import CampaignFigures, Measure, campaign_figures, campaign_stamp
+from storage.dashboard import MEASURES, CampaignFigures, Measure, campaign_figures
 from storage.engine import session_scope
 from storage.models import Campaign
+from storage.tally import ANSWER, REPLY_DAYS, RING
 
 router = APIRouter(include_in_schema=False)
 REGION_NAMES = {region.code: region.name for region in all_regions()}
-RECOUNT_S = 10.0  # a running campaign is counted again at most this often
 REFRESH_S = 15  # the page asks for fresh figures this often while the campaign runs
 LEFT = ("planned", "running")
-# What the latency charts draw: where the number is, its bucket width, its unit.
-REPLY_DAYS: Measure = ("details", "working_days")
-RING: Measure = ("timings_ms", "ring")
-ANSWER: Measure = ("timings_ms", "answer")
-MEASURES: dict[Measure, float] = {REPLY_DAYS: 1, RING: 5000, ANSWER: 5000}
 LAST_BUCKET = {REPLY_DAYS: 10, RING: 12, ANSWER: 12}
-
-
-@dataclass
-class _Kept:
-    stamp: tuple[Any, ...]
-    at: float
-    figures: CampaignFigures
-
-
-_cache: dict[tuple[int, int], _Kept] = {}
-_counting: set[tuple[int, int]] = set()  # campaigns being counted now
-_lock = threading.Lock()
 
 
 def _offset_minutes(zone: str) -> int:
@@ -66,40 +45,11 @@ def _offset_minutes(zone: str) -> int:
     return int(offset.total_seconds() // 60) if offset else 0
 
 
-def _count(engine: Engine, campaign_id: int, stamp: tuple[Any, ...]) -> CampaignFigures:
-    try:
-        with session_scope(engine) as db:
-            figures = campaign_figures(
-                session=db, campaign_id=campaign_id, measures=MEASURES,
-                offset_minutes=_offset_minutes,
-            )  # fmt: skip
-        with _lock:
-            _cache[(id(engine), campaign_id)] = _Kept(stamp, time.monotonic(), figures)
-        return figures
-    finally:
-        with _lock:
-            _counting.discard((id(engine), campaign_id))
-
-
 def figures_for(engine: Engine, campaign: Campaign) -> CampaignFigures:
-    """The campaign's figures, counted again only when something in it changed. Only the first
-    reader of a campaign waits for the count; after a change, readers get the figures kept
-    while one count runs in the background (at most every RECOUNT_S seconds)."""
+    """The campaign's figures as its counters hold them now."""
     assert campaign.id is not None
-    key = (id(engine), campaign.id)
     with session_scope(engine) as db:
-        stamp = (campaign.updated_at, *campaign_stamp(session=db, campaign_id=campaign.id))
-    with _lock:
-        kept = _cache.get(key)
-        if kept is not None and (
-            kept.stamp == stamp or key in _counting or time.monotonic() - kept.at < RECOUNT_S
-        ):
-            return kept.figures
-        _counting.add(key)
-    if kept is None:
-        return _count(engine, campaign.id, stamp)
-    threading.Thread(target=_count, args=(engine, campaign.id, stamp), daemon=True).start()
-    return kept.figures
+        return campaign_figures(session=db, campaign_id=campaign.id, offset_minutes=_offset_minutes)
 
 
 # --- what the page shows ----------------------------------------------------------------------

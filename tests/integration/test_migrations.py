@@ -89,6 +89,7 @@ def test_upgrade_gives_the_same_schema_on_sqlite_and_postgresql(
         "ended_session",
         "greeting_proposal",
         "review_claim",
+        "campaign_tally",
     }
     assert sqlite_schema == postgres_schema
 

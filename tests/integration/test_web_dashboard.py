@@ -117,7 +117,6 @@ def test_the_dashboard_of_a_running_campaign_refreshes_itself(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(dashboard, "REFRESH_S", 1)
-    monkeypatch.setattr(dashboard, "RECOUNT_S", 0.0)
     with session_scope(engine) as db:
         campaign = db.get(Campaign, seeded.campaign_id)
         assert campaign is not None
