@@ -21,12 +21,15 @@ from enum import StrEnum
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from probe.results import CheckResult
 from probe.settings import Settings
+
+if TYPE_CHECKING:
+    from probe.policies import CampaignSection
 
 ENTRY_POINT_GROUP = "probe.channels"
 # Channel-independent: the fate of a check after a crash of ours (resolved later).
@@ -71,12 +74,15 @@ class OutcomeSpec:
 
 @dataclass(frozen=True)
 class RateLimit:
-    """Defaults; a campaign's `limits` may override them."""
+    """Defaults; a campaign's `limits` may override `in_parallel` and `per_minute` under the
+    keys the channel names (`in_parallel_key="calls_in_parallel"`; two channels may name one)."""
 
     per_minute: int | None = None  # e.g. the SMTP account's rate
     in_parallel: int | None = None  # e.g. the SIP trunk's channels
     per_organisation_per_day: int | None = None
     quiet_minutes: float | None = None  # between two attempts on one organisation
+    in_parallel_key: str | None = None  # `limits.calls_in_parallel`
+    per_minute_key: str | None = None  # `limits.emails_per_minute`
 
 
 @dataclass(frozen=True)
@@ -84,16 +90,19 @@ class RetryRule:
     """After `outcome`, the same contact is tried again `minutes` later ((low, high): jittered);
     `next_contact`: the organisation's next contact is tried now.
 
-    A campaign may change the minutes: `campaign_minutes` names the field of its policy for the
-    channel (`calls.busy_retry_minutes`) holding a [low, high] pair (jittered), a number of
-    minutes or null (no retry); `campaign_switch` names a yes/no field that turns the retry off.
-    `reason` is the decision's sentence in the timeline ({outcome}, {minutes})."""
+    A campaign may change the minutes: `campaign_minutes` names the field of the channel's
+    campaign section (`ChannelSpec.campaign`; `calls.busy_retry_minutes`) holding a [low, high]
+    pair (jittered), a number of minutes or null (no retry); `campaign_switch` names a yes/no
+    field that turns the retry off, `next_contact_switch` one that turns the move to the next
+    contact off (`email.next_address_on_bounce`). A field the section lacks leaves the rule as
+    declared. `reason` is the decision's sentence in the timeline ({outcome}, {minutes})."""
 
     outcome: str
     minutes: tuple[float, float] | None = None
     next_contact: bool = False
     campaign_minutes: str | None = None
     campaign_switch: str | None = None
+    next_contact_switch: str | None = None
     reason: str = "{outcome}: retry in {minutes:.0f} min"
 
 
@@ -167,6 +176,9 @@ class ChannelSpec:
     # One the directory lacks puts the check in the review queue («справочник может быть
     # устаревшим», storage.published).
     published_contacts: tuple[tuple[str, str], ...] = ()
+    # The campaign section it reads (`calls`, `email`) and its model, form fields and summary
+    # (probe.policies.CampaignSection); None: its concurrency class's defaults.
+    campaign: CampaignSection | None = None
 
     def outcome(self, name: str) -> OutcomeSpec:
         for spec in self.outcomes:

@@ -190,3 +190,16 @@ def forward_text(forward: object) -> str:
     if isinstance(at, int | float) and not isinstance(at, bool):
         text += f", через {at / 1000:.1f} с после вызова".replace(".", ",")
     return text
+
+
+def human_minutes(minutes: float) -> str:
+    """A duration as staff say it: «20 мин», «2 ч», «1 ч 30 мин», «3 дн.»."""
+    total = round(minutes)
+    days, rest = divmod(total, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [
+        f"{days} дн." if days else "",
+        f"{hours} ч" if hours else "",
+        f"{mins} мин" if mins else "",
+    ]
+    return " ".join(p for p in parts if p) or "0 мин"

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from probe import metrics
-from probe.channels import one_per_organisation, our_failure_outcome
+from probe.channels import our_failure_outcome
 from probe.clock import Clock, SystemClock
 from probe.results import CheckResult, CheckStatus
 from probe.settings import Settings
@@ -229,11 +229,7 @@ def _not_theirs(rt: Runtime, session: Session, check_id: int, control_result: Ch
     check.details = {**(check.details or {}), "outcome_before_control": before}
     metrics.OUR_FAILURES.labels(channel=check.channel, error_class="our_outage").inc()
     spec = campaign_spec(session, check.campaign_id)
-    minutes = (
-        spec.calls.our_failure_retry_minutes
-        if one_per_organisation(check.channel)
-        else spec.email.our_failure_retry_minutes
-    )
+    minutes = spec.policy(check.channel).our_failure_retry_minutes
     retry = Retry(
         check.contact_id,
         rt.clock.now() + timedelta(minutes=minutes),

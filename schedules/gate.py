@@ -2,9 +2,11 @@
 
 One decision (`blocked`) with the campaign's rules: an outage pause holds the channel; at most
 `checks_in_parallel` checks of a campaign at once; calls one at a time per organisation, a quiet
-period apart, at most `calls_in_parallel` at once (the trunk's channels); any other channel at
-most its declared `rate_limit.in_parallel` at once; at most `emails_per_minute` sends. The rules
-ask a `GateState` what runs now, and each mode brings its own state:
+period apart; any channel at most its `rate_limit.in_parallel` at once (the trunk's channels,
+the web probe's browsers) and at most its `rate_limit.per_minute` starts a minute (the SMTP
+account), each overridden by the campaign's `limits` under the key the channel declares
+(`Limits.in_parallel`, `per_minute`). The rules ask a `GateState` what runs now, and each mode
+brings its own state:
 
 - `MemoryState`: the in-process runner (SQLite, `probe run` alone) counts what it runs itself
   (`InFlight`), the only process executing checks of its database;
@@ -67,24 +69,24 @@ def blocked(state: GateState, check: Check, limits: Limits, now: datetime) -> Bl
         return Blocked("outage: channel paused", until)
     if state.checks_running(check) >= limits.checks_in_parallel:
         return Blocked("capacity: checks in parallel", retry_soon(now))
-    if one_per_organisation(check.channel):
-        if state.organisation_in_call(check):  # never two simultaneous calls to one org
-            return Blocked("politeness: organisation in a call", retry_soon(now))
-        if state.calls_running(check) >= limits.calls_in_parallel:
-            return Blocked("capacity: trunk channels", retry_soon(now))
+    calls = one_per_organisation(check.channel)
+    if calls and state.organisation_in_call(check):  # never two simultaneous calls to one org
+        return Blocked("politeness: organisation in a call", retry_soon(now))
+    spec = channel_spec(check.channel)
+    # the trunk's channels for calls, a parallel channel's own ceiling (the web probe's
+    # browsers): the campaign's value for the channel's key, else the channel's default
+    cap = limits.in_parallel(check.channel)
+    if cap is not None and state.calls_running(check) >= cap:
+        reason = "capacity: trunk channels" if calls else f"capacity: {spec.name} in parallel"
+        return Blocked(reason, retry_soon(now))
+    if calls:
         last = state.last_call_end(check)
         quiet = timedelta(minutes=limits.quiet_minutes)
         if last is not None and now - last < quiet:
             return Blocked("quiet: period between calls", last + quiet)
-    spec = channel_spec(check.channel)
-    cap = spec.rate_limit.in_parallel
-    # a parallel channel's own ceiling (the web probe's browsers); calls have the trunk's
-    parallel = not one_per_organisation(check.channel)
-    if parallel and cap is not None and state.calls_running(check) >= cap:
-        return Blocked(f"capacity: {spec.name} in parallel", retry_soon(now))
-    if spec.rate_limit.per_minute is not None:
-        # the campaign's limit overrides the channel's default
-        oldest = state.oldest_send(check, now, limits.emails_per_minute)
+    per_minute = limits.per_minute(check.channel)
+    if per_minute is not None:
+        oldest = state.oldest_send(check, now, per_minute)
         if oldest is not None:  # "capacity: smtp rate": the backend's account is the limit
             return Blocked(f"capacity: {spec.backend} rate", oldest + timedelta(minutes=1))
     return None
@@ -153,7 +155,8 @@ class InFlight:
         self.running[key] = self.running.get(key, 0) + 1
         if one_per_organisation(channel):
             self.busy_orgs.add(organisation_id)
-        if channel_spec(channel).rate_limit.per_minute is not None:
+        rate = channel_spec(channel).rate_limit
+        if rate.per_minute is not None or rate.per_minute_key is not None:  # a rated channel
             self.sent_emails.setdefault(campaign_id, deque()).append(now)
 
     def release(

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from probe.channels import one_per_organisation
+from probe.policies import OnePerOrganisationPolicy
 from schedules.spec import CampaignSpec
 from schedules.windows import Windows, always_windows, organisation_windows
 from storage.planning import ContactInput, OrganisationInput, PlannedAttempt
@@ -86,6 +87,12 @@ def _first_attempt_contacts(
     return chosen
 
 
+def _per_day(spec: CampaignSpec, channel: str) -> int | None:
+    """Attempts a day on one organisation, for a call-like channel (its campaign section)."""
+    policy = spec.policy(channel)
+    return policy.per_organisation_per_day if isinstance(policy, OnePerOrganisationPolicy) else None
+
+
 def _place_sequence(
     result: PlanResult,
     spec: CampaignSpec,
@@ -96,7 +103,6 @@ def _place_sequence(
     quiet: float,
 ) -> None:
     instant: float | None = start
-    per_day = spec.calls.per_organisation_per_day
     zone = ZoneInfo(org.timezone)
     placed_today, today = 0, None
     for number, contact in enumerate(contacts):
@@ -106,7 +112,8 @@ def _place_sequence(
         day = datetime.fromtimestamp(instant, zone).date()
         if day != today:
             placed_today, today = 0, day
-        if one_per_organisation(contact.channel) and placed_today >= per_day:
+        per_day = _per_day(spec, contact.channel)
+        if per_day is not None and placed_today >= per_day:
             instant = windows.next_day_start_after(instant, org.timezone)
             if instant is None:
                 result.skipped.append((org.id, f"contact {contact.id}: no window left"))

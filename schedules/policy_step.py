@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from probe.channels import one_per_organisation
 from probe.results import CheckStatus
 from schedules.planner import windows_for
 from schedules.policy import Decision, Finished, decide
@@ -156,6 +155,7 @@ def place(
     windows = windows_for(spec, org)
     zone = ZoneInfo(org.timezone)
     quiet = timedelta(minutes=spec.limits.quiet_minutes)
+    per_day = spec.per_organisation_per_day()
     others = q.busy_instants(session=session, campaign_id=campaign_id, organisation_id=org.id)
     instant = windows.first_open_at_or_after(earliest.timestamp())
     for _ in range(64):
@@ -171,9 +171,7 @@ def place(
             start=day_start,
             end=day_start + timedelta(days=1),
         )
-        if count >= spec.calls.per_organisation_per_day and any(
-            one_per_organisation(c) for c in spec.channels
-        ):
+        if per_day is not None and count >= per_day:
             instant = windows.next_day_start_after(instant, org.timezone)
             continue
         clash = next((o for o in others if abs(o - at) < quiet), None)

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     ValidationError,
+    ValidatorFunctionWrapHandler,
+    create_model,
     model_validator,
 )
 
-from probe.channels import Concurrency, all_specs
+from probe.channels import channel_spec
+from probe.policies import (
+    ChannelPolicy,
+    OnePerOrganisationPolicy,
+    base_policy,
+    campaign_sections,
+    limit_default,
+    limit_keys,
+    section_of,
+)
 from schedules.recurrence import Recurrence
 from storage.planning import Selection
 
@@ -25,80 +36,45 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def moves_on() -> list[str]:
-    """The outcomes after which a call-like channel tries the organisation's next contact: its
-    retry rules with `next_contact` (the phone's: busy, no_answer, unavailable, rejected,
-    answering_machine), from the registry."""
-    found: list[str] = []
-    for channel in all_specs():
-        if channel.concurrency is Concurrency.ONE_PER_ORGANISATION:
-            found += [r.outcome for r in channel.retry if r.next_contact and r.outcome not in found]
-    return found
+class Limits(BaseModel):
+    """The campaign's limits: the engine's own, and the channels' (the keys their `RateLimit`
+    names, probe.policies.limit_keys: the trunk's channels, the account's rate), which override
+    the channel's declared default; any other key is refused."""
 
+    model_config = ConfigDict(extra="allow")  # the channels' keys, checked below
 
-def _moves_on(value: str) -> str:
-    allowed = moves_on()
-    if value not in allowed:
-        raise ValueError(f"Input should be one of: {', '.join(allowed)}")
-    return value
-
-
-class CallPolicy(_Strict):
-    """How the manual protocol was done (seed 000), as rules."""
-
-    per_contact: int = Field(3, ge=1, le=20)  # attempts on one number
-    per_organisation: int = Field(6, ge=1, le=50)  # attempts on all numbers of one organisation
-    per_organisation_per_day: int = Field(4, ge=1, le=50)
-    busy_retry_minutes: tuple[int, int] = (10, 20)  # jittered interval
-    no_answer_retry_minutes: int = Field(120, ge=1)  # later the same day, else the next day
-    answering_machine_retry: bool = True
-    # A dropped call («вызов сброшен») is rung again like busy: seed 000 row 6 rang 11 minutes
-    # later and got through. null: never this number again.
-    rejected_retry_minutes: tuple[int, int] | None = (10, 20)
-    # After these outcomes the organisation's next number is called now rather than at its
-    # planned time (seed 000 rows 6, 27, 30, 34 moved on to another number within minutes).
-    next_number_after: list[Annotated[str, AfterValidator(_moves_on)]] = Field(
-        default_factory=moves_on
-    )
-    our_failure_retry_minutes: int = Field(5, ge=1)
-
-    @model_validator(mode="after")
-    def _ranges(self) -> CallPolicy:
-        ranges = {"busy_retry_minutes": self.busy_retry_minutes}
-        if self.rejected_retry_minutes is not None:
-            ranges["rejected_retry_minutes"] = self.rejected_retry_minutes
-        for name, (low, high) in ranges.items():
-            if not 0 < low <= high:
-                raise ValueError(f"{name} must be [low, high] with 0 < low <= high")
-        if self.per_contact > self.per_organisation:
-            raise ValueError("per_contact cannot exceed per_organisation")
-        return self
-
-
-class EmailPolicy(_Strict):
-    # The norm (Omsk regulation, seed 001): a reply after it is marked late, still a reply.
-    deadline_working_days: int = Field(3, ge=1, le=60)
-    # Calendar days a letter waits for its reply before it is no_reply (59-FZ: 30 days).
-    reply_window_days: int = Field(30, ge=1, le=90)
-    next_address_on_bounce: bool = True
-    our_failure_retry_minutes: int = Field(10, ge=1)
-    max_send_attempts: int = Field(3, ge=1, le=10)
-
-    @model_validator(mode="after")
-    def _window_covers_the_norm(self) -> EmailPolicy:
-        if self.reply_window_days < self.deadline_working_days:
-            raise ValueError(
-                f"reply_window_days ({self.reply_window_days}) is shorter than "
-                f"deadline_working_days ({self.deadline_working_days})"
-            )
-        return self
-
-
-class Limits(_Strict):
-    calls_in_parallel: int = Field(4, ge=1, le=1000)  # channels of the SIP trunk
-    emails_per_minute: int = Field(30, ge=1, le=10000)  # SMTP account rate
     checks_in_parallel: int = Field(8, ge=1, le=1000)  # any channel
     quiet_minutes: float = Field(3, ge=0)  # between two attempts on one organisation
+
+    @model_validator(mode="after")
+    def _channel_limits(self) -> Limits:
+        given = self.__pydantic_extra__ or {}
+        if given:
+            checked = _limits_model(tuple(sorted(limit_keys().items()))).model_validate(given)
+            given.update({key: getattr(checked, key) for key in given})
+        return self
+
+    def value(self, key: str) -> int | None:
+        """A channel's limit key: the campaign's value, else the channel's default."""
+        given = (self.__pydantic_extra__ or {}).get(key)
+        return int(given) if given is not None else limit_default(key)
+
+    def in_parallel(self, channel: str) -> int | None:
+        """At most this many checks of `channel` at once (None: no ceiling of its own)."""
+        limit = channel_spec(channel).rate_limit
+        return self.value(limit.in_parallel_key) if limit.in_parallel_key else limit.in_parallel
+
+    def per_minute(self, channel: str) -> int | None:
+        """At most this many starts of `channel` in a minute (None: no rate)."""
+        limit = channel_spec(channel).rate_limit
+        return self.value(limit.per_minute_key) if limit.per_minute_key else limit.per_minute
+
+
+@cache
+def _limits_model(keys: tuple[tuple[str, tuple[str, int]], ...]) -> type[BaseModel]:
+    fields: dict[str, Any] = {key: (int, Field(1, ge=1, le=top)) for key, (_, top) in keys}
+    model: type[BaseModel] = create_model("limits", __config__=ConfigDict(extra="forbid"), **fields)
+    return model
 
 
 class Margins(_Strict):
@@ -119,8 +95,8 @@ class CampaignSpec(_Strict):
     # "even": first attempts spread over all the campaign's windows; "asap": from the start.
     spread: Literal["even", "asap"] = "even"
     margins: Margins = Field(default_factory=Margins)
-    calls: CallPolicy = Field(default_factory=CallPolicy)
-    email: EmailPolicy = Field(default_factory=EmailPolicy)
+    # The channels' sections (`calls:`, `email:`) are fields of a subclass made from the
+    # registry (_with_sections), each validated by its channel's model (probe.policies).
     limits: Limits = Field(default_factory=Limits)
     # Options handed to each channel as ProbeTarget.options (template, listening time, ...).
     options: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -138,6 +114,40 @@ class CampaignSpec(_Strict):
         if unknown:
             raise ValueError(f"options for channels not in the campaign: {sorted(unknown)}")
         return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _channel_sections(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """CampaignSpec.model_validate gives an instance of the subclass with the registered
+        channels' sections as fields, so a section's errors name their field
+        (`<section>.<field>: ...`) and an undeclared section is an unknown field."""
+        if cls is not CampaignSpec:
+            return handler(data)
+        return _with_sections(tuple(sorted(campaign_sections().items()))).model_validate(data)
+
+    def per_organisation_per_day(self) -> int | None:
+        """The tightest daily cap on one organisation of the campaign's call-like channels."""
+        caps = [
+            p.per_organisation_per_day
+            for p in map(self.policy, self.channels)
+            if isinstance(p, OnePerOrganisationPolicy)
+        ]
+        return min(caps, default=None)
+
+    def policy(self, channel: str) -> ChannelPolicy:
+        """The campaign's policy for `channel`: its section, or its class's defaults."""
+        section = section_of(channel)
+        if section is None:
+            return base_policy(channel_spec(channel).concurrency)()
+        found = getattr(self, section.key, None)
+        return found if isinstance(found, ChannelPolicy) else section.model()
+
+
+@cache
+def _with_sections(sections: tuple[tuple[str, type[ChannelPolicy]], ...]) -> type[CampaignSpec]:
+    fields: dict[str, Any] = {key: (model, Field(default_factory=model)) for key, model in sections}
+    model: type[CampaignSpec] = create_model("CampaignSpec", __base__=CampaignSpec, **fields)
+    return model
 
 
 class CampaignSpecError(ValueError):

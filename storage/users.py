@@ -126,21 +126,24 @@ def set_active(*, session: Session, user: AppUser, active: bool, actor: str) -> 
     return user
 
 
-def unlock_user(*, session: Session, user: AppUser, actor: str) -> bool:
+def unlock_user(*, session: Session, user: AppUser, actor: str, address_failures: int = 0) -> bool:
     """An administrator lifts a login lock (and the count of wrong passwords) before it ends by
-    itself; False when the account was not locked (nothing changed, nothing audited)."""
+    itself; `address_failures` is how many of the account's failed logins the caller took off
+    its client addresses' limit. False when there was nothing to lift (nothing audited)."""
     locked = user.locked_until is not None and user.locked_until > utc_now()
-    if not locked and not user.failed_logins:
+    if not locked and not user.failed_logins and not address_failures:
         return False
     before = {
         "username": user.username,
         "failed_logins": user.failed_logins,
         "locked_until": user.locked_until.isoformat() if user.locked_until else None,
+        "address_failures": address_failures,
     }
     user.failed_logins = 0
     user.locked_until = None
     user.updated_at = utc_now()
     session.add(user)
+    after = {"username": user.username, "failed_logins": 0, "locked_until": None}
     write_audit(
         session=session,
         actor=actor,
@@ -148,7 +151,7 @@ def unlock_user(*, session: Session, user: AppUser, actor: str) -> bool:
         entity="user",
         entity_id=str(user.id),
         before=before,
-        after={"username": user.username, "failed_logins": 0, "locked_until": None},
+        after={**after, "address_failures": 0},
     )
     return True
 

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.email.campaign import SECTION
 from adapters.email.config import Config, ImapSettings, SmtpSettings
 from adapters.email.evidence import store_raw
 from adapters.email.message import Identity, build_message, identity_for
@@ -98,12 +99,12 @@ SPEC = ChannelSpec(
     ),
     config_model=Config,
     timeout_seconds=180.0,
-    rate_limit=RateLimit(per_minute=30),
+    rate_limit=RateLimit(per_minute=30, per_minute_key="emails_per_minute"),  # SMTP account
     settings=(SettingsSection("smtp", SmtpSettings), SettingsSection("imap", ImapSettings)),
     contact_kinds=(ContactKind("email", "адрес электронной почты"),),
     retry=(
         RetryRule(Outcome.SEND_FAILED, minutes=(10, 10)),
-        RetryRule(Outcome.BOUNCED, next_contact=True),
+        RetryRule(Outcome.BOUNCED, next_contact=True, next_contact_switch="next_address_on_bounce"),
     ),
     control_target=_control_address,
     protocol_columns=("protocol6.table2", "protocol5.table1.email"),
@@ -116,6 +117,7 @@ SPEC = ChannelSpec(
     services=_services,
     sweep=_sweep,
     resolves_in_flight=True,
+    campaign=SECTION,
 )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from adapters.sip.campaign import SECTION
 from adapters.sip.config import Config, SipSettings, config_error_message
 from adapters.sip.dialplan import DialPlanError, request_uri, uri_host
 from adapters.sip.evidence import RECORDING_NAME, TRACE_NAME, TraceWriter, collect
@@ -107,7 +108,7 @@ def _register_check(app: Any) -> None:
     register(app, plugin_instance())
 
 
-# The campaign's `calls` section changes the minutes (schedules.spec.CallPolicy).
+# The campaign's `calls` section changes the minutes (adapters.sip.campaign.CallPolicy).
 _LATER = "{outcome}: retry in {minutes} min, or the next working day"
 
 SPEC = ChannelSpec(
@@ -134,7 +135,13 @@ SPEC = ChannelSpec(
     concurrency=Concurrency.ONE_PER_ORGANISATION,
     # speech: the greeting's transcription (adapters/sip/greeting, docs/greeting.md).
     settings=(SettingsSection("sip", SipSettings), SettingsSection("speech", SpeechSettings)),
-    rate_limit=RateLimit(in_parallel=4, per_organisation_per_day=4, quiet_minutes=3),
+    # limits.calls_in_parallel: the trunk's channels
+    rate_limit=RateLimit(
+        in_parallel=4,
+        per_organisation_per_day=4,
+        quiet_minutes=3,
+        in_parallel_key="calls_in_parallel",
+    ),
     contact_kinds=(ContactKind("phone", "номер телефона"),),
     retry=(
         RetryRule(
@@ -176,6 +183,7 @@ SPEC = ChannelSpec(
     },
     services=_services,
     resolves_in_flight=True,
+    campaign=SECTION,
 )
 
 

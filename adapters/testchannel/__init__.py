@@ -21,10 +21,12 @@ from probe.channels import (
     OutcomeSpec,
     ProbeContext,
     ProbeTarget,
+    RateLimit,
     RetryRule,
 )
 from probe.errors import OurSideError
 from probe.netguard import ensure_destination_allowed
+from probe.policies import CampaignSection, OnePerOrganisationPolicy
 from probe.results import CheckResult, utc_now
 
 # The channel a test peer plays (tests/ and the sandbox name it).
@@ -94,6 +96,17 @@ _OUTCOMES = (
     OutcomeSpec("send_failed", "сбой отправки (наша сторона)", ours=True),
 )
 
+
+class PeerCalls(OnePerOrganisationPolicy):
+    """The peer plays calls: it reads the campaign's `calls` section as the phone does (the
+    section's model then has both channels' models as bases), with the fields its rules name."""
+
+    busy_retry_minutes: tuple[int, int] = (10, 20)
+    no_answer_retry_minutes: int = Field(120, ge=1)
+    answering_machine_retry: bool = True
+    rejected_retry_minutes: tuple[int, int] | None = (10, 20)
+
+
 # As the phone's: the campaign's `calls` section changes the minutes.
 _LATER = "{outcome}: retry in {minutes} min, or the next working day"
 
@@ -105,6 +118,9 @@ SPEC = ChannelSpec(
     config_model=Config,
     timeout_seconds=120.0,
     concurrency=Concurrency.ONE_PER_ORGANISATION,
+    # As the trunk's: limits.calls_in_parallel (4 by default).
+    rate_limit=RateLimit(in_parallel=4, in_parallel_key="calls_in_parallel"),
+    campaign=CampaignSection("calls", PeerCalls),
     contact_kinds=(ContactKind("test", "тестовый контакт"),),
     # The calls' rules: the peer plays calls.
     retry=(

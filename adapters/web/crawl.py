@@ -15,6 +15,7 @@ from adapters.web.detect import FAQ_WORDS, FEEDBACK_WORDS, SURVEY_WORDS, Finding
 from adapters.web.fetch import PoliteFetcher, Response, SiteError
 from adapters.web.page import Page, folded, same_site
 from adapters.web.render import Renderer, shows_scripted_content
+from probe.errors import OurSideError
 
 # Links worth following first: what a visitor looking for these services would click.
 _INTERESTING = (
@@ -46,8 +47,17 @@ class Crawl:
     pages_fetched: int = 0
     pages_rendered: int = 0
     render_seconds: float = 0.0
+    # The first page the browser could not open where its content needed it (a timeout, a
+    # crash): that page's static verdicts stand; a service not found is then not established.
     render_error: str | None = None
+    render_failures: int = 0
+    # The browser could not photograph what a static page showed: evidence only, no verdict.
+    screenshot_error: str | None = None
     budget_left: bool = True
+
+
+def _reason(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:300]
 
 
 def _priority(item: tuple[str, int, str]) -> tuple[int, int]:
@@ -95,15 +105,18 @@ class Crawler:
         for url, findings in waiting.items():
             if crawl.pages_rendered >= self.settings.max_rendered:
                 return
-            await self.renderer.ready()
             started = time.monotonic()
             try:
                 async with self.renderer.open(url) as view:
                     crawl.pages_rendered += 1
                     for finding in findings:
                         await self._shoot(view, finding)
-            except Exception as error:  # the page did not open: its evidence has no picture
-                crawl.render_error = f"{type(error).__name__}: {error}"[:300]
+            except Exception as error:
+                # No picture (the browser did not start, or the page did not open); the page
+                # was read whole without the browser, so its verdicts stand as they are.
+                crawl.screenshot_error = crawl.screenshot_error or _reason(error)
+                if isinstance(error, OurSideError):
+                    return
             finally:
                 crawl.render_seconds += time.monotonic() - started
 
@@ -176,7 +189,7 @@ class Crawler:
         )
         found: list[Finding] | None = None
         if wants and crawl.pages_rendered < self.settings.max_rendered:
-            rendered = await self._render(crawl, page)
+            rendered = await self._render(crawl, page, record)
             if rendered is not None:
                 page, found = rendered
                 record["rendered"] = True
@@ -189,9 +202,14 @@ class Crawler:
         crawl.emails = list(dict.fromkeys(crawl.emails + contacts.emails(page)))
         return page
 
-    async def _render(self, crawl: Crawl, page: Page) -> tuple[Page, list[Finding]] | None:
+    async def _render(
+        self, crawl: Crawl, page: Page, record: dict[str, Any]
+    ) -> tuple[Page, list[Finding]] | None:
+        # A browser that cannot start at all: the check fails as ours (OurSideError). One that
+        # crashed on an earlier page is started again by `open`. Starting it is rendering's
+        # time too (bench/web_probe.py's share).
         started = time.monotonic()
-        await self.renderer.ready()  # OurSideError: the check fails as ours
+        await self.renderer.ready()
         try:
             async with self.renderer.open(page.url) as view:
                 crawl.pages_rendered += 1
@@ -201,7 +219,9 @@ class Crawler:
                     await self._shoot(view, finding)
                 return seen, found
         except Exception as error:  # this page failed to render: its static verdicts stand
-            crawl.render_error = f"{type(error).__name__}: {error}"[:300]
+            record["render_error"] = _reason(error)
+            crawl.render_error = crawl.render_error or record["render_error"]
+            crawl.render_failures += 1
             return None
         finally:
             crawl.render_seconds += time.monotonic() - started

@@ -33,6 +33,19 @@ from probe.results import CheckResult, EvidenceRef, utc_now
 CHANNEL = "web"
 
 
+def _host_name(host: str | None) -> bool:
+    """A name a site can have: dotted labels of letters, digits and hyphens (`омск.рф`,
+    `127.0.0.1`), `localhost` or an IPv6 literal; not `-` or `нет` typed for "none"."""
+    if not host:
+        return False
+    if host == "localhost" or ":" in host:
+        return True
+    labels = host.split(".")
+    return len(labels) > 1 and all(
+        label and all(c.isalnum() or c == "-" for c in label) for label in labels
+    )
+
+
 def normalise_url(raw: str, area_code: str = "") -> tuple[str, str | None]:
     """A website as typed (`minsoc.omskportal.ru`, `https://x.ru/`) -> `https://x.ru/`."""
     text = raw.strip()
@@ -41,7 +54,7 @@ def normalise_url(raw: str, area_code: str = "") -> tuple[str, str | None]:
     if "://" not in text:
         text = "https://" + text
     parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in text:
+    if parts.scheme not in ("http", "https") or not _host_name(parts.hostname) or " " in text:
         raise ValueError(f"Не удалось распознать адрес сайта: «{raw}».")
     netloc = parts.netloc.lower()
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), None
@@ -106,6 +119,8 @@ def _details(crawl: Crawl | None, services: dict[str, Any], error: str | None) -
         "pages": crawl.pages if crawl else [],
         "render_seconds": round(crawl.render_seconds, 3) if crawl else 0.0,
         "render_error": crawl.render_error if crawl else None,
+        "render_failures": crawl.render_failures if crawl else 0,
+        "screenshot_error": crawl.screenshot_error if crawl else None,
         "budget_exhausted": (not crawl.budget_left) if crawl else False,
     }
 

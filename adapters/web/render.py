@@ -72,6 +72,7 @@ class Renderer:
         self.timeout = timeout
         self._playwright: Any = None
         self._browser: Any = None
+        self.restarts = 0
 
     async def ready(self) -> Any:
         """The browser, started once per probe; not starting is our failure, never a verdict
@@ -113,9 +114,16 @@ class Renderer:
         headers = {k: v for k, v in answer.headers.items() if k.lower() not in _DROPPED_HEADERS}
         await route.fulfill(status=answer.status, headers=headers, body=answer.body)
 
+    async def _live(self) -> Any:
+        """The browser for the next page: started again when it crashed on an earlier one."""
+        if self._browser is not None and not self._browser.is_connected():
+            self.restarts += 1
+            await self.close()
+        return await self.ready()
+
     @contextlib.asynccontextmanager
     async def open(self, url: str) -> AsyncIterator[View]:
-        browser = await self.ready()
+        browser = await self._live()
         context = await browser.new_context(
             viewport={"width": 1280, "height": 900},
             locale="ru-RU",

@@ -26,7 +26,12 @@ def sandbox(
         30.0, min=1.0, max=3600.0, help="Campaign seconds per real second while checks run."
     ),
     workers: int = typer.Option(6, min=1, max=16, help="Call-worker processes (3 calls each)."),
-    web_port: int = typer.Option(8080, min=0, max=65535, help="Port of the review UI (0: none)."),
+    web_port: int | None = typer.Option(
+        None,
+        min=0,
+        max=65535,
+        help="Port of the review UI on 127.0.0.1 (default: a free one, printed; 0: no review UI).",
+    ),
     serve: bool | None = typer.Option(
         None,
         "--serve/--no-serve",
@@ -54,7 +59,7 @@ def sandbox(
         data_dir=data_dir,
         speed=speed,
         workers=workers,
-        web_port=web_port or None,
+        web_port=review_port(web_port),
         timeout=timeout,
         world=world,
     )
@@ -65,6 +70,14 @@ def sandbox(
     finally:
         log_file.close()
     _print_outcome(report)
+
+
+def review_port(option: int | None) -> int | None:
+    """`--web-port` as the run's Options take it: not given, a free port (0); 0, no review UI
+    (None); N, port N."""
+    if option is None:
+        return 0
+    return option or None
 
 
 def _say(text: str) -> None:

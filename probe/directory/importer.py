@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from probe.directory.kinds import Channel
-from probe.directory.normalize import ContactDraft, OrganisationDraft, normalise_row
+from probe.directory.normalize import ContactDraft, OrganisationDraft, column_of, normalise_row
 from probe.directory.sources import RowProblem, SourceFile, read_directory_file
 from storage.directory import UpsertStats, contacts_elsewhere, hold_contact, upsert_organisation
 from storage.engine import session_scope
@@ -114,7 +114,7 @@ def _held_reason(names: str) -> str:
 
 
 def _held_problem(org: OrganisationDraft, contact: ContactDraft) -> RowProblem:
-    field_name = "phones" if contact.channel == Channel.PHONE else "emails"
+    field_name = column_of(contact.channel)
     reason = f"'{contact.raw}' {contact.held}"
     return RowProblem(org.source, org.source_row, field_name, reason, "warning")
 

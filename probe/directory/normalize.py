@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from probe.channels import column_contact_kinds
 from probe.directory.emails import parse_emails
 from probe.directory.hours import HoursParseError, parse_hours, published_breaks
 from probe.directory.kinds import Channel
@@ -106,7 +107,9 @@ def normalise_row(
 
     area_code = re.sub(r"\D", "", fields.get("area_code", ""))
     contacts = _contacts(fields, area_code or None, problem)
+    # "no usable phone number or e-mail address": a website alone does not answer questions
     _warn_unusable(contacts, problem)
+    contacts += _column_contacts(fields, area_code, problem)
     draft = OrganisationDraft(
         key=organisation_key(region.code, name),
         name=name,
@@ -240,6 +243,53 @@ def _contacts(fields: dict[str, str], area_code: str | None, problem: Any) -> li
             problem("emails", email.error, "warning")
         _add(contacts, seen, draft)
     return contacts
+
+
+# A column cell may list several values (`www.mtsr.omskportal.ru, www.omskmintrud.ru`).
+_CELL_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def _column_contacts(fields: dict[str, str], area_code: str, problem: Any) -> list[ContactDraft]:
+    """The contacts of every registered kind read from a directory column of its own (the web
+    channel's `website`), each value of the cell normalised by its kind's `normalise`. A value
+    it refuses is kept with its error (never probed, shown for correction) and reported."""
+    contacts: list[ContactDraft] = []
+    seen: set[str] = set()
+    for channel, kind in column_contact_kinds():
+        assert kind.column is not None
+        cell = fields.get(kind.column, "")
+        for raw in _CELL_SEPARATORS.split(cell):
+            if not any(c.isalnum() for c in raw):  # blank, or a dash meaning "none"
+                continue
+            draft = ContactDraft(channel=channel, raw=raw, value=None)
+            try:
+                if kind.normalise is None:
+                    draft.value = raw
+                else:
+                    draft.value, draft.extension = kind.normalise(raw, area_code)
+            except ValueError as error:
+                draft.error = column_error(kind.column, raw, str(error))
+                problem(kind.column, draft.error, "warning")
+            _add(contacts, seen, draft)
+    return contacts
+
+
+def column_error(column: str, raw: str, message: str) -> str:
+    """Why a column's value is not a contact: the kind's own message (for staff, in Russian)
+    after the importer's English words."""
+    return f"cannot read '{raw}' in the {column} column: {message}"
+
+
+def column_of(channel: str) -> str:
+    """The directory column a channel's contacts come from (the importer's problem field)."""
+    if channel == Channel.PHONE:
+        return "phones"
+    if channel == Channel.EMAIL:
+        return "emails"
+    for name, kind in column_contact_kinds():
+        if name == channel and kind.column is not None:
+            return kind.column
+    return channel
 
 
 def _add(contacts: list[ContactDraft], seen: set[str], draft: ContactDraft) -> None:

@@ -29,7 +29,7 @@ class Options:
     speed: float = 30.0  # campaign seconds per real second while anything is in flight
     start: datetime = DEFAULT_START
     workers: int = 6  # call-worker processes: 12 calls, 2 each, leave a slot per REFER leg
-    web_port: int | None = 8080  # None: no review UI
+    web_port: int | None = 0  # 0: a free port on 127.0.0.1 (printed); None: no review UI
     timeout: float = 1200.0  # real seconds before the run is declared stuck
 
 

@@ -24,6 +24,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import socket
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -41,7 +42,7 @@ from probe.results import CheckStatus
 from probe.sandbox.campaign import CAMPAIGN, ZONE, Options, campaign_spec
 from probe.sandbox.mailservers import mail_servers_installed
 from probe.sandbox.region import Region, stop_leftovers
-from probe.sandbox.sites import publish_sites
+from probe.sandbox.sites import directory_with_sites
 from probe.sandbox.staff import Staff
 from probe.sandbox.summary import SandboxReport, compare, write_summary
 from probe.sandbox.world import SandboxError, World, load_world
@@ -149,6 +150,8 @@ async def run_sandbox(
     world = load_world(options.world)
     database = _fresh_data_dir(options, say)
     stop = stop or asyncio.Event()
+    # Bound first: a port in use ends the run before any server is started.
+    listening = _listen(options.web_port) if options.web_port is not None else None
     region = Region(world, options)
     started_real = time.monotonic()
     try:
@@ -157,7 +160,11 @@ async def run_sandbox(
         with _clock(clock):
             runner_stop = asyncio.Event()
             tasks = _start_campaign(engine, settings, clock, region, world, runner_stop)
-            web = _start_web(options, settings, engine, password, say)
+            web = (
+                _start_web(listening, settings, engine, password, say)
+                if listening is not None
+                else None
+            )
             try:
                 await _wait_until_done(engine, clock, tasks, options, stop, progress)
             finally:
@@ -174,6 +181,8 @@ async def run_sandbox(
         return outcome
     finally:
         await asyncio.to_thread(region.stop)
+        if listening is not None:
+            listening.close()
 
 
 def _fresh_data_dir(options: Options, say: Callable[[str], None]) -> Path:
@@ -210,15 +219,19 @@ async def _start(
     settings = await asyncio.to_thread(region.prober_settings, url)
     await asyncio.to_thread(upgrade, url)
     engine = make_engine(url)
+    bundled = source = bundled_path(world.directory)
+    if region.site_urls:  # the centres publish their local sites: the importer's web contacts
+        source = directory_with_sites(bundled, region.site_urls, database.parent / bundled.name)
     report = await asyncio.to_thread(
-        import_directory, bundled_path(world.directory), engine=engine, actor="sandbox"
+        import_directory, source, engine=engine, actor="sandbox", display_name=bundled.name
     )
     say(
         f"directory: {len(report.organisations)} organisations imported from "
         f"{world.directory}; {len(world.organisations)} play their 2020 selves"
     )
     if region.site_urls:
-        published = await asyncio.to_thread(publish_sites, engine, region.site_urls)
+        sites = set(region.site_urls.values())
+        published = sum(1 for o in report.organisations if o.website in sites)
         say(f"websites: {published} centres' directory entries point at their local sites")
     return engine, settings, _operator(engine)
 
@@ -263,25 +276,40 @@ def _start_campaign(
     ]
 
 
+def _listen(port: int) -> socket.socket:
+    """A socket bound on 127.0.0.1 for the review UI: `port`, or a free one for 0 (a fixed
+    default collides on a shared machine); SandboxError when the port is taken."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # As uvicorn binds: a port the previous run's connections still hold (TIME_WAIT) is free;
+    # one another process listens on is not.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as error:
+        sock.close()
+        raise SandboxError(
+            f"the review UI cannot listen on 127.0.0.1:{port} ({error.strerror}); "
+            "leave out --web-port to take a free port"
+        ) from None
+    return sock
+
+
 def _start_web(
-    options: Options, settings: Settings, engine: Engine, password: str, say: Callable[[str], None]
-) -> tuple[asyncio.Task[None], asyncio.Event] | None:
-    """The review UI's task and its stop event, unless the run has no web port."""
-    if options.web_port is None:
-        return None
+    sock: socket.socket,
+    settings: Settings,
+    engine: Engine,
+    password: str,
+    say: Callable[[str], None],
+) -> tuple[asyncio.Task[None], asyncio.Event]:
+    """The review UI's task on `sock` (from `_listen`) and its stop event; says its address."""
     from probe.web.app import serve
 
+    host, port = sock.getsockname()[:2]
     web_stop = asyncio.Event()
     web = asyncio.create_task(
-        serve(
-            settings=settings,
-            engine=engine,
-            host="127.0.0.1",
-            port=options.web_port,
-            stop=web_stop,
-        )
+        serve(settings=settings, engine=engine, host=host, port=port, stop=web_stop, sock=sock)
     )
-    say(f"review UI: http://127.0.0.1:{options.web_port}/ (user operator, password {password})")
+    say(f"review UI: http://{host}:{port}/ (user operator, password {password})")
     return web, web_stop
 
 

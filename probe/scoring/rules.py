@@ -260,8 +260,8 @@ def phone_works(calls: int, connected: int, *, fully_tried: bool = True) -> bool
 
 
 # The attempt policy's options R11 reads from a campaign's spec, with the defaults of
-# schedules.spec.CallPolicy for a spec written before an option existed (a test keeps them equal;
-# scoring does not import the scheduler).
+# adapters.sip.campaign.CallPolicy for a spec written before an option existed (a test keeps
+# them equal; scoring does not import the channels).
 CALL_POLICY_DEFAULTS: dict[str, Any] = {
     "per_contact": 3,
     "per_organisation": 6,

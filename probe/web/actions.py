@@ -57,7 +57,7 @@ def _perform(
     try:
         return action(engine=web_state(request).engine, **arguments)
     except operations.ActionError as error:
-        if page is not None and error.status == 400:
+        if page is not None and error.status in (400, 409):
             check_id, form_id, values = page
             raise Refused(check_id, Typed(form_id, values, error=error.message)) from None
         raise PageError(error.status, error.message) from None

@@ -66,12 +66,21 @@ def _account(db: Session, user_id: int) -> AppUser:
 
 @router.get("/users", response_class=HTMLResponse)
 def users(request: Request, user: CurrentUser = Depends(page_admin)) -> Response:
-    with session_scope(web_state(request).engine) as db:
+    state = web_state(request)
+    with session_scope(state.engine) as db:
         accounts = list_users(session=db)
         zone = display_zone(db)
     now = utc_now()
     locked = {a.id for a in accounts if a.locked_until is not None and a.locked_until > now}
-    context = {"accounts": accounts, "locked": locked, "messages": USER_MESSAGES, "zone": zone}
+    failing = state.throttle.failing_usernames()
+    throttled = {a.id for a in accounts if a.username in failing}
+    context = {
+        "accounts": accounts,
+        "locked": locked,
+        "throttled": throttled,
+        "messages": USER_MESSAGES,
+        "zone": zone,
+    }
     return render(request, "users.html", context, user=user)
 
 
@@ -122,9 +131,12 @@ def unlock(
     form: FormData = Depends(csrf_form),
     user: CurrentUser = Depends(page_admin),
 ) -> Response:
-    with session_scope(web_state(request).engine) as db:
+    state = web_state(request)
+    with session_scope(state.engine) as db:
         account = _account(db, user_id)
-        unlock_user(session=db, user=account, actor=user.username)
+        # The client addresses' limit too, or the account stays refused after its unlock.
+        forgotten = state.throttle.release(account.username)
+        unlock_user(session=db, user=account, actor=user.username, address_failures=forgotten)
     return RedirectResponse(f"/users?msg=unlocked&who={account.username}", status_code=303)
 
 

@@ -6,6 +6,7 @@ Reading needs any active account's token; changing needs an operator's or an adm
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -18,10 +19,18 @@ from probe.web.deps import CurrentUser, api_operator, api_user, web_state
 from probe.web.filters import MAX_AGE_DAYS, MAX_ID, api_filter
 from storage.directory import list_contacts
 from storage.engine import session_scope
-from storage.models import Check, Contact, Organisation
+from storage.models import Check, Contact, Organisation, ReviewClaim
+from storage.review_claims import (
+    ClaimedByAnother,
+    claim_check,
+    claim_next,
+    current_claim,
+    release_check,
+)
 from storage.review_queue import (
     MAX_PAGE,
     CampaignProgress,
+    QueueFilter,
     QueueRow,
     campaign_progress,
     check_detail,
@@ -101,6 +110,15 @@ class CheckOut(BaseModel):
     evidence: list[dict[str, Any]]
 
 
+class ClaimOut(BaseModel):
+    """An operator working on the check now («в работе»): nobody else may save on it until
+    `expires_at` (each save by its holder renews it)."""
+
+    username: str
+    claimed_at: datetime
+    expires_at: datetime
+
+
 class QueueItem(BaseModel):
     check: CheckOut
     organisation_name: str
@@ -108,6 +126,7 @@ class QueueItem(BaseModel):
     contact: ContactOut
     campaign_name: str | None
     needs: list[str]
+    claim: ClaimOut | None = None
 
 
 class QueuePageOut(BaseModel):
@@ -161,6 +180,7 @@ class CheckDetailOut(BaseModel):
     reviews: list[ReviewOut]
     messages: list[MessageOut]
     needs: list[str]
+    claim: ClaimOut | None = None
 
 
 class OrganisationOut(BaseModel):
@@ -199,12 +219,20 @@ class Done(BaseModel):
     new_id: int | None = None
 
 
+class NextOut(BaseModel):
+    check_id: int | None = Field(description="the check now claimed for you; null: none free")
+
+
 def _check_out(check: Check) -> CheckOut:
     return CheckOut.model_validate(check, from_attributes=True)
 
 
 def _contact_out(contact: Contact) -> ContactOut:
     return ContactOut.model_validate(contact, from_attributes=True)
+
+
+def _claim_out(claim: ReviewClaim | None) -> ClaimOut | None:
+    return ClaimOut.model_validate(claim, from_attributes=True) if claim is not None else None
 
 
 def _queue_item(row: QueueRow) -> QueueItem:
@@ -215,6 +243,7 @@ def _queue_item(row: QueueRow) -> QueueItem:
         contact=_contact_out(row.contact),
         campaign_name=row.campaign.name if row.campaign else None,
         needs=row.needs,
+        claim=_claim_out(row.claim),
     )
 
 
@@ -248,9 +277,15 @@ def campaigns(request: Request, user: CurrentUser = Depends(api_user)) -> list[C
         return [_campaign_out(item) for item in campaign_progress(session=db)]
 
 
-@router.get("/queue")
-def queue(
-    request: Request,
+_CHANGE: dict[int | str, dict[str, Any]] = {
+    400: {"description": "refused input, with the exact reason"},
+    403: {"description": "the token's role may only read"},
+    404: {"description": "not found"},
+    409: {"description": "another operator has the check «в работе» (its `claim`)"},
+}
+
+
+def _queue_filter(
     campaign_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     region: Annotated[str | None, Query(max_length=50, pattern=r"^[a-z0-9-]+$")] = None,
     organisation_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
@@ -259,12 +294,9 @@ def queue(
     min_age_days: Annotated[int | None, Query(ge=0, le=MAX_AGE_DAYS)] = None,
     max_age_days: Annotated[int | None, Query(ge=0, le=MAX_AGE_DAYS)] = None,
     order: Literal["new", "old"] = "new",
-    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    user: CurrentUser = Depends(api_user),
-) -> QueuePageOut:
-    """Checks needing a human, newest first (or oldest with order=old), paged by `after`."""
-    filters = api_filter(
+) -> QueueFilter:
+    """The queue's filters, as /api/queue and /api/queue/next take them."""
+    return api_filter(
         campaign_id=campaign_id,
         region=region,
         organisation_id=organisation_id,
@@ -274,9 +306,60 @@ def queue(
         max_age_days=max_age_days,
         order=order,
     )
+
+
+@router.get("/queue")
+def queue(
+    request: Request,
+    filters: QueueFilter = Depends(_queue_filter),
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    free: Annotated[bool, Query(description="leave out the checks others have claimed")] = False,
+    user: CurrentUser = Depends(api_user),
+) -> QueuePageOut:
+    """Checks needing a human, newest first (or oldest with order=old), paged by `after`; each
+    says who has it «в работе» (`claim`), as the queue page does."""
+    if free:
+        filters = replace(filters, free_for=user.username)
     with session_scope(web_state(request).engine) as db:
         page = review_queue(session=db, filters=filters, after=after, limit=limit)
         return QueuePageOut(items=[_queue_item(r) for r in page.rows], next_after=page.next_after)
+
+
+@router.post("/queue/next", responses=_CHANGE)
+def take_next(
+    request: Request,
+    filters: QueueFilter = Depends(_queue_filter),
+    from_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="the check left")] = None,
+    user: CurrentUser = Depends(api_operator),
+) -> NextOut:
+    """The queue page's «Следующая»: your claim on `from_id` ends, and the next check nobody
+    else holds is claimed for you."""
+    with session_scope(web_state(request).engine) as db:
+        if from_id is not None:
+            release_check(session=db, check_id=from_id, username=user.username)
+        found = claim_next(session=db, filters=filters, username=user.username, current=from_id)
+    return NextOut(check_id=found)
+
+
+@router.post("/checks/{check_id}/claim", responses=_CHANGE)
+def claim(request: Request, check_id: Id, user: CurrentUser = Depends(api_operator)) -> ClaimOut:
+    """Take the check «в работу» (or renew your claim): others may not save on it meanwhile."""
+    with session_scope(web_state(request).engine) as db:
+        if db.get(Check, check_id) is None:
+            raise HTTPException(404, f"no check {check_id}")
+        try:
+            held = claim_check(session=db, check_id=check_id, username=user.username)
+        except ClaimedByAnother as error:
+            raise HTTPException(409, operations.claimed_message(error)) from None
+        return ClaimOut.model_validate(held, from_attributes=True)
+
+
+@router.delete("/checks/{check_id}/claim", responses=_CHANGE)
+def release(request: Request, check_id: Id, user: CurrentUser = Depends(api_operator)) -> Done:
+    """Give up your claim; `ok` is false when you held none."""
+    with session_scope(web_state(request).engine) as db:
+        return Done(ok=release_check(session=db, check_id=check_id, username=user.username))
 
 
 @router.get("/checks/{check_id}", responses={404: {"description": "no such check"}})
@@ -293,6 +376,7 @@ def check(request: Request, check_id: Id, user: CurrentUser = Depends(api_user))
             reviews=[ReviewOut.model_validate(r, from_attributes=True) for r in detail.reviews],
             messages=[MessageOut.model_validate(m, from_attributes=True) for m in detail.messages],
             needs=detail.needs,
+            claim=_claim_out(current_claim(session=db, check_id=check_id)),
         )
 
 
@@ -317,11 +401,6 @@ def organisation(
 
 
 T = TypeVar("T")
-_CHANGE: dict[int | str, dict[str, Any]] = {
-    400: {"description": "refused input, with the exact reason"},
-    403: {"description": "the token's role may only read"},
-    404: {"description": "not found"},
-}
 
 
 def _perform(request: Request, action: Callable[..., T], **arguments: Any) -> T:

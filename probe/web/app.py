@@ -7,6 +7,7 @@ under /api/ with token auth for scripts. Both read and write through the storage
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -190,9 +191,11 @@ async def serve(
     host: str,
     port: int,
     stop: asyncio.Event | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
     """Run the UI in the current event loop (alone under `probe web`, beside the runner under
-    `probe run --web`) until the server is told to stop."""
+    `probe run --web`) until the server is told to stop. `sock`: a socket already bound (and
+    its port known to the caller), used instead of `host` and `port`."""
     config = uvicorn.Config(
         create_app(settings=settings, engine=engine),
         host=host,
@@ -204,8 +207,9 @@ async def serve(
         lifespan="off",  # the app has no start-up or shutdown hooks
     )
     server = uvicorn.Server(config)
+    sockets = [sock] if sock is not None else None
     if stop is None:
-        await server.serve()
+        await server.serve(sockets)
         return
 
     async def _exit_on_stop() -> None:
@@ -214,6 +218,6 @@ async def serve(
 
     watcher = asyncio.create_task(_exit_on_stop())
     try:
-        await server.serve()
+        await server.serve(sockets)
     finally:
         watcher.cancel()

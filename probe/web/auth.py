@@ -75,7 +75,7 @@ def login(request: Request, form: FormData = Depends(csrf_form)) -> Response:
         k: v for k, v in _drafts(form).items() if k.startswith(actions.DRAFT_PREFIX)
     }
     address = request.client.host if request.client else "unknown"
-    wait = state.throttle.retry_after(address)
+    wait = state.throttle.retry_after(address, username.strip())
     if wait:
         return _refused(request, too_many(wait), 429, target)
     with session_scope(state.engine) as db:
@@ -84,7 +84,7 @@ def login(request: Request, form: FormData = Depends(csrf_form)) -> Response:
         if locked:
             return _refused(request, too_many(locked), 429, target)
         if not verify_password(user.password_hash if user else None, password) or user is None:
-            state.throttle.failed(address)
+            state.throttle.failed(address, username.strip())
             if user is not None:
                 record_failed_login(
                     session=db,

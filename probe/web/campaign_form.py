@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from probe.policies import FormField, channel_sections
 from schedules.spec import CampaignSpec
 
 ORG_MODES = ("all", "filter", "names")
@@ -16,36 +17,46 @@ ORG_MODES = ("all", "filter", "names")
 
 @dataclass(frozen=True)
 class Number:
-    path: str  # the spec's field, dotted: "calls.per_contact"
+    path: str  # the spec's field, dotted: "margins.after_opening_minutes"
     label: str
     unit: str = ""
 
 
-# The rules a ministry sets: hours margins, the protocol's retries, politeness. The rest of the
+# The rules a ministry sets: hours margins, the channels' retries, politeness. The rest of the
 # spec (options, seed, recurrence) keeps its defaults, as a YAML file that leaves them out.
 HOURS = (
     Number("margins.after_opening_minutes", "Не звонить после открытия", "мин"),
     Number("margins.before_closing_minutes", "Не звонить до закрытия", "мин"),
 )
-RETRIES = (
-    Number("calls.per_contact", "Попыток на один номер"),
-    Number("calls.per_organisation", "Попыток на организацию (все номера)"),
-    Number("calls.per_organisation_per_day", "Звонков в организацию за день"),
-    Number("calls.busy_retry_minutes.0", "«Занято»: повтор не раньше чем через", "мин"),
-    Number("calls.busy_retry_minutes.1", "«Занято»: повтор не позже чем через", "мин"),
-    Number("calls.no_answer_retry_minutes", "«Не отвечает»: повтор через", "мин"),
-    Number("email.deadline_working_days", "Норма ответа на письмо", "раб. дн."),
-    Number("email.reply_window_days", "Ждать ответа на письмо", "дн."),
-)
-LIMITS = (
-    Number("limits.quiet_minutes", "Пауза между попытками к одной организации", "мин"),
-    Number("limits.calls_in_parallel", "Одновременных звонков"),
-    Number("limits.emails_per_minute", "Писем в минуту"),
-)
-SWITCHES = (
-    ("calls.answering_machine_retry", "Перезванивать, если ответил автоответчик"),
-    ("email.next_address_on_bounce", "При отказе в доставке писать на следующий адрес"),
-)
+QUIET = Number("limits.quiet_minutes", "Пауза между попытками к одной организации", "мин")
+
+
+def _declared() -> list[FormField]:
+    """The fields the channels bring (their campaign sections' `form`), calls first; a path
+    two channels declare is shown once."""
+    fields: dict[str, FormField] = {}
+    for channel, section in channel_sections():
+        if channel.listed:
+            for item in section.form:
+                fields.setdefault(item.path, item)
+    return list(fields.values())
+
+
+def numbers() -> dict[str, tuple[Number, ...]]:
+    """The form's number fields by fieldset: hours, retries, limits."""
+    declared = [f for f in _declared() if not f.switch]
+    retries = tuple(Number(f.path, f.label, f.unit) for f in declared if f.group == "retries")
+    limits = tuple(Number(f.path, f.label, f.unit) for f in declared if f.group == "limits")
+    return {"hours": HOURS, "retries": retries, "limits": (QUIET, *limits)}
+
+
+def switches() -> tuple[tuple[str, str], ...]:
+    """The yes/no fields: (path, label)."""
+    return tuple((f.path, f.label) for f in _declared() if f.switch)
+
+
+def _all_numbers() -> tuple[Number, ...]:
+    return tuple(n for group in numbers().values() for n in group)
 
 
 def defaults() -> dict[str, str]:
@@ -58,11 +69,20 @@ def defaults() -> dict[str, str]:
             "start": "2000-01-01",
             "end": "2000-01-01",
         }
-    ).model_dump(mode="json")
-    values = {n.path: str(_get(spec, n.path)) for n in HOURS + RETRIES + LIMITS}
-    values.update({path: "1" if _get(spec, path) else "" for path, _ in SWITCHES})
+    )
+    dumped = spec.model_dump(mode="json")
+    values = {n.path: str(_default(spec, dumped, n.path)) for n in _all_numbers()}
+    values.update({path: "1" if _get(dumped, path) else "" for path, _ in switches()})
     values.update({"org_mode": "filter", "spread": "even"})
     return values
+
+
+def _default(spec: CampaignSpec, dumped: dict[str, Any], path: str) -> Any:
+    """A field's default: a channel's limit key is the channel's own default."""
+    group, _, key = path.partition(".")
+    if group == "limits" and key not in dumped["limits"]:
+        return spec.limits.value(key)
+    return _get(dumped, path)
 
 
 def _get(data: Any, path: str) -> Any:
@@ -72,10 +92,18 @@ def _get(data: Any, path: str) -> Any:
 
 
 def _put(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted path; a last part that is a number is an item of a pair (`x.0`, `x.1`)."""
     *parents, last = path.split(".")
+    if last.isdigit():
+        *parents, name = parents
     for part in parents:
         data = data.setdefault(part, {})
-    data[last] = value
+    if last.isdigit():
+        items = data.setdefault(name, [])
+        items.extend([""] * (int(last) + 1 - len(items)))
+        items[int(last)] = value
+    else:
+        data[last] = value
 
 
 def _lines(text: str) -> list[str]:
@@ -104,15 +132,9 @@ def spec_data(form: FormData) -> tuple[dict[str, Any], dict[str, str]]:
         selection["region"] = [str(r) for r in form.getlist("region")]
         selection["kind"] = [str(k) for k in form.getlist("kind")]
     data["organisations"] = selection
-    for number in HOURS + RETRIES + LIMITS:
-        path = number.path
-        value = shown.get(path, "").strip()
-        if path.endswith((".0", ".1")):
-            pair = data.setdefault("calls", {}).setdefault("busy_retry_minutes", ["", ""])
-            pair[int(path[-1])] = value
-        else:
-            _put(data, path, value)
-    for path, _ in SWITCHES:
+    for number in _all_numbers():
+        _put(data, number.path, shown.get(number.path, "").strip())
+    for path, _ in switches():
         _put(data, path, path in shown)
     return data, shown
 
@@ -130,7 +152,8 @@ def validate(data: dict[str, Any]) -> tuple[CampaignSpec | None, dict[str, list[
 
 
 _CUSTOM = (
-    # (words in the model's own message, the form field, the Russian text)
+    # (words in the model's own message, the form field, the Russian text); the channels'
+    # fields bring theirs (FormField.errors)
     ("is before start", "end", "Дата окончания раньше даты начала."),
     ("listed twice", "channels", "Канал выбран дважды."),
     (
@@ -138,18 +161,12 @@ _CUSTOM = (
         "organisations",
         "Выберите организации: все, по региону и виду или списком наименований.",
     ),
-    (
-        "busy_retry_minutes",
-        "calls.busy_retry_minutes.0",
-        "Интервал повтора: «не раньше» больше нуля и не больше «не позже».",
-    ),
-    (
-        "per_contact cannot exceed",
-        "calls.per_contact",
-        "Попыток на номер не может быть больше, чем на организацию.",
-    ),
-    ("reply_window_days", "email.reply_window_days", "Ждать ответа нужно не меньше нормы ответа."),
 )
+
+
+def _custom() -> list[tuple[str, str, str]]:
+    declared = [(words, f.path, text) for f in _declared() for words, text in f.errors]
+    return [*_CUSTOM, *declared]
 
 
 def russian(item: Any) -> tuple[str, str]:
@@ -159,7 +176,7 @@ def russian(item: Any) -> tuple[str, str]:
     kind, ctx = item["type"], item.get("ctx") or {}
     if kind == "value_error":
         text = str(item["msg"])
-        for words, target, message in _CUSTOM:
+        for words, target, message in _custom():
             if words in text:
                 return target, message
         return field, "Неверное значение."

@@ -18,7 +18,9 @@ from starlette.datastructures import FormData
 from probe.channels import channel_labels
 from probe.directory.regions import all_regions
 from probe.hours import WeeklySchedule
+from probe.policies import channel_sections
 from probe.results import utc_now
+from probe.ru import human_minutes
 from probe.web import campaign_form, import_text, labels
 from probe.web.deps import CurrentUser, PageError, csrf_form, page_admin, page_user, web_state
 from probe.web.filters import MAX_ID
@@ -46,19 +48,6 @@ DONE = {
     "cancel": "Кампания отменена: запланированные проверки сняты, результаты сохранены.",
     "created": "Кампания создана (черновик). Проверьте план и запустите её.",
 }
-
-
-def human_minutes(minutes: float) -> str:
-    """A duration as staff say it: «20 мин», «2 ч», «1 ч 30 мин», «3 дн.»."""
-    total = round(minutes)
-    days, rest = divmod(total, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = [
-        f"{days} дн." if days else "",
-        f"{hours} ч" if hours else "",
-        f"{mins} мин" if mins else "",
-    ]
-    return " ".join(p for p in parts if p) or "0 мин"
 
 
 JOURNAL = {
@@ -105,12 +94,8 @@ def _choices(request: Request) -> dict[str, Any]:
         "channels": [(c, names.get(c, c)) for c in labels.listed_channels()],
         "regions": sorted((r, REGION_NAMES.get(r, r)) for r in regions),
         "kinds": sorted(k for k in kinds if k),
-        "numbers": {
-            "hours": campaign_form.HOURS,
-            "retries": campaign_form.RETRIES,
-            "limits": campaign_form.LIMITS,
-        },
-        "switches": campaign_form.SWITCHES,
+        "numbers": campaign_form.numbers(),
+        "switches": campaign_form.switches(),
     }
 
 
@@ -220,34 +205,30 @@ def _calendar(
 
 
 def _rules(spec: CampaignSpec) -> list[tuple[str, str]]:
-    calls, email, limits = spec.calls, spec.email, spec.limits
-    low, high = calls.busy_retry_minutes
-    return [
+    """The campaign page's rules: the windows, each channel's lines (its campaign section's
+    `summary`), politeness with the channels' limits (their form fields' `summary`)."""
+    rules = [
         (
             "Окна",
             f"в рабочие часы каждой организации, не раньше чем через "
             f"{human_minutes(spec.margins.after_opening_minutes)} после открытия и не позже чем за "
             f"{human_minutes(spec.margins.before_closing_minutes)} до закрытия",
-        ),
-        (
-            "Звонки",
-            f"до {calls.per_contact} попыток на номер, до {calls.per_organisation} на "
-            f"организацию, не больше {calls.per_organisation_per_day} в день",
-        ),
-        ("«Занято»", f"повтор через {human_minutes(low)} – {human_minutes(high)}"),
-        ("«Не отвечает»", f"повтор через {human_minutes(calls.no_answer_retry_minutes)}"),
-        (
-            "Письма",
-            f"норма ответа {email.deadline_working_days} раб. дн., ожидание ответа "
-            f"{email.reply_window_days} дн.",
-        ),
-        (
-            "Вежливость",
-            f"пауза между попытками к одной организации "
-            f"{human_minutes(limits.quiet_minutes)}, одновременных звонков до "
-            f"{limits.calls_in_parallel}, писем до {limits.emails_per_minute} в минуту",
-        ),
+        )
     ]
+    politeness = [
+        f"пауза между попытками к одной организации {human_minutes(spec.limits.quiet_minutes)}"
+    ]
+    for channel, section in channel_sections():
+        if not channel.listed:
+            continue
+        if section.summary is not None:
+            rules += section.summary(spec.policy(channel.name))
+        politeness += [
+            f.summary.format(spec.limits.value(f.path.removeprefix("limits.")))
+            for f in section.form
+            if f.summary and f.path.startswith("limits.")
+        ]
+    return [*rules, ("Вежливость", ", ".join(politeness))]
 
 
 def _journal(request: Request, campaign_id: int, zone: str) -> list[tuple[str, str, str]]:

@@ -144,6 +144,8 @@ _ROW = _rules(
         "в строке {} ячеек, а в заголовке {} столбцов (разделитель внутри ячейки без кавычек?)",
     ),
     (r"^not a whole number: '(.*)'$", "«{}» — не целое число"),
+    # A value of a channel's own column (a website): the channel's message is staff's already.
+    (r"^cannot read '.*' in the \w+ column: (.*)$", "{}"),
     (r"^entry is not a mapping$", "запись — не набор полей организации"),
     (r"^no usable phone number or e-mail address$", "нет ни одного пригодного телефона или адреса"),
     (

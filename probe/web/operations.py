@@ -72,7 +72,7 @@ def _check(db: Session, check_id: int, user: CurrentUser | None = None) -> Check
         try:
             before_saving(session=db, check_id=check_id, username=user.username)
         except ClaimedByAnother as held:
-            raise ActionError(400, claimed_message(held)) from None
+            raise ActionError(409, claimed_message(held)) from None
     return check
 
 

@@ -110,30 +110,59 @@ class LoginThrottle:
     """Failed logins per client address in a sliding window, in memory.
 
     The per-account lock (AppUser.failed_logins / locked_until) stops guessing one password;
-    this stops one address from walking through many usernames.
+    this stops one address from walking through many usernames. Each failure remembers the
+    username it was for, so an administrator's unlock can lift the address limit for that
+    account too (`release`).
     """
 
     def __init__(self, *, limit: int = 20, window_s: float = 900.0) -> None:
         self.limit = limit
         self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
+        self._failures: dict[str, deque[tuple[float, str]]] = {}
+        # username -> end of the pass an unlock gave it (time.monotonic)
+        self._passes: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, address: str, now: float) -> deque[float]:
+    def _recent(self, address: str, now: float) -> deque[tuple[float, str]]:
         failures = self._failures.setdefault(address, deque())
-        while failures and failures[0] <= now - self.window_s:
+        while failures and failures[0][0] <= now - self.window_s:
             failures.popleft()
         return failures
 
-    def retry_after(self, address: str) -> int:
+    def retry_after(self, address: str, username: str = "") -> int:
         """Seconds until this address may try again; 0 when it may try now."""
         now = time.monotonic()
         with self._lock:
+            if self._passes.get(username, 0.0) > now:
+                return 0
             failures = self._recent(address, now)
             if len(failures) < self.limit:
                 return 0
-            return max(1, int(failures[0] + self.window_s - now))
+            return max(1, int(failures[0][0] + self.window_s - now))
 
-    def failed(self, address: str) -> None:
+    def failed(self, address: str, username: str = "") -> None:
+        now = time.monotonic()
         with self._lock:
-            self._recent(address, time.monotonic()).append(time.monotonic())
+            self._recent(address, now).append((now, username))
+
+    def failing_usernames(self) -> set[str]:
+        """The usernames with a failed login still inside the window, at any address."""
+        now = time.monotonic()
+        with self._lock:
+            return {f[1] for a in list(self._failures) for f in self._recent(a, now)}
+
+    def release(self, username: str) -> int:
+        """An administrator unlocked `username`: its failures leave every address's count, and
+        for one window the address limit does not refuse it (its own account lock still counts
+        its wrong passwords), so colleagues' failures behind the same address do not keep it
+        out. The number of failures forgotten."""
+        now = time.monotonic()
+        with self._lock:
+            forgotten = 0
+            for address, failures in self._failures.items():
+                kept = deque(f for f in failures if f[1] != username)
+                forgotten += len(failures) - len(kept)
+                self._failures[address] = kept
+            self._passes = {name: end for name, end in self._passes.items() if end > now}
+            self._passes[username] = now + self.window_s
+            return forgotten

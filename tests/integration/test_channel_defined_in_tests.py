@@ -1,21 +1,24 @@
 """A channel that exists only in this file runs a campaign end to end: plan, run, result,
-review queue, the export's audit sheet; nothing outside tests/ knows it."""
+review queue, the export's audit sheet; nothing outside tests/ knows it. It brings its own
+campaign section (`webform:`), validated by its model, read by the attempt policy."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from probe import channels
 from probe.channels import (
     ChannelSpec,
+    Concurrency,
     OutcomeSpec,
     ProbeContext,
     ProbeTarget,
@@ -25,10 +28,14 @@ from probe.channels import (
 from probe.clock import ScaledClock
 from probe.export import export_campaign
 from probe.export.xlsx import AUDIT_SHEET
+from probe.policies import CampaignSection, ParallelPolicy
 from probe.results import CheckResult, utc_now
 from probe.settings import Settings
+from schedules.policy import Finished, decide
+from schedules.spec import CampaignSpecError, parse_campaign
 from storage.engine import session_scope
 from storage.models import Check, Contact
+from storage.planning import ContactInput, History
 from storage.review_queue import QueueFilter, review_queue
 from tests.campaign_helpers import add_test_organisations, run_until_done, start_test_campaign
 
@@ -45,6 +52,11 @@ class FormSettings(BaseModel):  # PROBE_WEBFORM__...
     user_agent: str = "probe"
 
 
+class FormPolicy(ParallelPolicy):  # a campaign's `webform:` section
+    # A broken form is submitted again this many minutes later (None: never; the rule's).
+    broken_retry_minutes: int | None = Field(None, ge=1)
+
+
 # What each form does when submitted.
 SCRIPT = {"a-form": "form_answered", "b-form": "form_broken", "b-next": "form_answered"}
 
@@ -59,11 +71,19 @@ SPEC = ChannelSpec(
     ),
     config_model=FormOptions,
     timeout_seconds=30.0,
+    concurrency=Concurrency.PARALLEL,
     settings=(SettingsSection("webform", FormSettings),),
     retry=(
         RetryRule("form_send_failed", minutes=(10, 10)),
-        RetryRule("form_broken", next_contact=True),  # the organisation's next form, now
+        # the organisation's next form, now; the same one again if the campaign says when
+        RetryRule(
+            "form_broken",
+            minutes=(30, 30),
+            next_contact=True,
+            campaign_minutes="broken_retry_minutes",
+        ),
     ),
+    campaign=CampaignSection("webform", FormPolicy),
 )
 
 
@@ -128,3 +148,49 @@ async def test_a_channel_defined_in_tests_runs_a_campaign_end_to_end(
     sheet = load_workbook(out, read_only=True)[AUDIT_SHEET]
     cells = {str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None}
     assert {"веб-форма", "форма не работает", "ответили через форму"} <= cells
+
+
+def _campaign(**fields: object) -> dict[str, object]:
+    return {
+        "name": "forms",
+        "organisations": {"all": True},
+        "channels": ["webform"],
+        "start": "2026-04-06",
+        "end": "2026-04-17",
+        **fields,
+    }
+
+
+def test_the_channels_own_campaign_section_is_validated_and_reaches_the_policy(
+    webform: WebFormPlugin,
+) -> None:
+    spec = parse_campaign(_campaign(webform={"broken_retry_minutes": 45}))
+    policy = spec.policy("webform")
+    assert isinstance(policy, FormPolicy) and policy.broken_retry_minutes == 45
+    contacts = [ContactInput(1, "webform", 1), ContactInput(2, "webform", 2)]
+    history = History(attempts_by_contact={1: 1}, tried={1})
+    finished = Finished(1, 1, 1, "webform", "form_broken", datetime(2026, 4, 6, 10, tzinfo=UTC))
+    decision = decide(spec, finished, contacts, history, rng=random.Random(1))
+    # the same form 45 minutes later (the campaign's), the next form now (the rule's)
+    assert [(r.contact_id, r.earliest - finished.finished_at) for r in decision.retries] == [
+        (1, timedelta(minutes=45)),
+        (2, timedelta(0)),
+    ]
+    # Left out: the rule's retry is off (the section's default), the next form still comes.
+    default = decide(parse_campaign(_campaign()), finished, contacts, history, rng=random.Random(1))
+    assert [r.contact_id for r in default.retries] == [2]
+
+    with pytest.raises(CampaignSpecError) as error:
+        parse_campaign(_campaign(webform={"broken_retry_minute": 45}))
+    assert error.value.problems == ["webform.broken_retry_minute: unknown field"]
+    with pytest.raises(CampaignSpecError) as error:
+        parse_campaign(_campaign(webform={"broken_retry_minutes": 0}))
+    assert error.value.problems == [
+        "webform.broken_retry_minutes: Input should be greater than or equal to 1"
+    ]
+
+
+def test_without_the_channel_its_section_is_an_unknown_field() -> None:
+    with pytest.raises(CampaignSpecError) as error:
+        parse_campaign(_campaign(channels=["email"], webform={"broken_retry_minutes": 45}))
+    assert error.value.problems == ["webform: unknown field"]

@@ -89,7 +89,8 @@ class PidWatch:
 
 def sandbox(data_dir: Path, world: Path, *extra: str) -> subprocess.Popen[str]:
     command = [PROBE, "sandbox", "--data-dir", str(data_dir), "--world", str(world)]
-    command += ["--web-port", "0", "--no-serve", "--timeout", "400", *extra]
+    # The review UI on a free port (the default), stopped with the run (--no-serve).
+    command += ["--no-serve", "--timeout", "400", *extra]
     return subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -130,6 +131,8 @@ def test_a_sandbox_run_records_what_each_centre_was_told_to_do(tmp_path: Path) -
     servers = watch.stop()
     assert proc.returncode == 0, output
     assert "every organisation's recorded outcome matches its sandbox behaviour" in output
+    [ui] = [line for line in output.splitlines() if line.startswith("review UI: ")]
+    assert ui.startswith("review UI: http://127.0.0.1:") and ":8080/" not in ui, ui
     summary = json.loads((tmp_path / "run" / "sandbox-summary.json").read_text())
     assert summary["ok"] and summary["organisations"] == len(ROWS)
     assert summary["expected"] == summary["recorded"]

@@ -71,6 +71,50 @@ def test_an_admin_unlocks_an_account_the_throttle_locked(
     expect(row.locator(".changes")).not_to_contain_text("T0")
 
 
+def test_an_unlock_also_lifts_the_address_limit_for_that_account(
+    server: WebServer, seeded: Seeded, engine: Engine
+) -> None:
+    admin, token = logged_in(server, "admin")  # before the address is refused
+    users = admin.get("/users").text
+    operator_id = users.split('data-username="operator"')[1].split("/users/")[1].split("/")[0]
+    # Colleagues behind the same address mistype their names, then the operator its password:
+    # twenty failures from 127.0.0.1, the address limit, and the operator's account is locked.
+    assert {_try_login(server, f"colleague{n}", "whatever-password") for n in range(15)} == {401}
+    statuses = [_try_login(server, "operator", "wrong password!") for _ in range(5)]
+    assert statuses == [401, 401, 401, 401, 429]
+    assert _try_login(server, "viewer", PASSWORD) == 429  # the address is refused
+
+    answer = admin.post(f"/users/{operator_id}/unlock", data={"csrf_token": token})
+    assert answer.status_code == 303
+    # The operator's five leave the address's count; five more colleagues' fill it again.
+    assert {_try_login(server, f"other{n}", "whatever-password") for n in range(5)} == {401}
+    assert _try_login(server, "viewer", PASSWORD) == 429  # the limit holds for the others
+    assert _try_login(server, "operator", PASSWORD) == 303  # not for the account unlocked
+    unlocked = _audit(engine, "unlock")
+    assert [(a.actor, a.after["username"]) for a in unlocked] == [("admin", "operator")]
+    assert unlocked[0].before is not None and unlocked[0].before["address_failures"] == 5
+
+
+def test_an_account_refused_only_by_its_address_can_be_unlocked(
+    page: Page, server: WebServer, seeded: Seeded, engine: Engine
+) -> None:
+    login(page, server, "admin", target="/users")
+    assert {_try_login(server, "operator", "wrong password!") for _ in range(4)} == {401}
+    assert {_try_login(server, f"colleague{n}", "whatever-password") for n in range(16)} == {401}
+    with session_scope(engine) as db:  # its own count has ended (the lock lapsed, say)
+        account = db.exec(select(AppUser).where(AppUser.username == "operator")).one()
+        account.failed_logins = 0
+        db.add(account)
+    assert _try_login(server, "operator", PASSWORD) == 429
+    page.reload()
+    page.locator("tr[data-username=operator] .form-unlock button").click()
+    expect(page.locator("#flash")).to_contain_text("Вход для operator разблокирован")
+    assert _try_login(server, "operator", PASSWORD) == 303
+    page.goto(server.url + "/audit?action=unlock")
+    changes = page.locator("#audit-table tbody tr .changes")
+    expect(changes).to_contain_text("неудачных входов, учтённых по адресу")
+
+
 def test_disabling_an_account_asks_for_confirmation_and_is_audited(
     page: Page, server: WebServer, seeded: Seeded, engine: Engine, tmp_path: Path
 ) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
+from adapters.sip.campaign import CallPolicy
 from probe.scoring import score_campaign
 from probe.scoring.model import Protocol5Row
 from probe.scoring.names import Outcome
 from probe.scoring.rules import CALL_POLICY_DEFAULTS
-from schedules.spec import CallPolicy
 from storage.checks import create_check
 from storage.models import Contact
 from tests.scoring_helpers import World, world

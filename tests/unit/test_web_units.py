@@ -64,6 +64,25 @@ def test_the_throttle_opens_again_when_the_window_has_passed() -> None:
     assert throttle.retry_after("1.2.3.4") == 0
 
 
+def test_an_unlock_forgets_the_accounts_failures_and_lets_it_past_the_address_limit() -> None:
+    throttle = LoginThrottle(limit=4, window_s=60)
+    for name in ("colleague", "colleague", "operator", "operator"):
+        throttle.failed("10.0.0.1", name)
+    throttle.failed("10.0.0.2", "operator")
+    assert throttle.retry_after("10.0.0.1", "operator") >= 1
+    assert throttle.failing_usernames() == {"colleague", "operator"}
+    assert throttle.release("operator") == 3  # at both addresses
+    assert throttle.failing_usernames() == {"colleague"}
+    throttle.failed("10.0.0.1", "intruder")
+    throttle.failed("10.0.0.1", "intruder")
+    throttle.failed("10.0.0.1", "intruder")
+    # The address is at its limit again, by others: the unlocked account still gets in;
+    # everyone else at that address waits.
+    assert throttle.retry_after("10.0.0.1", "operator") == 0
+    assert throttle.retry_after("10.0.0.1", "colleague") >= 1
+    assert throttle.retry_after("10.0.0.1") >= 1
+
+
 def test_sanitised_html_keeps_text_markup_and_drops_scripts_handlers_and_images() -> None:
     html = (
         '<p onclick="x()">Текст <a href="javascript:alert(1)">ссылка</a> '

@@ -1,0 +1,61 @@
+"""The e-mail channel's campaign section (`email:` in a campaign file): the norm, the reply
+window and the move to the next address, the campaign form's fields and the campaign page's
+line (probe.policies). The norm and the window reach the channel's options through
+`adapters.email.config.config_from_spec`."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from adapters.email.config import DEFAULT_DEADLINE_WORKING_DAYS, DEFAULT_REPLY_WINDOW_DAYS
+from probe.policies import CampaignSection, FormField, ParallelPolicy
+
+
+class EmailPolicy(ParallelPolicy):
+    # The norm (Omsk regulation, seed 001): a reply after it is marked late, still a reply.
+    deadline_working_days: int = Field(DEFAULT_DEADLINE_WORKING_DAYS, ge=1, le=60)
+    # Calendar days a letter waits for its reply before it is no_reply (59-FZ: 30 days).
+    reply_window_days: int = Field(DEFAULT_REPLY_WINDOW_DAYS, ge=1, le=90)
+    # After a bounce, the organisation's next address (the bounce rule's next_contact_switch).
+    next_address_on_bounce: bool = True
+
+    @model_validator(mode="after")
+    def _window_covers_the_norm(self) -> EmailPolicy:
+        if self.reply_window_days < self.deadline_working_days:
+            raise ValueError(
+                f"reply_window_days ({self.reply_window_days}) is shorter than "
+                f"deadline_working_days ({self.deadline_working_days})"
+            )
+        return self
+
+
+FORM = (
+    FormField("email.deadline_working_days", "Норма ответа на письмо", "раб. дн."),
+    FormField(
+        "email.reply_window_days",
+        "Ждать ответа на письмо",
+        "дн.",
+        errors=(("reply_window_days", "Ждать ответа нужно не меньше нормы ответа."),),
+    ),
+    FormField(
+        "limits.emails_per_minute", "Писем в минуту", group="limits", summary="писем до {} в минуту"
+    ),
+    FormField(
+        "email.next_address_on_bounce",
+        "При отказе в доставке писать на следующий адрес",
+        switch=True,
+    ),
+)
+
+
+def summary(policy: EmailPolicy) -> list[tuple[str, str]]:
+    return [
+        (
+            "Письма",
+            f"норма ответа {policy.deadline_working_days} раб. дн., ожидание ответа "
+            f"{policy.reply_window_days} дн.",
+        )
+    ]
+
+
+SECTION = CampaignSection("email", EmailPolicy, form=FORM, summary=summary)

@@ -1,0 +1,86 @@
+"""The phone's campaign section (`calls:` in a campaign file): the call policy's own fields, the
+campaign form's fields and the campaign page's lines (probe.policies)."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from probe.policies import CampaignSection, FormField, OnePerOrganisationPolicy
+from probe.ru import human_minutes
+
+
+class CallPolicy(OnePerOrganisationPolicy):
+    """How the manual protocol was done (seed 000), as rules; the retry rules name the fields
+    (adapters.sip.plugin)."""
+
+    busy_retry_minutes: tuple[int, int] = (10, 20)  # jittered interval
+    no_answer_retry_minutes: int = Field(120, ge=1)  # later the same day, else the next day
+    answering_machine_retry: bool = True
+    # A dropped call («вызов сброшен») is rung again like busy: seed 000 row 6 rang 11 minutes
+    # later and got through. null: never this number again.
+    rejected_retry_minutes: tuple[int, int] | None = (10, 20)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> CallPolicy:
+        ranges = {"busy_retry_minutes": self.busy_retry_minutes}
+        if self.rejected_retry_minutes is not None:
+            ranges["rejected_retry_minutes"] = self.rejected_retry_minutes
+        for name, (low, high) in ranges.items():
+            if not 0 < low <= high:
+                raise ValueError(f"{name} must be [low, high] with 0 < low <= high")
+        return self
+
+
+FORM = (
+    FormField(
+        "calls.per_contact",
+        "Попыток на один номер",
+        errors=(
+            (
+                "per_contact cannot exceed",
+                "Попыток на номер не может быть больше, чем на организацию.",
+            ),
+        ),
+    ),
+    FormField("calls.per_organisation", "Попыток на организацию (все номера)"),
+    FormField("calls.per_organisation_per_day", "Звонков в организацию за день"),
+    FormField(
+        "calls.busy_retry_minutes.0",
+        "«Занято»: повтор не раньше чем через",
+        "мин",
+        errors=(
+            (
+                "busy_retry_minutes",
+                "Интервал повтора: «не раньше» больше нуля и не больше «не позже».",
+            ),
+        ),
+    ),
+    FormField("calls.busy_retry_minutes.1", "«Занято»: повтор не позже чем через", "мин"),
+    FormField("calls.no_answer_retry_minutes", "«Не отвечает»: повтор через", "мин"),
+    FormField(
+        "limits.calls_in_parallel",
+        "Одновременных звонков",
+        group="limits",
+        summary="одновременных звонков до {}",
+    ),
+    FormField(
+        "calls.answering_machine_retry", "Перезванивать, если ответил автоответчик", switch=True
+    ),
+)
+
+
+def summary(policy: CallPolicy) -> list[tuple[str, str]]:
+    """The campaign page's lines for the calls."""
+    low, high = policy.busy_retry_minutes
+    return [
+        (
+            "Звонки",
+            f"до {policy.per_contact} попыток на номер, до {policy.per_organisation} на "
+            f"организацию, не больше {policy.per_organisation_per_day} в день",
+        ),
+        ("«Занято»", f"повтор через {human_minutes(low)} – {human_minutes(high)}"),
+        ("«Не отвечает»", f"повтор через {human_minutes(policy.no_answer_retry_minutes)}"),
+    ]
+
+
+SECTION = CampaignSection("calls", CallPolicy, form=FORM, summary=summary)
