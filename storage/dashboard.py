@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from probe.results import CheckStatus
 from storage.models import CampaignTally, Organisation
-from storage.tally import MEASURES, Measure, stored_counts
+from storage.tally import MEASURES, Measure
 
 __all__ = ["MEASURES", "CampaignFigures", "Measure", "OrganisationCounts", "campaign_figures"]
 
@@ -102,7 +102,13 @@ def campaign_figures(
     hours: Counter[tuple[int, str]] = Counter()
     histograms: dict[Measure, dict[str, Counter[int]]] = {m: {} for m in MEASURES}
     names = {f"{where}.{key}": (where, key) for where, key in MEASURES}
-    for (_, kind, channel, a, b), count in stored_counts(session, campaign_id).items():
+    table = CampaignTally.__table__  # type: ignore[attr-defined]
+    rows = session.connection().execute(
+        select(table.c.kind, table.c.channel, table.c.a, table.c.b, table.c.n).where(
+            table.c.campaign_id == campaign_id, table.c.n != 0
+        )
+    )
+    for kind, channel, a, b, count in rows:
         if kind == "status":
             figures.by_status[(channel, a)] += count
         elif kind == "outcome":

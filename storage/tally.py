@@ -58,14 +58,15 @@ def _hour(when: datetime) -> int:
     return int(instant.timestamp() // 3600)
 
 
-def contributions(row: Mapping[str, Any]) -> list[Key]:
-    """The counters a check (its COLUMNS) adds one to; none outside a campaign."""
+def contributions(row: Mapping[Any, Any], success: frozenset[str] | None = None) -> list[Key]:
+    """The counters a check (its COLUMNS) adds one to; none outside a campaign. `success`: the
+    outcomes that reached the organisation (read from the channels when not given)."""
     campaign = row["campaign_id"]
     if campaign is None:
         return []
     channel, status, effective = row["channel"], row["status"], row["effective_outcome"]
     done = status == DONE
-    reached = done and effective in _success()
+    reached = done and effective in (_success() if success is None else success)
     keys: list[Key] = [
         (campaign, "status", channel, status, ""),
         (campaign, "org", "", str(row["organisation_id"]), f"{status}:{int(reached)}"),
@@ -200,13 +201,14 @@ def counted_afresh(session: Session, campaign_id: int) -> Counter[Key]:
     """The campaign's counters counted from its checks, row by row."""
     columns = [getattr(Check.__table__.c, name) for name in COLUMNS]  # type: ignore[attr-defined]
     found: Counter[Key] = Counter()
+    success = _success()
     rows = session.connection().execute(
         select(*columns)
         .where(col(Check.campaign_id) == campaign_id)
         .execution_options(yield_per=10_000)
     )
     for row in rows:
-        found.update(contributions(dict(row._mapping)))
+        found.update(contributions(row._mapping, success))
     return found
 
 

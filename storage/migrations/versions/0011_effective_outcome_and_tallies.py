@@ -28,6 +28,11 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("check_run", schema=None) as batch_op:
         batch_op.add_column(sa.Column("effective_outcome", sa.String(), nullable=True))
+    connection = op.get_bind()
+    # Filled before its own indexes exist: they are built once, after the UPDATE of every row.
+    connection.execute(sa.text("UPDATE check_run SET effective_outcome = outcome"))
+    _overturned(connection)
+    with op.batch_alter_table("check_run", schema=None) as batch_op:
         batch_op.create_index("ix_check_effective_id", ["effective_outcome", "id"], unique=False)
         batch_op.create_index(
             "ix_check_campaign_channel_effective_id",
@@ -45,9 +50,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"]),
         sa.PrimaryKeyConstraint("campaign_id", "kind", "channel", "a", "b"),
     )
-    connection = op.get_bind()
-    connection.execute(sa.text("UPDATE check_run SET effective_outcome = outcome"))
-    _overturned(connection)
     from storage import tally
 
     with Session(bind=connection) as session:
