@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, update
+from sqlalchemy import ColumnElement, func, insert, or_, update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from probe.channels import our_failure_outcomes
 from probe.results import CheckStatus, utc_now
@@ -113,16 +114,22 @@ def bulk_insert_attempts(
     return len(rows)
 
 
-def due_checks(*, session: Session, now: datetime, limit: int = 100) -> Sequence[Check]:
-    return session.exec(
+def _planned_in_active_campaigns() -> SelectOfScalar[Check]:
+    """Planned checks of the campaigns that run (the runner's work)."""
+    return (
         select(Check)
         .join(Campaign, col(Campaign.id) == col(Check.campaign_id))
         .where(
             col(Campaign.status).in_(ACTIVE_CAMPAIGN),
             col(Check.status) == CheckStatus.PLANNED.value,
-            col(Check.planned_at).is_not(None),
-            col(Check.planned_at) <= now,
         )
+    )
+
+
+def due_checks(*, session: Session, now: datetime, limit: int = 100) -> Sequence[Check]:
+    return session.exec(
+        _planned_in_active_campaigns()
+        .where(col(Check.planned_at).is_not(None), col(Check.planned_at) <= now)
         .order_by(col(Check.planned_at), col(Check.id))
         .limit(limit)
     ).all()
@@ -131,14 +138,7 @@ def due_checks(*, session: Session, now: datetime, limit: int = 100) -> Sequence
 def unplaced_checks(*, session: Session, limit: int = 100) -> Sequence[Check]:
     """Planned checks without an instant yet (re-queued by an operator)."""
     return session.exec(
-        select(Check)
-        .join(Campaign, col(Campaign.id) == col(Check.campaign_id))
-        .where(
-            col(Campaign.status).in_(ACTIVE_CAMPAIGN),
-            col(Check.status) == CheckStatus.PLANNED.value,
-            col(Check.planned_at).is_(None),
-        )
-        .limit(limit)
+        _planned_in_active_campaigns().where(col(Check.planned_at).is_(None)).limit(limit)
     ).all()
 
 
@@ -200,19 +200,18 @@ def day_count(
 ) -> int:
     """Attempts on one organisation planned or made in [start, end) (a local day)."""
     instant = func.coalesce(Check.started_at, Check.planned_at)
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(Check)
-            .where(
-                col(Check.campaign_id) == campaign_id,
-                col(Check.organisation_id) == organisation_id,
-                col(Check.status) != CheckStatus.CANCELLED.value,
-                instant >= start,
-                instant < end,
-            )
-        ).one()
+    return _count_checks(
+        session,
+        col(Check.campaign_id) == campaign_id,
+        col(Check.organisation_id) == organisation_id,
+        col(Check.status) != CheckStatus.CANCELLED.value,
+        instant >= start,
+        instant < end,
     )
+
+
+def _count_checks(session: Session, *where: ColumnElement[bool]) -> int:
+    return int(session.exec(select(func.count()).select_from(Check).where(*where)).one())
 
 
 def busy_instants(*, session: Session, campaign_id: int, organisation_id: int) -> list[datetime]:
@@ -249,21 +248,13 @@ def campaign_progress(*, session: Session, campaign_id: int) -> dict[str, Any]:
 
 def open_work(*, session: Session, campaign_id: int) -> int:
     """Checks still planned, running or waiting: zero means the campaign is done."""
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(Check)
-            .where(
-                col(Check.campaign_id) == campaign_id,
-                col(Check.status).in_(
-                    [
-                        CheckStatus.PLANNED.value,
-                        CheckStatus.RUNNING.value,
-                        CheckStatus.WAITING.value,
-                    ]
-                ),
-            )
-        ).one()
+    open_statuses = [
+        CheckStatus.PLANNED.value,
+        CheckStatus.RUNNING.value,
+        CheckStatus.WAITING.value,
+    ]
+    return _count_checks(
+        session, col(Check.campaign_id) == campaign_id, col(Check.status).in_(open_statuses)
     )
 
 

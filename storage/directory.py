@@ -114,37 +114,29 @@ def upsert_organisation(
     """
     now = utc_now()
     org = get_organisation_by_key(session=session, key=values["key"])
+    before = None if org is None else _snapshot(org, _ORG_FIELDS)
     if org is None:
         org = Organisation(**values, created_at=now, updated_at=now)
         session.add(org)
         session.flush()
         stats.organisations_created += 1
-        write_audit(
-            session=session,
-            actor=actor,
-            action="create",
-            entity="organisation",
-            entity_id=str(org.id),
-            before=None,
-            after=_snapshot(org, _ORG_FIELDS),
-        )
         changed = True
     else:
-        before = _snapshot(org, _ORG_FIELDS)
         changed = _assign(org, values, _ORG_FIELDS) or not org.active
         org.active = True
         if changed:
             org.updated_at = now
             stats.organisations_updated += 1
-            write_audit(
-                session=session,
-                actor=actor,
-                action="update",
-                entity="organisation",
-                entity_id=str(org.id),
-                before=before,
-                after=_snapshot(org, _ORG_FIELDS),
-            )
+    if changed:
+        write_audit(
+            session=session,
+            actor=actor,
+            action="create" if before is None else "update",
+            entity="organisation",
+            entity_id=str(org.id),
+            before=before,
+            after=_snapshot(org, _ORG_FIELDS),
+        )
     assert org.id is not None
     contacts_changed = _sync_contacts(
         session=session, organisation_id=org.id, contacts=contacts, actor=actor, stats=stats

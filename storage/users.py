@@ -60,6 +60,26 @@ def list_users(*, session: Session) -> Sequence[AppUser]:
     return session.exec(select(AppUser).order_by(col(AppUser.username))).all()
 
 
+def _audit_user(
+    session: Session,
+    user: AppUser,
+    *,
+    actor: str,
+    action: str,
+    before: dict[str, object] | None,
+    after: dict[str, object],
+) -> None:
+    write_audit(
+        session=session,
+        actor=actor,
+        action=action,
+        entity="user",
+        entity_id=str(user.id),
+        before=before,
+        after=after,
+    )
+
+
 def _public(user: AppUser) -> dict[str, object]:
     return {"username": user.username, "role": user.role, "active": user.active}
 
@@ -74,31 +94,27 @@ def create_user(
     user = AppUser(username=name, password_hash=password_hash, role=checked_role.value)
     session.add(user)
     session.flush()
-    write_audit(
-        session=session,
-        actor=actor,
-        action="create",
-        entity="user",
-        entity_id=str(user.id),
-        before=None,
-        after=_public(user),
-    )
+    _audit_user(session, user, actor=actor, action="create", before=None, after=_public(user))
     return user
 
 
-def set_password(*, session: Session, user: AppUser, password_hash: str, actor: str) -> AppUser:
-    user.password_hash = password_hash
+def _clear_lock(session: Session, user: AppUser) -> None:
+    """No login lock and no wrong passwords counted: a new password, an unlock, a login."""
     user.failed_logins = 0
     user.locked_until = None
     user.updated_at = utc_now()
     session.add(user)
+
+
+def set_password(*, session: Session, user: AppUser, password_hash: str, actor: str) -> AppUser:
+    user.password_hash = password_hash
+    _clear_lock(session, user)
     # The hash itself never goes into the audit log.
-    write_audit(
-        session=session,
+    _audit_user(
+        session,
+        user,
         actor=actor,
         action="passwd",
-        entity="user",
-        entity_id=str(user.id),
         before=None,
         after={"username": user.username, "password": "changed"},
     )
@@ -114,16 +130,23 @@ def set_active(*, session: Session, user: AppUser, active: bool, actor: str) -> 
         for token in _tokens_of(session=session, user_id=user.id):
             token.revoked = True
             session.add(token)
-    write_audit(
-        session=session,
+    _audit_user(
+        session,
+        user,
         actor=actor,
         action="enable" if active else "disable",
-        entity="user",
-        entity_id=str(user.id),
         before=before,
         after=_public(user),
     )
     return user
+
+
+def _lock_state(user: AppUser) -> dict[str, object]:
+    return {
+        "username": user.username,
+        "failed_logins": user.failed_logins,
+        "locked_until": user.locked_until.isoformat() if user.locked_until else None,
+    }
 
 
 def unlock_user(*, session: Session, user: AppUser, actor: str, address_failures: int = 0) -> bool:
@@ -133,25 +156,15 @@ def unlock_user(*, session: Session, user: AppUser, actor: str, address_failures
     locked = user.locked_until is not None and user.locked_until > utc_now()
     if not locked and not user.failed_logins and not address_failures:
         return False
-    before = {
-        "username": user.username,
-        "failed_logins": user.failed_logins,
-        "locked_until": user.locked_until.isoformat() if user.locked_until else None,
-        "address_failures": address_failures,
-    }
-    user.failed_logins = 0
-    user.locked_until = None
-    user.updated_at = utc_now()
-    session.add(user)
-    after = {"username": user.username, "failed_logins": 0, "locked_until": None}
-    write_audit(
-        session=session,
+    before = {**_lock_state(user), "address_failures": address_failures}
+    _clear_lock(session, user)
+    _audit_user(
+        session,
+        user,
         actor=actor,
         action="unlock",
-        entity="user",
-        entity_id=str(user.id),
         before=before,
-        after={**after, "address_failures": 0},
+        after={**_lock_state(user), "address_failures": 0},
     )
     return True
 
@@ -164,12 +177,11 @@ def record_failed_login(
     if user.failed_logins >= limit:
         user.locked_until = now + lockout
         user.failed_logins = 0
-        write_audit(
-            session=session,
+        _audit_user(
+            session,
+            user,
             actor="system",
             action="lock",
-            entity="user",
-            entity_id=str(user.id),
             before=None,
             after={"username": user.username, "locked_until": user.locked_until.isoformat()},
         )
@@ -179,9 +191,7 @@ def record_failed_login(
 
 def record_successful_login(*, session: Session, user: AppUser) -> AppUser:
     if user.failed_logins or user.locked_until is not None:
-        user.failed_logins = 0
-        user.locked_until = None
-        session.add(user)
+        _clear_lock(session, user)
     return user
 
 

@@ -109,6 +109,21 @@ def _then(
     return _back(check_id, message, form)
 
 
+def _on_check(
+    request: Request,
+    user: CurrentUser,
+    check_id: int,
+    action: Callable[..., T],
+    form_id: str,
+    fields: dict[str, str],
+) -> T:
+    """One check-page form's operation on its check; a refusal redraws that form (`form_id`)
+    with the message and the input."""
+    _id(check_id, "Проверка")
+    page = (check_id, form_id, fields)
+    return _perform(request, action, page=page, user=user, check_id=check_id, **fields)
+
+
 @router.post("/checks/{check_id}/review")
 def review(
     request: Request,
@@ -116,14 +131,12 @@ def review(
     form: FormData = Depends(csrf_form),
     user: CurrentUser = Depends(page_operator),
 ) -> Response:
-    _id(check_id, "Проверка")
     fields = _fields(form, "field", "value", "reason")
     persons = [p for p in form.getlist("person") if isinstance(p, str)]
     if fields["field"] == "etiquette" and persons:
         # The etiquette form has one choice per person who answered, in the order they did.
         fields["value"] = ",".join(persons)
-    page = (check_id, f"form-{fields['field']}", fields)
-    _perform(request, operations.review, page=page, user=user, check_id=check_id, **fields)
+    _on_check(request, user, check_id, operations.review, f"form-{fields['field']}", fields)
     return _then(request, form, user, check_id, "saved")
 
 
@@ -134,10 +147,8 @@ def verdict(
     form: FormData = Depends(csrf_form),
     user: CurrentUser = Depends(page_operator),
 ) -> Response:
-    _id(check_id, "Проверка")
     fields = _fields(form, "value", "reason")
-    page = (check_id, "form-verdict", fields)
-    _perform(request, operations.verdict, page=page, user=user, check_id=check_id, **fields)
+    _on_check(request, user, check_id, operations.verdict, "form-verdict", fields)
     return _then(request, form, user, check_id, "verdict")
 
 
@@ -148,12 +159,8 @@ def requeue(
     form: FormData = Depends(csrf_form),
     user: CurrentUser = Depends(page_operator),
 ) -> Response:
-    _id(check_id, "Проверка")
     fields = _fields(form, "reason")
-    page = (check_id, "form-requeue", fields)
-    new_id = _perform(
-        request, operations.requeue, page=page, user=user, check_id=check_id, **fields
-    )
+    new_id = _on_check(request, user, check_id, operations.requeue, "form-requeue", fields)
     query = QueueQuery.parse(_field(form, "queue"))
     link = check_link(check_id, query, msg="requeued", new=new_id)
     return RedirectResponse(link, status_code=303)

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from probe.web import labels
 from probe.web.deps import CurrentUser, PageError, page_user, web_state
-from probe.web.filters import MAX_ID
+from probe.web.filters import FilterError, page_position
 from probe.web.render import render
 from storage.audit import AuditFilter, audit_page, audit_values
 from storage.engine import session_scope
@@ -106,14 +106,6 @@ def _day(text: str, what: str) -> date | None:
         raise PageError(400, f"Неверная дата «{what}»: «{text}» (нужно ДД.ММ.ГГГГ).") from None
 
 
-def _position(text: str) -> int | None:
-    if not text.strip():
-        return None
-    if not text.strip().isdigit() or int(text) > MAX_ID:
-        raise PageError(400, f"Неверная позиция страницы: «{text}».")
-    return int(text)
-
-
 KEYS = {
     "status": "состояние",
     "field": "графа",
@@ -192,6 +184,10 @@ def audit(
     start, end = _day(since, "с"), _day(until, "по")
     if start and end and end < start:
         raise PageError(400, "Дата «по» раньше даты «с».")
+    try:
+        after_id, before_id = page_position(after), page_position(before)
+    except FilterError as error:
+        raise PageError(400, str(error)) from None
     with session_scope(web_state(request).engine) as db:
         zone = display_zone(db)
         tz = ZoneInfo(zone)
@@ -204,7 +200,7 @@ def audit(
             until=datetime.combine(end + timedelta(days=1), time(), tz) if end else None,
         )
         page = audit_page(
-            session=db, filters=filters, after=_position(after), before=_position(before),
+            session=db, filters=filters, after=after_id, before=before_id,
             limit=PAGE_SIZE,
         )  # fmt: skip
         actors, actions, entities = audit_values(session=db)

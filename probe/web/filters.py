@@ -29,6 +29,14 @@ def _id(text: str, what: str) -> int | None:
     return int(text)
 
 
+def page_position(text: str) -> int | None:
+    """A paged list's `after` / `before` (the id of the row it starts beyond); None if empty."""
+    text = text.strip()
+    if text and (not text.isdigit() or int(text) > MAX_ID):
+        raise FilterError(f"Неверная позиция страницы: «{text}».")
+    return int(text) if text else None
+
+
 def _choice(text: str, allowed: set[str], what: str) -> str | None:
     text = text.strip()
     if not text:

@@ -21,7 +21,7 @@ from probe.scoring.rules import persons_answered, transfers_from_count
 from probe.web import labels
 from probe.web.deps import CurrentUser, PageError, page_user, web_state
 from probe.web.evidence import evidence_view
-from probe.web.filters import MAX_ID, FilterError, QueueQuery
+from probe.web.filters import MAX_ID, FilterError, QueueQuery, page_position
 from probe.web.greeting import confirm_value, greeting_views
 from probe.web.render import render
 from probe.web.site import PRESENCE, site_view
@@ -74,9 +74,9 @@ def queue(
     query = QueueQuery(campaign, region, organisation, channel, outcome, age, order)
     try:
         filters = query.to_filter()
+        after_id, before_id = page_position(after), page_position(before)
     except FilterError as error:
         raise PageError(400, str(error)) from None
-    after_id, before_id = _position(after), _position(before)
     with session_scope(web_state(request).engine) as db:
         page = review_queue(
             session=db, filters=filters, after=after_id, before=before_id, limit=PAGE_SIZE
@@ -106,16 +106,6 @@ def queue(
             "region_names": REGION_NAMES,
         }
     return render(request, "queue.html", context, user=user)
-
-
-def _position(text: str) -> int | None:
-    try:
-        position = int(text) if text.strip() else None
-        if position is not None and not 0 <= position <= MAX_ID:
-            raise ValueError
-    except ValueError:
-        raise PageError(400, f"Неверная позиция страницы: «{text}».") from None
-    return position
 
 
 def _positive(value: int, what: str) -> int:

@@ -110,3 +110,15 @@ def test_a_viewer_reads_the_audit_log_and_sees_the_operators_work(
     expect(row.locator(".changes")).to_contain_text("графа: Вердикт")
     expect(row.locator(".changes")).to_contain_text("причина: занято весь день")
     expect(page.locator("form[method=post]:not(.logout)")).to_have_count(0)
+
+
+def test_the_audit_log_and_the_queue_refuse_a_bad_page_position_alike(
+    server: WebServer, seeded: Seeded
+) -> None:
+    viewer, _ = logged_in(server, "viewer")
+    for path in ("/audit", "/queue"):
+        for query in ("after=-5", "before=x"):
+            answer = viewer.get(f"{path}?{query}")
+            assert answer.status_code == 400, (path, query)
+            text = query.split("=")[1]
+            assert f"Неверная позиция страницы: «{text}»." in answer.text, (path, query)

@@ -11,6 +11,7 @@ from sqlmodel import select
 from probe.results import CheckResult
 from probe.scoring.names import Channel, Outcome
 from storage.audit import list_audit
+from storage.campaigns import due_checks, unplaced_checks
 from storage.checks import (
     add_review,
     create_campaign,
@@ -22,7 +23,7 @@ from storage.checks import (
 )
 from storage.directory import UpsertStats, upsert_organisation
 from storage.engine import session_scope
-from storage.models import Contact
+from storage.models import Check, Contact
 
 
 def _contact(engine: Engine) -> Contact:
@@ -118,3 +119,53 @@ def test_requeue_makes_a_new_unplanned_attempt_and_keeps_the_old(engine: Engine)
         assert again.id != check.id
         assert (again.attempt, again.planned_at, again.status) == (2, None, "planned")
         assert again.details == {"requeued_from": check.id}
+
+
+def test_the_runner_is_given_the_planned_checks_of_running_campaigns_only(engine: Engine) -> None:
+    contact = _contact(engine)
+    now = datetime(2026, 3, 3, 4, 0, tzinfo=UTC)
+    with session_scope(engine) as session:
+        running = create_campaign(session=session, name="running", channels=["phone"])
+        paused = create_campaign(session=session, name="paused", channels=["phone"])
+        running.status, paused.status = "running", "paused"
+
+        def planned(campaign_id: int | None, at: datetime | None) -> int | None:
+            check = create_check(
+                session=session, contact=contact, campaign_id=campaign_id, planned_at=at
+            )
+            session.flush()
+            return check.id
+
+        later, earlier = planned(running.id, now), planned(running.id, now.replace(hour=3))
+        future = planned(running.id, now.replace(hour=5))
+        unplaced = planned(running.id, None)
+        planned(paused.id, now)
+        planned(paused.id, None)
+        done = planned(running.id, now.replace(hour=2))
+        session.exec(select(Check).where(Check.id == done)).one().status = "done"
+    with session_scope(engine) as session:
+        assert [c.id for c in due_checks(session=session, now=now)] == [earlier, later]
+        assert [c.id for c in due_checks(session=session, now=now, limit=1)] == [earlier]
+        assert [c.id for c in unplaced_checks(session=session)] == [unplaced]
+        assert future not in {c.id for c in due_checks(session=session, now=now)}
+
+
+def test_an_organisation_is_audited_when_created_and_when_changed_only(engine: Engine) -> None:
+    values = {"key": "omsk:a", "name": "Центр", "region": "omsk", "timezone": "Asia/Omsk"}
+    for name in ("Центр", "Центр", "КЦСОН"):
+        with session_scope(engine) as session:
+            upsert_organisation(
+                session=session,
+                values={**values, "name": name},
+                contacts=[],
+                actor="importer",
+                stats=UpsertStats(),
+            )
+    with session_scope(engine) as session:
+        rows = list_audit(session=session, entity="organisation")
+        audited = [(a.action, a.actor, a.before, a.after["name"]) for a in reversed(rows)]
+    assert [(action, actor, name) for action, actor, _, name in audited] == [
+        ("create", "importer", "Центр"),
+        ("update", "importer", "КЦСОН"),
+    ]
+    assert audited[0][2] is None and audited[1][2]["name"] == "Центр"

@@ -10,7 +10,7 @@ import pytest
 
 from probe.web import labels
 from probe.web.evidence import MailView, _ladder_row, evidence_path, parse_mail, sanitise_html
-from probe.web.filters import FilterError, QueueQuery
+from probe.web.filters import FilterError, QueueQuery, page_position
 from probe.web.security import (
     LoginThrottle,
     PasswordPolicyError,
@@ -152,6 +152,19 @@ def test_a_bad_queue_filter_gets_an_exact_message(query: QueueQuery, message: st
     with pytest.raises(FilterError) as error:
         query.to_filter()
     assert str(error.value) == message
+
+
+@pytest.mark.parametrize("text", ["abc", "-1", "+5", "1.5", str(2**31)])
+def test_a_bad_page_position_gets_an_exact_message(text: str) -> None:
+    with pytest.raises(FilterError) as error:
+        page_position(f" {text} ")
+    assert str(error.value) == f"Неверная позиция страницы: «{text}»."
+
+
+def test_a_page_position_is_an_id_or_nothing() -> None:
+    assert [page_position(t) for t in ("", "  ", "0", " 42 ", str(2**31 - 1))] == [
+        None, None, 0, 42, 2**31 - 1
+    ]  # fmt: skip
 
 
 def test_queue_links_keep_the_filters_and_drop_empty_ones() -> None:
