@@ -10,6 +10,7 @@ import structlog
 from sqlalchemy.engine import Engine
 
 from probe.channels import available_channels
+from schedules.lifecycle import set_status
 from schedules.planner import PlanResult, plan_campaign
 from schedules.spec import CampaignSpec, CampaignSpecError
 from storage import campaigns as q
@@ -144,23 +145,13 @@ def transition(
                 f"(only from {', '.join(sorted(allowed_from))})"
             )
         assert campaign.id is not None
-        before = campaign.status
         if action == "start" and target == "running":
             q.bulk_insert_attempts(
                 session=session, campaign_id=campaign.id, attempts=result.attempts
             )
         if action == "cancel":
             report["cancelled_checks"] = q.cancel_planned(session=session, campaign_id=campaign.id)
-        q.set_campaign_status(session=session, campaign=campaign, status=target)
-        write_audit(
-            session=session,
-            actor=actor,
-            action=action,
-            entity="campaign",
-            entity_id=str(campaign.id),
-            before={"status": before},
-            after={"status": target},
-        )
+        set_status(session, campaign, target, actor=actor, action=action)
     report["status"] = target
     return report
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from probe.cli.main import app
 from schedules import campaigns as service
 from schedules.spec import parse_campaign
 from storage.engine import session_scope
-from storage.models import Check
+from storage.models import AuditLog, Check
 from tests.campaign_helpers import add_test_organisations
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "omsk-quarterly.yaml"
@@ -50,8 +50,8 @@ def test_the_readme_example_at_its_printed_dates_refuses_to_start_with_the_reaso
     assert _checks(engine) == 0
 
 
-def test_the_readme_example_with_todays_dates_starts(engine: Engine, cli: CliRunner) -> None:
-    """The README's way to run the example now: the file's dates replaced on the command line."""
+def _create_for_today(cli: CliRunner) -> None:
+    """The README's example, created with its dates replaced by the next two weeks."""
     assert cli.invoke(app, ["directory", "import", "--bundled", "omsk-kcson"]).exit_code in (0, 2)
     today = date.today()
     created = cli.invoke(
@@ -62,6 +62,11 @@ def test_the_readme_example_with_todays_dates_starts(engine: Engine, cli: CliRun
         ],
     )  # fmt: skip
     assert created.exit_code == 0, created.output
+
+
+def test_the_readme_example_with_todays_dates_starts(engine: Engine, cli: CliRunner) -> None:
+    """The README's way to run the example now: the file's dates replaced on the command line."""
+    _create_for_today(cli)
     started = cli.invoke(app, ["campaign", "start", "omsk-2026-q2", "--json"])
     assert started.exit_code == 0, started.output
     report = json.loads(started.stdout)
@@ -108,3 +113,22 @@ def test_a_recurring_copy_that_can_plan_nothing_stays_a_draft(engine: Engine) ->
     service.transition(engine=engine, name="quarterly", action="start", actor="t", now=now)
     assert service.spawn_recurring(engine=engine, now=datetime(2026, 4, 7, 5, tzinfo=UTC)) == []
     assert service.get(engine=engine, name="quarterly-2026-q2").status == "draft"
+
+
+def test_each_status_change_is_audited_with_its_actor_and_both_statuses(
+    engine: Engine, cli: CliRunner
+) -> None:
+    _create_for_today(cli)
+    now = datetime.now(UTC)
+    for action, actor in (("start", "anna"), ("pause", "boris"), ("resume", "anna")):
+        service.transition(engine=engine, name="omsk-2026-q2", action=action, actor=actor, now=now)
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(AuditLog).where(AuditLog.entity == "campaign").order_by(col(AuditLog.id))
+        ).all()
+        changes = [(a.action, a.actor, a.before, a.after) for a in rows if a.action != "create"]
+    assert changes == [
+        ("start", "anna", {"status": "draft"}, {"status": "running"}),
+        ("pause", "boris", {"status": "running"}, {"status": "paused"}),
+        ("resume", "anna", {"status": "paused"}, {"status": "running"}),
+    ]
