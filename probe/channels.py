@@ -140,6 +140,17 @@ class CliGroup:
 
 
 @dataclass(frozen=True)
+class MailReply:
+    """A channel whose follow-up checks (probe.results.FollowUp) end by e-mail: the e-mail
+    watcher matches a reply by the reference token in the follow-up's details (probe.reference)
+    and ends it `replied`, timed like a letter; its sweep ends one past the reply window as
+    `unanswered`. Both are this channel's outcome names."""
+
+    replied: str
+    unanswered: str
+
+
+@dataclass(frozen=True)
 class ChannelSpec:
     """What a channel declares; data only, read by the registry and the engine."""
 
@@ -179,6 +190,8 @@ class ChannelSpec:
     # The campaign section it reads (`calls`, `email`) and its model, form fields and summary
     # (probe.policies.CampaignSection); None: its concurrency class's defaults.
     campaign: CampaignSection | None = None
+    # Its follow-ups wait for an answer by e-mail (a question submitted through a form).
+    replies_by_mail: MailReply | None = None
 
     def outcome(self, name: str) -> OutcomeSpec:
         for spec in self.outcomes:
@@ -414,6 +427,11 @@ def settings_sections() -> dict[str, type[BaseModel]]:
             for section in plugin.spec.settings:
                 sections[section.name] = section.model
     return sections
+
+
+def mail_reply_channels() -> dict[str, MailReply]:
+    """Channel -> how its follow-ups end by e-mail, for the channels that declare it."""
+    return {spec.name: spec.replies_by_mail for spec in all_specs() if spec.replies_by_mail}
 
 
 def cli_groups() -> dict[str, list[CliGroup]]:

@@ -60,6 +60,23 @@ def _require_aware(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value is not None else None
 
 
+class FollowUp(BaseModel):
+    """A later answer a final result asks the engine to wait for, as a check of its own (a
+    question submitted through a website's form, answered by e-mail): the engine creates it
+    `waiting`, in the result's transaction, on the same organisation, contact and campaign,
+    started at `started_at`; the channel that declared how it ends (probe.channels.MailReply)
+    completes it through a `ResultSink`. The result itself stays final."""
+
+    kind: str  # "question"
+    started_at: datetime
+    details: dict[str, Any] = Field(default_factory=dict)  # the token, the reply address...
+
+    @field_validator("started_at")
+    @classmethod
+    def _instant_is_utc(cls, value: datetime) -> datetime | None:
+        return _require_aware(value)
+
+
 class CheckResult(BaseModel):
     """What a channel returns for one check. The engine stores it; nothing else does (a result
     that arrives outside a probe is handed to a `ResultSink`)."""
@@ -78,6 +95,8 @@ class CheckResult(BaseModel):
     error_detail: str | None = None
     details: dict[str, Any] = Field(default_factory=dict)
     evidence: list[EvidenceRef] = Field(default_factory=list)
+    # Checks of their own to wait for, created with this (final) result: see FollowUp.
+    follow_ups: list[FollowUp] = Field(default_factory=list)
 
     @field_validator("started_at", "finished_at")
     @classmethod

@@ -23,7 +23,7 @@ from schedules.executor import Job, Runtime, ask_in_flight
 from schedules.policy import Decision, Retry
 from schedules.policy_step import apply_policy, campaign_spec, carry_out, organisation_input
 from schedules.spec import CampaignSpec
-from storage.checks import add_event, record_result
+from storage.checks import add_event, create_follow_up, record_result
 from storage.engine import session_scope
 from storage.judgements import refresh_effective_outcome
 from storage.models import Campaign, Check
@@ -57,7 +57,8 @@ def record(
     spec: CampaignSpec | None = None,
 ) -> outage.AuditLog | outage.ControlNeeded | None:
     """The one way a final result is stored: the check's row and timeline (with the contacts
-    it found published that the directory lacks), the outage watch, the attempt policy and
+    it found published that the directory lacks, and the follow-up checks it asks for), the
+    outage watch, the attempt policy and
     the campaign's end, in the caller's transaction."""
     record_result(
         session=session, check=check, result=result, note=note, event_data=event_data,
@@ -66,6 +67,8 @@ def record(
     if not result.pending:
         # Contacts it found published that the directory lacks: to the review queue.
         note_unlisted_contacts(session, check, result.details)
+    for follow_up in result.follow_ups:  # waited for as checks of their own (a form's answer)
+        create_follow_up(session=session, check=check, follow_up=follow_up)
     # Not flushed for the alert lookup: a batch of replies writes its checks together (the
     # streaks flush what they count themselves).
     with session.no_autoflush:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from probe.results import CheckResult, CheckStatus, utc_now
+from probe.results import CheckResult, CheckStatus, FollowUp, utc_now
 from probe.reviews import ReviewField, validate_review
 from storage.audit import write_audit
 from storage.events import add_event
@@ -110,6 +110,35 @@ def record_result(
         at=event_at,
     )
     return check
+
+
+def create_follow_up(*, session: Session, check: Check, follow_up: FollowUp) -> Check:
+    """A `waiting` check for what `check`'s result asks to wait for (probe.results.FollowUp):
+    the same organisation, contact, channel and campaign, started when the follow-up began;
+    its details name the check it follows (`follow_up_of`) and its kind."""
+    assert check.id is not None
+    waiting = Check(
+        campaign_id=check.campaign_id,
+        organisation_id=check.organisation_id,
+        contact_id=check.contact_id,
+        channel=check.channel,
+        status=CheckStatus.WAITING.value,
+        attempt=check.attempt,
+        historical=check.historical,
+        planned_at=follow_up.started_at,
+        started_at=follow_up.started_at,
+        details={**follow_up.details, "follow_up_of": check.id, "follow_up": follow_up.kind},
+    )
+    session.add(waiting)
+    session.flush()
+    add_event(
+        session=session,
+        check=waiting,
+        kind="pending",
+        message=f"{follow_up.kind}: follows check {check.id}",
+        at=follow_up.started_at,
+    )
+    return waiting
 
 
 def list_events(*, session: Session, check_id: int) -> Sequence[CheckEvent]:

@@ -49,6 +49,16 @@ def candidates(*, session: Session, now: datetime, days: int = 120) -> list[Cand
     for check_id, started_at, details in store.email_check_refs(
         session=session, since=now - timedelta(days=days)
     ):
+        if details.get("follow_up"):
+            # A follow-up (a question asked through a form): matched by its token only; it
+            # has no Message-ID, and its recipient was a form, not a sender to compare.
+            if details.get("token"):
+                found.append(
+                    Candidate(
+                        check_id, "", details["token"], "", "", _sent_instant(details, started_at)
+                    )
+                )
+            continue
         if not details.get("message_id"):
             continue
         found.append(

@@ -58,7 +58,8 @@ class CandidateIndex:
         for c in self.candidates:  # each list keeps the candidates' order
             self.by_id.setdefault(c.message_id, []).append(c)
             self.by_token.setdefault(c.token, []).append(c)
-            self.by_recipient.setdefault(c.recipient.lower(), []).append(c)
+            if c.recipient:  # a follow-up has none: never matched by sender and subject
+                self.by_recipient.setdefault(c.recipient.lower(), []).append(c)
         self._cores: dict[str, str] = {}
 
     def core(self, subject: str) -> str:

@@ -1,4 +1,5 @@
-"""The probe message: its identity (Message-ID and reference token) and its bytes.
+"""The probe message: its identity (Message-ID and reference token, probe.reference) and its
+bytes.
 
 The identity is derived from the check (id, attempt, campaign) with the deployment's secret key,
 so the runner can know a probe's Message-ID before it is sent and, after a crash, look it up in
@@ -7,9 +8,6 @@ the Sent folder (`find_sent`) instead of sending a second copy.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -17,31 +15,14 @@ from email.utils import format_datetime, formataddr
 
 from adapters.email.templates import render
 from probe.channels import ProbeTarget
+from probe.reference import TOKEN_PREFIX, TOKEN_RE, find_token, reference_token
 from probe.settings import Settings
-
-TOKEN_PREFIX = "PRB-"
-_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: survives being retyped
-TOKEN_RE = re.compile(r"\bPRB-([A-HJ-NP-Z2-9]{8})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Identity:
     message_id: str  # with angle brackets
     token: str
-
-
-def _digest(settings: Settings, text: str) -> bytes:
-    key = settings.secret_key.get_secret_value().encode()
-    return hmac.new(key, text.encode(), hashlib.sha256).digest()
-
-
-def _token(digest: bytes) -> str:
-    number = int.from_bytes(digest[:8], "big")
-    chars = []
-    for _ in range(8):
-        number, index = divmod(number, len(_ALPHABET))
-        chars.append(_ALPHABET[index])
-    return TOKEN_PREFIX + "".join(chars)
 
 
 def sender_domain(settings: Settings) -> str:
@@ -51,18 +32,9 @@ def sender_domain(settings: Settings) -> str:
 def identity_for(target: ProbeTarget, settings: Settings, *, nonce: str = "") -> Identity:
     """The same check and attempt always get the same identity (a nonce for ad-hoc probes)."""
     seed = f"{target.check_id}.{target.attempt}.{target.campaign_id}.{nonce}"
-    token = _token(_digest(settings, seed))
+    token = reference_token(settings, seed)
     local = f"{token.lower()}.{target.check_id}.{target.attempt}"
     return Identity(message_id=f"<{local}@{sender_domain(settings)}>", token=token)
-
-
-def find_token(text: str) -> str | None:
-    # Only the ASCII letters of "PRB-" match it in any case: without them in the lower-cased
-    # text there is no token, found without the slower case-insensitive search.
-    if "prb-" not in text.lower():
-        return None
-    match = TOKEN_RE.search(text)
-    return TOKEN_PREFIX + match.group(1).upper() if match else None
 
 
 def build_message(
@@ -83,3 +55,6 @@ def build_message(
     message["Message-ID"] = identity.message_id
     message.set_content(body, charset="utf-8")
     return message
+
+
+__all__ = ["TOKEN_PREFIX", "TOKEN_RE", "Identity", "build_message", "find_token", "identity_for"]

@@ -9,11 +9,23 @@ from typing import Any
 
 from sqlmodel import Session
 
+from adapters.email.names import CHANNEL, Outcome
+from probe.channels import mail_reply_channels
 from probe.results import CheckResult, CheckStatus, EvidenceRef, ResultSink
 from storage.models import Check
 
 # The details a final outcome's timeline event carries.
 EVENT_DETAILS = ("match_method", "weak_match", "bounce")
+
+
+def declared_outcome(channel: str, outcome: str) -> str:
+    """A letter's outcome, or for another channel's follow-up answered by mail the outcome its
+    channel declares (probe.channels.MailReply): a reply is `replied`; silence, an auto-reply
+    alone or a bounce at the reply window's end, `unanswered`."""
+    if channel == CHANNEL:
+        return outcome
+    declared = mail_reply_channels()[channel]
+    return declared.replied if outcome == Outcome.REPLIED else declared.unanswered
 
 
 def deliver_final(
@@ -27,13 +39,14 @@ def deliver_final(
     timings_ms: dict[str, float] | None = None,
     message: str = "",
 ) -> None:
-    """End a waiting e-mail check through the engine, in the caller's session."""
+    """End a waiting e-mail check (or a follow-up answered by mail) through the engine, in the
+    caller's session."""
     if check.status != CheckStatus.WAITING.value:
         raise ValueError(f"check {check.id} is {check.status}, not waiting")
     assert check.id is not None and check.started_at is not None
     result = CheckResult(
         channel=check.channel,
-        outcome=outcome,
+        outcome=declared_outcome(check.channel, outcome),
         started_at=check.started_at,
         finished_at=finished_at,
         timings_ms={**(check.timings_ms or {}), **(timings_ms or {})},

@@ -15,6 +15,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from adapters.email.names import CHANNEL
+from probe.channels import mail_reply_channels
 from probe.results import CheckStatus, utc_now
 from storage.events import add_event
 from storage.models import (
@@ -166,23 +167,30 @@ def email_check_refs(
     *, session: Session, since: datetime
 ) -> list[tuple[int, datetime | None, dict[str, Any]]]:
     """(id, started_at, details) of the e-mail checks sent since `since` that a message may
-    still answer (waiting or done); plain rows, not objects: the watcher reads them for every
-    batch."""
+    still answer (waiting or done), and of the waiting follow-ups of the channels whose answers
+    come by mail (probe.channels.MailReply: a question asked through a website's form); plain
+    rows, not objects: the watcher reads them for every batch."""
     checks = _checks()
+    email = (checks.c.channel == CHANNEL) & checks.c.status.in_(
+        [CheckStatus.WAITING.value, CheckStatus.DONE.value]
+    )
+    followed = checks.c.channel.in_(list(mail_reply_channels())) & (
+        checks.c.status == CheckStatus.WAITING.value
+    )
     rows = session.connection().execute(
         core_select(checks.c.id, checks.c.started_at, checks.c.details).where(
-            checks.c.channel == CHANNEL,
-            checks.c.status.in_([CheckStatus.WAITING.value, CheckStatus.DONE.value]),
-            checks.c.started_at >= since,
+            email | followed, checks.c.started_at >= since
         )
     )
     return [(id_, started_at, dict(details or {})) for id_, started_at, details in rows if id_]
 
 
 def waiting_email_checks(*, session: Session) -> Sequence[Check]:
+    """The waiting e-mail checks and the waiting follow-ups answered by mail."""
+    channels = [CHANNEL, *mail_reply_channels()]
     return session.exec(
         select(Check)
-        .where(Check.channel == CHANNEL, Check.status == CheckStatus.WAITING.value)
+        .where(col(Check.channel).in_(channels), Check.status == CheckStatus.WAITING.value)
         .order_by(col(Check.id))
     ).all()
 

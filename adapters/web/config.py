@@ -16,6 +16,10 @@ class WebSettings(BaseModel):
     # Who we are, in every request: the prober and an address a webmaster can write to.
     user_agent: str = "contact-prober/0.1 (public service availability check)"
     contact: str = "prober@localhost"
+    # Where the answer to a test question submitted through a form is to be sent: a mailbox
+    # the e-mail watcher reads (the IMAP account's address). Unset: a form is still submitted
+    # (with `contact`) when a campaign asks, and no answer is awaited.
+    reply_address: str | None = None
     # PEM bundle of extra certificate authorities trusted beside the system's (the sandbox's
     # own CA). Certificates are always verified.
     ca_bundle: Path | None = None

@@ -15,11 +15,13 @@ from adapters.web.config import Config, WebSettings, config_error_message
 from adapters.web.crawl import Crawl, Crawler
 from adapters.web.detect import SERVICES
 from adapters.web.fetch import PoliteFetcher, SiteError
+from adapters.web.question import Asking
 from adapters.web.working import closed_by_robots, unreachable, verdicts
 from probe.channels import (
     ChannelSpec,
     CliGroup,
     ContactKind,
+    MailReply,
     OutcomeSpec,
     ProbeContext,
     ProbeTarget,
@@ -78,7 +80,11 @@ SPEC = ChannelSpec(
         OutcomeSpec("site_checked", "сайт проверен", success=True, also_judged=_SERVICES),
         OutcomeSpec("site_unreachable", "сайт недоступен", verdict=True, also_judged=_SERVICES),
         OutcomeSpec("failed", "сбой (наша сторона)", ours=True),
+        # A test question's follow-up (adapters.web.question), ended by the e-mail watcher.
+        OutcomeSpec("question_answered", "ответ на вопрос с сайта получен", success=True),
+        OutcomeSpec("question_unanswered", "нет ответа на вопрос с сайта", verdict=True),
     ),
+    replies_by_mail=MailReply(replied="question_answered", unanswered="question_unanswered"),
     config_model=Config,
     timeout_seconds=15 * 60.0,
     rate_limit=RateLimit(in_parallel=4),
@@ -163,11 +169,16 @@ class WebPlugin:
         settings: WebSettings = context.settings.web
         context.evidence_dir.mkdir(parents=True, exist_ok=True)
         crawl: Crawl | None = None
+        asking = Asking(
+            reply_address=settings.reply_address,
+            settings=context.settings,
+            seed=f"{target.check_id}.{target.attempt}.{target.campaign_id}",
+        )
         try:
             async with PoliteFetcher(settings, network=context.settings.network) as fetcher:
                 crawler = Crawler(fetcher, settings, config, context.evidence_dir)
                 crawl = await crawler.run(url)
-                services = await verdicts(crawl.findings, fetcher, config, settings)
+                services = await verdicts(crawl.findings, fetcher, config, settings, asking)
                 if not crawl.final_url:  # robots.txt keeps us off the home page itself
                     services = {name: closed_by_robots() for name in SERVICES}
         except SiteError as error:
@@ -190,8 +201,9 @@ class WebPlugin:
             outcome="site_checked",
             started_at=started,
             finished_at=utc_now(),
-            details=_details(crawl, services, None),
+            details=_details(crawl, services, None) | {"questions": asking.asked},
             evidence=_evidence_refs(context),
+            follow_ups=asking.follow_ups(),
         )
 
     def _failed(self, error_class: str, detail: str, started: datetime) -> CheckResult:

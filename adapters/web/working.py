@@ -1,10 +1,11 @@
 """Whether what was found works, and the three services' verdicts.
 
 A form works when its target answers: HEAD, then GET when HEAD is not allowed; a POST only with
-the campaign's `submit_test_question`. A CAPTCHA or a login wall leaves "working" to the
-operator (None, with the reason), never a guess. The Gosuslugi widget works when its script
-loads. A link to the independent assessment's questionnaire on bus.gov.ru works when it is
-there: the federal site is not the organisation's, and is not fetched.
+the campaign's `submit_test_question` (adapters.web.question: its answer awaited by e-mail).
+A CAPTCHA or a login wall leaves "working" to the operator (None, with the reason), never a
+guess. The Gosuslugi widget works when its script loads. A link to the independent
+assessment's questionnaire on bus.gov.ru works when it is there: the federal site is not the
+organisation's, and is not fetched.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 from adapters.web.config import Config, WebSettings
 from adapters.web.detect import SERVICES, Finding
 from adapters.web.fetch import PoliteFetcher, SiteError
+from adapters.web.question import Asking, question_text
 from probe.errors import DestinationRefusedError
+from probe.results import utc_now
 
 _GONE = {404, 410}
 
@@ -43,34 +46,54 @@ async def _answers(fetcher: PoliteFetcher, url: str) -> tuple[bool | None, str]:
     return (status < 500 and status not in _GONE), f"{answer.status} from {answer.url}"
 
 
-def _test_data(finding: Finding, config: Config, settings: WebSettings) -> dict[str, str]:
+def _test_data(
+    finding: Finding, config: Config, settings: WebSettings, token: str | None = None
+) -> dict[str, str]:
+    """The form's fields filled in; with a token, the question carries it and the reply goes
+    to the reply address (adapters.web.question)."""
     data = dict(finding.hidden)
     for name, kind in finding.fields.items():
         lowered = name.lower()
         if kind == "textarea":
-            data[name] = config.test_question
+            data[name] = (
+                question_text(config.test_question, token) if token else config.test_question
+            )
         elif kind == "email" or "mail" in lowered:
-            data[name] = settings.contact
+            data[name] = (
+                settings.reply_address if token and settings.reply_address else settings.contact
+            )
         elif kind in ("text", "") and name not in data:
             data[name] = "Проверка доступности"
     return data
 
 
 async def _submit(
-    fetcher: PoliteFetcher, finding: Finding, config: Config, settings: WebSettings
+    fetcher: PoliteFetcher,
+    finding: Finding,
+    config: Config,
+    settings: WebSettings,
+    asking: Asking | None,
 ) -> tuple[bool, str]:
     assert finding.target is not None
+    token = asking.token(finding) if asking is not None and asking.answerable(finding) else None
+    submitted_at = utc_now()
     try:
         answer = await fetcher.fetch(
-            finding.target, method="POST", data=_test_data(finding, config, settings)
+            finding.target, method="POST", data=_test_data(finding, config, settings, token)
         )
     except SiteError as error:
         return False, f"submit: {error.reason}"
+    if asking is not None and token is not None:
+        asking.note(finding, token, submitted_at, answer.status)
     return answer.status < 400, f"submitted: {answer.status} from {answer.url}"
 
 
 async def judge(
-    finding: Finding, fetcher: PoliteFetcher, config: Config, settings: WebSettings
+    finding: Finding,
+    fetcher: PoliteFetcher,
+    config: Config,
+    settings: WebSettings,
+    asking: Asking | None = None,
 ) -> Judged:
     if finding.captcha:
         return Judged(finding, None, "captcha", "a CAPTCHA guards the form")
@@ -83,7 +106,7 @@ async def judge(
     if finding.target is None:
         return Judged(finding, False, note="the widget's script is missing")
     if finding.kind == "form" and finding.method == "POST" and config.submit_test_question:
-        ok, note = await _submit(fetcher, finding, config, settings)
+        ok, note = await _submit(fetcher, finding, config, settings, asking)
         return Judged(finding, ok, note=note)
     working, note = await _answers(fetcher, finding.target)
     return Judged(finding, working, None if working is not None else "external_host", note)
@@ -126,7 +149,11 @@ def service(judged: list[Judged]) -> dict[str, Any]:
 
 
 async def verdicts(
-    findings: list[Finding], fetcher: PoliteFetcher, config: Config, settings: WebSettings
+    findings: list[Finding],
+    fetcher: PoliteFetcher,
+    config: Config,
+    settings: WebSettings,
+    asking: Asking | None = None,
 ) -> dict[str, dict[str, Any]]:
     by_service: dict[str, list[Judged]] = {name: [] for name in SERVICES}
     checked: dict[tuple[str, str | None, str], Judged] = {}
@@ -136,7 +163,7 @@ async def verdicts(
         earlier = checked.get(key)
         if earlier is not None and finding.service == earlier.finding.service:
             continue  # one form on every page (a footer form): judged once
-        judged = await judge(finding, fetcher, config, settings)
+        judged = await judge(finding, fetcher, config, settings, asking)
         checked[key] = judged
         by_service[finding.service].append(judged)
     return {name: service(by_service[name]) for name in SERVICES}

@@ -70,7 +70,11 @@ def _latest_site_check(view: OrganisationView) -> tuple[CheckRow | None, bool]:
         if check.status == CheckStatus.DONE and view.outcome(check) in _SITE_OUTCOMES:
             final = check
     after = final.id if final is not None else 0
-    coming = any(c.status not in _ENDED and c.id > after for c in view.of_channel(WEB))
+    # A follow-up (a test question's answer awaited by e-mail) is not a newer attempt.
+    coming = any(
+        c.status not in _ENDED and c.id > after and not (c.details or {}).get("follow_up")
+        for c in view.of_channel(WEB)
+    )
     return final, coming
 
 

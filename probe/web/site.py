@@ -130,11 +130,12 @@ def _strings(value: Any) -> list[str]:
 def site_view(
     detail: CheckDetail, items: list[EvidenceItem], directory: set[str]
 ) -> SiteView | None:
-    """The web check's findings for its page; None for a check of another channel.
+    """The web check's findings for its page; None for a check of another channel (or a web
+    check that follows a question asked through a form).
     `directory`: the organisation's listed phones and addresses (lower-cased)."""
-    if detail.check.channel != "web":
-        return None
     details = detail.check.details
+    if detail.check.channel != "web" or details.get("follow_up"):
+        return None  # a test question's follow-up shows no site
     current = {f: r.value for f, r in detail.current.items()}
     raw_error = details.get("site_error")
     return SiteView(

@@ -184,3 +184,20 @@ def test_probe_check_email_refuses_what_is_not_an_address(cli) -> None:  # type:
     result = cli.invoke(app, ["check", "email", "not an address"])
     assert result.exit_code == 1
     assert "error: not an e-mail address: 'not an address'" in " ".join(result.output.split())
+
+
+def test_a_follow_up_is_matched_by_its_token_only_and_ends_with_its_channels_outcomes() -> None:
+    """A question asked through a website's form (issue 17 item 3): no Message-ID, no sender
+    and subject of its own, so nothing but its token matches it."""
+    from adapters.email.outcome import declared_outcome
+
+    question = Candidate(3, "", "PRB-CCCCCCCC", "", "", SENT)
+    # An empty subject's core is in every subject: a follow-up must never match weakly.
+    assert match(reply(subject="Ответ", from_address=""), [question], received_at=SENT) is None
+    assert match(reply(subject="Ответ", from_address=None), [question], received_at=SENT) is None
+    found = match(reply(matched_token="PRB-CCCCCCCC"), [A, question], received_at=SENT)
+    assert found is not None and (found.check_id, found.method) == (3, "token")
+    assert declared_outcome("web", "replied") == "question_answered"
+    for ended in ("no_reply", "auto_replied", "bounced"):
+        assert declared_outcome("web", ended) == "question_unanswered"
+    assert declared_outcome("email", "no_reply") == "no_reply"

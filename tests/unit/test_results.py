@@ -55,3 +55,26 @@ def test_a_final_result_needs_an_outcome_and_a_pending_one_may_wait() -> None:
 def test_an_unknown_outcome_is_our_failure_but_says_nothing_about_the_channel() -> None:
     assert {Outcome.FAILED, Outcome.SEND_FAILED, Outcome.UNKNOWN} == our_failure_outcomes()
     assert {Outcome.FAILED, Outcome.SEND_FAILED} == channel_failure_outcomes()
+
+
+def test_a_follow_up_is_data_the_engine_creates_and_its_channel_declares_how_it_ends() -> None:
+    """Issue 17 item 3: a final web result carries the questions to wait for; the web channel
+    declares which of its outcomes the e-mail watcher gives them (read through the registry)."""
+    from probe.channels import MailReply, mail_reply_channels
+    from probe.reference import find_token, reference_token
+    from probe.results import FollowUp
+    from probe.settings import Settings
+
+    token = reference_token(Settings(), "web.7.1.3.https://x.ru/send")
+    assert token == reference_token(Settings(), "web.7.1.3.https://x.ru/send")
+    assert find_token(f"> Номер обращения: {token.lower()}") == token
+    now = datetime.now(UTC)
+    result = CheckResult(
+        channel="web", outcome="site_checked", started_at=now, finished_at=now,
+        follow_ups=[FollowUp(kind="question", started_at=now, details={"token": token})],
+    )  # fmt: skip
+    assert result.follow_ups[0].details["token"] == token
+    with pytest.raises(ValueError, match="timezone-aware"):
+        FollowUp(kind="question", started_at=datetime(2026, 1, 1))
+    assert mail_reply_channels()["web"] == MailReply("question_answered", "question_unanswered")
+    assert "email" not in mail_reply_channels()

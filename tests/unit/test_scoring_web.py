@@ -337,3 +337,26 @@ def test_an_absent_service_on_a_page_the_browser_could_not_open_is_the_operators
         "страница не открылась в браузере, отсутствие не установлено: решает оператор "
         f"(проверка {check.id})"
     )
+
+
+def test_a_test_questions_follow_ups_neither_hold_nor_replace_the_site_check(
+    engine: Engine,
+) -> None:
+    """Issue 17 item 3: the questions asked through the form wait for their answers as checks
+    of their own; columns 7-12 are the site check's at once."""
+    session, w = world(engine, channels=CHANNELS)
+    _org, contact = answered_centre(w)
+    site_check = web_check(w, contact, "site_checked", checked(form=service(True, True)))
+    follow = {"follow_up": "question", "follow_up_of": site_check.id, "token": "PRB-ABCDEFGH"}
+    web_check(w, contact, "question_answered", {**follow, "working_days": 2}, minutes=1)
+    web_check(w, contact, None, follow, status="waiting", minutes=2)
+    score = score_campaign(session=session, campaign=w.campaign)
+    row = score.protocol5[0]
+    assert states(row) == [(True, True)] * 3
+    assert row.indicator_1_2 == 100
+    assert p5_pending(score) == {}
+    assert [a.counted for a in score.audit if a.channel == "web"] == [
+        "проверка сайта (R15)",
+        "не учитывается (R15)",
+        "не учитывается (R15)",
+    ]
