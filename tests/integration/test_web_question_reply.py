@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -24,11 +25,14 @@ from probe.sandbox.mailservers import ORG_DOMAIN, MailServers
 from probe.scoring import score_campaign
 from probe.scoring.protocol5 import TABLE
 from probe.settings import Settings
+from probe.web.security import hash_password
 from schedules.daemon import CampaignRunner
 from storage.checks import get_campaign_by_name, list_events
 from storage.engine import session_scope
 from storage.models import Check, Contact
+from storage.users import create_user
 from tests.campaign_helpers import add_test_organisations, start_test_campaign
+from tests.integration.test_web_support import PASSWORD, logged_in, running_server
 from tests.servers.mail_fixtures import running_watcher, servers  # noqa: F401
 from tests.servers.mail_orgs import wait_for
 from tests.servers.web_fixtures import TEST_PAUSE, Sites, sites_fixture  # noqa: F401
@@ -169,3 +173,26 @@ async def test_a_question_asked_through_a_form_is_answered_or_not_by_mail(
     # The attempt policy saw it (the one result path) and planned nothing more.
     assert events == ["pending", "result", "policy"]
     assert len(_checks(engine)) == 4
+    _pages_show_the_follow_ups(engine, settings, answered.id, silent.id)  # type: ignore[arg-type]
+
+
+def _pages_show_the_follow_ups(
+    engine: Engine, settings: Settings, answered: int, silent: int
+) -> None:
+    """The review UI shows a follow-up like any check (no site view); the silent one is the
+    operator's verdict to give, in the queue."""
+    with session_scope(engine) as session:
+        create_user(
+            session=session, username="operator", password_hash=hash_password(PASSWORD),
+            role="operator", actor="test",
+        )  # fmt: skip
+    with contextmanager(running_server)(engine=engine, settings=settings) as server:
+        client, _ = logged_in(server, "operator")
+        page = client.get(f"/checks/{answered}")
+        assert page.status_code == 200, page.text
+        assert "ответ на вопрос с сайта получен" in page.text
+        page = client.get(f"/checks/{silent}")
+        assert page.status_code == 200, page.text
+        assert "нет ответа на вопрос с сайта" in page.text
+        queue = client.get("/queue", params={"channel": "web"})
+        assert queue.status_code == 200 and f"/checks/{silent}" in queue.text
