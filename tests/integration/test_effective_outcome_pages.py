@@ -107,3 +107,13 @@ def test_the_dashboard_counts_an_organisation_reached_by_its_effective_outcome(
     rows = [re.findall(r"<td>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", table.group(1))]
     rostov = [r for r in rows if r and "Ростов" in r[0]]
     assert rostov and rostov[0][-1] == "100 %", rows
+
+
+def test_a_queue_beyond_the_counted_cap_says_more_than(
+    server: WebServer, seeded: Seeded, engine: Engine
+) -> None:
+    _busy_failures(engine, seeded, 100)  # 104 in the queue, counted up to 100
+    client, _ = logged_in(server, "operator")
+    assert _total(client.get("/queue").text) == "более 100"
+    assert _total(client.get("/queue?region=omsk").text) == "3"  # one page: its rows
+    assert _total(client.get("/queue?outcome=busy").text) == "более 100"
