@@ -192,6 +192,9 @@ class ChannelSpec:
     campaign: CampaignSection | None = None
     # Its follow-ups wait for an answer by e-mail (a question submitted through a form).
     replies_by_mail: MailReply | None = None
+    # Its services and sweep end those follow-ups (the e-mail channel): the runner keeps them
+    # going while any waits, whatever channels the running campaigns name.
+    serves_mail_replies: bool = False
 
     def outcome(self, name: str) -> OutcomeSpec:
         for spec in self.outcomes:
@@ -432,6 +435,11 @@ def settings_sections() -> dict[str, type[BaseModel]]:
 def mail_reply_channels() -> dict[str, MailReply]:
     """Channel -> how its follow-ups end by e-mail, for the channels that declare it."""
     return {spec.name: spec.replies_by_mail for spec in all_specs() if spec.replies_by_mail}
+
+
+def mail_reply_servers() -> set[str]:
+    """The channels whose services end the follow-ups answered by mail."""
+    return {spec.name for spec in all_specs() if spec.serves_mail_replies}
 
 
 def cli_groups() -> dict[str, list[CliGroup]]:

@@ -9,6 +9,7 @@ import structlog
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from probe.channels import mail_reply_channels, mail_reply_servers
 from storage import campaigns as q
 from storage import runs
 from storage.audit import write_audit
@@ -62,7 +63,15 @@ def finish_all_done(engine: Engine, *, actor: str) -> None:
 
 
 def campaign_channels(engine: Engine) -> set[str]:
-    """The channels of the running campaigns (whose services and sweeps the runner keeps)."""
+    """The channels of the running campaigns (whose services and sweeps the runner keeps), and
+    the channels that end follow-ups answered by mail while one of theirs waits (a web-only
+    campaign's test question needs the e-mail watcher: probe.channels.MailReply)."""
     with Session(engine) as session:
         campaigns = runs.running_campaigns(session=session)
-        return {c for campaign in campaigns for c in campaign.channels}
+        channels = {c for campaign in campaigns for c in campaign.channels}
+        followed = channels & set(mail_reply_channels())
+        if followed and q.any_waiting(
+            session=session, campaign_ids=[c.id for c in campaigns if c.id], channels=followed
+        ):
+            channels |= mail_reply_servers()
+        return channels

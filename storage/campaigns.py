@@ -258,6 +258,20 @@ def open_work(*, session: Session, campaign_id: int) -> int:
     )
 
 
+def any_waiting(*, session: Session, campaign_ids: list[int], channels: set[str]) -> bool:
+    """Whether a check of these channels waits in these campaigns."""
+    found = session.exec(
+        select(Check.id)
+        .where(
+            col(Check.campaign_id).in_(campaign_ids),
+            col(Check.channel).in_(list(channels)),
+            Check.status == CheckStatus.WAITING.value,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def set_campaign_status(*, session: Session, campaign: Campaign, status: str) -> None:
     campaign.status = status
     campaign.updated_at = utc_now()

@@ -118,6 +118,8 @@ SPEC = ChannelSpec(
     sweep=_sweep,
     resolves_in_flight=True,
     campaign=SECTION,
+    # Its watcher and sweep also end other channels' follow-ups answered by mail (MailReply).
+    serves_mail_replies=True,
 )
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -33,7 +34,7 @@ from storage.models import Check, Contact
 from storage.users import create_user
 from tests.campaign_helpers import add_test_organisations, start_test_campaign
 from tests.integration.test_web_support import PASSWORD, logged_in, running_server
-from tests.servers.mail_fixtures import running_watcher, servers  # noqa: F401
+from tests.servers.mail_fixtures import servers  # noqa: F401
 from tests.servers.mail_orgs import wait_for
 from tests.servers.web_fixtures import TEST_PAUSE, Sites, sites_fixture  # noqa: F401
 from tests.sinks import sweep_email
@@ -63,16 +64,16 @@ def _settings(servers: MailServers, sites: Sites, tmp_path: Path, sqlite_url: st
     )  # fmt: skip
 
 
-async def _run_site_checks(engine: Engine, settings: Settings) -> None:
-    """The campaign's runner until both site checks are final (the follow-ups then wait)."""
+@asynccontextmanager
+async def _running(engine: Engine, settings: Settings) -> AsyncIterator[None]:
+    """The campaign's runner, as in production: it probes the sites, and starts the e-mail
+    channel's watcher and sweep itself once a follow-up waits (the campaign names only web)."""
     clock = SystemClock()
     runner = CampaignRunner(engine=engine, settings=settings, clock=clock, tick_seconds=0.05)
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run_forever(stop))
     try:
-        async with asyncio.timeout(120):
-            while len(_checks(engine, outcome="site_checked")) < 2:
-                await asyncio.sleep(0.1)
+        yield
     finally:
         stop.set()
         await task
@@ -119,8 +120,15 @@ async def test_a_question_asked_through_a_form_is_answered_or_not_by_mail(
     start_test_campaign(
         engine, peer="unused", now=SystemClock().now(), channels=["web"], options=options
     )
-    await _run_site_checks(engine, settings)
+    async with _running(engine, settings):
+        await wait_for(lambda: len(_checks(engine, outcome="site_checked")) == 2, timeout=120)
+        follow, answered = await _asked_and_answered(engine, settings, servers, sites, question)
+    _silence_then_pages(engine, settings, follow, answered)
 
+
+async def _asked_and_answered(
+    engine: Engine, settings: Settings, servers: MailServers, sites: Sites, question: str
+) -> tuple[dict[str, Check], Check]:
     # The site checks are final; each form took the question (nginx's 200 to the POST).
     site = _by_org(engine, _checks(engine, outcome="site_checked"), sites)
     assert sum('"POST /feedback/send' in line for line in sites.access_log()) >= 2
@@ -148,17 +156,21 @@ async def test_a_question_asked_through_a_form_is_answered_or_not_by_mail(
     # A's centre answers; the watcher matches the quoted token.
     text = f"{question}\n\nНомер обращения: {follow['A'].details['token']}"
     _answer(servers, settings.imap.username, follow["A"].details["token"], text)
-    async with running_watcher(engine, settings):
-        answered = await wait_for(
-            lambda: next(iter(_checks(engine, id=follow["A"].id, status="done")), None),  # type: ignore[arg-type]
-            timeout=30,
-        )
+    answered = await wait_for(  # the runner's own watcher (started within 5 s)
+        lambda: next(iter(_checks(engine, id=follow["A"].id, status="done")), None),  # type: ignore[arg-type]
+        timeout=60,
+    )
     assert answered.outcome == "question_answered"
     assert answered.details["match_method"] == "token"
     assert answered.details["working_days"] == 0 and answered.details["late"] is False
     assert answered.details["reply_from"].endswith("@" + ORG_DOMAIN)
     assert "reply" in answered.timings_ms and 0 <= answered.details["latency_hours"] < 1
+    return follow, answered
 
+
+def _silence_then_pages(
+    engine: Engine, settings: Settings, follow: dict[str, Check], answered: Check
+) -> None:
     # B's centre stays silent: the sweep ends it only after the reply window (30 days).
     submitted = datetime.fromisoformat(follow["B"].details["submitted_at"])
     assert sweep_email(engine, now=submitted + timedelta(days=20)) == 0

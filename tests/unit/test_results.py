@@ -60,7 +60,7 @@ def test_an_unknown_outcome_is_our_failure_but_says_nothing_about_the_channel() 
 def test_a_follow_up_is_data_the_engine_creates_and_its_channel_declares_how_it_ends() -> None:
     """Issue 17 item 3: a final web result carries the questions to wait for; the web channel
     declares which of its outcomes the e-mail watcher gives them (read through the registry)."""
-    from probe.channels import MailReply, mail_reply_channels
+    from probe.channels import MailReply, mail_reply_channels, mail_reply_servers
     from probe.reference import find_token, reference_token
     from probe.results import FollowUp
     from probe.settings import Settings
@@ -78,3 +78,4 @@ def test_a_follow_up_is_data_the_engine_creates_and_its_channel_declares_how_it_
         FollowUp(kind="question", started_at=datetime(2026, 1, 1))
     assert mail_reply_channels()["web"] == MailReply("question_answered", "question_unanswered")
     assert "email" not in mail_reply_channels()
+    assert mail_reply_servers() == {"email"}  # its watcher and sweep end them
