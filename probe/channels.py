@@ -128,6 +128,8 @@ class ContactKind:
     # (`website`: one URL per organisation, normalised by `normalise`); None for the kinds the
     # directory parses out of its phones and e-mails cells.
     column: str | None = None
+    # A value as an operator would type it, the forms' placeholder (`https://example.ru`).
+    example: str = ""
 
 
 @dataclass(frozen=True)
@@ -414,6 +416,11 @@ def contact_kind(name: str) -> ContactKind:
             return spec.contact_kinds[0]
     known = sorted(k.name for s in all_specs() for k in s.contact_kinds)
     raise UnknownChannelError(f"unknown contact kind {name!r}; available: {', '.join(known)}")
+
+
+def contact_kinds() -> list[tuple[str, ContactKind]]:
+    """(channel, kind) for every registered contact kind: what an operator can add by hand."""
+    return [(spec.name, kind) for spec in all_specs() for kind in spec.contact_kinds]
 
 
 def column_contact_kinds() -> list[tuple[str, ContactKind]]:

@@ -43,26 +43,25 @@ def correct_contact(
 
     `value` is the normalised form (E.164 or lower-cased address) the caller parsed from `raw`.
     """
-    key = value + (f";ext={extension}" if extension else "")
+    key = _key(value, extension)
     _check_correction(session=session, contact=contact, kind=kind, key=key)
     before = _contact_snapshot(contact)
     now = utc_now()
-    new = Contact(
-        organisation_id=contact.organisation_id,
-        channel=contact.channel,
-        key=key,
-        raw=raw,
-        value=value,
-        extension=extension,
-        label=contact.label,
-        is_fax=contact.is_fax,
-        position=contact.position,
-        source=f"operator correction by {actor}",
-        created_at=now,
-        updated_at=now,
+    new = _insert(
+        session,
+        Contact(
+            organisation_id=contact.organisation_id,
+            channel=contact.channel,
+            key=key,
+            raw=raw,
+            value=value,
+            extension=extension,
+            label=contact.label,
+            is_fax=contact.is_fax,
+            position=contact.position,
+            source=f"operator correction by {actor}",
+        ),
     )
-    session.add(new)
-    session.flush()
     contact.active = False
     contact.superseded_by_id = new.id
     contact.updated_at = now
@@ -80,18 +79,81 @@ def correct_contact(
     return new
 
 
+def add_contact(
+    *,
+    session: Session,
+    organisation_id: int,
+    channel: str,
+    raw: str,
+    value: str,
+    extension: str | None,
+    actor: str,
+    reason: str = "",
+) -> Contact:
+    """A contact the directory lacks, entered by an operator (`value` parsed from `raw` by the
+    kind's channel); re-imports of the directory keep it (its source is the operator's).
+    Refused when the organisation has, or had, a contact with the same key on that channel."""
+    key = _key(value, extension)
+    _refuse_clash(session=session, organisation_id=organisation_id, channel=channel, key=key)
+    new = _insert(
+        session,
+        Contact(
+            organisation_id=organisation_id,
+            channel=channel,
+            key=key,
+            raw=raw,
+            value=value,
+            extension=extension,
+            source=f"operator addition by {actor}",
+        ),
+    )
+    write_audit(
+        session=session,
+        actor=actor,
+        action="add_contact",
+        entity="contact",
+        entity_id=str(new.id),
+        before=None,
+        after=_contact_snapshot(new) | {"channel": channel, "key": key, "reason": reason},
+    )
+    return new
+
+
+def _key(value: str, extension: str | None) -> str:
+    return value + (f";ext={extension}" if extension else "")
+
+
+def _insert(session: Session, contact: Contact) -> Contact:
+    contact.created_at = contact.updated_at = utc_now()
+    session.add(contact)
+    session.flush()
+    return contact
+
+
 def _check_correction(*, session: Session, contact: Contact, kind: str, key: str) -> None:
     """Refuse an unknown kind, a contact already replaced, or a key the organisation has."""
     if kind not in CORRECTION_KINDS:
         raise CorrectionError(f"unknown correction {kind!r}; one of: {', '.join(CORRECTION_KINDS)}")
     if not contact.active or contact.superseded_by_id is not None:
         raise CorrectionError(f"contact {contact.id} is no longer active: correct the current one")
+    _refuse_clash(
+        session=session, organisation_id=contact.organisation_id, channel=contact.channel, key=key
+    )
+
+
+def _refuse_clash(*, session: Session, organisation_id: int, channel: str, key: str) -> None:
+    """One contact per organisation, channel and key (uq_contact_key), active or not."""
     clash = session.exec(
         select(Contact).where(
-            Contact.organisation_id == contact.organisation_id,
-            Contact.channel == contact.channel,
+            Contact.organisation_id == organisation_id,
+            Contact.channel == channel,
             Contact.key == key,
         )
     ).first()
-    if clash is not None:
-        raise CorrectionError(f"the organisation already has this contact: {key} (#{clash.id})")
+    if clash is None:
+        return
+    if not clash.active or clash.superseded_by_id is not None:
+        raise CorrectionError(
+            f"the organisation had this contact, now inactive: {key} (#{clash.id})"
+        )
+    raise CorrectionError(f"the organisation already has this contact: {key} (#{clash.id})")

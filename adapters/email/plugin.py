@@ -101,7 +101,7 @@ SPEC = ChannelSpec(
     timeout_seconds=180.0,
     rate_limit=RateLimit(per_minute=30, per_minute_key="emails_per_minute"),  # SMTP account
     settings=(SettingsSection("smtp", SmtpSettings), SettingsSection("imap", ImapSettings)),
-    contact_kinds=(ContactKind("email", "адрес электронной почты"),),
+    contact_kinds=(ContactKind("email", "адрес электронной почты", example="adres@example.ru"),),
     retry=(
         RetryRule(Outcome.SEND_FAILED, minutes=(10, 10)),
         RetryRule(Outcome.BOUNCED, next_contact=True, next_contact_switch="next_address_on_bounce"),

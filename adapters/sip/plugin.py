@@ -142,7 +142,7 @@ SPEC = ChannelSpec(
         quiet_minutes=3,
         in_parallel_key="calls_in_parallel",
     ),
-    contact_kinds=(ContactKind("phone", "номер телефона"),),
+    contact_kinds=(ContactKind("phone", "номер телефона", example="8 (3812) 00-00-00"),),
     retry=(
         RetryRule(
             Outcome.BUSY,

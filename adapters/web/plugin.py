@@ -90,7 +90,13 @@ SPEC = ChannelSpec(
     rate_limit=RateLimit(in_parallel=4),
     settings=(SettingsSection("web", WebSettings),),
     contact_kinds=(
-        ContactKind("website", "адрес сайта", normalise=normalise_url, column="website"),
+        ContactKind(
+            "website",
+            "адрес сайта",
+            normalise=normalise_url,
+            column="website",
+            example="https://example.ru",
+        ),
     ),
     # The site's phones and addresses, compared with the directory (storage.published).
     published_contacts=(("phones", "phone"), ("emails", "email")),

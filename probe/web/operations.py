@@ -9,13 +9,13 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from probe.channels import UnknownChannelError, contact_kind
+from probe.channels import UnknownChannelError, contact_kind, contact_kinds
 from probe.directory.normalize import ContactParseError, parse_one_contact
 from probe.reviews import ALLOWED_VALUES, ReviewField, etiquette_value, parse_etiquette
 from probe.web import labels
 from probe.web.deps import CurrentUser
 from storage.checks import RequeueError, add_review, requeue_check
-from storage.corrections import CORRECTION_KINDS, CorrectionError, correct_contact
+from storage.corrections import CORRECTION_KINDS, CorrectionError, add_contact, correct_contact
 from storage.engine import session_scope
 from storage.judgements import JudgementError, refuse_inapplicable
 from storage.models import Check, Contact, Organisation
@@ -258,6 +258,51 @@ def _correction_message(error: CorrectionError, contact_id: int) -> str:
     text = str(error)
     if "no longer active" in text:
         return f"Контакт №{contact_id} уже заменён или отключён: исправляйте действующий."
+    if "now inactive" in text:
+        return _addition_message(error)
     if "already has" in text:
         return "У организации уже есть такой контакт: " + text.rsplit(": ", 1)[-1] + "."
     return text
+
+
+def add(
+    *, engine: Engine, user: CurrentUser, organisation_id: int, kind: str, raw: str, reason: str
+) -> int:
+    """A contact the directory lacks (a website, a phone, an address), of a registered kind,
+    normalised by its channel; a contact the organisation has or had is refused."""
+    channel = next((ch for ch, k in contact_kinds() if k.name == kind), None)
+    if channel is None:
+        raise ActionError(400, f"Неизвестный вид контакта: «{kind}».")
+    raw = _text(raw, "значение контакта", required=True, field="Значение")
+    reason = _text(reason, "причину", required=False, field="Откуда известно")
+    with session_scope(engine) as db:
+        org = db.get(Organisation, organisation_id)
+        if org is None or org.id is None:
+            raise ActionError(404, "Организация не найдена.")
+        value, extension = _parse_contact(kind, raw, org.area_code)
+        try:
+            new = add_contact(
+                session=db,
+                organisation_id=org.id,
+                channel=channel,
+                raw=raw,
+                value=value,
+                extension=extension,
+                actor=user.username,
+                reason=reason,
+            )
+        except CorrectionError as error:
+            raise ActionError(400, _addition_message(error)) from None
+        assert new.id is not None
+        return new.id
+
+
+def _addition_message(error: CorrectionError) -> str:
+    text = str(error)
+    number = text.rsplit("#", 1)[-1].rstrip(")")
+    if "now inactive" in text:
+        return (
+            f"Такой контакт у организации уже был (№{number}), сейчас он заменён или отключён: "
+            "добавить его заново нельзя."
+        )
+    return f"У организации уже есть такой контакт (№{number})."

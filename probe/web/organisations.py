@@ -13,13 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
+from starlette.datastructures import FormData
 
-from probe.channels import outcomes_where
+from probe.channels import contact_kinds, outcomes_where
 from probe.directory.districts import district_of
 from probe.directory.regions import all_regions
-from probe.web.deps import CurrentUser, PageError, page_user, web_state
+from probe.web import operations
+from probe.web.deps import CurrentUser, PageError, csrf_form, page_operator, page_user, web_state
 from probe.web.render import render
 from storage.checks import list_campaigns
 from storage.directory import list_contacts
@@ -36,6 +38,7 @@ from storage.organisations import (
     tally_checks,
 )
 from storage.review_queue import list_regions, organisation_checks
+from storage.users import Role
 
 router = APIRouter(include_in_schema=False)
 REGION_NAMES = {region.code: region.name for region in all_regions()}
@@ -131,6 +134,44 @@ def _when(row: HistoryRow) -> tuple[object, int]:
 def organisation(
     request: Request, organisation_id: int, user: CurrentUser = Depends(page_user)
 ) -> Response:
+    return organisation_response(request, organisation_id, user)
+
+
+@router.post("/organisations/{organisation_id}/contacts")
+def add_contact(
+    request: Request,
+    organisation_id: int,
+    form: FormData = Depends(csrf_form),
+    user: CurrentUser = Depends(page_operator),
+) -> Response:
+    """«Добавить контакт»: a refusal shows the page again with the message and the input."""
+    if not 1 <= organisation_id <= MAX_ID:
+        raise PageError(404, "Организация не найдена.")
+    fields = {n: v if isinstance(v := form.get(n), str) else "" for n in ("kind", "raw", "reason")}
+    try:
+        new_id = operations.add(
+            engine=web_state(request).engine, user=user, organisation_id=organisation_id, **fields
+        )
+    except operations.ActionError as error:
+        if error.status != 400:
+            raise PageError(error.status, error.message) from None
+        return organisation_response(
+            request, organisation_id, user, typed=fields, error=error.message
+        )
+    link = f"/organisations/{organisation_id}?added={new_id}#contacts"
+    return RedirectResponse(link, status_code=303)
+
+
+def organisation_response(
+    request: Request,
+    organisation_id: int,
+    user: CurrentUser,
+    *,
+    typed: dict[str, str] | None = None,
+    error: str | None = None,
+) -> Response:
+    """The organisation page; with `typed`, the «Добавить контакт» form filled in again and
+    `error` above it."""
     if not 1 <= organisation_id <= MAX_ID:
         raise PageError(404, "Организация не найдена.")
     with session_scope(web_state(request).engine) as db:
@@ -156,8 +197,14 @@ def organisation(
         "campaigns": campaigns,
         "history": history,
         "history_channels": channels,
+        "can_act": user.at_least(Role.OPERATOR),
+        "contact_kinds": [kind for _, kind in contact_kinds()],
+        "typed": typed or {},
+        "add_error": error,
+        "added": request.query_params.get("added", ""),
     }
-    return render(request, "organisation.html", context, user=user)
+    status = 400 if error else 200
+    return render(request, "organisation.html", context, user=user, status_code=status)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from probe.channels import UnknownChannelError, contact_kind
 from probe.directory.regions import all_regions
 from probe.reviews import (
     MAX_PERSONS,
@@ -175,6 +176,14 @@ def check_page(request: Request, check_id: int, user: CurrentUser = Depends(page
     return check_response(request, check_id, user)
 
 
+def _example(channel: str) -> str:
+    """The placeholder of the «Исправить контакт» field: a value of the contact's own kind."""
+    try:
+        return contact_kind(channel).example
+    except UnknownChannelError:
+        return ""
+
+
 @dataclass(frozen=True)
 class Typed:
     """A form's input shown again on the check page: refused (`error`) or carried over a new
@@ -221,6 +230,7 @@ def check_response(
         "grades": [g.value for g in Grade],
         "verdict_outcomes": labels.verdict_outcomes(detail.check.channel),
         "correction_kinds": CORRECTION_KINDS,
+        "contact_example": _example(detail.contact.channel),
         "labels": labels,
         "typed": typed,
         "claim": claim,

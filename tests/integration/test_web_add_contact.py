@@ -1,0 +1,106 @@
+"""«Добавить контакт» on the organisation page (issue 17: an organisation without a website gets
+one from the browser), through the real app in Chromium: an operator adds a website, a bad value
+and a duplicate are refused in Russian with the input kept; a viewer has no form and a forged
+POST is refused. The check page's «Исправить контакт» placeholder is the contact kind's own."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from storage.checks import create_check
+from storage.engine import session_scope
+from storage.models import AuditLog, Contact
+from tests.integration.browser_support import login
+from tests.integration.test_web_support import Seeded, WebServer
+
+
+def _websites(engine: Engine, organisation_id: int) -> list[Contact]:
+    with session_scope(engine) as db:
+        return list(
+            db.exec(
+                select(Contact).where(
+                    Contact.organisation_id == organisation_id, Contact.channel == "web"
+                )
+            ).all()
+        )
+
+
+def test_an_operator_adds_a_website_and_a_bad_value_or_a_duplicate_is_refused(
+    page: Page, server: WebServer, seeded: Seeded, engine: Engine
+) -> None:
+    assert _websites(engine, seeded.omsk_id) == []
+    login(page, server, "operator", target=f"/organisations/{seeded.omsk_id}")
+    form = page.locator("#form-add-contact")
+    options = form.locator("select[name=kind] option")
+    expect(options.filter(has_text="Адрес сайта")).to_have_count(1)
+    expect(options.filter(has_text="Номер телефона")).to_have_count(1)
+
+    form.locator("select[name=kind]").select_option(label="Адрес сайта")
+    form.locator("input[name=raw]").fill("http://bad site")
+    form.locator("input[name=reason]").fill("звонок в учреждение")
+    form.locator("button[type=submit]").click()
+    error = page.locator("#form-error")
+    expect(error).to_contain_text("Не удалось распознать адрес сайта: «http://bad site».")
+    expect(error).to_contain_text("введённое сохранено")
+    form = page.locator("#form-add-contact")
+    expect(form.locator("input[name=raw]")).to_have_value("http://bad site")
+    expect(form.locator("input[name=reason]")).to_have_value("звонок в учреждение")
+    expect(form.locator("select[name=kind]")).to_have_value("website")
+    assert _websites(engine, seeded.omsk_id) == []
+
+    form.locator("input[name=raw]").fill("MinSoc.OmskPortal.ru")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#contact-added")).to_contain_text("добавлен")
+    row = page.locator("#contacts tr", has_text="https://minsoc.omskportal.ru/")
+    expect(row).to_contain_text("сайт")
+    expect(row).to_contain_text("MinSoc.OmskPortal.ru")
+    expect(row).to_contain_text("действует")
+    (added,) = _websites(engine, seeded.omsk_id)
+    assert (added.value, added.active, added.source) == (
+        "https://minsoc.omskportal.ru/", True, "operator addition by operator",
+    )  # fmt: skip
+    with session_scope(engine) as db:
+        audit = db.exec(
+            select(AuditLog).where(AuditLog.action == "add_contact", AuditLog.actor == "operator")
+        ).one()
+        assert audit.entity_id == str(added.id)
+        assert "звонок в учреждение" in str(audit.after)
+
+    # The same site again, typed differently, is the same contact: refused, nothing added.
+    form = page.locator("#form-add-contact")
+    form.locator("select[name=kind]").select_option("website")
+    form.locator("input[name=raw]").fill("https://minsoc.omskportal.ru")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#form-error")).to_contain_text(
+        f"У организации уже есть такой контакт (№{added.id})."
+    )
+    assert len(_websites(engine, seeded.omsk_id)) == 1
+
+    # The added website's check page offers its correction with a website's example.
+    with session_scope(engine) as db:
+        contact = db.get(Contact, added.id)
+        assert contact is not None
+        check_id = create_check(session=db, contact=contact, campaign_id=seeded.campaign_id).id
+    page.goto(f"{server.url}/checks/{check_id}")
+    raw = page.locator("#form-correct input[name=raw]")
+    expect(raw).to_have_attribute("placeholder", "https://example.ru")
+    page.goto(f"{server.url}/checks/{seeded.busy_id}")
+    expect(raw).to_have_attribute("placeholder", "8 (3812) 00-00-00")
+
+
+def test_a_viewer_has_no_add_contact_form_and_a_forged_post_is_refused(
+    page: Page, server: WebServer, seeded: Seeded, engine: Engine
+) -> None:
+    login(page, server, "viewer", target=f"/organisations/{seeded.omsk_id}")
+    expect(page.locator("#contacts")).to_be_visible()
+    expect(page.locator("#form-add-contact")).to_have_count(0)
+    token = page.locator("form.logout input[name=csrf_token]").get_attribute("value") or ""
+    answer = page.request.post(
+        f"{server.url}/organisations/{seeded.omsk_id}/contacts",
+        form={"csrf_token": token, "kind": "website", "raw": "https://x.ru", "reason": ""},
+    )
+    assert answer.status == 403
+    assert "Недостаточно прав: действие доступно ролям operator, admin." in answer.text()
+    assert _websites(engine, seeded.omsk_id) == []
