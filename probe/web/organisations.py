@@ -201,7 +201,7 @@ def organisation_response(
         "contact_kinds": [kind for _, kind in contact_kinds()],
         "typed": typed or {},
         "add_error": error,
-        "added": request.query_params.get("added", ""),
+        "added": added if (added := request.query_params.get("added", "")).isdigit() else "",
     }
     status = 400 if error else 200
     return render(request, "organisation.html", context, user=user, status_code=status)
