@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from storage.audit import list_audit
 from storage.checks import add_review, requeue_check
-from storage.corrections import CorrectionError, correct_contact
+from storage.corrections import CorrectionError, add_contact, correct_contact
+from storage.directory import UpsertStats, upsert_organisation
 from storage.engine import session_scope
 from storage.models import ApiToken, Campaign, Check, Contact
 from storage.review_queue import (
@@ -215,6 +216,40 @@ def test_a_bad_correction_is_refused(
                 actor="op",
             )  # fmt: skip
     assert str(error.value) == message
+
+
+def test_an_added_contact_outlives_a_re_import_and_a_replaced_one_is_not_added_again(
+    seeded: Seeded, engine: Engine
+) -> None:
+    with session_scope(engine) as db:
+        added = add_contact(
+            session=db, organisation_id=seeded.rostov_id, channel="web", raw="Rostov.ru",
+            value="https://rostov.ru/", extension=None, actor="op", reason="звонок",
+        )  # fmt: skip
+        audit = list_audit(session=db, entity="contact")[0]
+        assert (audit.action, audit.entity_id) == ("add_contact", str(added.id))
+        # The directory file has no website for it: the operator's addition stays.
+        upsert_organisation(
+            session=db,
+            values={"key": "rostov:one", "name": "Центр соцобслуживания Ростова",
+                    "region": "rostov", "timezone": "Europe/Moscow", "short_name": ""},
+            contacts=[], actor="import", stats=UpsertStats(),
+        )  # fmt: skip
+        assert db.get(Contact, added.id).active  # type: ignore[union-attr]
+        old = db.get(Contact, seeded.phone_contact_id)
+        assert old is not None
+        correct_contact(
+            session=db, contact=old, kind="outdated", raw="+73812357009", value="+73812357009",
+            extension=None, actor="op",
+        )  # fmt: skip
+        with pytest.raises(CorrectionError) as error:
+            add_contact(
+                session=db, organisation_id=old.organisation_id, channel="phone", raw=old.raw,
+                value=old.key, extension=None, actor="op",
+            )  # fmt: skip
+    assert str(error.value) == (
+        f"the organisation had this contact, now inactive: {old.key} (#{old.id})"
+    )
 
 
 def test_an_admin_changes_a_campaigns_status_with_an_audit_row(
