@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from probe import ru
+from probe.channels import UnknownChannelError, channel_spec
 from probe.reviews import ChannelPresence, ReviewField
 from probe.scoring.rules import site_error_ru
 from probe.web.evidence import EvidenceItem
@@ -127,6 +128,17 @@ def _strings(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
+def _judges_services(channel: str) -> bool:
+    """Whether the channel's outcomes are judged per service (Protocol 5 columns 7-12), from
+    the registry: the channel that reads websites, whatever its name."""
+    try:
+        outcomes = channel_spec(channel).outcomes
+    except UnknownChannelError:
+        return False
+    services = {s.value for s in SERVICES}
+    return any(services.intersection(o.also_judged) for o in outcomes)
+
+
 def site_view(
     detail: CheckDetail, items: list[EvidenceItem], directory: set[str]
 ) -> SiteView | None:
@@ -134,7 +146,7 @@ def site_view(
     check that follows a question asked through a form).
     `directory`: the organisation's listed phones and addresses (lower-cased)."""
     details = detail.check.details
-    if detail.check.channel != "web" or details.get("follow_up"):
+    if not _judges_services(detail.check.channel) or details.get("follow_up"):
         return None  # a test question's follow-up shows no site
     current = {f: r.value for f, r in detail.current.items()}
     raw_error = details.get("site_error")
