@@ -15,7 +15,18 @@ CORRECTION_KINDS = ("wrong", "outdated")
 
 
 class CorrectionError(ValueError):
-    """A refused contact correction; the message says exactly why."""
+    """A refused contact correction; the message says exactly why. `reason` for callers that
+    word it themselves: "unknown_kind", "inactive" (the contact was replaced or switched off),
+    "had" (the organisation had this key, now inactive), "has" (it has it); `key` and
+    `other_id`: the clashing contact's."""
+
+    def __init__(
+        self, message: str, *, reason: str, key: str = "", other_id: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.key = key
+        self.other_id = other_id
 
 
 def _contact_snapshot(contact: Contact) -> dict[str, Any]:
@@ -133,9 +144,14 @@ def _insert(session: Session, contact: Contact) -> Contact:
 def _check_correction(*, session: Session, contact: Contact, kind: str, key: str) -> None:
     """Refuse an unknown kind, a contact already replaced, or a key the organisation has."""
     if kind not in CORRECTION_KINDS:
-        raise CorrectionError(f"unknown correction {kind!r}; one of: {', '.join(CORRECTION_KINDS)}")
+        raise CorrectionError(
+            f"unknown correction {kind!r}; one of: {', '.join(CORRECTION_KINDS)}",
+            reason="unknown_kind",
+        )
     if not contact.active or contact.superseded_by_id is not None:
-        raise CorrectionError(f"contact {contact.id} is no longer active: correct the current one")
+        raise CorrectionError(
+            f"contact {contact.id} is no longer active: correct the current one", reason="inactive"
+        )
     _refuse_clash(
         session=session, organisation_id=contact.organisation_id, channel=contact.channel, key=key
     )
@@ -154,6 +170,14 @@ def _refuse_clash(*, session: Session, organisation_id: int, channel: str, key: 
         return
     if not clash.active or clash.superseded_by_id is not None:
         raise CorrectionError(
-            f"the organisation had this contact, now inactive: {key} (#{clash.id})"
+            f"the organisation had this contact, now inactive: {key} (#{clash.id})",
+            reason="had",
+            key=key,
+            other_id=clash.id,
         )
-    raise CorrectionError(f"the organisation already has this contact: {key} (#{clash.id})")
+    raise CorrectionError(
+        f"the organisation already has this contact: {key} (#{clash.id})",
+        reason="has",
+        key=key,
+        other_id=clash.id,
+    )

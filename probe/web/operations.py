@@ -255,14 +255,13 @@ def correct(
 
 
 def _correction_message(error: CorrectionError, contact_id: int) -> str:
-    text = str(error)
-    if "no longer active" in text:
+    if error.reason == "inactive":
         return f"Контакт №{contact_id} уже заменён или отключён: исправляйте действующий."
-    if "now inactive" in text:
+    if error.reason == "had":
         return _addition_message(error)
-    if "already has" in text:
-        return "У организации уже есть такой контакт: " + text.rsplit(": ", 1)[-1] + "."
-    return text
+    if error.reason == "has":
+        return f"У организации уже есть такой контакт: {error.key} (#{error.other_id})."
+    return str(error)
 
 
 def add(
@@ -298,9 +297,8 @@ def add(
 
 
 def _addition_message(error: CorrectionError) -> str:
-    text = str(error)
-    number = text.rsplit("#", 1)[-1].rstrip(")")
-    if "now inactive" in text:
+    number = error.other_id
+    if error.reason == "had":
         return (
             f"Такой контакт у организации уже был (№{number}), сейчас он заменён или отключён: "
             "добавить его заново нельзя."
