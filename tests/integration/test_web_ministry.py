@@ -24,6 +24,7 @@ from schedules import campaigns as service
 from schedules.spec import parse_campaign
 from storage.engine import session_scope
 from storage.models import AuditLog, Campaign, Check, Contact, Organisation
+from tests.integration.browser_support import shown_dates
 from tests.integration.test_web_support import (
     PASSWORD,
     WebServer,
@@ -253,6 +254,8 @@ def test_admin_imports_the_bundled_directory_creates_plans_and_runs_a_campaign(
         "limits.quiet_minutes": "Введите число.",
     }
     expect(page.locator("input[name=title]")).to_have_value("КЦСОН Омской области, проверка")
+    # The dates as Russians write them, in the fields too (the page says lang="ru").
+    assert shown_dates(page) == [f"{today + timedelta(days=5):%d.%m.%Y}", f"{today:%d.%m.%Y}"]
     page.fill("input[name=name]", "omsk-now")
     page.fill("input[name='calls.per_contact']", "3")
     page.fill("input[name='limits.quiet_minutes']", "3")
