@@ -6,6 +6,9 @@ storage functions, which put every change in the audit log under the operator's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -223,6 +226,43 @@ def _parse_contact(kind: str, raw: str, area_code: str) -> tuple[str, str | None
         raise ActionError(400, str(error)) from None
 
 
+def _write_contact(
+    store: Callable[..., Contact],
+    *,
+    contact_kind: str,
+    raw: str,
+    area_code: str,
+    user: CurrentUser,
+    reason: str,
+    contact_id: int | None = None,
+    **where: Any,
+) -> Contact:
+    """What correcting and adding a contact share: `raw` normalised as a contact of
+    `contact_kind`, then written by the storage function `store` (`where`: what it is for);
+    a refusal worded for staff. `contact_id`: the contact being corrected, if any."""
+    value, extension = _parse_contact(contact_kind, raw, area_code)
+    try:
+        return store(
+            raw=raw, value=value, extension=extension, actor=user.username, reason=reason, **where
+        )
+    except CorrectionError as error:
+        raise ActionError(400, _refusal(error, contact_id)) from None
+
+
+def _refusal(error: CorrectionError, contact_id: int | None) -> str:
+    number = error.other_id
+    if error.reason == "inactive":
+        return f"Контакт №{contact_id} уже заменён или отключён: исправляйте действующий."
+    if error.reason == "had":
+        return (
+            f"Такой контакт у организации уже был (№{number}), сейчас он заменён или отключён: "
+            "добавить его заново нельзя."
+        )
+    if error.reason == "has":
+        return f"У организации уже есть такой контакт: {error.key} (№{number})."
+    return str(error)
+
+
 def correct(
     *, engine: Engine, user: CurrentUser, contact_id: int, kind: str, raw: str, reason: str
 ) -> int:
@@ -236,32 +276,20 @@ def correct(
         if contact is None:
             raise ActionError(404, f"Контакт №{contact_id} не найден.")
         org = db.get(Organisation, contact.organisation_id)
-        value, extension = _parse_contact(contact.channel, raw, org.area_code if org else "")
-        try:
-            new = correct_contact(
-                session=db,
-                contact=contact,
-                kind=kind,
-                raw=raw,
-                value=value,
-                extension=extension,
-                actor=user.username,
-                reason=reason,
-            )
-        except CorrectionError as error:
-            raise ActionError(400, _correction_message(error, contact_id)) from None
+        new = _write_contact(
+            correct_contact,
+            contact_kind=contact.channel,
+            raw=raw,
+            area_code=org.area_code if org else "",
+            user=user,
+            reason=reason,
+            contact_id=contact_id,
+            session=db,
+            contact=contact,
+            kind=kind,
+        )
         assert new.id is not None
         return new.id
-
-
-def _correction_message(error: CorrectionError, contact_id: int) -> str:
-    if error.reason == "inactive":
-        return f"Контакт №{contact_id} уже заменён или отключён: исправляйте действующий."
-    if error.reason == "had":
-        return _addition_message(error)
-    if error.reason == "has":
-        return f"У организации уже есть такой контакт: {error.key} (#{error.other_id})."
-    return str(error)
 
 
 def add(
@@ -278,29 +306,16 @@ def add(
         org = db.get(Organisation, organisation_id)
         if org is None or org.id is None:
             raise ActionError(404, "Организация не найдена.")
-        value, extension = _parse_contact(kind, raw, org.area_code)
-        try:
-            new = add_contact(
-                session=db,
-                organisation_id=org.id,
-                channel=channel,
-                raw=raw,
-                value=value,
-                extension=extension,
-                actor=user.username,
-                reason=reason,
-            )
-        except CorrectionError as error:
-            raise ActionError(400, _addition_message(error)) from None
+        new = _write_contact(
+            add_contact,
+            contact_kind=kind,
+            raw=raw,
+            area_code=org.area_code,
+            user=user,
+            reason=reason,
+            session=db,
+            organisation_id=org.id,
+            channel=channel,
+        )
         assert new.id is not None
         return new.id
-
-
-def _addition_message(error: CorrectionError) -> str:
-    number = error.other_id
-    if error.reason == "had":
-        return (
-            f"Такой контакт у организации уже был (№{number}), сейчас он заменён или отключён: "
-            "добавить его заново нельзя."
-        )
-    return f"У организации уже есть такой контакт (№{number})."

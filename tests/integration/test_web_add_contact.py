@@ -74,7 +74,7 @@ def test_an_operator_adds_a_website_and_a_bad_value_or_a_duplicate_is_refused(
     form.locator("input[name=raw]").fill("https://minsoc.omskportal.ru")
     form.locator("button[type=submit]").click()
     expect(page.locator("#form-error")).to_contain_text(
-        f"У организации уже есть такой контакт (№{added.id})."
+        f"У организации уже есть такой контакт: https://minsoc.omskportal.ru/ (№{added.id})."
     )
     assert len(_websites(engine, seeded.omsk_id)) == 1
 
