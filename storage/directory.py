@@ -252,7 +252,12 @@ def hold_contact(*, session: Session, contact: Contact, reason: str, actor: str)
 
 
 class ConfirmError(ValueError):
-    """A refused confirmation; the message says exactly why."""
+    """A refused confirmation; the message says exactly why. `reason` for callers that word it
+    themselves: "missing" (no such contact), "not_held", "inactive"."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def confirm_contact(*, session: Session, contact_id: int, actor: str, reason: str = "") -> Contact:
@@ -260,11 +265,16 @@ def confirm_contact(*, session: Session, contact_id: int, actor: str, reason: st
     organisation's: it is called from now on, and re-imports do not hold it again."""
     contact = session.get(Contact, contact_id)
     if contact is None:
-        raise ConfirmError(f"no contact {contact_id}")
+        raise ConfirmError(f"no contact {contact_id}", reason="missing")
     if contact.held is None:
-        raise ConfirmError(f"contact {contact_id} is not held: nothing to confirm")
+        raise ConfirmError(
+            f"contact {contact_id} is not held: nothing to confirm", reason="not_held"
+        )
     if not contact.active or contact.superseded_by_id is not None:
-        raise ConfirmError(f"contact {contact_id} is no longer active: confirm the current one")
+        raise ConfirmError(
+            f"contact {contact_id} is no longer active: confirm the current one",
+            reason="inactive",
+        )
     before = {"held": contact.held, "confirmed_by": contact.confirmed_by}
     contact.held = None
     contact.confirmed_by = actor

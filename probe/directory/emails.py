@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
+from probe.directory.reasons import Reason, because
+
 __all__ = ["ParsedEmail", "parse_emails"]
 
 
@@ -20,7 +22,12 @@ __all__ = ["ParsedEmail", "parse_emails"]
 class ParsedEmail:
     raw: str
     value: str | None
-    error: str | None = None
+    why: Reason | None = None
+
+    @property
+    def error(self) -> str | None:
+        """Why the address is not usable, in English (the CLI's report, `Contact.error`)."""
+        return None if self.why is None else str(self.why)
 
 
 _PREFIX_RE = re.compile(
@@ -137,7 +144,7 @@ def _suggestion(address: str) -> str:
     return _CYRILLIC_RUN_RE.sub(replace, address)
 
 
-def _mixed_script_error(address: str) -> str | None:
+def _mixed_script_error(address: str) -> Reason | None:
     """A part (local part or one domain label) mixing Latin and Cyrillic letters is a typo;
     an all-Cyrillic domain such as "школа.рф" is legitimate."""
     local, _, domain = address.rpartition("@")
@@ -146,14 +153,15 @@ def _mixed_script_error(address: str) -> str | None:
         return None
     # The first letter is named; the suggestion shows the whole corrected address.
     position = next(i for i, ch in enumerate(address) if _CYRILLIC_RE.match(ch))
-    message = (
-        f"Cyrillic letter '{address[position]}' in a Latin address '{address}' "
-        f"(position {position + 1})"
+    why = because(
+        "cyrillic_letter", letter=address[position], address=address, position=position + 1
     )
     suggestion = _suggestion(address)
     if _valid(suggestion):
-        message += f"; did you mean '{_lower_domain(suggestion)}'?"
-    return message
+        return Reason("cyrillic_letter_suggested", why.values).adding(
+            suggestion=_lower_domain(suggestion)
+        )
+    return why
 
 
 def _lower_domain(address: str) -> str:
@@ -169,12 +177,8 @@ def _valid(address: str) -> bool:
     return True
 
 
-def _space_error(raw: str, joined: str) -> str:
-    underscored = "_".join(raw.split())
-    return (
-        f"address '{raw}' has a space inside: could be '{joined}' or '{underscored}'; "
-        "check the published source"
-    )
+def _space_error(raw: str, joined: str) -> Reason:
+    return because("space_inside", raw=raw, joined=joined, underscored="_".join(raw.split()))
 
 
 def _parse_one(address: _Address, check_mx: bool) -> ParsedEmail:
@@ -186,7 +190,9 @@ def _parse_one(address: _Address, check_mx: bool) -> ParsedEmail:
     try:
         info = validate_email(address.joined, check_deliverability=check_mx)
     except EmailNotValidError as exc:
-        return ParsedEmail(address.raw, None, f"invalid address '{address.joined}': {exc}")
+        return ParsedEmail(
+            address.raw, None, because("invalid_address", address=address.joined, detail=str(exc))
+        )
     # The local part is the owner's: kept as published ("CSO-Test"); only the domain, which is
     # case-insensitive by definition, is lower-cased (email_validator does that). The contact
     # key and reply matching compare addresses without case.
@@ -206,8 +212,7 @@ def _missing_at(text: str) -> list[ParsedEmail]:
         pieces = _pieces(after)
         if pieces and not _starts_address(after, pieces):
             candidate = pieces[0].text.strip(_EDGE_PUNCTUATION)
-            error = f"invalid address '{candidate}': there is no '@'"
-            results.append(ParsedEmail(candidate, None, error))
+            results.append(ParsedEmail(candidate, None, because("no_at", address=candidate)))
     return results
 
 
@@ -229,8 +234,7 @@ def parse_emails(text: str, *, check_mx: bool = False) -> list[ParsedEmail]:
     found = [_parse_one(a, check_mx) for a in _addresses(_clean(text))]
     results = sorted([*found, *_missing_at(text)], key=lambda r: _position(text, r.raw))
     if not results:
-        error = f"cannot find an e-mail address in '{text.strip()}'"
-        return [ParsedEmail(text.strip(), None, error)]
+        return [ParsedEmail(text.strip(), None, because("no_email", text=text.strip()))]
     return results
 
 

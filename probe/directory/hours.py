@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import time
 
+from probe.directory.reasons import Reason, because
 from probe.hours import DaySchedule, Interval, WeeklySchedule
 
 __all__ = ["HoursParseError", "parse_hours", "published_breaks"]
@@ -22,6 +23,10 @@ __all__ = ["HoursParseError", "parse_hours", "published_breaks"]
 
 class HoursParseError(ValueError):
     """The text holds no schedule that can be understood; the message quotes the fragment."""
+
+    def __init__(self, why: Reason) -> None:
+        super().__init__(str(why))
+        self.why = why
 
 
 # --- tokens -----------------------------------------------------------------------------------
@@ -85,7 +90,7 @@ def _clock(hours: str, minutes: str | None, fragment: str) -> time:
     if h == 24 and m == 0:
         return time.max
     if h > 23 or m > 59:
-        raise HoursParseError(f"'{fragment}' is not a time of day")
+        raise HoursParseError(because("not_a_time", fragment=fragment))
     return time(h, m)
 
 
@@ -196,7 +201,7 @@ def _fragment(state: _State, start: int, end: int) -> str:
 def _apply_interval(state: _State, interval: Interval, start: int, end: int) -> None:
     fragment = _fragment(state, start, end)
     if interval.end <= interval.start:
-        raise HoursParseError(f"'{fragment}' ends before it starts")
+        raise HoursParseError(because("ends_before_start", fragment=fragment))
     if state.in_break:
         state.breaks.append(_Break(interval, state.clause_days))
         state.in_break = False
@@ -209,7 +214,7 @@ def _apply_interval(state: _State, interval: Interval, start: int, end: int) -> 
     if state.clause_days:
         _extend_with_second_shift(state, interval, fragment)
         return
-    raise HoursParseError(f"no days are given for the hours '{fragment}' in '{state.text.strip()}'")
+    raise HoursParseError(because("no_days", fragment=fragment, text=state.text.strip()))
 
 
 def _extend_with_second_shift(state: _State, interval: Interval, fragment: str) -> None:
@@ -217,7 +222,7 @@ def _extend_with_second_shift(state: _State, interval: Interval, fragment: str) 
     for day in state.clause_days:
         opens, closes = state.hours[day]
         if interval.start < closes:
-            raise HoursParseError(f"'{fragment}' overlaps the hours given before it")
+            raise HoursParseError(because("overlaps", fragment=fragment))
         state.hours[day] = (opens, interval.end)
         state.splits[day] = Interval(start=closes, end=interval.start)
 
@@ -299,10 +304,10 @@ def parse_hours(text: str) -> WeeklySchedule:
     _walk(state, _tokens(_normalise(text)))
     if state.pending and state.pending_start is not None:
         fragment = _fragment(state, state.pending_start, len(text))
-        raise HoursParseError(f"no hours are given for '{fragment}'")
+        raise HoursParseError(because("no_hours_for", fragment=fragment))
     working = sorted(set(state.hours) - state.off)
     if not working:
-        raise HoursParseError(f"no working days and hours found in '{text.strip()}'")
+        raise HoursParseError(because("no_hours_found", text=text.strip()))
     return WeeklySchedule(days=[_day(state, day) for day in working])
 
 

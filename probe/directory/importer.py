@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from probe.directory.kinds import Channel
 from probe.directory.normalize import ContactDraft, OrganisationDraft, column_of, normalise_row
+from probe.directory.reasons import Publisher, because, held_text
 from probe.directory.sources import RowProblem, SourceFile, read_directory_file
 from storage.directory import UpsertStats, contacts_elsewhere, hold_contact, upsert_organisation
 from storage.engine import session_scope
@@ -87,8 +88,8 @@ def plan_import(source: SourceFile, *, default_region: str | None = None) -> Imp
             continue
         if draft.key in first_row_of:
             first = first_row_of[draft.key]
-            reason = f"duplicate organisation: same name and region as row {first}"
-            report.rejected.append(RowProblem(raw.file, raw.row, "name", reason))
+            why = because("duplicate", first=first)
+            report.rejected.append(RowProblem(raw.file, raw.row, "name", why))
             continue
         first_row_of[draft.key] = raw.row
         report.organisations.append(draft)
@@ -98,25 +99,19 @@ def plan_import(source: SourceFile, *, default_region: str | None = None) -> Imp
     return report
 
 
-def _label(org: OrganisationDraft) -> str:
-    return f"row {org.source_row} ({org.short_name or org.name})"
+def _in_file(org: OrganisationDraft) -> Publisher:
+    return Publisher(org.short_name or org.name, None, org.source_row)
 
 
-def _elsewhere(name: str, source: str, row: int | None) -> str:
-    return f"{name} ({source}, row {row})"
+def _elsewhere(name: str, source: str, row: int | None) -> Publisher:
+    return Publisher(name, source, row)
 
 
-def _held_reason(names: str) -> str:
-    return (
-        f"also published by {names}: not called until an operator confirms it is "
-        "this organisation's"
-    )
-
-
-def _held_problem(org: OrganisationDraft, contact: ContactDraft) -> RowProblem:
-    field_name = column_of(contact.channel)
-    reason = f"'{contact.raw}' {contact.held}"
-    return RowProblem(org.source, org.source_row, field_name, reason, "warning")
+def _hold(org: OrganisationDraft, contact: ContactDraft, by: tuple[Publisher, ...]) -> RowProblem:
+    """Hold the file's contact, published by `by` too; the row's warning."""
+    contact.held = held_text(by)
+    why = because("held_shared", raw=contact.raw, by=by)
+    return RowProblem(org.source, org.source_row, column_of(contact.channel), why, "warning")
 
 
 def _published(
@@ -142,10 +137,9 @@ def hold_shared_contacts(organisations: list[OrganisationDraft]) -> list[RowProb
     problems: list[RowProblem] = []
     for sharing in _published(organisations).values():
         for org, contact in sharing:
-            others = [o for o, _c in sharing if o is not org]
+            others = tuple(_in_file(o) for o, _c in sharing if o is not org)
             if others:
-                contact.held = _held_reason(", ".join(_label(o) for o in others))
-                problems.append(_held_problem(org, contact))
+                problems.append(_hold(org, contact, others))
     return problems
 
 
@@ -167,13 +161,12 @@ def _hold_against_the_database(
             other_org.short_name or other_org.name, other_org.source, other_org.source_row
         )
         for org, contact in published[(other.channel, other.key)]:
-            reason = _held_reason(
-                _elsewhere(org.short_name or org.name, org.source, org.source_row)
+            reason = held_text(
+                (_elsewhere(org.short_name or org.name, org.source, org.source_row),)
             )
             hold_contact(session=session, contact=other, reason=reason, actor=actor)
             if contact.held is None:
-                contact.held = _held_reason(name)
-                problems.append(_held_problem(org, contact))
+                problems.append(_hold(org, contact, (name,)))
     return problems
 
 

@@ -13,6 +13,7 @@ from probe.directory.emails import parse_emails
 from probe.directory.hours import HoursParseError, parse_hours, published_breaks
 from probe.directory.kinds import Channel
 from probe.directory.phones import parse_phones
+from probe.directory.reasons import Reason, because
 from probe.directory.regions import Region, UnknownRegionError, find_region
 from probe.directory.sources import RawRow, RowProblem
 from probe.hours import WeeklySchedule, with_breaks
@@ -91,12 +92,12 @@ def normalise_row(
     fields = raw.fields
     problems: list[RowProblem] = []
 
-    def problem(field_name: str | None, reason: str, severity: str = "error") -> None:
-        problems.append(RowProblem(raw.file, raw.row, field_name, reason, severity))
+    def problem(field_name: str | None, why: Reason, severity: str = "error") -> None:
+        problems.append(RowProblem(raw.file, raw.row, field_name, why, severity))
 
     name = " ".join(fields.get("name", "").split())
     if not name:
-        problem("name", "missing organisation name")
+        problem("name", because("missing_name"))
     region, timezone = _region_and_zone(fields, default_region, problem)
     protocol_row = _optional_int(fields.get("protocol_row", ""), problem)
     if any(p.severity == "error" for p in problems) or region is None:
@@ -139,18 +140,18 @@ def _region_and_zone(
     region_text = fields.get("region", "") or (default_region or "")
     region = None
     if not region_text:
-        problem("region", "missing region (give a 'region' column or --region)")
+        problem("region", because("missing_region"))
     else:
         try:
             region = find_region(region_text)
         except UnknownRegionError as error:
-            problem("region", str(error))
+            problem("region", error.why)
     timezone = fields.get("timezone", "").strip() or (region.timezone if region else "")
     if timezone:
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            problem("timezone", f"unknown time zone {timezone!r}; use an IANA name (Asia/Omsk)")
+            problem("timezone", because("unknown_timezone", zone=timezone))
     return region, timezone
 
 
@@ -158,11 +159,10 @@ def _warn_unusable(contacts: list[ContactDraft], problem: Any) -> None:
     """Warnings for an organisation that publishes nothing the prober can use."""
     phones = [c for c in contacts if c.channel == Channel.PHONE and c.value]
     if phones and all(c.is_fax for c in phones):
-        published = ", ".join(f"'{c.raw}'" for c in phones)
-        reason = f"only a fax number is published ({published}): kept, never called"
-        problem("phones", reason, "warning")
+        published = tuple(c.raw for c in phones)
+        problem("phones", because("fax_only", published=published), "warning")
     if not any(c.value and not c.is_fax for c in contacts):
-        problem(None, "no usable phone number or e-mail address", "warning")
+        problem(None, because("no_usable_contact"), "warning")
 
 
 @lru_cache(maxsize=64)
@@ -178,33 +178,24 @@ def _hours(text: str, region: Region, problem: Any) -> WeeklySchedule | None:
     default = _region_default(region.default_hours)
     if not text:
         if default is None:
-            problem(
-                "hours",
-                f"working hours not given and {region.name} has no default schedule: "
-                "imported with working hours unknown",
-                "warning",
-            )
+            problem("hours", because("no_hours_no_default", region=region.name), "warning")
             return None
         return default.model_copy(update={"assumed": f"{region.name}: default hours"})
     try:
         return parse_hours(text)
     except HoursParseError as error:
-        reason = str(error)
+        cause = error.why
     if default is None:
-        problem("hours", f"{reason}; imported with working hours unknown", "warning")
+        problem("hours", because("hours_unknown", cause=cause), "warning")
         return None
     breaks = published_breaks(text)
     if breaks:
         shown = ", ".join(f"{b.start:%H:%M}-{b.end:%H:%M}" for b in breaks)
-        problem(
-            "hours",
-            f"only a break is given in '{text}': {region.name} default days and hours are "
-            f"used with the published break {shown}",
-            "warning",
-        )
+        why = because("break_only", text=text, region=region.name, breaks=shown)
+        problem("hours", why, "warning")
         assumed = f"{region.name}: default hours, published break {shown}"
         return with_breaks(default, breaks).model_copy(update={"assumed": assumed})
-    problem("hours", f"{reason}; {region.name} default hours are used", "warning")
+    problem("hours", because("hours_default", cause=cause, region=region.name), "warning")
     return default.model_copy(update={"assumed": f"{region.name}: default hours"})
 
 
@@ -213,7 +204,7 @@ def _optional_int(text: str, problem: Any) -> int | None:
     if not text:
         return None
     if not text.isdigit():
-        problem("protocol_row", f"not a whole number: {text!r}")
+        problem("protocol_row", because("not_whole_number", text=text))
         return None
     return int(text)
 
@@ -232,15 +223,15 @@ def _contacts(fields: dict[str, str], area_code: str | None, problem: Any) -> li
             inferred=phone.inferred,
             error=phone.error,
         )
-        if phone.error:
-            problem("phones", phone.error, "warning")
+        if phone.why:
+            problem("phones", phone.why, "warning")
         _add(contacts, seen, draft)
     for email in parse_emails(fields.get("emails", "")):
         draft = ContactDraft(
             channel=Channel.EMAIL, raw=email.raw, value=email.value, error=email.error
         )
-        if email.error:
-            problem("emails", email.error, "warning")
+        if email.why:
+            problem("emails", email.why, "warning")
         _add(contacts, seen, draft)
     return contacts
 
@@ -268,16 +259,17 @@ def _column_contacts(fields: dict[str, str], area_code: str, problem: Any) -> li
                 else:
                     draft.value, draft.extension = kind.normalise(raw, area_code)
             except ValueError as error:
-                draft.error = column_error(kind.column, raw, str(error))
-                problem(kind.column, draft.error, "warning")
+                why = column_error(kind.column, raw, str(error))
+                draft.error = str(why)
+                problem(kind.column, why, "warning")
             _add(contacts, seen, draft)
     return contacts
 
 
-def column_error(column: str, raw: str, message: str) -> str:
+def column_error(column: str, raw: str, message: str) -> Reason:
     """Why a column's value is not a contact: the kind's own message (for staff, in Russian)
     after the importer's English words."""
-    return f"cannot read '{raw}' in the {column} column: {message}"
+    return because("column_value", raw=raw, column=column, message=message)
 
 
 def column_of(channel: str) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from probe.directory.reasons import Reason, because
+
 _GROUP_RE = re.compile(r"\d+")
 
 
@@ -33,7 +35,7 @@ class Candidate:
     digits: str
     full: bool  # carries its own area code
     written_code: str | None = None
-    problem: str | None = None
+    problem: Reason | None = None  # its code and values, the raw text added by the caller
     extension: str | None = None
     raw_end: int = 0
     label: str | None = None
@@ -112,20 +114,24 @@ def _take_full(groups: list[_Group], i: int, needed: int, text: str) -> tuple[Ca
         full=True,
     )
     if groups[i].plus and not candidate.digits.startswith("7"):
-        candidate.problem = "is not a Russian (+7) number"
+        candidate.problem = because("phone_not_russian")
     elif count != needed:
-        candidate.problem = f"has {count} digits, expected {needed} ({_expected(groups[i])})"
+        candidate.problem = because(
+            "phone_digits", count=count, needed=needed, **_expected(groups[i])
+        )
     else:
         candidate.written_code = _written_code(taken, text)
     return candidate, j
 
 
-def _expected(first: _Group) -> str:
+def _expected(first: _Group) -> dict[str, str]:
+    """What a whole number should have been made of: the country code, a trunk prefix, or an
+    area code, each followed by the rest of its 10 digits."""
     if first.plus:
-        return "country code +7 + 10 digits"
+        return {"how": "country"}
     if first.digits[0] in "78" and len(first.digits) == 1:
-        return f"trunk prefix {first.digits} + 10 digits"
-    return "area code + local number"
+        return {"how": "trunk", "trunk": first.digits}
+    return {"how": "area"}
 
 
 def _take_local(groups: list[_Group], i: int) -> tuple[Candidate, int]:
@@ -165,6 +171,6 @@ def split_run(run: str, offset: int, text: str) -> list[Candidate]:
         else:
             candidate, i = _take_local(groups, i)
             if not 5 <= len(candidate.digits) <= 7:
-                candidate.problem = f"has {len(candidate.digits)} digits: a local number has 5 to 7"
+                candidate.problem = because("local_digits", count=len(candidate.digits))
         candidates.append(candidate)
     return candidates

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import phonenumbers
 
 from probe.directory.phone_runs import Candidate, split_run
+from probe.directory.reasons import Reason, because
 
 __all__ = ["ParsedPhone", "area_code_of", "parse_phones"]
 
@@ -27,7 +28,12 @@ class ParsedPhone:
     label: str | None = None
     is_fax: bool = False
     inferred: bool = False
-    error: str | None = None
+    why: Reason | None = None
+
+    @property
+    def error(self) -> str | None:
+        """Why the number is not usable, in English (the CLI's report, `Contact.error`)."""
+        return None if self.why is None else str(self.why)
 
 
 # --- area codes -------------------------------------------------------------------------------
@@ -246,7 +252,7 @@ def _borrowable_code(c: Candidate, value: str) -> str | None:
 
 
 def _result(
-    c: Candidate, raw: str, value: str | None, error: str | None, inferred: bool
+    c: Candidate, raw: str, value: str | None, why: Reason | None, inferred: bool
 ) -> ParsedPhone:
     return ParsedPhone(
         raw=raw,
@@ -255,37 +261,33 @@ def _result(
         label=c.label,
         is_fax=c.label == "факс",
         inferred=inferred,
-        error=error,
+        why=why,
     )
 
 
 def _full_result(c: Candidate, raw: str) -> tuple[ParsedPhone, str | None]:
     if c.problem:
-        return _result(c, raw, None, f"phone number '{raw}' {c.problem}", False), None
+        return _result(c, raw, None, c.problem.adding(raw=raw), False), None
     value = _validated(c.digits[-10:])
     if value is None:
-        error = f"'+7{c.digits[-10:]}' (from '{raw}') is not a valid Russian phone number"
-        return _result(c, raw, None, error, False), None
+        why = because("phone_invalid", national=c.digits[-10:], raw=raw)
+        return _result(c, raw, None, why, False), None
     code = _borrowable_code(c, value)
     return _result(c, raw, value, None, False), code
 
 
-def _local_result(c: Candidate, raw: str, code: str | None, source: str) -> ParsedPhone:
+def _local_result(c: Candidate, raw: str, code: str | None, sibling: bool) -> ParsedPhone:
     if c.problem:
-        return _result(c, raw, None, f"local number '{raw}' {c.problem}", False)
+        return _result(c, raw, None, c.problem.adding(raw=raw), False)
     if code is None:
-        error = f"local number '{raw}' has no area code: no sibling number and no default area code"
-        return _result(c, raw, None, error, False)
+        return _result(c, raw, None, because("local_no_code", raw=raw), False)
     if len(code) + len(c.digits) != 10:
-        error = (
-            f"local number '{raw}' does not fit area code {code} ({source}): "
-            f"{len(code)} + {len(c.digits)} digits, a Russian number has 10"
-        )
-        return _result(c, raw, None, error, False)
+        why = because("local_misfit", raw=raw, code=code, sibling=sibling, count=len(c.digits))
+        return _result(c, raw, None, why, False)
     value = _validated(code + c.digits)
     if value is None:
-        error = f"'+7{code}{c.digits}' (local number '{raw}' with area code {code}) is not valid"
-        return _result(c, raw, None, error, False)
+        why = because("local_invalid", code=code, digits=c.digits, raw=raw)
+        return _result(c, raw, None, why, False)
     return _result(c, raw, value, None, True)
 
 
@@ -324,8 +326,8 @@ def parse_phones(
         return []
     candidates = _candidates(text)
     if not candidates:
-        error = f"cannot find a phone number in '{text.strip()}'"
-        return [ParsedPhone(raw=text.strip(), value=None, error=error)]
+        why = because("no_phone", text=text.strip())
+        return [ParsedPhone(raw=text.strip(), value=None, why=why)]
     results: list[ParsedPhone | None] = [None] * len(candidates)
     codes: list[tuple[int, str | None]] = []
     for i, c in enumerate(candidates):
@@ -336,9 +338,9 @@ def parse_phones(
         if c.full:
             continue
         code = _sibling_code(codes, i)
-        source = "from a sibling number"
+        sibling = True
         if code is None and default_area_code:
-            code, source = re.sub(r"\D", "", default_area_code), "the default area code"
-        result = _local_result(c, _raw(text, c), code, source)
+            code, sibling = re.sub(r"\D", "", default_area_code), False
+        result = _local_result(c, _raw(text, c), code, sibling)
         results[i] = result
     return [r for r in results if r is not None]

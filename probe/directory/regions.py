@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from probe.directory.reasons import Reason, because
+
 
 @dataclass(frozen=True)
 class Region:
@@ -88,17 +90,16 @@ for _region in _REGIONS:
 
 
 class UnknownRegionError(LookupError):
-    pass
+    def __init__(self, why: Reason) -> None:
+        super().__init__(str(why))
+        self.why = why
 
 
 def find_region(text: str) -> Region:
     """The region named by `text` (Russian name, alias or code); raises UnknownRegionError."""
     region = _BY_KEY.get(_fold(text))
     if region is None:
-        raise UnknownRegionError(
-            f"unknown region {text.strip()!r}; give a Russian name such as 'Омская область' "
-            f"or a code such as 'omsk' (see `probe directory regions`)"
-        )
+        raise UnknownRegionError(because("unknown_region", text=text.strip()))
     return region
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from probe.directory.reasons import Reason, because
+
 COLUMNS = (
     "name",
     "short_name",
@@ -58,14 +60,23 @@ HEADER_ALIASES = {
 class DirectoryFileError(ValueError):
     """The file as a whole cannot be read (missing column, not a table): nothing is imported."""
 
+    def __init__(self, why: Reason) -> None:
+        super().__init__(str(why))
+        self.why = why
+
 
 @dataclass(frozen=True)
 class RowProblem:
     file: str
     row: int | None
     field: str | None
-    reason: str
+    why: Reason
     severity: str = "error"  # "error": the row is rejected; "warning": imported, flagged
+
+    @property
+    def reason(self) -> str:
+        """The English text (the CLI's report)."""
+        return str(self.why)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +84,7 @@ class RowProblem:
             "row": self.row,
             "field": self.field,
             "reason": self.reason,
+            "code": self.why.code,
             "severity": self.severity,
         }
 
@@ -107,7 +119,7 @@ def read_directory_file(path: Path, *, display_name: str | None = None) -> Sourc
         return read_xlsx(path, name=name)
     if suffix in {".yaml", ".yml"}:
         return read_yaml(path.read_text(encoding="utf-8"), name=name)
-    raise DirectoryFileError(f"{name}: unsupported file type {suffix!r}; use .csv, .xlsx or .yaml")
+    raise DirectoryFileError(because("unsupported_type", name=name, suffix=suffix))
 
 
 def _header_key(header: str) -> str:
@@ -120,8 +132,7 @@ def _check_header(name: str, header: list[str]) -> list[str]:
     missing = [c for c in REQUIRED_COLUMNS if c not in keys]
     if missing:
         raise DirectoryFileError(
-            f"{name}: missing required column(s) {', '.join(missing)}; "
-            f"the header row has {', '.join(repr(h) for h in header) or 'nothing'}"
+            because("missing_columns", name=name, missing=tuple(missing), header=tuple(header))
         )
     return keys
 
@@ -184,7 +195,7 @@ def read_csv(data: bytes, *, name: str) -> SourceFile:
     reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=separator)
     header = next(reader, None)
     if header is None:
-        raise DirectoryFileError(f"{name}: the file is empty")
+        raise DirectoryFileError(because("file_empty", name=name))
     keys = _check_header(name, header)
     start = reader.line_num + 1
     for values in reader:
@@ -194,15 +205,7 @@ def read_csv(data: bytes, *, name: str) -> SourceFile:
         if not any(v.strip() for v in values):
             continue
         if row_lines & bad_lines:
-            source.problems.append(
-                RowProblem(
-                    name,
-                    row_number,
-                    None,
-                    "row is not valid UTF-8 while the rest of the file is (a row pasted from a "
-                    "cp1251 file?); re-save the file as UTF-8 and import again",
-                )
-            )
+            source.problems.append(RowProblem(name, row_number, None, because("not_utf8")))
             continue
         if len(values) > len(keys):
             source.problems.append(
@@ -210,8 +213,7 @@ def read_csv(data: bytes, *, name: str) -> SourceFile:
                     name,
                     row_number,
                     None,
-                    f"row has {len(values)} cells but the header has {len(keys)} columns "
-                    "(an unquoted separator inside a cell?)",
+                    because("too_many_cells", cells=len(values), columns=len(keys)),
                 )
             )
             continue
@@ -234,13 +236,13 @@ def read_xlsx(path: Path, *, name: str) -> SourceFile:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises several unrelated types for a broken file
-        raise DirectoryFileError(f"{name}: not a readable XLSX file ({error})") from error
+        raise DirectoryFileError(because("not_xlsx", name=name, detail=str(error))) from error
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
-            raise DirectoryFileError(f"{name}: the first sheet is empty")
+            raise DirectoryFileError(because("sheet_empty", name=name))
         keys = _check_header(name, [_cell_text(h) for h in header])
         source = SourceFile(name=name, encoding="xlsx")
         for number, values in enumerate(rows, start=2):
@@ -258,14 +260,14 @@ def read_yaml(text: str, *, name: str) -> SourceFile:
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise DirectoryFileError(f"{name}: not valid YAML ({error})") from error
+        raise DirectoryFileError(because("not_yaml", name=name, detail=str(error))) from error
     items = document.get("organisations") if isinstance(document, dict) else document
     if not isinstance(items, list):
-        raise DirectoryFileError(f"{name}: expected a list of organisations (key 'organisations')")
+        raise DirectoryFileError(because("no_list", name=name))
     source = SourceFile(name=name)
     for number, item in enumerate(items, start=1):
         if not isinstance(item, dict):
-            source.problems.append(RowProblem(name, number, None, "entry is not a mapping"))
+            source.problems.append(RowProblem(name, number, None, because("not_a_mapping")))
             continue
         fields = {_header_key(k): _cell_text(v) for k, v in item.items()}
         source.rows.append(RawRow(name, number, fields))

@@ -51,7 +51,7 @@ def _shown(problem: RowProblem, cells: dict[int, dict[str, str]]) -> ShownProble
         row=problem.row,
         column=import_text.FIELDS.get(field, field) or "вся строка",
         value=cells.get(problem.row or 0, {}).get(field, "") if field else "",
-        reason=import_text.reason(problem.reason),
+        reason=import_text.reason(problem.why),
         rejected=problem.severity == "error",
     )
 
@@ -157,7 +157,7 @@ async def import_file(
     except _Refusal as refusal:
         return _page(request, user, 400, error=str(refusal))
     except DirectoryFileError as error:
-        return _page(request, user, 400, error=import_text.file_error(str(error)))
+        return _page(request, user, 400, error=import_text.file_error(error.why))
     problems = [_shown(p, cells) for p in report.rejected + report.warnings]
     problems.sort(key=lambda p: (p.row or 0, not p.rejected))
     summary = {
@@ -190,10 +190,9 @@ def confirm(
         with session_scope(web_state(request).engine) as db:
             confirm_contact(session=db, contact_id=contact_id, actor=user.username, reason=reason)
     except ConfirmError as error:
-        text = str(error)
         message = (
             f"Контакт №{contact_id} не ждёт подтверждения."
-            if "not held" in text
+            if error.reason == "not_held"
             else f"Контакт №{contact_id} не найден или уже отключён."
         )
         return _page(request, user, 400, error=message)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 from selectolax.lexbor import LexborHTMLParser
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -20,6 +21,7 @@ from tests.integration.test_web_support import (
     make_settings,
     running_server,
 )
+from tests.unit.test_web_import_text import FILE_CASES, ROW_CASES
 
 pytestmark = pytest.mark.integration
 
@@ -68,3 +70,31 @@ def test_the_import_page_makes_web_contacts_and_shows_a_bad_site_in_russian(
             ("Lubava.omskportal.ru", "https://lubava.omskportal.ru/"),
             ("ftp://tara.ru", None),
         ]
+
+
+def test_every_problem_the_importer_reports_shows_its_exact_russian_text_on_the_page(
+    server: WebServer, tmp_path: Path
+) -> None:
+    admin, token = logged_in(server, "admin")
+
+    def upload(name: str, data: bytes) -> LexborHTMLParser:
+        answer = admin.post(
+            "/directory/import",
+            data={"csrf_token": token, "check_only": "1"},
+            files={"file": (name, data, "application/octet-stream")},
+        )
+        assert answer.status_code in (200, 400), answer.text
+        return LexborHTMLParser(answer.text)
+
+    for code, data, expected in ROW_CASES:
+        page = upload("справочник.csv", data)
+        reasons = [" ".join(td.text().split()) for td in page.css("#import-problems td.reason")]
+        assert expected in reasons, (code, reasons)
+    for code, name, data, expected in FILE_CASES:
+        if code in ("unsupported_type", "file_empty"):
+            continue  # the page refuses these itself, before the importer
+        if data is None:
+            Workbook().save(tmp_path / name)
+            data = (tmp_path / name).read_bytes()
+        error = upload(name, data).css_first("#directory-error")
+        assert error is not None and error.text().strip() == expected, code

@@ -87,7 +87,7 @@ def test_a_website_that_cannot_be_read_is_kept_with_its_error_and_reported_in_ru
             "Не удалось распознать адрес сайта: «ftp://tara.ru».",
         )
     ]
-    assert import_text.reason(report.warnings[0].reason) == (
+    assert import_text.reason(report.warnings[0].why) == (
         "Не удалось распознать адрес сайта: «ftp://tara.ru»."
     )
     [kept] = _contacts(engine, "web")["ЦСО Тары"]

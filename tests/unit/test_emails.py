@@ -56,7 +56,7 @@ def test_a_cell_is_split_into_addresses_with_only_the_domain_lower_cased(
 
 def test_raw_keeps_the_address_as_published() -> None:
     assert parse_emails("E-mail: MYCSO780@rambler.ru ") == [
-        ParsedEmail(raw="MYCSO780@rambler.ru", value="MYCSO780@rambler.ru", error=None)
+        ParsedEmail(raw="MYCSO780@rambler.ru", value="MYCSO780@rambler.ru", why=None)
     ]
     assert parse_emails("kcson_ omsk@mail.ru")[0].raw == "kcson_ omsk@mail.ru"
 
