@@ -13,7 +13,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from probe.channels import our_failure_outcomes
 from probe.results import CheckStatus, utc_now
-from storage import tally
+from storage import needs_review, tally
 from storage.models import Campaign, Check, CheckEvent, Contact, Organisation
 from storage.planning import (
     ContactInput,
@@ -111,6 +111,9 @@ def bulk_insert_attempts(
         ],
     )
     tally.inserted(session, rows)
+    needs_review.refresh_attempts_before(
+        session, campaign_id, (a.contact_id for a in attempts), min(i or 0 for i in ids)
+    )
     return len(rows)
 
 

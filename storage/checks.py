@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from probe.results import CheckResult, CheckStatus, FollowUp, utc_now
 from probe.reviews import ReviewField, validate_review
+from storage import needs_review as needs_review
 from storage.audit import write_audit
 from storage.events import add_event
 from storage.judgements import refresh_effective_outcome

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from probe.results import utc_now
@@ -98,6 +98,18 @@ class Campaign(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
+# The partial indexes of the checks needing a human, as migration 0012 makes them; the
+# queue's condition is written `needs_review = true` (storage.needs_review.flagged).
+NEEDS_REVIEW_PG = text("needs_review")
+NEEDS_REVIEW_SQLITE = text("needs_review = 1")
+NEEDS_REVIEW_INDEXES: dict[str, tuple[str, ...]] = {
+    "ix_check_review_id": ("id",),
+    "ix_check_review_effective_id": ("effective_outcome", "id"),
+    "ix_check_review_campaign_id": ("campaign_id", "id"),
+    "ix_check_review_org_id": ("organisation_id", "id"),
+}
+
+
 class Check(SQLModel, table=True):
     __tablename__ = "check_run"  # "check" is a reserved word in SQL
     __table_args__ = (
@@ -117,6 +129,11 @@ class Check(SQLModel, table=True):
             "id",
         ),
         Index("ix_check_contact_campaign_id", "contact_id", "campaign_id", "id"),
+        # The review queue and its total read only the checks needing a human (needs_review).
+        *(
+            Index(name, *cols, postgresql_where=NEEDS_REVIEW_PG, sqlite_where=NEEDS_REVIEW_SQLITE)
+            for name, cols in NEEDS_REVIEW_INDEXES.items()
+        ),
         # The dashboard's "has anything changed" probe.
         Index("ix_check_campaign_updated", "campaign_id", "updated_at"),
     )
@@ -131,6 +148,8 @@ class Check(SQLModel, table=True):
     # The outcome after the newest valid operator verdict (scoring's rule R4), kept with the
     # row: written by storage.checks.record_result and add_review (storage.judgements).
     effective_outcome: str | None = None
+    # In the review queue (storage.needs_review.rule), kept by storage.needs_review.
+    needs_review: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     attempt: int = 1
     historical: bool = False
     planned_at: datetime | None = _instant()

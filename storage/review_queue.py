@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlalchemy import ColumnElement, exists, func
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from probe.channels import all_specs, outcomes_where
-from probe.results import CheckStatus, utc_now
+from probe.channels import all_specs
+from probe.results import utc_now
 from probe.reviews import ReviewField, judges_everyone
 from storage.audit import write_audit
 from storage.checks import newer_attempt
@@ -37,15 +36,11 @@ from storage.models import (
     Review,
     ReviewClaim,
 )
+from storage.needs_review import failed_outcomes as failed_outcomes
+from storage.needs_review import rule
 from storage.published import EVENT as UNLISTED_EVENT
 from storage.published import FIELD as DIRECTORY_FIELD
-from storage.published import flagged_checks, needs_directory_check
-
-
-def failed_outcomes() -> frozenset[str]:
-    """Failures an operator must look at (the channels' `verdict` outcomes): the organisation's
-    side, final (no newer attempt pending)."""
-    return outcomes_where(lambda o: o.verdict)
+from storage.published import flagged_checks
 
 
 def queue_outcomes() -> list[str]:
@@ -94,69 +89,9 @@ class QueuePage:
     prev_before: int | None = None  # pass as `before` for the previous page; None on the first
 
 
-def _judged(fields: tuple[str, ...]) -> Any:
-    """How many of `fields` have a review on the outer check.
-
-    A scalar subquery, not NOT EXISTS: under an OR, PostgreSQL turns NOT EXISTS into a hashed
-    subplan that reads the whole review table; a scalar subquery stays an index probe per row.
-    """
-    return (
-        select(func.count(func.distinct(Review.field)))
-        .where(
-            col(Review.check_id) == col(Check.id),
-            col(Review.field).in_(fields),
-            _judges_everyone(),
-        )
-        .scalar_subquery()
-    )
-
-
-def _judges_everyone() -> ColumnElement[bool]:
-    """probe.reviews.judges_everyone in SQL: an etiquette review with an empty item (stored
-    without spaces: "full,,none") leaves a person who answered not judged.
-
-    Any such review counts, not only the newest: a complete review followed by a partial one
-    takes the check out of the queue, while the check page (the newest review) still asks.
-    """
-    value = col(Review.value)
-    return or_(
-        col(Review.field) != ReviewField.ETIQUETTE.value,
-        ~or_(value.startswith(","), value.endswith(","), value.contains(",,")),
-    )
-
-
-def _superseded() -> ColumnElement[bool]:
-    # A newer attempt on the same contact in the same campaign (a retry or a re-queue) means
-    # this failure is not the last word yet.
-    newer = aliased(Check)
-    return exists().where(
-        col(newer.contact_id) == col(Check.contact_id),
-        col(newer.campaign_id).is_not_distinct_from(col(Check.campaign_id)),
-        col(newer.id) > col(Check.id),
-    )
-
-
 def needs_human() -> ColumnElement[bool]:
     """The condition that puts a check in the review queue."""
-    effective = col(Check.effective_outcome)
-    failed = and_(
-        effective.in_(sorted(failed_outcomes())),
-        _judged((ReviewField.VERDICT.value,)) == 0,
-        ~_superseded(),
-    )
-    by_fields: dict[tuple[str, ...], list[str]] = {}
-    for outcome, fields in owned_judgements().items():
-        by_fields.setdefault(fields, []).append(outcome)
-    # The outcome after the operator's verdict: a call overturned to «соединение» still needs
-    # its etiquette, one overturned to «автоответчик» no longer does.
-    to_judge = [
-        and_(effective.in_(outcomes), _judged(fields) < len(fields))
-        for fields, outcomes in by_fields.items()
-    ]
-    return and_(
-        col(Check.status) == CheckStatus.DONE.value,
-        or_(failed, *to_judge, needs_directory_check()),
-    )
+    return rule()
 
 
 def _filtered(query: Any, filters: QueueFilter, session: Session | None = None) -> Any:
