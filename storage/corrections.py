@@ -17,8 +17,7 @@ CORRECTION_KINDS = ("wrong", "outdated")
 class CorrectionError(ValueError):
     """A refused contact correction; the message says exactly why. `reason` for callers that
     word it themselves: "unknown_kind", "inactive" (the contact was replaced or switched off),
-    "had" (the organisation had this key, now inactive), "has" (it has it); `key` and
-    `other_id`: the clashing contact's."""
+    "has" (the organisation has this key); `key` and `other_id`: the clashing contact's."""
 
     def __init__(
         self, message: str, *, reason: str, key: str = "", other_id: int | None = None
@@ -49,30 +48,37 @@ def correct_contact(
     extension: str | None,
     actor: str,
     reason: str = "",
-) -> Contact:
+) -> tuple[Contact, bool]:
     """Replace a wrong or outdated contact by a new one; the old one stays, pointing to it.
+    A corrected value the organisation had before (replaced or switched off) switches that
+    contact back on (`reactivate_contact` in the audit) instead of making a second one.
+    Returns the contact now in use and whether it is one switched back on.
 
     `value` is the normalised form (E.164 or lower-cased address) the caller parsed from `raw`.
     """
     key = _key(value, extension)
-    _check_correction(session=session, contact=contact, kind=kind, key=key)
+    earlier = _check_correction(session=session, contact=contact, kind=kind, key=key)
     before = _contact_snapshot(contact)
     now = utc_now()
-    new = _insert(
-        session,
-        Contact(
-            organisation_id=contact.organisation_id,
-            channel=contact.channel,
-            key=key,
-            raw=raw,
-            value=value,
-            extension=extension,
-            label=contact.label,
-            is_fax=contact.is_fax,
-            position=contact.position,
-            source=f"operator correction by {actor}",
-        ),
-    )
+    source = f"operator correction by {actor}"
+    if earlier is not None:
+        new = _reactivate(session, earlier, source=source, actor=actor, reason=reason)
+    else:
+        new = _insert(
+            session,
+            Contact(
+                organisation_id=contact.organisation_id,
+                channel=contact.channel,
+                key=key,
+                raw=raw,
+                value=value,
+                extension=extension,
+                label=contact.label,
+                is_fax=contact.is_fax,
+                position=contact.position,
+                source=source,
+            ),
+        )
     contact.active = False
     contact.superseded_by_id = new.id
     contact.updated_at = now
@@ -87,7 +93,7 @@ def correct_contact(
         before=before,
         after=after | {"reason": reason},
     )
-    return new
+    return new, earlier is not None
 
 
 def add_contact(
@@ -100,12 +106,17 @@ def add_contact(
     extension: str | None,
     actor: str,
     reason: str = "",
-) -> Contact:
+) -> tuple[Contact, bool]:
     """A contact the directory lacks, entered by an operator (`value` parsed from `raw` by the
     kind's channel); re-imports of the directory keep it (its source is the operator's).
-    Refused when the organisation has, or had, a contact with the same key on that channel."""
+    Refused when the organisation has a contact with the same key on that channel; one it had
+    (replaced or switched off) is switched back on instead. Returns the contact and whether it
+    was one switched back on."""
     key = _key(value, extension)
-    _refuse_clash(session=session, organisation_id=organisation_id, channel=channel, key=key)
+    earlier = _clash(session=session, organisation_id=organisation_id, channel=channel, key=key)
+    source = f"operator addition by {actor}"
+    if earlier is not None:
+        return _reactivate(session, earlier, source=source, actor=actor, reason=reason), True
     new = _insert(
         session,
         Contact(
@@ -115,7 +126,7 @@ def add_contact(
             raw=raw,
             value=value,
             extension=extension,
-            source=f"operator addition by {actor}",
+            source=source,
         ),
     )
     write_audit(
@@ -127,7 +138,32 @@ def add_contact(
         before=None,
         after=_contact_snapshot(new) | {"channel": channel, "key": key, "reason": reason},
     )
-    return new
+    return new, False
+
+
+def _reactivate(
+    session: Session, contact: Contact, *, source: str, actor: str, reason: str
+) -> Contact:
+    """Switch a replaced or switched-off contact back on: an operator has just entered it again.
+    Its source becomes the operator's, so a re-import of a directory without it keeps it; its
+    checks stay with it. The audit row keeps what it was (its replacement, its source)."""
+    before = _contact_snapshot(contact) | {"source": contact.source}
+    contact.active = True
+    contact.superseded_by_id = None
+    contact.source = source
+    contact.updated_at = utc_now()
+    session.add(contact)
+    session.flush()
+    write_audit(
+        session=session,
+        actor=actor,
+        action="reactivate_contact",
+        entity="contact",
+        entity_id=str(contact.id),
+        before=before,
+        after=_contact_snapshot(contact) | {"source": source, "reason": reason},
+    )
+    return contact
 
 
 def _key(value: str, extension: str | None) -> str:
@@ -141,24 +177,30 @@ def _insert(session: Session, contact: Contact) -> Contact:
     return contact
 
 
-def _check_correction(*, session: Session, contact: Contact, kind: str, key: str) -> None:
-    """Refuse an unknown kind, a contact already replaced, or a key the organisation has."""
+def _check_correction(*, session: Session, contact: Contact, kind: str, key: str) -> Contact | None:
+    """Refuse an unknown kind, a contact already replaced, or a key the organisation has; the
+    organisation's inactive contact with that key, if any."""
     if kind not in CORRECTION_KINDS:
         raise CorrectionError(
             f"unknown correction {kind!r}; one of: {', '.join(CORRECTION_KINDS)}",
             reason="unknown_kind",
         )
-    if not contact.active or contact.superseded_by_id is not None:
+    if not _active(contact):
         raise CorrectionError(
             f"contact {contact.id} is no longer active: correct the current one", reason="inactive"
         )
-    _refuse_clash(
+    return _clash(
         session=session, organisation_id=contact.organisation_id, channel=contact.channel, key=key
     )
 
 
-def _refuse_clash(*, session: Session, organisation_id: int, channel: str, key: str) -> None:
-    """One contact per organisation, channel and key (uq_contact_key), active or not."""
+def _active(contact: Contact) -> bool:
+    return contact.active and contact.superseded_by_id is None
+
+
+def _clash(*, session: Session, organisation_id: int, channel: str, key: str) -> Contact | None:
+    """One contact per organisation, channel and key (uq_contact_key), active or not: an active
+    one is refused; an inactive one is returned, to be switched back on."""
     clash = session.exec(
         select(Contact).where(
             Contact.organisation_id == organisation_id,
@@ -166,15 +208,8 @@ def _refuse_clash(*, session: Session, organisation_id: int, channel: str, key: 
             Contact.key == key,
         )
     ).first()
-    if clash is None:
-        return
-    if not clash.active or clash.superseded_by_id is not None:
-        raise CorrectionError(
-            f"the organisation had this contact, now inactive: {key} (#{clash.id})",
-            reason="had",
-            key=key,
-            other_id=clash.id,
-        )
+    if clash is None or not _active(clash):
+        return clash
     raise CorrectionError(
         f"the organisation already has this contact: {key} (#{clash.id})",
         reason="has",

@@ -178,7 +178,9 @@ def correct(
     back = _field(form, "back")
     check_id = int(back) if back.isdigit() and 1 <= int(back) <= MAX_ID else None
     page = (check_id, "form-correct", fields) if check_id is not None else None
-    _perform(request, operations.correct, page=page, user=user, contact_id=contact_id, **fields)
+    entered = _perform(
+        request, operations.correct, page=page, user=user, contact_id=contact_id, **fields
+    )
     if check_id is not None:
-        return _back(check_id, "corrected", form)
+        return _back(check_id, "corrected_back" if entered.reactivated else "corrected", form)
     return RedirectResponse("/queue", status_code=303)

@@ -219,6 +219,13 @@ class Done(BaseModel):
     new_id: int | None = None
 
 
+class ContactDone(Done):
+    reactivated: bool = Field(
+        description="true: the organisation had this contact (replaced or switched off); "
+        "it is switched back on, new_id is its number"
+    )
+
+
 class NextOut(BaseModel):
     check_id: int | None = Field(description="the check now claimed for you; null: none free")
 
@@ -440,8 +447,8 @@ def requeue(
 @router.post("/contacts/{contact_id}/correction", responses=_CHANGE)
 def correct(
     request: Request, contact_id: Id, body: CorrectionIn, user: CurrentUser = Depends(api_operator)
-) -> Done:
-    new_id = _perform(
+) -> ContactDone:
+    entered = _perform(
         request, operations.correct, user=user, contact_id=contact_id, **body.model_dump()
     )
-    return Done(new_id=new_id)
+    return ContactDone(new_id=entered.contact_id, reactivated=entered.reactivated)

@@ -7,6 +7,7 @@ storage functions, which put every change in the audit log under the operator's 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -226,8 +227,17 @@ def _parse_contact(kind: str, raw: str, area_code: str) -> tuple[str, str | None
         raise ActionError(400, str(error)) from None
 
 
+@dataclass(frozen=True)
+class Entered:
+    """A contact an operator entered: the one now in use, and whether it is one the
+    organisation had before (replaced or switched off), switched back on."""
+
+    contact_id: int
+    reactivated: bool
+
+
 def _write_contact(
-    store: Callable[..., Contact],
+    store: Callable[..., Any],
     *,
     contact_kind: str,
     raw: str,
@@ -236,7 +246,7 @@ def _write_contact(
     reason: str,
     contact_id: int | None = None,
     **where: Any,
-) -> Contact:
+) -> Any:
     """What correcting and adding a contact share: `raw` normalised as a contact of
     `contact_kind`, then written by the storage function `store` (`where`: what it is for);
     a refusal worded for staff. `contact_id`: the contact being corrected, if any."""
@@ -253,11 +263,6 @@ def _refusal(error: CorrectionError, contact_id: int | None) -> str:
     number = error.other_id
     if error.reason == "inactive":
         return f"Контакт №{contact_id} уже заменён или отключён: исправляйте действующий."
-    if error.reason == "had":
-        return (
-            f"Такой контакт у организации уже был (№{number}), сейчас он заменён или отключён: "
-            "добавить его заново нельзя."
-        )
     if error.reason == "has":
         return f"У организации уже есть такой контакт: {error.key} (№{number})."
     return str(error)
@@ -265,8 +270,9 @@ def _refusal(error: CorrectionError, contact_id: int | None) -> str:
 
 def correct(
     *, engine: Engine, user: CurrentUser, contact_id: int, kind: str, raw: str, reason: str
-) -> int:
-    """Mark a contact wrong or outdated and give the corrected value: a new contact replaces it."""
+) -> Entered:
+    """Mark a contact wrong or outdated and give the corrected value: a new contact replaces it,
+    or the organisation's earlier contact with that value is switched back on."""
     if kind not in CORRECTION_KINDS:
         raise ActionError(400, f"Неизвестный вид исправления: «{kind}».")
     raw = _text(raw, "исправленный контакт", required=True, field="Правильное значение")
@@ -276,7 +282,7 @@ def correct(
         if contact is None:
             raise ActionError(404, f"Контакт №{contact_id} не найден.")
         org = db.get(Organisation, contact.organisation_id)
-        new = _write_contact(
+        new, reactivated = _write_contact(
             correct_contact,
             contact_kind=contact.channel,
             raw=raw,
@@ -289,14 +295,15 @@ def correct(
             kind=kind,
         )
         assert new.id is not None
-        return new.id
+        return Entered(new.id, reactivated)
 
 
 def add(
     *, engine: Engine, user: CurrentUser, organisation_id: int, kind: str, raw: str, reason: str
-) -> int:
+) -> Entered:
     """A contact the directory lacks (a website, a phone, an address), of a registered kind,
-    normalised by its channel; a contact the organisation has or had is refused."""
+    normalised by its channel; one the organisation has is refused, one it had (replaced or
+    switched off) is switched back on (audited)."""
     channel = next((ch for ch, k in contact_kinds() if k.name == kind), None)
     if channel is None:
         raise ActionError(400, f"Неизвестный вид контакта: «{kind}».")
@@ -306,7 +313,7 @@ def add(
         org = db.get(Organisation, organisation_id)
         if org is None or org.id is None:
             raise ActionError(404, "Организация не найдена.")
-        new = _write_contact(
+        new, reactivated = _write_contact(
             add_contact,
             contact_kind=kind,
             raw=raw,
@@ -318,4 +325,4 @@ def add(
             channel=channel,
         )
         assert new.id is not None
-        return new.id
+        return Entered(new.id, reactivated)

@@ -44,6 +44,8 @@ router = APIRouter(include_in_schema=False)
 REGION_NAMES = {region.code: region.name for region in all_regions()}
 PAGE_SIZE = 50
 MAX_ID = 2**31 - 1
+# The organisation page's notices after «Добавить контакт»: ?added=N, ?reactivated=N.
+NOTICES = ("added", "reactivated")
 
 
 def _success() -> frozenset[str]:
@@ -149,7 +151,7 @@ def add_contact(
         raise PageError(404, "Организация не найдена.")
     fields = {n: v if isinstance(v := form.get(n), str) else "" for n in ("kind", "raw", "reason")}
     try:
-        new_id = operations.add(
+        entered = operations.add(
             engine=web_state(request).engine, user=user, organisation_id=organisation_id, **fields
         )
     except operations.ActionError as error:
@@ -158,7 +160,8 @@ def add_contact(
         return organisation_response(
             request, organisation_id, user, typed=fields, error=error.message
         )
-    link = f"/organisations/{organisation_id}?added={new_id}#contacts"
+    notice = "reactivated" if entered.reactivated else "added"
+    link = f"/organisations/{organisation_id}?{notice}={entered.contact_id}#contacts"
     return RedirectResponse(link, status_code=303)
 
 
@@ -201,7 +204,7 @@ def organisation_response(
         "contact_kinds": [kind for _, kind in contact_kinds()],
         "typed": typed or {},
         "add_error": error,
-        "added": added if (added := request.query_params.get("added", "")).isdigit() else "",
+        **{n: v if (v := request.query_params.get(n, "")).isdigit() else "" for n in NOTICES},
     }
     status = 400 if error else 200
     return render(request, "organisation.html", context, user=user, status_code=status)

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from storage.checks import create_check
+from storage.corrections import correct_contact
 from storage.engine import session_scope
 from storage.models import AuditLog, Contact
 from tests.integration.browser_support import login
@@ -104,3 +105,43 @@ def test_a_viewer_has_no_add_contact_form_and_a_forged_post_is_refused(
     assert answer.status == 403
     assert "Недостаточно прав: действие доступно ролям operator, admin." in answer.text()
     assert _websites(engine, seeded.omsk_id) == []
+
+
+def test_a_contact_marked_wrong_and_added_again_is_switched_back_on(
+    page: Page, server: WebServer, seeded: Seeded, engine: Engine
+) -> None:
+    # The centre's phone was marked wrong and replaced; it turns out to answer after all.
+    with session_scope(engine) as db:
+        old = db.get(Contact, seeded.phone_contact_id)
+        assert old is not None
+        replacement, _ = correct_contact(
+            session=db, contact=old, kind="wrong", raw="8 (3812) 35-70-09",
+            value="+73812357009", extension=None, actor="operator",
+        )  # fmt: skip
+        replacement_id = replacement.id
+    login(page, server, "operator", target=f"/organisations/{seeded.omsk_id}")
+    row = page.locator(f"#contacts tr[data-contact-id='{seeded.phone_contact_id}']")
+    expect(row).to_contain_text(f"заменён контактом №{replacement_id}")
+    form = page.locator("#form-add-contact")
+    form.locator("select[name=kind]").select_option("phone")
+    form.locator("input[name=raw]").fill("+7 (3812) 35-70-00")
+    form.locator("input[name=reason]").fill("дозвонились, номер работает")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#contact-reactivated")).to_have_text(
+        f"Контакт №{seeded.phone_contact_id} у организации уже был (заменён или отключён): "
+        "он снова действует. Прежнее состояние — в журнале действий."
+    )
+    expect(page.locator("#form-error")).to_have_count(0)
+    expect(row.locator("td").nth(5)).to_have_text("действует")
+    with session_scope(engine) as db:
+        contact = db.get(Contact, seeded.phone_contact_id)
+        assert contact is not None
+        assert (contact.active, contact.superseded_by_id) == (True, None)
+        audit = db.exec(select(AuditLog).where(AuditLog.action == "reactivate_contact")).one()
+        assert (audit.actor, audit.entity_id) == ("operator", str(seeded.phone_contact_id))
+        assert audit.after is not None and audit.after["reason"] == "дозвонились, номер работает"
+    # The journal names the action in Russian.
+    page.goto(f"{server.url}/audit")
+    expect(page.locator("body")).to_contain_text(
+        "контакт снова действует: оператор ввёл его повторно"
+    )

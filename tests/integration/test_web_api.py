@@ -279,6 +279,41 @@ def test_correcting_a_contact_keeps_the_old_one_and_refuses_bad_values(
     }
 
 
+def test_correcting_back_to_a_number_the_organisation_had_switches_it_back_on(
+    seeded: Seeded, operator: httpx.Client, server: WebServer, engine: Engine
+) -> None:
+    first = seeded.phone_contact_id
+    done = operator.post(
+        f"/api/contacts/{first}/correction", json={"kind": "wrong", "raw": "8 (3812) 35-70-02"}
+    )
+    second = done.json()["new_id"]
+    assert done.json() == {"ok": True, "new_id": second, "reactivated": False}
+    # The first number was right after all: through the API, then the page's form says so.
+    back = operator.post(
+        f"/api/contacts/{second}/correction", json={"kind": "wrong", "raw": "+7 3812 35-70-00"}
+    )
+    assert back.json() == {"ok": True, "new_id": first, "reactivated": True}
+    with session_scope(engine) as db:
+        assert db.get(Contact, first).active  # type: ignore[union-attr]
+        assert db.get(Contact, second).superseded_by_id == first  # type: ignore[union-attr]
+    client, token = logged_in(server, "operator")
+    client.post(  # the first wrong again, replaced by the second (switched back on)
+        f"/contacts/{first}/correct",
+        data={"kind": "wrong", "raw": "8 (3812) 35-70-02", "csrf_token": token},
+    )
+    page = client.post(
+        f"/contacts/{second}/correct",
+        data={"kind": "outdated", "raw": "8 (3812) 35-70-00", "back": str(seeded.busy_id),
+              "csrf_token": token},
+    )  # fmt: skip
+    assert page.status_code == 303
+    shown = client.get(page.headers["location"])
+    assert (
+        "Контакт исправлен: такое значение у организации уже было — тот контакт снова действует, "
+        "исправленный сохранён в истории."
+    ) in shown.text
+
+
 def test_the_export_button_answers_with_a_file_or_says_the_exporter_is_missing(
     server: WebServer, seeded: Seeded
 ) -> None:

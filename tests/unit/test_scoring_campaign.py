@@ -248,7 +248,7 @@ def test_the_number_that_replaced_a_wrong_one_is_listed_once_it_is_called(
     session, w = world(engine)
     _org, (phone, *_) = w.organisation()
     w.check(phone, Outcome.NO_ANSWER)
-    new = correct_contact(
+    new, _ = correct_contact(
         session=session, contact=phone, kind="wrong", raw="8 (3812) 99-99-99",
         value="+73812999999", extension=None, actor="operator", reason="на сайте другой",
     )  # fmt: skip

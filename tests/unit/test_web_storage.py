@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from storage.audit import list_audit
 from storage.checks import add_review, requeue_check
@@ -183,10 +183,11 @@ def test_a_corrected_contact_becomes_a_new_one_and_the_old_one_points_to_it(
     with session_scope(engine) as db:
         old = db.get(Contact, seeded.phone_contact_id)
         assert old is not None
-        new = correct_contact(
+        new, reactivated = correct_contact(
             session=db, contact=old, kind="wrong", raw="8 3812 35 70 09", value="+73812357009",
             extension=None, actor="op", reason="с сайта",
         )  # fmt: skip
+        assert not reactivated
         assert (old.active, old.superseded_by_id) == (False, new.id)
         assert (new.key, new.organisation_id, new.channel) == (
             "+73812357009",
@@ -218,38 +219,103 @@ def test_a_bad_correction_is_refused(
     assert str(error.value) == message
 
 
-def test_an_added_contact_outlives_a_re_import_and_a_replaced_one_is_not_added_again(
-    seeded: Seeded, engine: Engine
-) -> None:
+def test_an_added_contact_outlives_a_re_import(seeded: Seeded, engine: Engine) -> None:
     with session_scope(engine) as db:
-        added = add_contact(
+        added, reactivated = add_contact(
             session=db, organisation_id=seeded.rostov_id, channel="web", raw="Rostov.ru",
             value="https://rostov.ru/", extension=None, actor="op", reason="звонок",
         )  # fmt: skip
+        assert not reactivated
         audit = list_audit(session=db, entity="contact")[0]
         assert (audit.action, audit.entity_id) == ("add_contact", str(added.id))
         # The directory file has no website for it: the operator's addition stays.
-        upsert_organisation(
-            session=db,
-            values={"key": "rostov:one", "name": "Центр соцобслуживания Ростова",
-                    "region": "rostov", "timezone": "Europe/Moscow", "short_name": ""},
-            contacts=[], actor="import", stats=UpsertStats(),
-        )  # fmt: skip
+        _import_rostov_without_contacts(db)
         assert db.get(Contact, added.id).active  # type: ignore[union-attr]
+
+
+def _import_rostov_without_contacts(db: Session) -> None:
+    upsert_organisation(
+        session=db,
+        values={"key": "rostov:one", "name": "Центр соцобслуживания Ростова",
+                "region": "rostov", "timezone": "Europe/Moscow", "short_name": ""},
+        contacts=[], actor="import", stats=UpsertStats(),
+    )  # fmt: skip
+
+
+def test_a_replaced_contact_added_again_is_switched_back_on_with_an_audit_row(
+    seeded: Seeded, engine: Engine
+) -> None:
+    with session_scope(engine) as db:
         old = db.get(Contact, seeded.phone_contact_id)
         assert old is not None
-        correct_contact(
+        replacement, _ = correct_contact(
             session=db, contact=old, kind="outdated", raw="+73812357009", value="+73812357009",
             extension=None, actor="op",
         )  # fmt: skip
+        again, reactivated = add_contact(
+            session=db, organisation_id=old.organisation_id, channel="phone", raw="35-70-00",
+            value=old.key, extension=None, actor="op2", reason="снова отвечает",
+        )  # fmt: skip
+        assert reactivated and again.id == old.id
+        assert (old.active, old.superseded_by_id, old.source) == (
+            True, None, "operator addition by op2",
+        )  # fmt: skip
+        assert old.raw != "35-70-00"  # as published, not as typed again
+        assert db.get(Contact, replacement.id).active  # type: ignore[union-attr]
+        audit = list_audit(session=db, entity="contact")[0]
+        assert (audit.actor, audit.action, audit.entity_id) == (
+            "op2",
+            "reactivate_contact",
+            str(old.id),
+        )
+        assert audit.before is not None and audit.after is not None
+        assert (audit.before["active"], audit.before["superseded_by_id"]) == (False, replacement.id)
+        assert (audit.after["active"], audit.after["reason"]) == (True, "снова отвечает")
+        # Active again: a second addition is refused as a contact it has.
         with pytest.raises(CorrectionError) as error:
             add_contact(
                 session=db, organisation_id=old.organisation_id, channel="phone", raw=old.raw,
                 value=old.key, extension=None, actor="op",
             )  # fmt: skip
-    assert str(error.value) == (
-        f"the organisation had this contact, now inactive: {old.key} (#{old.id})"
-    )
+    assert error.value.reason == "has"
+
+
+def test_a_contact_a_re_import_switched_off_added_again_outlives_the_next_re_import(
+    seeded: Seeded, engine: Engine
+) -> None:
+    with session_scope(engine) as db:
+        _import_rostov_without_contacts(db)
+        (phone,) = db.exec(select(Contact).where(Contact.organisation_id == seeded.rostov_id)).all()
+        assert not phone.active
+        again, reactivated = add_contact(
+            session=db, organisation_id=seeded.rostov_id, channel="phone", raw=phone.raw,
+            value=phone.key, extension=None, actor="op", reason="номер работает",
+        )  # fmt: skip
+        assert reactivated and again.id == phone.id and phone.active
+        _import_rostov_without_contacts(db)
+        assert phone.active
+
+
+def test_a_correction_to_a_value_the_organisation_had_switches_that_contact_back_on(
+    seeded: Seeded, engine: Engine
+) -> None:
+    with session_scope(engine) as db:
+        first = db.get(Contact, seeded.phone_contact_id)
+        assert first is not None
+        second, _ = correct_contact(
+            session=db, contact=first, kind="wrong", raw="+73812357009", value="+73812357009",
+            extension=None, actor="op",
+        )  # fmt: skip
+        # The first number was right after all: the second is corrected back to it.
+        back, reactivated = correct_contact(
+            session=db, contact=second, kind="wrong", raw="+73812357000", value=first.key,
+            extension=None, actor="op", reason="перепутали",
+        )  # fmt: skip
+        assert reactivated and back.id == first.id
+        assert (first.active, first.superseded_by_id) == (True, None)
+        assert (second.active, second.superseded_by_id) == (False, first.id)
+        actions = [a.action for a in list_audit(session=db, entity="contact")[:2]]
+        assert sorted(actions) == ["correct_wrong", "reactivate_contact"]
 
 
 def test_an_admin_changes_a_campaigns_status_with_an_audit_row(
