@@ -85,6 +85,13 @@ PAUSED = Gauge(
     ["channel"],
     registry=REGISTRY,
 )
+TRANSACTION_RETRIES = Counter(
+    "probe_transaction_retries",
+    "Transactions PostgreSQL aborted and the prober ran again, by reason (deadlock: the victim "
+    "of two transactions waiting on each other; serialization).",
+    ["reason"],
+    registry=REGISTRY,
+)
 GREETING_BACKLOG = Gauge(
     "probe_greeting_backlog",
     "Greetings of answered calls to read from the recordings, by state (waiting: recorded, "

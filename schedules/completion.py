@@ -24,7 +24,7 @@ from schedules.policy import Decision, Retry
 from schedules.policy_step import apply_policy, campaign_spec, carry_out, organisation_input
 from schedules.spec import CampaignSpec
 from storage.checks import add_event, create_follow_up, record_result
-from storage.engine import session_scope
+from storage.engine import in_transaction, session_scope
 from storage.judgements import refresh_effective_outcome
 from storage.models import Campaign, Check
 from storage.published import note_unlisted_contacts
@@ -32,13 +32,18 @@ from storage.published import note_unlisted_contacts
 
 def finish(rt: Runtime, job: Job, result: CheckResult, how: str) -> outage.ControlNeeded | None:
     """Store the result with the policy's decisions; a ControlNeeded when the outage watch
-    asks for a control probe (the caller places it: `control`)."""
-    with session_scope(rt.engine) as session:
+    asks for a control probe (the caller places it: `control`). A transaction PostgreSQL
+    aborts as a deadlock's victim is run again (`in_transaction`): a call that happened is
+    never lost to a lock order."""
+
+    def store(session: Session) -> outage.AuditLog | outage.ControlNeeded | None:
         check = _locked(rt, session, job.check_id, CheckStatus.RUNNING)
         if check is None:
             return None
         target = control_probe.control_target(check.channel, rt.settings)
-        watched = record(rt, session, check, result, how=how, control_target=target, spec=job.spec)
+        return record(rt, session, check, result, how=how, control_target=target, spec=job.spec)
+
+    watched = in_transaction(rt.engine, store)
     return watched if isinstance(watched, outage.ControlNeeded) else None
 
 

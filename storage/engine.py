@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import structlog
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 import storage.tally  # noqa: F401  (every session keeps the campaigns' counters)
+from probe import metrics
 
 
 def normalise_url(url: str) -> str:
@@ -58,3 +63,40 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+T = TypeVar("T")
+# PostgreSQL aborts one of two transactions that wait for each other's row locks (a
+# deadlock: the counters of storage.tally, kept flush by flush, can be locked in different
+# orders by two transactions of several flushes) and a transaction that lost a serialization
+# race. Either is safe to run again from its start.
+RETRIED_SQLSTATES = {"40P01": "deadlock", "40001": "serialization"}
+
+
+def retry_reason(error: BaseException) -> str | None:
+    """ "deadlock" or "serialization" for an error that a new attempt may not meet; else None."""
+    if not isinstance(error, DBAPIError):
+        return None
+    return RETRIED_SQLSTATES.get(str(getattr(error.orig, "sqlstate", "") or ""))
+
+
+def in_transaction(
+    engine: Engine, work: Callable[[Session], T], *, attempts: int = 4, pause: float = 0.05
+) -> T:
+    """`work(session)` in one transaction (`session_scope`), run again from its start on a
+    fresh session when PostgreSQL aborted it as a deadlock's victim or a serialization failure,
+    at most `attempts` times in all, with a short random pause between. `work` may run more
+    than once: what it does outside this session must bear that."""
+    attempt = 1
+    while True:
+        try:
+            with session_scope(engine) as session:
+                return work(session)
+        except DBAPIError as error:
+            reason = retry_reason(error)
+            if reason is None or attempt >= attempts:
+                raise
+            metrics.TRANSACTION_RETRIES.labels(reason=reason).inc()
+            structlog.get_logger().warning("transaction retried", reason=reason, attempt=attempt)
+            time.sleep(pause * attempt * random.uniform(0.5, 1.5))
+            attempt += 1
