@@ -107,6 +107,7 @@ NEEDS_REVIEW_INDEXES: dict[str, tuple[str, ...]] = {
     "ix_check_review_effective_id": ("effective_outcome", "id"),
     "ix_check_review_campaign_id": ("campaign_id", "id"),
     "ix_check_review_org_id": ("organisation_id", "id"),
+    "ix_check_review_finished": ("finished_at",),
 }
 
 

@@ -37,7 +37,7 @@ from storage.models import (
     ReviewClaim,
 )
 from storage.needs_review import failed_outcomes as failed_outcomes
-from storage.needs_review import rule
+from storage.needs_review import flagged
 from storage.published import EVENT as UNLISTED_EVENT
 from storage.published import FIELD as DIRECTORY_FIELD
 from storage.published import flagged_checks
@@ -90,8 +90,9 @@ class QueuePage:
 
 
 def needs_human() -> ColumnElement[bool]:
-    """The condition that puts a check in the review queue."""
-    return rule()
+    """The checks in the review queue: the rule (storage.needs_review.rule) as kept on each
+    check, read through the partial indexes on the flagged checks only."""
+    return flagged()
 
 
 def _filtered(query: Any, filters: QueueFilter, session: Session | None = None) -> Any:
@@ -190,7 +191,10 @@ def _any_before(session: Session, base: Any, filters: QueueFilter, first: Check)
 def queue_total(*, session: Session, filters: QueueFilter, cap: int = 10_000) -> int:
     """How many checks the queue holds under these filters, counted up to `cap` + 1 (a count
     of a million-check queue would cost more than the page itself)."""
-    ids = queue_query(filters, session).with_only_columns(col(Check.id)).limit(cap + 1).subquery()
+    # In the page's order: unordered, PostgreSQL may read the table from its start for the
+    # first matches (`?channel=email`: 273,000 rows, the flagged ones rewritten at its end).
+    query = in_order(queue_query(filters, session), filters)
+    ids = query.with_only_columns(col(Check.id)).limit(cap + 1).subquery()
     return int(session.execute(sa_select(func.count()).select_from(ids)).scalar_one())
 
 
