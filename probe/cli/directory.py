@@ -96,13 +96,19 @@ def import_(
         raise typer.Exit(EXIT_ROWS_REJECTED)
 
 
+# The summary's word for the contacts read from each directory column (a column a channel
+# declares, such as `website`, is named after it: "website(s)").
+_COUNTED = {"phones": "phone(s)", "emails": "e-mail(s)"}
+
+
 def _print_summary(report: ImportReport, *, dry_run: bool) -> None:
-    contacts = [c for o in report.organisations for c in o.contacts]
     verb = "would import" if dry_run else "imported"
+    contacts = ", ".join(
+        f"{n} {_COUNTED.get(column, column + '(s)')}"
+        for column, n in report.contact_counts().items()
+    )
     console.print(
-        f"{report.file}: {verb} {len(report.organisations)} organisation(s), "
-        f"{sum(c.channel == 'phone' for c in contacts)} phone(s), "
-        f"{sum(c.channel == 'email' for c in contacts)} e-mail(s); "
+        f"{report.file}: {verb} {len(report.organisations)} organisation(s), {contacts}; "
         f"{len(report.rejected)} row(s) rejected, {len(report.warnings)} warning(s)",
         highlight=False,
         soft_wrap=True,
@@ -143,7 +149,7 @@ def list_(
     """List organisations with their number of active contacts."""
     region_code = find_region(region).code if region else None
     # the contact kinds of the channels staff work with (the registry's; not the test channel)
-    kinds = [k.name for spec in all_specs() if spec.listed for k in spec.contact_kinds]
+    kinds = [(spec.name, k.name) for spec in all_specs() if spec.listed for k in spec.contact_kinds]
     engine = open_engine()
     with session_scope(engine) as session:
         rows: list[dict[str, Any]] = []
@@ -158,10 +164,11 @@ def list_(
                     "region": org.region,
                     "kind": org.kind,
                     "timezone": org.timezone,
-                    # per listed contact kind: "phones", "emails"
+                    # per listed contact kind: "phones", "emails", "websites" (a stored
+                    # contact names its channel: `web` for a website)
                     **{
-                        f"{kind}s": sum(c.channel == kind and c.probeable for c in contacts)
-                        for kind in kinds
+                        f"{kind}s": sum(c.channel == channel and c.probeable for c in contacts)
+                        for channel, kind in kinds
                     },
                     # A region's default hours, assumed for lack of the organisation's own,
                     # are not known hours.
@@ -171,14 +178,14 @@ def list_(
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "name", "region", "kind", *(f"{kind}s" for kind in kinds), "hours")
+    table = Table("id", "name", "region", "kind", *(f"{kind}s" for _, kind in kinds), "hours")
     for row in rows:
         table.add_row(
             str(row["id"]),
             row["short_name"] or row["name"],
             row["region"],
             row["kind"],
-            *(str(row[f"{kind}s"]) for kind in kinds),
+            *(str(row[f"{kind}s"]) for _, kind in kinds),
             "yes" if row["hours_known"] else "-",
         )
     console.print(table)

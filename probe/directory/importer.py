@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from probe.directory.kinds import Channel
+from probe.channels import column_contact_kinds
 from probe.directory.normalize import ContactDraft, OrganisationDraft, column_of, normalise_row
 from probe.directory.reasons import Publisher, because, held_text
 from probe.directory.sources import RowProblem, SourceFile, read_directory_file
@@ -35,12 +35,17 @@ class ImportReport:
         return not self.rejected
 
     def contact_counts(self) -> dict[str, int]:
-        """The contacts read, by kind: {"phones": ..., "emails": ...} (the summary's words)."""
-        contacts = [c for o in self.organisations for c in o.contacts]
-        return {
-            "phones": sum(c.channel == Channel.PHONE for c in contacts),
-            "emails": sum(c.channel == Channel.EMAIL for c in contacts),
-        }
+        """The contacts read, by the directory column they come from: {"phones": ...,
+        "emails": ..., "website": ...} — the two contact cells, then the column of every
+        registered kind that has one (probe.channels.column_contact_kinds), zero included.
+        A value the channel could not read counts too (its row has the warning)."""
+        columns = ["phones", "emails"] + [k.column for _, k in column_contact_kinds() if k.column]
+        counts = dict.fromkeys(columns, 0)
+        for org in self.organisations:
+            for contact in org.contacts:
+                column = column_of(contact.channel)
+                counts[column] = counts.get(column, 0) + 1
+        return counts
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +56,7 @@ class ImportReport:
             "rejected": [p.as_dict() for p in self.rejected],
             "warnings": [p.as_dict() for p in self.warnings],
             "stats": self.stats.as_dict() if self.stats else None,
+            "contacts_read": self.contact_counts(),
         }
 
 

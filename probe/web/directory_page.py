@@ -163,7 +163,7 @@ async def import_file(
     summary = {
         "file": report.file,
         "organisations": len(report.organisations),
-        **report.contact_counts(),  # "phones", "emails"
+        "contacts": import_text.contact_counts(report.contact_counts()),
         "rejected": len({p.row for p in report.rejected}),
         "warnings": len(report.warnings),
         "written": report.written,

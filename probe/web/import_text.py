@@ -27,6 +27,15 @@ FIELDS = {
     "area_code": "Код города",
     "protocol_row": "Номер строки протокола",
 }
+# The import summary's word for the contacts read from a column («телефонов — 3»); a column not
+# listed (one a channel declares later) is shown by its heading («Сайт» — 3).
+COUNTED = {"phones": "телефонов", "emails": "адресов", "website": "сайтов"}
+
+
+def contact_counts(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """ImportReport.contact_counts() as the summary's (word, number) pairs, in its order."""
+    return [(COUNTED.get(c) or f"«{FIELDS.get(c, c)}»", n) for c, n in counts.items()]
+
 
 _Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 

@@ -51,6 +51,8 @@ def test_the_import_page_makes_web_contacts_and_shows_a_bad_site_in_russian(
     )
     assert answer.status_code == 200, answer.text
     page = LexborHTMLParser(answer.text)
+    summary = " ".join(page.css_first("#import-summary").text().split())
+    assert summary.startswith("Загружено организаций — 2, телефонов — 2, адресов — 0, сайтов — 2.")
     rows = [
         [" ".join(td.text().split()) for td in tr.css("td")]
         for tr in page.css("#import-problems tbody tr")

@@ -117,7 +117,7 @@ def test_admin_imports_a_spreadsheet_sees_each_bad_row_in_russian_fixes_it_and_r
     )))  # fmt: skip
     page.click("#form-import button")
     expect(page.locator("#import-summary")).to_contain_text(
-        "Загружено организаций — 3, телефонов — 3, адресов — 2. Строк не загружено: 1"
+        "Загружено организаций — 3, телефонов — 3, адресов — 2, сайтов — 0. Строк не загружено: 1"
     )
     assert _problems(page) == [
         ["4", "Регион", "Марс", "неизвестный регион «Марс»: укажите название (например, "
@@ -163,7 +163,7 @@ def test_a_file_that_is_not_a_directory_is_refused_in_russian(
     page.check("#form-import input[name=check_only]")
     page.click("#form-import button")
     expect(page.locator("#import-summary")).to_contain_text(
-        "Проверено, ничего не записано: организаций — 2, телефонов — 2, адресов — 1."
+        "Проверено, ничего не записано: организаций — 2, телефонов — 2, адресов — 1, сайтов — 0."
     )
     assert page.locator("#import-stats").count() == 0
     assert _organisations(fresh) == []

@@ -150,6 +150,26 @@ def test_dry_run_writes_nothing(tmp_path: Path, cli: CliRunner) -> None:
     assert json.loads(listing.stdout) == []
 
 
+def test_the_summary_and_the_listing_count_websites_with_phones_and_addresses(
+    tmp_path: Path, cli: CliRunner
+) -> None:
+    path = tmp_path / "sites.csv"
+    with_site = GOOD_OMSK.replace("г. Омск;;", "г. Омск;Lubava.omskportal.ru ftp://tara.ru;")
+    path.write_text(HEADER + with_site, encoding="utf-8")
+    result = cli.invoke(app, ["directory", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    # The site that cannot be read counts as read (its row has the warning), like a phone.
+    assert "imported 1 organisation(s), 2 phone(s), 1 e-mail(s), 2 website(s)" in result.stdout
+    as_json = cli.invoke(app, ["directory", "import", str(path), "--dry-run", "--json"])
+    assert json.loads(as_json.stdout)["contacts_read"] == {"phones": 2, "emails": 1, "website": 2}
+    listing = cli.invoke(app, ["directory", "list", "--json"])
+    (row,) = json.loads(listing.stdout)
+    # Probed contacts only: the readable site, not the one kept with its error.
+    assert (row["phones"], row["emails"], row["websites"]) == (2, 1, 1)
+    table = cli.invoke(app, ["directory", "list"])
+    assert "websites" in table.stdout
+
+
 def test_a_whole_cp1251_file_with_comma_separators_is_read(tmp_path: Path, engine: Engine) -> None:
     text = (HEADER + GOOD_OMSK + GOOD_ROSTOV).replace(";", ",")
     # Commas inside cells must be quoted in a comma-separated file.
