@@ -60,7 +60,7 @@ def _all_numbers() -> tuple[Number, ...]:
 
 
 def defaults() -> dict[str, str]:
-    """The form's initial values: the spec's own defaults, the dates left to fill."""
+    """The form's initial values: the spec's own defaults (the page adds the dates)."""
     spec = CampaignSpec.model_validate(
         {
             "name": "x",

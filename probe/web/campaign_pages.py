@@ -22,6 +22,7 @@ from probe.policies import channel_sections
 from probe.results import utc_now
 from probe.ru import human_minutes
 from probe.web import campaign_form, import_text, labels
+from probe.web.audit import display_zone
 from probe.web.deps import CurrentUser, PageError, csrf_form, page_admin, page_user, web_state
 from probe.web.filters import MAX_ID
 from probe.web.render import render
@@ -114,7 +115,13 @@ def _form_page(
 @router.get("/campaigns/new", response_class=HTMLResponse)
 def new_campaign(request: Request, user: CurrentUser = Depends(page_admin)) -> Response:
     lists = {"channels": labels.listed_channels(), "region": [], "kind": []}
-    return _form_page(request, user, campaign_form.defaults(), {}, lists)
+    with session_scope(web_state(request).engine) as db:
+        zone = display_zone(db)
+    # Two weeks from today, the ministry's today on the process's clock: the sandbox's
+    # compressed clock is months away from the calendar on the wall.
+    today = utc_now().astimezone(ZoneInfo(zone)).date()
+    dates = {"start": today.isoformat(), "end": (today + timedelta(days=13)).isoformat()}
+    return _form_page(request, user, {**campaign_form.defaults(), **dates}, {}, lists)
 
 
 @router.post("/campaigns/new", response_class=HTMLResponse)

@@ -425,3 +425,29 @@ def test_the_ministry_forms_need_the_csrf_token_and_the_role(
     )
     assert cancelled.status_code == 303
     assert service.get(engine=fresh, name="c").status == "cancelled"
+
+
+def test_the_campaign_form_starts_from_today_on_the_process_clock(
+    page: Page, server: WebServer, fresh: Engine
+) -> None:
+    """Two weeks from today, the ministry's today as the server's clock has it: on the
+    sandbox's compressed clock (April 2026 in Omsk) a campaign typed with the wall calendar's
+    dates would be planned months ahead of the sandbox."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from probe.clock import WarpClock, set_clock
+
+    _login(page, server, "admin")
+    page.goto(server.url + "/directory")
+    page.select_option("#form-import select[name=bundled]", "omsk-kcson")
+    page.click("#form-import button")
+    # 23:30 UTC on 5 April is already the 6th in Omsk, the directory's zone.
+    previous = set_clock(WarpClock(datetime(2026, 4, 5, 23, 30, tzinfo=ZoneInfo("UTC")), 1.0))
+    try:
+        page.goto(server.url + "/campaigns/new")
+    finally:
+        set_clock(previous)
+    expect(page.locator("input[name=start]")).to_have_value("2026-04-06")
+    expect(page.locator("input[name=end]")).to_have_value("2026-04-19")
+    assert shown_dates(page) == ["06.04.2026", "19.04.2026"]
