@@ -86,10 +86,14 @@ def page_user(request: Request) -> CurrentUser:
     return user
 
 
+# Who may, in the refusal: «…доступно только оператору и администратору».
+_TO_ROLE = {"viewer": "наблюдателю", "operator": "оператору", "admin": "администратору"}
+
+
 def _refuse_below(user: CurrentUser, role: Role) -> None:
     if not user.at_least(role):
-        allowed = ", ".join(r for r, rank in RANK.items() if rank >= RANK[role.value])
-        raise PageError(403, f"Недостаточно прав: действие доступно ролям {allowed}.")
+        allowed = [_TO_ROLE[r] for r, rank in RANK.items() if rank >= RANK[role.value]]
+        raise PageError(403, f"Недостаточно прав: действие доступно только {' и '.join(allowed)}.")
 
 
 def page_operator(user: CurrentUser = Depends(page_user)) -> CurrentUser:

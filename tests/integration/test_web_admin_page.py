@@ -149,4 +149,4 @@ def test_only_an_admin_may_unlock_or_disable(server: WebServer, seeded: Seeded) 
         for path in ("/users/1/unlock", "/users/1/active"):
             answer = client.post(path, data={"csrf_token": token, "active": "0", "confirm": "1"})
             assert answer.status_code == 403, (role, path)
-            assert "Недостаточно прав: действие доступно ролям admin." in answer.text
+            assert "Недостаточно прав: действие доступно только администратору." in answer.text

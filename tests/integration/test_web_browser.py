@@ -166,7 +166,8 @@ def test_a_viewer_sees_no_action_buttons_and_a_forged_post_is_refused(
         form={"csrf_token": token or "", "field": "grade", "value": "excellent"},
     )
     assert response.status == 403
-    assert "Недостаточно прав: действие доступно ролям operator, admin." in response.text()
+    refusal = "Недостаточно прав: действие доступно только оператору и администратору."
+    assert refusal in response.text()
     with session_scope(engine) as db:
         assert db.exec(select(Review).where(Review.check_id == seeded.connected_id)).all() == []
 

@@ -386,7 +386,7 @@ def test_what_each_role_may_do(page: Page, server: WebServer, fresh: Engine) -> 
     assert page.locator("select[name=status]").count() == 0
     page.goto(server.url + "/campaigns/new")
     expect(page.locator("#error-message")).to_have_text(
-        "Недостаточно прав: действие доступно ролям admin."
+        "Недостаточно прав: действие доступно только администратору."
     )
     page.click("button:has-text('Выйти')")
 
@@ -394,7 +394,7 @@ def test_what_each_role_may_do(page: Page, server: WebServer, fresh: Engine) -> 
     assert page.locator("nav a:has-text('Справочник')").count() == 0
     page.goto(server.url + "/directory")
     expect(page.locator("#error-message")).to_have_text(
-        "Недостаточно прав: действие доступно ролям operator, admin."
+        "Недостаточно прав: действие доступно только оператору и администратору."
     )
 
 
