@@ -105,7 +105,10 @@ class FormField:
     `limits.calls_in_parallel`); `label` and `unit` as staff read them; `group`: the form's
     fieldset (`retries`, `limits`); a `switch` is a yes/no box. `errors`: (words in the model's
     message, the Russian text) for a check across fields, shown on this one. `summary`: the
-    campaign page's phrase for a limit, `{}` its value («одновременных звонков до {}»)."""
+    campaign page's phrase for a limit, `{}` its value («одновременных звонков до {}»).
+    A path `options.<channel>.<key>` is one of the channel's options (`ProbeTarget.options`,
+    validated by its `config_model`), in the form's `options` fieldset; `choices` makes it a
+    list to choose from: () -> ((value, label), ...)."""
 
     path: str
     label: str
@@ -114,6 +117,7 @@ class FormField:
     switch: bool = False
     errors: tuple[tuple[str, str], ...] = ()
     summary: str = ""
+    choices: Callable[[], tuple[tuple[str, str], ...]] | None = None
 
 
 @dataclass(frozen=True)

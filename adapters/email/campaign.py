@@ -8,6 +8,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from adapters.email.config import DEFAULT_DEADLINE_WORKING_DAYS, DEFAULT_REPLY_WINDOW_DAYS
+from adapters.email.templates import TEMPLATES
 from probe.policies import CampaignSection, FormField, ParallelPolicy
 
 
@@ -29,6 +30,11 @@ class EmailPolicy(ParallelPolicy):
         return self
 
 
+def letters() -> tuple[tuple[str, str], ...]:
+    """The letters a campaign can send (`options.email.template`), by their subject."""
+    return tuple((name, template.subject) for name, template in TEMPLATES.items())
+
+
 FORM = (
     FormField("email.deadline_working_days", "Норма ответа на письмо", "раб. дн."),
     FormField(
@@ -40,10 +46,18 @@ FORM = (
     FormField(
         "limits.emails_per_minute", "Писем в минуту", group="limits", summary="писем до {} в минуту"
     ),
+    FormField("email.max_send_attempts", "Попыток отправить письмо при сбое на нашей стороне"),
     FormField(
         "email.next_address_on_bounce",
         "При отказе в доставке писать на следующий адрес",
         switch=True,
+    ),
+    FormField(
+        "options.email.template",
+        "Письмо (тема)",
+        group="options",
+        choices=letters,
+        errors=(("unknown e-mail template", "Выберите письмо из списка."),),
     ),
 )
 

@@ -66,6 +66,9 @@ FORM = (
     FormField(
         "calls.answering_machine_retry", "Перезванивать, если ответил автоответчик", switch=True
     ),
+    FormField("options.phone.ring_timeout_seconds", "Ждать ответа на звонок", "с", "options"),
+    FormField("options.phone.listen_seconds", "Оставаться на линии после ответа", "с", "options"),
+    FormField("options.phone.record", "Записывать разговор", group="options", switch=True),
 )
 
 

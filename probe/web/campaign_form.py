@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from probe.channels import channel_spec
 from probe.policies import FormField, channel_sections
 from schedules.spec import CampaignSpec
 
@@ -22,8 +23,10 @@ class Number:
     unit: str = ""
 
 
-# The rules a ministry sets: hours margins, the channels' retries, politeness. The rest of the
-# spec (options, seed, recurrence) keeps its defaults, as a YAML file that leaves them out.
+# The rules a ministry sets: hours margins, the channels' retries, politeness, and the channel
+# options their plugins declare (the letter, the call's timings). The rest of the spec (seed,
+# recurrence) keeps its defaults, as a YAML file that leaves them out; an option left at its
+# channel's default is left out as well.
 HOURS = (
     Number("margins.after_opening_minutes", "Не звонить после открытия", "мин"),
     Number("margins.before_closing_minutes", "Не звонить до закрытия", "мин"),
@@ -43,16 +46,46 @@ def _declared() -> list[FormField]:
 
 
 def numbers() -> dict[str, tuple[Number, ...]]:
-    """The form's number fields by fieldset: hours, retries, limits."""
-    declared = [f for f in _declared() if not f.switch]
-    retries = tuple(Number(f.path, f.label, f.unit) for f in declared if f.group == "retries")
-    limits = tuple(Number(f.path, f.label, f.unit) for f in declared if f.group == "limits")
-    return {"hours": HOURS, "retries": retries, "limits": (QUIET, *limits)}
+    """The form's number fields by fieldset: hours, retries, limits, options."""
+    declared = [f for f in _declared() if not f.switch and f.choices is None]
+
+    def group(name: str) -> tuple[Number, ...]:
+        return tuple(Number(f.path, f.label, f.unit) for f in declared if f.group == name)
+
+    limits = (QUIET, *group("limits"))
+    return {
+        "hours": HOURS,
+        "retries": group("retries"),
+        "limits": limits,
+        "options": group("options"),
+    }
 
 
-def switches() -> tuple[tuple[str, str], ...]:
-    """The yes/no fields: (path, label)."""
-    return tuple((f.path, f.label) for f in _declared() if f.switch)
+def switches(group: str | None = None) -> tuple[tuple[str, str], ...]:
+    """The yes/no fields of a fieldset (all of them without one): (path, label)."""
+    found = [f for f in _declared() if f.switch and (group is None or f.group == group)]
+    return tuple((f.path, f.label) for f in found)
+
+
+def selects() -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
+    """The fields chosen from a list: (path, label, ((value, label), ...))."""
+    return tuple((f.path, f.label, f.choices()) for f in _declared() if f.choices is not None)
+
+
+def _option(path: str) -> tuple[str, str] | None:
+    """(channel, key) of a channel option's path (`options.email.template`)."""
+    parts = path.split(".")
+    return (parts[1], parts[2]) if len(parts) == 3 and parts[0] == "options" else None
+
+
+def _option_default(channel: str, key: str) -> Any:
+    return channel_spec(channel).config_model.model_fields[key].default
+
+
+def _shown_default(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _all_numbers() -> tuple[Number, ...]:
@@ -72,17 +105,26 @@ def defaults() -> dict[str, str]:
     )
     dumped = spec.model_dump(mode="json")
     values = {n.path: str(_default(spec, dumped, n.path)) for n in _all_numbers()}
-    values.update({path: "1" if _get(dumped, path) else "" for path, _ in switches()})
+    values.update({path: "1" if _switch_default(dumped, path) else "" for path, _ in switches()})
+    values.update({path: str(_default(spec, dumped, path)) for path, _l, _c in selects()})
     values.update({"org_mode": "filter", "spread": "even"})
     return values
 
 
 def _default(spec: CampaignSpec, dumped: dict[str, Any], path: str) -> Any:
-    """A field's default: a channel's limit key is the channel's own default."""
+    """A field's default: a channel's limit key or option is the channel's own default."""
     group, _, key = path.partition(".")
     if group == "limits" and key not in dumped["limits"]:
         return spec.limits.value(key)
+    option = _option(path)
+    if option is not None:
+        return _shown_default(_option_default(*option))
     return _get(dumped, path)
+
+
+def _switch_default(dumped: dict[str, Any], path: str) -> bool:
+    option = _option(path)
+    return bool(_option_default(*option) if option else _get(dumped, path))
 
 
 def _get(data: Any, path: str) -> Any:
@@ -133,22 +175,47 @@ def spec_data(form: FormData) -> tuple[dict[str, Any], dict[str, str]]:
         selection["kind"] = [str(k) for k in form.getlist("kind")]
     data["organisations"] = selection
     for number in _all_numbers():
-        _put(data, number.path, shown.get(number.path, "").strip())
+        _put_field(data, number.path, shown.get(number.path, "").strip())
     for path, _ in switches():
-        _put(data, path, path in shown)
+        _put_field(data, path, path in shown)
+    for path, _label, _choices in selects():
+        _put_field(data, path, shown.get(path, ""))
     return data, shown
+
+
+def _put_field(data: dict[str, Any], path: str, value: Any) -> None:
+    """A field into the spec; a channel's option only for a channel of the campaign, and only
+    when it is not the channel's default (a YAML file leaves those out)."""
+    option = _option(path)
+    if option is not None:
+        channel, key = option
+        default = _option_default(channel, key)
+        if channel not in data["channels"] or value == default or value == _shown_default(default):
+            return
+    _put(data, path, value)
 
 
 def validate(data: dict[str, Any]) -> tuple[CampaignSpec | None, dict[str, list[str]]]:
     """The spec, or the Russian errors by form field ("" for the form as a whole)."""
+    errors: dict[str, list[str]] = {}
+    for channel, options in data.get("options", {}).items():
+        # The spec keeps a channel's options as given; the channel's model reads them.
+        try:
+            read = channel_spec(channel).config_model.model_validate(options)
+        except ValidationError as error:
+            for item in error.errors():
+                field, message = russian({**item, "loc": ("options", channel, *item["loc"])})
+                errors.setdefault(field, []).append(message)
+        else:  # as a YAML file has them: numbers as numbers
+            options.update({k: v for k, v in read.model_dump(mode="json").items() if k in options})
     try:
-        return CampaignSpec.model_validate(data), {}
+        spec = CampaignSpec.model_validate(data)
     except ValidationError as error:
-        errors: dict[str, list[str]] = {}
         for item in error.errors():
             field, message = russian(item)
             errors.setdefault(field, []).append(message)
         return None, errors
+    return (None, errors) if errors else (spec, {})
 
 
 _CUSTOM = (
@@ -189,9 +256,9 @@ def russian(item: Any) -> tuple[str, str]:
         "string_too_short": "Заполните поле.",
         "string_too_long": f"Не длиннее {ctx.get('max_length')} символов.",
         "string_pattern_mismatch": "Только латинские буквы, цифры и знаки . _ - (без пробелов).",
-        "greater_than_equal": f"Не меньше {ctx.get('ge')}.",
-        "greater_than": f"Больше {ctx.get('gt')}.",
-        "less_than_equal": f"Не больше {ctx.get('le')}.",
+        "greater_than_equal": f"Не меньше {_shown_default(ctx.get('ge'))}.",
+        "greater_than": f"Больше {_shown_default(ctx.get('gt'))}.",
+        "less_than_equal": f"Не больше {_shown_default(ctx.get('le'))}.",
         "int_parsing": "Введите целое число.",
         "int_from_float": "Введите целое число.",
         "float_parsing": "Введите число.",

@@ -96,7 +96,9 @@ def _choices(request: Request) -> dict[str, Any]:
         "regions": sorted((r, REGION_NAMES.get(r, r)) for r in regions),
         "kinds": sorted(k for k in kinds if k),
         "numbers": campaign_form.numbers(),
-        "switches": campaign_form.switches(),
+        "switches": campaign_form.switches("retries"),
+        "option_switches": campaign_form.switches("options"),
+        "selects": campaign_form.selects(),
     }
 
 

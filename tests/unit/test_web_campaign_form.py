@@ -32,9 +32,7 @@ def _form(**changes: str | list[str]) -> FormData:
         (key, item)
         for key, value in values.items()
         for item in (value if isinstance(value, list) else [value])
-        if not (
-            key in ("calls.answering_machine_retry", "email.next_address_on_bounce") and not item
-        )
+        if not (key in dict(campaign_form.switches()) and not item)  # a box left unticked
     ]
     return FormData(items)
 
@@ -81,4 +79,57 @@ def test_each_error_in_russian_on_its_field() -> None:
     assert _errors(start="", **{"limits.calls_in_parallel": "5000"}) == {
         "start": ["Укажите дату."],
         "limits.calls_in_parallel": ["Не больше 1000."],
+    }
+
+
+def test_the_channels_options_a_yaml_file_sets_are_offered_with_their_defaults() -> None:
+    values = campaign_form.defaults()
+    assert {k: v for k, v in values.items() if k.startswith("options.")} == {
+        "options.email.template": "benefits",
+        "options.phone.ring_timeout_seconds": "30",
+        "options.phone.listen_seconds": "60",
+        "options.phone.record": "1",
+    }
+    letters = dict(next(c for p, _l, c in campaign_form.selects() if p == "options.email.template"))
+    assert letters["home_care"] == "Социальное обслуживание на дому для пожилой мамы"
+
+
+def test_the_letter_and_the_calls_timings_reach_the_spec_as_a_yaml_file_gives_them() -> None:
+    changes: dict[str, str | list[str]] = {
+        "options.email.template": "home_care",
+        "options.phone.ring_timeout_seconds": "20",
+        "options.phone.listen_seconds": "90.5",
+        "options.phone.record": "",
+        "email.max_send_attempts": "2",
+    }
+    data, _ = campaign_form.spec_data(_form(**changes))
+    spec, errors = campaign_form.validate(data)
+    assert errors == {} and spec is not None
+    assert spec.options == {
+        "email": {"template": "home_care"},
+        "phone": {"ring_timeout_seconds": 20.0, "listen_seconds": 90.5, "record": False},
+    }
+    assert spec.policy("email").max_send_attempts == 2  # type: ignore[attr-defined]
+    yaml_spec = load_campaign_file(EXAMPLE).model_copy(
+        update={"options": {"email": {"template": "home_care"}}}
+    )
+    data, _ = campaign_form.spec_data(_form(**{"options.email.template": "home_care"}))
+    assert campaign_form.validate(data)[0] == yaml_spec
+    # A channel left out of the campaign takes none of its options.
+    data, _ = campaign_form.spec_data(_form(channels=["email"], **changes))
+    spec, _ = campaign_form.validate(data)
+    assert spec is not None and set(spec.options) == {"email"}
+
+
+def test_a_bad_option_is_shown_in_russian_on_its_field() -> None:
+    assert _errors(
+        **{
+            "options.email.template": "question-1",
+            "options.phone.ring_timeout_seconds": "0",
+            "options.phone.listen_seconds": "минута",
+        }
+    ) == {
+        "options.email.template": ["Выберите письмо из списка."],
+        "options.phone.ring_timeout_seconds": ["Больше 0."],
+        "options.phone.listen_seconds": ["Введите число."],
     }

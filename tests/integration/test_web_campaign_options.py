@@ -1,0 +1,106 @@
+"""The channels' options a YAML campaign file sets (the letter sent, the call's timings and
+recording) set from the browser's form «Новая кампания», over HTTP on a real server: stored in
+the campaign's spec as the file would store them, a bad value refused in Russian on its field
+with the input kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from probe.web import campaign_form
+from storage.engine import session_scope
+from storage.models import Campaign
+from tests.integration.test_web_support import (
+    WebServer,
+    _accounts,
+    logged_in,
+    make_settings,
+    running_server,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def server(engine: Engine, sqlite_url: str, tmp_path: Path) -> Iterator[WebServer]:
+    with session_scope(engine) as db:
+        _accounts(db)
+    settings = make_settings(database_url=sqlite_url, data_dir=tmp_path / "var")
+    yield from running_server(engine=engine, settings=settings)
+
+
+def _form(token: str, **changes: str) -> dict[str, str | list[str]]:
+    values = {
+        **campaign_form.defaults(),
+        "csrf_token": token,
+        "name": "omsk-q3",
+        "start": "2026-07-06",
+        "end": "2026-07-17",
+        "org_mode": "all",
+        **changes,
+    }
+    unticked = [k for k, v in values.items() if k in dict(campaign_form.switches()) and not v]
+    form: dict[str, str | list[str]] = {k: v for k, v in values.items() if k not in unticked}
+    return {**form, "channels": ["phone", "email"]}
+
+
+def test_the_letter_and_the_calls_options_are_set_from_the_form(
+    server: WebServer, engine: Engine
+) -> None:
+    admin, token = logged_in(server, "admin")
+    page = LexborHTMLParser(admin.get("/campaigns/new").text)
+    options = page.css_first("#channel-options")
+    assert options is not None
+    labels = [" ".join(label.text().split()) for label in options.css("label")]
+    assert labels[0].startswith("Письмо (тема) Вопрос о ежемесячной выплате на ребёнка")
+    assert labels[1:] == [
+        "Ждать ответа на звонок (с)",
+        "Оставаться на линии после ответа (с)",
+        "Записывать разговор",
+    ]
+    chosen = page.css_first("select[name='options.email.template'] option[selected]")
+    assert chosen is not None and chosen.attributes["value"] == "benefits"
+
+    bad = admin.post(
+        "/campaigns/new",
+        data=_form(
+            token,
+            **{"options.phone.ring_timeout_seconds": "0", "options.phone.listen_seconds": "x"},
+        ),
+    )
+    assert bad.status_code == 400
+    errors = {
+        e.attributes["data-field"]: e.text() for e in LexborHTMLParser(bad.text).css(".field-error")
+    }
+    assert errors == {
+        "options.phone.ring_timeout_seconds": "Больше 0.",
+        "options.phone.listen_seconds": "Введите число.",
+    }
+    kept = LexborHTMLParser(bad.text).css_first("input[name='options.phone.listen_seconds']")
+    assert kept is not None and kept.attributes["value"] == "x"
+
+    made = admin.post(
+        "/campaigns/new",
+        data=_form(
+            token,
+            **{
+                "options.email.template": "large_family",
+                "options.phone.listen_seconds": "45",
+                "options.phone.record": "",
+            },
+        ),
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    with session_scope(engine) as db:
+        campaign = db.exec(select(Campaign).where(Campaign.name == "omsk-q3")).one()
+        assert campaign.spec["options"] == {
+            "email": {"template": "large_family"},
+            "phone": {"listen_seconds": 45.0, "record": False},
+        }
