@@ -52,12 +52,29 @@ class Crawl:
     render_error: str | None = None
     render_failures: int = 0
     # The browser could not photograph what a static page showed: evidence only, no verdict.
+    # `screenshot_failure`: why, as a code the review page words (FAILURES).
     screenshot_error: str | None = None
+    screenshot_failure: str | None = None
     budget_left: bool = True
 
 
 def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:300]
+
+
+# Why the browser did not open a page: `browser_unavailable` (ours: Chromium missing or not
+# starting, OurSideError's class), `timeout` (the page took longer than render_timeout_seconds),
+# `page_failed` (anything else: the page crashed it, a navigation error).
+FAILURES = ("browser_unavailable", "timeout", "page_failed")
+
+
+def _failure(error: BaseException) -> str:
+    if isinstance(error, OurSideError):
+        return "browser_unavailable"
+    # Playwright's TimeoutError is not the built-in one; both mean the page took too long.
+    if isinstance(error, TimeoutError) or type(error).__name__ == "TimeoutError":
+        return "timeout"
+    return "page_failed"
 
 
 def _priority(item: tuple[str, int, str]) -> tuple[int, int]:
@@ -114,7 +131,9 @@ class Crawler:
             except Exception as error:
                 # No picture (the browser did not start, or the page did not open); the page
                 # was read whole without the browser, so its verdicts stand as they are.
-                crawl.screenshot_error = crawl.screenshot_error or _reason(error)
+                if crawl.screenshot_error is None:
+                    crawl.screenshot_error = _reason(error)
+                    crawl.screenshot_failure = _failure(error)
                 if isinstance(error, OurSideError):
                     return
             finally:

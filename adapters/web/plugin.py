@@ -133,6 +133,7 @@ def _details(crawl: Crawl | None, services: dict[str, Any], error: str | None) -
         "render_error": crawl.render_error if crawl else None,
         "render_failures": crawl.render_failures if crawl else 0,
         "screenshot_error": crawl.screenshot_error if crawl else None,
+        "screenshot_failure": crawl.screenshot_failure if crawl else None,
         "budget_exhausted": (not crawl.budget_left) if crawl else False,
     }
 

@@ -24,6 +24,14 @@ OPERATOR_NEEDED = {
     "robots": "сайт закрыт для проверки (robots.txt): решает оператор",
 }
 PRESENCE = [p.value for p in ChannelPresence]
+# Why the found elements have no screenshot (details.screenshot_failure, the web probe's code).
+NO_SCREENSHOTS = {
+    "browser_unavailable": (
+        "браузер на сервере проверки не найден или не запустился — сообщите администратору"
+    ),
+    "timeout": "страница не открылась в браузере за отведённое время",
+    "page_failed": "страница не открылась в браузере",
+}
 
 
 @dataclass
@@ -61,6 +69,9 @@ class SiteView:
     phones: list[tuple[str, bool]]  # (published on the site, also in the directory)
     emails: list[tuple[str, bool]]
     render_error: str | None = None  # a page the browser could not open (the probe's words)
+    # Why what was found has no screenshot, in Russian, and the probe's own words.
+    screenshot_error: str | None = None
+    screenshot_error_raw: str | None = None
     snapshots: list[EvidenceItem] = field(default_factory=list)
     screenshots: list[EvidenceItem] = field(default_factory=list)
 
@@ -139,6 +150,13 @@ def _judges_services(channel: str) -> bool:
     return any(services.intersection(o.also_judged) for o in outcomes)
 
 
+def _no_screenshots(details: dict[str, Any]) -> str | None:
+    if not details.get("screenshot_error"):
+        return None
+    code = str(details.get("screenshot_failure") or "page_failed")
+    return NO_SCREENSHOTS.get(code, NO_SCREENSHOTS["page_failed"])
+
+
 def site_view(
     detail: CheckDetail, items: list[EvidenceItem], directory: set[str]
 ) -> SiteView | None:
@@ -161,6 +179,8 @@ def site_view(
         phones=[(p, p.lower() in directory) for p in _strings(details.get("phones"))],
         emails=[(e, e.lower() in directory) for e in _strings(details.get("emails"))],
         render_error=str(details["render_error"]) if details.get("render_error") else None,
+        screenshot_error=_no_screenshots(details),
+        screenshot_error_raw=str(details.get("screenshot_error") or "") or None,
         snapshots=[i for i in items if i.kind == "page_snapshot"],
         screenshots=[i for i in items if i.kind == "screenshot" and i.available],
     )

@@ -65,6 +65,7 @@ async def test_a_photograph_that_fails_leaves_a_static_site_verdicts_and_no_rend
     # Only the picture is missing: nothing needed the browser to be read.
     assert result.details["render_error"] is None
     assert result.details["screenshot_error"].startswith("TimeoutError")
+    assert result.details["screenshot_failure"] == "timeout"
     assert result.details["web_form"]["evidence"][0]["screenshot"] is None
 
 
@@ -76,6 +77,7 @@ async def test_without_a_browser_a_static_site_is_still_checked_without_photogra
     assert (str(result.outcome), result.error_class) == ("site_checked", None)
     assert _verdicts(result.details)["web_form"] == (True, True, None)
     assert "PROBE_WEB__CHROMIUM" in result.details["screenshot_error"]
+    assert result.details["screenshot_failure"] == "browser_unavailable"
     assert result.details["render_error"] is None
 
 

@@ -15,9 +15,11 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
+from selectolax.lexbor import LexborHTMLParser
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from adapters.web.config import WebSettings
 from probe.channels import ProbeTarget, get_channel
 from probe.export import export_campaign
 from probe.runner import run_probe
@@ -28,7 +30,7 @@ from storage.checks import create_check
 from storage.engine import session_scope
 from storage.models import Check, Contact, Review
 from tests.integration.test_web_browser import _login
-from tests.integration.test_web_support import Seeded, WebServer, running_server
+from tests.integration.test_web_support import Seeded, WebServer, logged_in, running_server
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +65,9 @@ def web_server(
     yield from running_server(engine=engine, settings=web_settings[0])
 
 
-def _probe_the_site(engine: Engine, settings: Settings, url: str, seeded: Seeded) -> int:
+def _probe_the_site(
+    engine: Engine, settings: Settings, url: str, seeded: Seeded, render: str = "always"
+) -> int:
     """The real probe through the runner's wrapper, stored as the engine stores a result."""
     with session_scope(engine) as db:
         contact = Contact(
@@ -77,7 +81,7 @@ def _probe_the_site(engine: Engine, settings: Settings, url: str, seeded: Seeded
         check_id = check.id
         assert check_id is not None
     # Rendered in Chromium: the findings get their screenshots.
-    target = ProbeTarget(check_id=check_id, channel="web", value=url, options={"render": "always"})
+    target = ProbeTarget(check_id=check_id, channel="web", value=url, options={"render": render})
     # In a thread of its own: Playwright's sync API holds this thread's event loop.
     with ThreadPoolExecutor(1) as pool:
         result = pool.submit(
@@ -177,8 +181,6 @@ def test_a_screenshot_is_served_inline_only_as_a_png(
         assert check is not None
         kinds = [e["kind"] for e in check.evidence]
     shot, snapshot = kinds.index("screenshot"), kinds.index("page_snapshot")
-    from tests.integration.test_web_support import logged_in
-
     client, _ = logged_in(web_server, "viewer")
     image = client.get(f"/checks/{check_id}/evidence/{shot}")
     assert image.status_code == 200
@@ -189,3 +191,30 @@ def test_a_screenshot_is_served_inline_only_as_a_png(
     assert html.headers["content-type"] == "application/octet-stream"
     assert html.headers["content-disposition"].startswith("attachment")
     assert isinstance(client, httpx.Client)
+
+
+def test_the_check_page_says_in_russian_why_the_findings_have_no_screenshot(
+    web_server: WebServer, web_settings: tuple[Settings, str], seeded: Seeded, engine: Engine
+) -> None:
+    settings, url = web_settings
+    # No browser on the prober's machine: the static page is read, its form found, no picture.
+    web = settings.web.model_dump() | {
+        "chromium": "/nonexistent/chromium",
+        "screenshot_static": True,
+    }
+    without = settings.model_copy(update={"web": WebSettings.model_validate(web)})
+    check_id = _probe_the_site(engine, without, url, seeded, render="auto")
+    with session_scope(engine) as db:
+        check = db.get(Check, check_id)
+        assert check is not None
+        assert check.details["screenshot_failure"] == "browser_unavailable"
+    client, _ = logged_in(web_server, "viewer")
+    page = LexborHTMLParser(client.get(f"/checks/{check_id}").text)
+    shown = " ".join(page.css_first("#screenshot-error").text().split())
+    assert shown.startswith(
+        "браузер на сервере проверки не найден или не запустился — сообщите администратору. "
+        "Страницы прочитаны без браузера: наличие и работа сервисов от этого не зависят"
+    )
+    assert "PROBE_WEB__CHROMIUM" in shown  # the probe's own words beside it
+    form = page.css_first("tr[data-service=web_form]")
+    assert form.css_first("td.present").text() == "да" and not form.css("img.screenshot")
