@@ -10,6 +10,8 @@ column reads the checks.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Depends, Request
@@ -17,17 +19,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 from starlette.datastructures import FormData
 
-from probe.channels import contact_kinds, outcomes_where
+from probe.channels import column_contact_kinds, contact_kinds, outcomes_where
 from probe.directory.districts import district_of
 from probe.directory.regions import all_regions
 from probe.web import operations
 from probe.web.deps import CurrentUser, PageError, csrf_form, page_operator, page_user, web_state
+from probe.web.import_text import FIELDS
 from probe.web.render import render
 from storage.checks import list_campaigns
 from storage.directory import list_contacts
 from storage.engine import session_scope
 from storage.judgements import effective_outcomes
-from storage.models import Campaign, Check, Organisation
+from storage.models import Campaign, Check, Contact, Organisation
 from storage.organisations import (
     ChannelTally,
     OrganisationSearch,
@@ -165,6 +168,35 @@ def add_contact(
     return RedirectResponse(link, status_code=303)
 
 
+@dataclass
+class ColumnFact:
+    """A contact kind with a directory column of its own (a website), as the page's fact: the
+    contacts of that kind in use — what campaigns check — and the directory's cell when it
+    says something else (an operator added or corrected the contact, or it cannot be read)."""
+
+    heading: str
+    in_use: list[Contact]
+    directory: str
+
+
+_CELL_VALUES = re.compile(r"[\s,;]+")  # a cell may list several values (the importer's rule)
+
+
+def _column_facts(org: Organisation, contacts: Sequence[Contact]) -> list[ColumnFact]:
+    facts = []
+    for channel, kind in column_contact_kinds():
+        assert kind.column is not None
+        in_use = [c for c in contacts if c.channel == channel and c.active and c.value]
+        cell = str(getattr(org, kind.column, "") or "").strip()
+        if not (in_use or cell):
+            continue
+        listed = {c.raw.strip() for c in in_use} | {c.value for c in in_use if c.value}
+        same = set(_CELL_VALUES.split(cell)) - {""} <= listed
+        heading = FIELDS.get(kind.column) or kind.label.capitalize()
+        facts.append(ColumnFact(heading, in_use, "" if same else cell))
+    return facts
+
+
 def organisation_response(
     request: Request,
     organisation_id: int,
@@ -195,6 +227,7 @@ def organisation_response(
         "district": district_of(org.name, org.address),
         "contacts": contacts,
         "contacts_by_id": {c.id: c for c in contacts},
+        "column_facts": _column_facts(org, contacts),
         "checks": checks,
         "outcomes": outcomes,
         "campaigns": campaigns,

@@ -59,7 +59,7 @@ class ServiceView:
 
 @dataclass
 class SiteView:
-    url: str
+    url: str  # where the walk began after redirects (the address it was given when unreachable)
     pages_fetched: Any
     pages_rendered: Any
     robots_disallowed: list[str]
@@ -74,6 +74,7 @@ class SiteView:
     screenshot_error_raw: str | None = None
     snapshots: list[EvidenceItem] = field(default_factory=list)
     screenshots: list[EvidenceItem] = field(default_factory=list)
+    checked: str = ""  # the contact's address the check was given, when the site moved it
 
 
 def proposed_value(found: dict[str, Any]) -> str | None:
@@ -168,8 +169,11 @@ def site_view(
         return None  # a test question's follow-up shows no site
     current = {f: r.value for f, r in detail.current.items()}
     raw_error = details.get("site_error")
+    given = str(detail.contact.value or detail.contact.raw)
+    url = str(details.get("url") or given)
     return SiteView(
-        url=str(details.get("url") or detail.contact.value or detail.contact.raw),
+        url=url,
+        checked=given if given.rstrip("/") != url.rstrip("/") else "",
         pages_fetched=details.get("pages_fetched", "—"),
         pages_rendered=details.get("pages_rendered", "—"),
         robots_disallowed=_strings(details.get("robots_disallowed")),

@@ -6,15 +6,16 @@ POST is refused. The check page's «Исправить контакт» placehol
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
+from selectolax.lexbor import LexborHTMLParser
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from storage.checks import create_check
 from storage.corrections import correct_contact
 from storage.engine import session_scope
-from storage.models import AuditLog, Contact
+from storage.models import AuditLog, Contact, Organisation
 from tests.integration.browser_support import login
-from tests.integration.test_web_support import Seeded, WebServer
+from tests.integration.test_web_support import Seeded, WebServer, logged_in
 
 
 def _websites(engine: Engine, organisation_id: int) -> list[Contact]:
@@ -146,3 +147,42 @@ def test_a_contact_marked_wrong_and_added_again_is_switched_back_on(
     expect(page.locator("body")).to_contain_text(
         "контакт снова действует: оператор ввёл его повторно"
     )
+
+
+def test_the_site_fact_shows_the_address_campaigns_check_and_the_directorys_cell_beside_it(
+    server: WebServer, seeded: Seeded, engine: Engine
+) -> None:
+    with session_scope(engine) as db:
+        org = db.get(Organisation, seeded.omsk_id)
+        assert org is not None
+        org.website = "ftp://kcson-old.ru"  # the directory's cell: no site's address
+        db.add(org)
+    client, token = logged_in(server, "operator")
+
+    def fact() -> str:
+        page = LexborHTMLParser(client.get(f"/organisations/{seeded.omsk_id}").text)
+        facts = page.css(".facts dd.column-fact")
+        assert len(facts) == 1
+        return " ".join(facts[0].text().split())
+
+    assert fact() == (
+        "нет действующего адреса: проверять нечего — добавьте его формой «Добавить контакт» "
+        "ниже в справочнике: ftp://kcson-old.ru"
+    )
+    added = client.post(
+        f"/organisations/{seeded.omsk_id}/contacts",
+        data={"csrf_token": token, "kind": "website", "raw": "Kcson.Omsk.ru", "reason": ""},
+    )
+    assert added.status_code == 303, added.text
+    (site,) = _websites(engine, seeded.omsk_id)
+    assert fact() == (
+        f"https://kcson.omsk.ru/ контакт №{site.id} "
+        "в справочнике: ftp://kcson-old.ru (проверяется адрес выше)"
+    )
+    # The directory says the same as the contact in use: nothing beside it.
+    with session_scope(engine) as db:
+        org = db.get(Organisation, seeded.omsk_id)
+        assert org is not None
+        org.website = "Kcson.Omsk.ru"
+        db.add(org)
+    assert fact() == f"https://kcson.omsk.ru/ контакт №{site.id}"

@@ -75,6 +75,14 @@ def test_a_site_reads_in_russian_with_its_screenshots_and_unlisted_contacts() ->
     assert view.emails == [("KCSON@example.ru", True)]
     assert [i.index for i in view.snapshots] == [0]
     assert view.render_error is None
+    assert (view.url, view.checked) == ("https://kcson.example.ru/", "")
+
+
+def test_a_site_that_moved_names_the_address_checked_beside_where_it_led() -> None:
+    moved = {"url": "https://new.example.ru/", "web_form": None, "faq": None, "survey": None}
+    view = site_view(_detail(moved), [], set())
+    assert view is not None
+    assert (view.url, view.checked) == ("https://new.example.ru/", "https://kcson.example.ru/")
 
 
 def test_an_unreachable_site_names_its_failure_in_russian() -> None:
