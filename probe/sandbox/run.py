@@ -72,7 +72,9 @@ class TimeWarp:
         self.staff = staff
 
     def next_event(self, counts: dict[str, int]) -> datetime | None:
-        """None while something is in flight or due; else the next planned instant."""
+        """None while something is in flight or due, or when nothing is left to happen (a
+        campaign started later from the browser plans from the clock's day, not from a day the
+        idle clock ran ahead to); else the next planned instant."""
         if counts.get(CheckStatus.RUNNING.value):
             return None
         now = self.clock.now()
@@ -92,6 +94,8 @@ class TimeWarp:
             local.date() + timedelta(days=1), datetime.min.time(), tzinfo=local.tzinfo
         ) + timedelta(seconds=1)
         candidates = [t for t in (next_planned, self.staff.next_due()) if t is not None]
+        if not candidates and not counts.get(CheckStatus.WAITING.value):
+            return None
         return min([*candidates, midnight, now + self.MAX_JUMP])
 
     async def run(self, stop: asyncio.Event, on_jump: Callable[[], Any]) -> None:
@@ -167,17 +171,18 @@ async def run_sandbox(
             )
             try:
                 await _wait_until_done(engine, clock, tasks, options, stop, progress)
+                outcome = await _report(engine, world, clock, region, started_real)
+                if web is not None and serve_after:
+                    # The runner and the region stay up too: a campaign created and started in
+                    # the browser is carried out like the sandbox's own.
+                    say("the review UI stays up, campaigns started there run: Ctrl-C to stop")
+                    await stop.wait()
             finally:
                 runner_stop.set()
                 await asyncio.gather(*tasks, return_exceptions=True)
-            outcome = await _report(engine, world, clock, region, started_real)
-            if web is not None:
-                web_task, web_stop = web
-                if serve_after:
-                    say("the review UI stays up: Ctrl-C to stop")
-                    await stop.wait()
-                web_stop.set()
-                await asyncio.gather(web_task, return_exceptions=True)
+                if web is not None:
+                    web[1].set()
+                    await asyncio.gather(web[0], return_exceptions=True)
         return outcome
     finally:
         await asyncio.to_thread(region.stop)
@@ -291,6 +296,9 @@ def _listen(port: int) -> socket.socket:
             f"the review UI cannot listen on 127.0.0.1:{port} ({error.strerror}); "
             "leave out --web-port to take a free port"
         ) from None
+    # Listening at once: the address is printed before the server's task first runs, and a
+    # browser opened on it then must wait in the backlog, not be refused.
+    sock.listen(128)
     return sock
 
 

@@ -98,7 +98,8 @@ def compare(engine: Engine, world: World) -> SandboxReport:
 
 
 def _recorded(engine: Engine) -> Recorded:
-    from storage.models import CheckEvent, Contact, Organisation
+    """The sandbox campaign's checks (not those of a campaign started in the review UI)."""
+    from storage.models import Campaign, CheckEvent, Contact, Organisation
     from storage.published import EVENT as UNLISTED_EVENT
 
     found = Recorded()
@@ -107,6 +108,8 @@ def _recorded(engine: Engine) -> Recorded:
             select(Organisation.protocol_row, Contact, Check)
             .join(Contact, col(Contact.id) == col(Check.contact_id))
             .join(Organisation, col(Organisation.id) == col(Check.organisation_id))
+            .join(Campaign, col(Campaign.id) == col(Check.campaign_id))
+            .where(col(Campaign.name) == CAMPAIGN)
             .order_by(col(Check.id))
         ).all()
         found.unlisted = set(
@@ -114,7 +117,8 @@ def _recorded(engine: Engine) -> Recorded:
                 select(Organisation.protocol_row)
                 .join(Check, col(Check.organisation_id) == col(Organisation.id))
                 .join(CheckEvent, col(CheckEvent.check_id) == col(Check.id))
-                .where(col(CheckEvent.kind) == UNLISTED_EVENT)
+                .join(Campaign, col(Campaign.id) == col(Check.campaign_id))
+                .where(col(CheckEvent.kind) == UNLISTED_EVENT, col(Campaign.name) == CAMPAIGN)
             ).all()
         )
         found.to_correct = {

@@ -61,3 +61,13 @@ def test_the_command_line_asks_for_a_free_port_unless_told() -> None:
     assert Options().web_port == review_port(None) == 0  # a free one
     assert review_port(0) is None  # no review UI
     assert review_port(8181) == 8181
+
+
+def test_the_printed_address_takes_connections_before_the_server_runs() -> None:
+    sock = _listen(0)
+    try:
+        # A browser opened on the address as soon as it is printed waits, it is not refused.
+        with socket.create_connection(sock.getsockname()[:2], timeout=5):
+            pass
+    finally:
+        sock.close()
