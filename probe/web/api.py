@@ -214,6 +214,14 @@ class CorrectionIn(BaseModel):
     reason: Text = ""
 
 
+class ContactIn(BaseModel):
+    kind: str = Field(
+        max_length=50, description="a registered contact kind: phone, email, website, ..."
+    )
+    raw: Text = Field(description="the contact as published or as an operator writes it")
+    reason: Text = Field("", description="where it is known from")
+
+
 class Done(BaseModel):
     ok: bool = True
     new_id: int | None = None
@@ -450,5 +458,19 @@ def correct(
 ) -> ContactDone:
     entered = _perform(
         request, operations.correct, user=user, contact_id=contact_id, **body.model_dump()
+    )
+    return ContactDone(new_id=entered.contact_id, reactivated=entered.reactivated)
+
+
+@router.post("/organisations/{organisation_id}/contacts", responses=_CHANGE)
+def add_contact(
+    request: Request,
+    organisation_id: Id,
+    body: ContactIn,
+    user: CurrentUser = Depends(api_operator),
+) -> ContactDone:
+    """A contact the directory lacks (the organisation page's «Добавить контакт»)."""
+    entered = _perform(
+        request, operations.add, user=user, organisation_id=organisation_id, **body.model_dump()
     )
     return ContactDone(new_id=entered.contact_id, reactivated=entered.reactivated)

@@ -314,6 +314,39 @@ def test_correcting_back_to_a_number_the_organisation_had_switches_it_back_on(
     ) in shown.text
 
 
+def test_an_operator_adds_a_contact_through_the_api_as_the_page_does(
+    seeded: Seeded, operator: httpx.Client, engine: Engine
+) -> None:
+    url = f"/api/organisations/{seeded.omsk_id}/contacts"
+    done = operator.post(url, json={"kind": "website", "raw": "Kcson.Omsk.ru", "reason": "звонок"})
+    assert done.status_code == 200, done.text
+    new_id = done.json()["new_id"]
+    assert done.json() == {"ok": True, "new_id": new_id, "reactivated": False}
+    with session_scope(engine) as db:
+        site = db.get(Contact, new_id)
+        assert site is not None
+        assert (site.channel, site.value, site.source) == (
+            "web", "https://kcson.omsk.ru/", "operator addition by operator",
+        )  # fmt: skip
+    refused = [
+        (url, {"kind": "website", "raw": "https://kcson.omsk.ru"}, 400,
+         f"У организации уже есть такой контакт: https://kcson.omsk.ru/ (№{new_id})."),
+        (url, {"kind": "fax", "raw": "1"}, 400, "Неизвестный вид контакта: «fax»."),
+        (url, {"kind": "website", "raw": "  "}, 400, "Укажите значение контакта."),
+        (url, {"kind": "website", "raw": "http://bad site"}, 400,
+         "Не удалось распознать адрес сайта: «http://bad site»."),
+        ("/api/organisations/999999/contacts", {"kind": "website", "raw": "a.ru"}, 404,
+         "Организация не найдена."),
+    ]  # fmt: skip
+    for where, body, status, message in refused:
+        response = operator.post(where, json=body)
+        assert (response.status_code, response.json()) == (status, {"detail": message}), body
+    # A contact the organisation had (replaced) is switched back on, as on the page.
+    operator.post(f"/api/contacts/{new_id}/correction", json={"kind": "wrong", "raw": "kcson55.ru"})
+    again = operator.post(url, json={"kind": "website", "raw": "kcson.omsk.ru"})
+    assert again.json() == {"ok": True, "new_id": new_id, "reactivated": True}
+
+
 def test_the_export_button_answers_with_a_file_or_says_the_exporter_is_missing(
     server: WebServer, seeded: Seeded
 ) -> None:

@@ -130,6 +130,7 @@ def test_the_session_cookie_is_http_only_and_same_site(server: WebServer) -> Non
         "/api/checks/{id}/verdict",
         "/api/checks/{id}/requeue",
         "/api/contacts/{contact}/correction",
+        "/api/organisations/{organisation}/contacts",
     ],
 )
 def test_a_viewer_token_cannot_change_anything_through_the_api(
@@ -137,7 +138,9 @@ def test_a_viewer_token_cannot_change_anything_through_the_api(
 ) -> None:
     before = _last_audit_id(engine)
     body = {"field": "grade", "value": "good", "reason": "x", "kind": "wrong", "raw": "a@b.ru"}
-    url = path.format(id=seeded.busy_id, contact=seeded.phone_contact_id)
+    url = path.format(
+        id=seeded.busy_id, contact=seeded.phone_contact_id, organisation=seeded.omsk_id
+    )
     response = api(server, seeded.tokens["viewer"]).post(url, json=body)
     assert response.status_code == 403
     assert response.json() == {
