@@ -148,6 +148,12 @@ FLASH = {
     "saved_next": "Оценка сохранена. Следующая проверка из очереди взята в работу.",
     "verdict_next": "Решение записано. Следующая проверка из очереди взята в работу.",
 }
+# A test question's answer (probe.web.follow_up), as the site check's list of questions says it.
+FOLLOW_UP_STATES = {
+    "answered": "ответ получен",
+    "unanswered": "ответа нет",
+    "waiting": "ждём ответа",
+}
 QUEUE_FLASH = {
     "queue_empty": "Свободных проверок по выбранным условиям больше нет.",
     "released": "Проверка освобождена: её может взять другой оператор.",

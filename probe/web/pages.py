@@ -23,6 +23,7 @@ from probe.web import labels
 from probe.web.deps import CurrentUser, PageError, page_user, web_state
 from probe.web.evidence import evidence_view
 from probe.web.filters import MAX_ID, FilterError, QueueQuery, page_position
+from probe.web.follow_up import follow_up_view, questions_asked
 from probe.web.greeting import confirm_value, greeting_views
 from probe.web.render import render
 from probe.web.site import PRESENCE, site_view
@@ -205,6 +206,7 @@ def check_response(
         detail = check_detail(session=db, check_id=check_id)
         listed = _listed(db, detail.organisation.id) if detail is not None else set()
         claim = current_claim(session=db, check_id=check_id)
+        questions = questions_asked(db, detail.check) if detail is not None else []
     if detail is None:
         raise PageError(404, "Проверка не найдена.")
     evidence = evidence_view(detail=detail, data_dir=state.data_dir)
@@ -218,6 +220,8 @@ def check_response(
         "region_name": REGION_NAMES.get(detail.organisation.region, detail.organisation.region),
         "evidence": evidence,
         "site": site_view(detail, evidence.items, listed),
+        "questions": questions,
+        "follow": follow_up_view(detail.check, detail.outcome or detail.check.outcome),
         "presence": PRESENCE,
         "directory_values": [v.value for v in DirectoryCheck],
         "can_act": user.at_least(Role.OPERATOR),

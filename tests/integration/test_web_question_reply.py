@@ -16,7 +16,9 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+import httpx
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -185,14 +187,21 @@ def _silence_then_pages(
     # The attempt policy saw it (the one result path) and planned nothing more.
     assert events == ["pending", "result", "policy"]
     assert len(_checks(engine)) == 4
-    _pages_show_the_follow_ups(engine, settings, answered.id, silent.id)  # type: ignore[arg-type]
+    _pages_show_the_follow_ups(engine, settings, follow, answered.id, silent.id)  # type: ignore[arg-type]
+
+
+def _text(page: httpx.Response, selector: str) -> str:
+    node = LexborHTMLParser(page.text).css_first(selector)
+    assert node is not None, selector
+    return " ".join(node.text().split())
 
 
 def _pages_show_the_follow_ups(
-    engine: Engine, settings: Settings, answered: int, silent: int
+    engine: Engine, settings: Settings, follow: dict[str, Check], answered: int, silent: int
 ) -> None:
-    """The review UI shows a follow-up like any check (no site view); the silent one is the
-    operator's verdict to give, in the queue."""
+    """The review UI shows a follow-up with a block of its own (the form, the token, the answer
+    or its absence; no site view); the site check lists its question with a link to it; the
+    silent one is the operator's verdict to give, in the queue."""
     with session_scope(engine) as session:
         create_user(
             session=session, username="operator", password_hash=hash_password(PASSWORD),
@@ -203,8 +212,21 @@ def _pages_show_the_follow_ups(
         page = client.get(f"/checks/{answered}")
         assert page.status_code == 200, page.text
         assert "ответ на вопрос с сайта получен" in page.text
+        a = follow["A"].details
+        assert _text(page, "#follow-up-token") == a["token"]
+        assert _text(page, "#follow-up-of") == f"проверка №{a['follow_up_of']}"
+        answer = _text(page, "#follow-up-answer")
+        assert answer.startswith("получен ") and ", через 0 раб. дн. — в срок (срок: " in answer
+        assert 'id="site"' not in page.text  # a follow-up shows no site view
+        assert a["form"] in _text(page, "#follow-up")
         page = client.get(f"/checks/{silent}")
         assert page.status_code == 200, page.text
         assert "нет ответа на вопрос с сайта" in page.text
+        assert _text(page, "#follow-up-answer").startswith("не получен: ожидание закончилось ")
+        # The site check that asked: its question, with the answer's check and its state.
+        site = client.get(f"/checks/{a['follow_up_of']}")
+        row = _text(site, "#site-questions tbody tr")
+        assert a["token"] in row and "200" in row
+        assert row.endswith(f"проверка №{answered}: ответ получен")
         queue = client.get("/queue", params={"channel": "web"})
         assert queue.status_code == 200 and f"/checks/{silent}" in queue.text
