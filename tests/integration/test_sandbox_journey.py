@@ -99,9 +99,12 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     running = Sandbox(proc, folder / "var")
     reader = threading.Thread(target=running.read, daemon=True)
     reader.start()
+    # The sandbox's servers share the machine with the browser: a page may take its time.
+    expect.set_options(timeout=20_000)
     try:
         yield running
     finally:
+        expect.set_options(timeout=5_000)
         proc.send_signal(signal.SIGINT)  # Ctrl-C: every sandbox process is stopped
         try:
             proc.wait(timeout=60)
@@ -243,6 +246,7 @@ def test_admin_operator_and_viewer_do_their_jobs_on_a_fresh_sandbox_in_the_brows
         _admin_prepares(page, sandbox, tmp_path)
         dashboard = _admin_creates_and_starts(page)
         _logout(page)
+        laps = {"admin": time.monotonic() - started}
 
         _login(page, sandbox, "anna")
         waited = _watch_until_done(page, dashboard)
@@ -252,6 +256,7 @@ def test_admin_operator_and_viewer_do_their_jobs_on_a_fresh_sandbox_in_the_brows
         _review(page, sandbox, campaign_id)
         _export(page, dashboard, tmp_path, "anna")
         _logout(page)
+        laps["operator"] = time.monotonic() - started - laps["admin"]
 
         _login(page, sandbox, "ivan")
         page.goto(dashboard)
@@ -271,10 +276,17 @@ def test_admin_operator_and_viewer_do_their_jobs_on_a_fresh_sandbox_in_the_brows
         assert "Недостаточно прав: действие доступно только оператору и администратору." in (
             refused.text()
         )
+        # The operators' work, as the ministry's supervisor reads it.
+        page.goto(f"{sandbox.url}/audit?actor=anna")
+        rows = page.locator("#audit-table tbody tr")
+        expect(rows.filter(has_text="оценка или решение по проверке")).to_have_count(2)
+        assert_russian_dates(page)
         _export(page, dashboard, tmp_path, "ivan")
+    laps["viewer"] = time.monotonic() - started - laps["admin"] - laps["operator"]
     print(
         f"journey: sandbox up in {started - sandbox.started:.0f} s, then "
-        f"{time.monotonic() - started:.0f} s in the browser, {waited:.0f} s of them waiting "
-        "for the campaign"
+        f"{time.monotonic() - started:.0f} s in the browser ("
+        + ", ".join(f"{who} {seconds:.0f} s" for who, seconds in laps.items())
+        + f"; the operator waited {waited:.0f} s for the campaign)"
     )
     sandbox.wait_for("the review UI stays up", 240)  # the sandbox's summary is written
