@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, Request
@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from probe.directory.districts import district_of
 from probe.directory.regions import all_regions
+from probe.results import utc_now
 from probe.web import labels, svg
 from probe.web.deps import CurrentUser, PageError, page_user, web_state
 from probe.web.render import render
@@ -201,7 +202,7 @@ def dashboard_view(campaign: Campaign, figures: CampaignFigures) -> DashboardVie
         campaign=campaign, zone=figures.timezone, progress=progress, by_channel=by_channel,
         outcomes=outcomes, overturned=figures.overturned, groups=_groups(figures),
         running=campaign.status == "running",
-        counted_at=labels.local_time(datetime.now(UTC), figures.timezone, zone_named=False),
+        counted_at=labels.local_time(utc_now(), figures.timezone, zone_named=False),
     )  # fmt: skip
     view.charts = {
         "days": _day_chart(figures),

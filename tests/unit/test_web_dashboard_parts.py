@@ -1,15 +1,20 @@
 """The dashboard's parts that need no server: districts read from names, the SVG charts, the
-Russian plural."""
+Russian plural, the time it was counted."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
+from probe.clock import WarpClock, set_clock
 from probe.directory.districts import district_of
 from probe.web import svg
+from probe.web.dashboard import dashboard_view
 from probe.web.labels import plural
+from storage.dashboard import CampaignFigures
+from storage.models import Campaign
 
 
 @pytest.mark.parametrize(
@@ -60,3 +65,16 @@ def test_empty_charts_draw_nothing() -> None:
 )  # fmt: skip
 def test_counts_agree_with_their_noun(count: int, text: str) -> None:
     assert plural(count, "организация", "организации", "организаций") == text
+
+
+def test_the_figures_are_counted_at_the_time_on_the_process_clock() -> None:
+    """The sandbox's compressed clock: «Подсчитано» on the campaign's day, not the wall's."""
+    previous = set_clock(WarpClock(datetime(2026, 4, 6, 4, 30, tzinfo=UTC), 1.0))
+    try:
+        view = dashboard_view(
+            Campaign(id=1, name="c", status="running"),
+            CampaignFigures(campaign_id=1, timezone="Asia/Omsk"),
+        )
+    finally:
+        set_clock(previous)
+    assert view.counted_at.startswith("06.04.2026 10:30")
