@@ -68,6 +68,7 @@ def test_the_openapi_spec_is_published_with_bearer_auth(server: WebServer) -> No
         "/api/checks/{check_id}/verdict",
         "/api/checks/{check_id}/requeue",
         "/api/contacts/{contact_id}/correction",
+        "/api/organisations/{organisation_id}/contacts",
     }
 
 
