@@ -419,8 +419,9 @@ def contact_kind(name: str) -> ContactKind:
 
 
 def contact_kinds() -> list[tuple[str, ContactKind]]:
-    """(channel, kind) for every registered contact kind: what an operator can add by hand."""
-    return [(spec.name, kind) for spec in all_specs() for kind in spec.contact_kinds]
+    """(channel, kind) for every contact kind of a listed channel: what an operator can add by
+    hand (a channel that exists for tests only offers none)."""
+    return [(s.name, kind) for s in all_specs() if s.listed for kind in s.contact_kinds]
 
 
 def column_contact_kinds() -> list[tuple[str, ContactKind]]:

@@ -38,6 +38,8 @@ def test_an_operator_adds_a_website_and_a_bad_value_or_a_duplicate_is_refused(
     options = form.locator("select[name=kind] option")
     expect(options.filter(has_text="Адрес сайта")).to_have_count(1)
     expect(options.filter(has_text="Номер телефона")).to_have_count(1)
+    # The channel that exists for tests only (not listed) is not offered to operators.
+    expect(options).to_have_text(["Адрес электронной почты", "Номер телефона", "Адрес сайта"])
 
     form.locator("select[name=kind]").select_option(label="Адрес сайта")
     form.locator("input[name=raw]").fill("http://bad site")

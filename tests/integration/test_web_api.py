@@ -333,6 +333,7 @@ def test_an_operator_adds_a_contact_through_the_api_as_the_page_does(
         (url, {"kind": "website", "raw": "https://kcson.omsk.ru"}, 400,
          f"У организации уже есть такой контакт: https://kcson.omsk.ru/ (№{new_id})."),
         (url, {"kind": "fax", "raw": "1"}, 400, "Неизвестный вид контакта: «fax»."),
+        (url, {"kind": "test", "raw": "1"}, 400, "Неизвестный вид контакта: «test»."),
         (url, {"kind": "website", "raw": "  "}, 400, "Укажите значение контакта."),
         (url, {"kind": "website", "raw": "http://bad site"}, 400,
          "Не удалось распознать адрес сайта: «http://bad site»."),
