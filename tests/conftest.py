@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,9 +39,25 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'probe.db'}"
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file brought to the current schema by the migrations, once per session: each
+    test's `engine` starts from a copy (the same bytes a migration of its own would write)."""
+    path = tmp_path_factory.mktemp("schema") / "migrated.db"
+    upgrade(f"sqlite:///{path}")
+    leftovers = [p.name for p in path.parent.iterdir() if p != path]
+    assert leftovers == [], f"the migrated file is not complete without {leftovers}"
+    return path
+
+
 @pytest.fixture
-def engine(sqlite_url: str) -> Iterator[Engine]:
-    upgrade(sqlite_url)
+def engine(sqlite_url: str, migrated_sqlite: Path) -> Iterator[Engine]:
+    """An engine on a fresh SQLite file at `sqlite_url`, migrated to the current schema."""
+    target = Path(sqlite_url.removeprefix("sqlite:///"))
+    if target.exists():  # made by a fixture before this one: migrate it where it is
+        upgrade(sqlite_url)
+    else:
+        shutil.copyfile(migrated_sqlite, target)
     engine = make_engine(sqlite_url)
     yield engine
     engine.dispose()
@@ -60,14 +77,30 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture
 def postgres_url(postgres_server: PostgresServer, request: pytest.FixtureRequest) -> str:
-    """A fresh, empty database on the shared test server."""
+    """A fresh database on the shared test server: empty, or, for a test that also uses
+    `pg_engine` (on this same database), a copy of `migrated_postgres`."""
+    if "pg_engine" in request.fixturenames:
+        return postgres_server.create_database(
+            template=request.getfixturevalue("migrated_postgres")
+        )
     return postgres_server.create_database()
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_server: PostgresServer) -> str:
+    """The name of a database on the shared server brought to the current schema by the
+    migrations, once per session: each test's `pg_engine` database is a copy of it."""
+    url = postgres_server.create_database()
+    upgrade(url)
+    return url.rsplit("/", 1)[1]
+
+
 @pytest.fixture
-def pg_engine(postgres_url: str) -> Iterator[Engine]:
-    """An engine on a fresh PostgreSQL database, migrated to the current schema."""
-    upgrade(postgres_url)
+def pg_engine(postgres_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An engine on a fresh PostgreSQL database (`postgres_url`), migrated to the current
+    schema."""
+    if "pg_engine" not in request.fixturenames:  # asked for late: postgres_url is empty
+        upgrade(postgres_url)
     engine = make_engine(postgres_url)
     yield engine
     engine.dispose()
