@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from probe.results import utc_now
@@ -98,6 +99,16 @@ def list_contacts(
     return session.exec(
         query.order_by(col(Contact.channel), col(Contact.position), col(Contact.id))
     ).all()
+
+
+def directory_stamp(*, session: Session) -> tuple[Any, ...]:
+    """What changes whenever an organisation or a contact is added or changed: their counts and
+    latest `updated_at` (every change of the directory sets it)."""
+    found: list[Any] = []
+    for table in (Organisation, Contact):
+        row = session.exec(select(func.count(), func.max(col(table.updated_at)))).one()
+        found += [row[0], str(row[1])]
+    return tuple(found)
 
 
 def upsert_organisation(

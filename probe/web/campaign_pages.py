@@ -166,10 +166,11 @@ def _attempts(
     request: Request, campaign: Campaign
 ) -> tuple[list[PlannedAttempt], list[tuple[int, str]]]:
     """A draft: what `start` would plan now (nothing written); else its planned checks."""
-    engine = web_state(request).engine
+    state = web_state(request)
+    engine = state.engine
     if campaign.status == "draft":
-        _spec, result = service.plan(engine=engine, name=campaign.name, now=utc_now())
-        return result.attempts, result.skipped
+        preview = state.previews.get(engine, campaign, utc_now())
+        return preview.attempts, preview.skipped
     with session_scope(engine) as db:
         checks = db.exec(
             select(Check)

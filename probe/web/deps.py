@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Depends, HTTPException, Request
@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from starlette.datastructures import FormData
 
 from probe.settings import Settings
+from probe.web.plan_preview import Previews
 from probe.web.security import LoginThrottle, SessionCodec, WebSession, password_stamp
 from storage.engine import session_scope
 from storage.users import Role, get_user, session_ended, user_for_token
@@ -27,6 +28,8 @@ class WebState:
     throttle: LoginThrottle
     templates: Jinja2Templates
     data_dir: Path
+    # Draft campaigns' plan previews, kept between views (probe/web/plan_preview.py).
+    previews: Previews = field(default_factory=Previews)
 
 
 @dataclass(frozen=True)
