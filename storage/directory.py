@@ -90,6 +90,15 @@ def list_organisations(
     return session.exec(query.order_by(col(Organisation.region), col(Organisation.id))).all()
 
 
+def organisation_choices(*, session: Session, region: str) -> Sequence[Any]:
+    """The region's active organisations as (id, name, short_name) rows in id order, for a
+    form's list: a thousand whole rows cost the review queue's page about 100 ms."""
+    query = select(Organisation.id, Organisation.name, Organisation.short_name).where(
+        Organisation.region == region, col(Organisation.active).is_(True)
+    )
+    return session.exec(query.order_by(col(Organisation.id))).all()
+
+
 def list_contacts(
     *, session: Session, organisation_id: int, active_only: bool = False
 ) -> Sequence[Contact]:

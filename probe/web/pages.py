@@ -29,7 +29,7 @@ from probe.web.render import render
 from probe.web.site import PRESENCE, site_view
 from storage.checks import list_campaigns
 from storage.corrections import CORRECTION_KINDS
-from storage.directory import list_contacts, list_organisations
+from storage.directory import list_contacts, organisation_choices
 from storage.engine import session_scope
 from storage.models import Organisation
 from storage.review_claims import current_claim
@@ -98,7 +98,7 @@ def queue(
             "campaigns": list_campaigns(session=db),
             "regions": [(code, REGION_NAMES.get(code, code)) for code in list_regions(session=db)],
             "organisations": (
-                list_organisations(session=db, region=filters.region) if filters.region else []
+                organisation_choices(session=db, region=filters.region) if filters.region else []
             ),
             "selected_org": (
                 db.get(Organisation, filters.organisation_id) if filters.organisation_id else None

@@ -115,5 +115,16 @@ def test_a_queue_beyond_the_counted_cap_says_more_than(
     _busy_failures(engine, seeded, 100)  # 104 in the queue, counted up to 100
     client, _ = logged_in(server, "operator")
     assert _total(client.get("/queue").text) == "более 100"
-    assert _total(client.get("/queue?region=omsk").text) == "3"  # one page: its rows
+    omsk = client.get("/queue?region=omsk").text
+    assert _total(omsk) == "3"  # one page: its rows
+    # The region's organisations to choose from (storage.directory.organisation_choices).
+    select = re.search(r'<select name="organisation">(.*?)</select>', omsk, re.S)
+    assert select is not None, omsk
+    choices = re.findall(r'<option value="(\d+)"\s*>([^<]+)</option>', select.group(1))
+    assert choices == [
+        (
+            str(seeded.omsk_id),
+            "КЦСОН &lt;script&gt;alert(&#39;org&#39;)&lt;/script&gt; Кировского округа",
+        )
+    ]
     assert _total(client.get("/queue?outcome=busy").text) == "более 100"
