@@ -17,7 +17,8 @@ kept between requests). Target: at most 300 ms.
 
 Both databases are filled at migration 0010 and then upgraded, as an installation would be:
 migration 0011 fills each check's effective outcome and counts every campaign's counters
-(storage.tally.recount); the time it took is printed.
+(storage.tally.recount), migration 0012 each check's needs-review flag
+(storage.needs_review.recount); the time they took is printed.
 
     .venv/bin/python bench/web_queue.py [--checks 1000000] [--campaign-checks 1000000] [--repeat 15]
 """
@@ -270,8 +271,8 @@ def main() -> int:
             start = time.perf_counter()
             upgrade(url)
             _execute(url, "")  # VACUUM ANALYZE
-            print(f"{name} database upgraded from {FILLED_AT} (effective outcomes, counters) "
-                  f"in {time.perf_counter() - start:.1f} s")  # fmt: skip
+            print(f"{name} database upgraded from {FILLED_AT} (effective outcomes, counters, "
+                  f"needs-review flags) in {time.perf_counter() - start:.1f} s")  # fmt: skip
         with tempfile.TemporaryDirectory() as data_dir:
             print("\n== the review queue")
             worst = run(_settings(queue_url, data_dir), PATHS, args.repeat)
