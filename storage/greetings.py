@@ -2,9 +2,9 @@
 greeting worker and what the review UI, the export and the status read.
 
 One row per person who answered a connected call (`GreetingProposal`). The phone channel's
-worker adds the rows of a call once it is recorded (adapters/sip/greetwork), claims one at a
-time, and stores the proposal; nothing here knows the channel. Claims are leases, so a worker
-that dies leaves its job to the next one after `claimed_until`.
+worker adds the rows of a call once it is recorded (adapters/sip/greetwork), claims one or
+several at a time, and stores the proposals; nothing here knows the channel. Claims are leases,
+so a worker that dies leaves its jobs to the next one after `claimed_until`.
 """
 
 from __future__ import annotations
@@ -64,16 +64,36 @@ def add_jobs(*, session: Session, check_id: int, persons: Sequence[dict[str, Any
     return len(persons)
 
 
+def _claimable(now: datetime) -> Any:
+    stale = and_(col(GreetingProposal.status) == RUNNING, col(GreetingProposal.claimed_until) < now)
+    return or_(col(GreetingProposal.status) == PENDING, stale)
+
+
+def claimable(*, session: Session, now: datetime) -> int:
+    """How many jobs a worker could claim now (pending, or their worker's lease ran out)."""
+    query = select(func.count()).select_from(GreetingProposal).where(_claimable(now))
+    return int(session.exec(query).one())
+
+
 def claim(
     *, session: Session, worker: str, now: datetime, lease: timedelta
 ) -> GreetingProposal | None:
     """The oldest pending job (or one whose worker's lease ran out), now this worker's."""
-    stale = and_(col(GreetingProposal.status) == RUNNING, col(GreetingProposal.claimed_until) < now)
+    found = claim_many(session=session, worker=worker, now=now, lease=lease, limit=1)
+    return found[0] if found else None
+
+
+def claim_many(
+    *, session: Session, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[GreetingProposal]:
+    """Up to `limit` of the oldest pending jobs (or ones whose worker's lease ran out), in
+    order, now this worker's; a job another worker takes meanwhile is left to it."""
+    taken_rows: list[GreetingProposal] = []
     for row in session.exec(
         select(GreetingProposal)
-        .where(or_(col(GreetingProposal.status) == PENDING, stale))
+        .where(_claimable(now))
         .order_by(col(GreetingProposal.id))
-        .limit(5)
+        .limit(limit + 4)
     ).all():
         taken = session.execute(
             update(GreetingProposal)
@@ -92,8 +112,10 @@ def claim(
         )
         if getattr(taken, "rowcount", 0) == 1:
             session.refresh(row)
-            return row
-    return None
+            taken_rows.append(row)
+            if len(taken_rows) == limit:
+                break
+    return taken_rows
 
 
 def finish(

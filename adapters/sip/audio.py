@@ -74,8 +74,19 @@ class Listening:
     end: float | None = None  # the call's end, whoever ended it
 
 
-def _beep_after_speech(talk: list[Interval], tones: list[ToneEvent], answer: float) -> str | None:
-    for beep in (t for t in tones if t.kind == "beep" and t.start >= answer):
+def _within_speech(tone: ToneEvent, speech: list[Interval]) -> bool:
+    """Speech on both sides of the tone in one segment: tone frames are kept out of the VAD
+    (analysis/frames.py), so a segment spans a tone only when the voice went on after it
+    within the VAD's hangover; a steady vowel, not a machine's beep, which the line's silence
+    follows (a 356 Hz "beep" in the middle of a festival-voiced greeting, issue 18)."""
+    return any(s.start < tone.start and tone.end < s.end for s in speech)
+
+
+def _beep_after_speech(
+    talk: list[Interval], tones: list[ToneEvent], answer: float, speech: list[Interval]
+) -> str | None:
+    beeps = [t for t in tones if t.kind == "beep" and t.start >= answer]
+    for beep in (t for t in beeps if not _within_speech(t, speech)):
         if any(answer < u.end <= beep.start + 0.1 for u in talk):
             return f"a {beep.freq:.0f} Hz beep after speech"
     return None
@@ -111,10 +122,14 @@ def _hung_up_after_message(talk: list[Interval], answer: float, heard: Listening
 
 
 def _machine(
-    talk: list[Interval], tones: list[ToneEvent], answer: float, heard: Listening
+    talk: list[Interval],
+    tones: list[ToneEvent],
+    answer: float,
+    heard: Listening,
+    speech: list[Interval],
 ) -> str | None:
     return (
-        _beep_after_speech(talk, tones, answer)
+        _beep_after_speech(talk, tones, answer, speech)
         or _no_reply(talk, answer, heard)
         or _hung_up_after_message(talk, answer, heard)
     )
@@ -168,7 +183,9 @@ def analyse(
     findings = AudioFindings(speech=sorted(speech, key=lambda s: s.start), tones=classify(raw))
     if answer is not None:
         talk = utterances(findings.speech)
-        findings.machine_reason = _machine(talk, findings.tones, answer, heard or Listening())
+        findings.machine_reason = _machine(
+            talk, findings.tones, answer, heard or Listening(), findings.speech
+        )
         findings.transfers = _audio_transfers(
             talk, findings.tones, answer, transfer_silence, list(expected_quiet)
         )

@@ -226,6 +226,24 @@ def test_a_beep_after_speech_is_an_answering_machine() -> None:
     assert verdict(rec).reason == "a 1000 Hz beep after speech"
 
 
+def test_a_steady_vowel_inside_a_persons_speech_is_no_beep() -> None:
+    # A transferred call: the reception greets, then the specialist, whose voice holds a
+    # 356 Hz vowel for 0.18 s mid-greeting (festival's voice in the sandbox, issue 18).
+    rec = record(
+        *ringing(200, "OK"),
+        speech(101.8, 109.7),
+        speech(111.7, 119.6),
+        tone(116.4, 116.6, 356),
+        hangup="listen_time",
+    )
+    assert verdict(rec).outcome == Outcome.CONNECTED
+    # The same tone with the line silent after it is a beep after speech.
+    rec = record(
+        *ringing(200, "OK"), speech(101.8, 109.7), speech(111.7, 116.4), tone(116.4, 116.6, 356)
+    )
+    assert verdict(rec).reason == "a 356 Hz beep after speech"
+
+
 def test_a_person_who_greets_briefly_is_connected() -> None:
     rec = record(*ringing(200, "OK"), speech(101.6, 103.5), speech(110.0, 112.0))
     assert verdict(rec).outcome == Outcome.CONNECTED

@@ -4,18 +4,45 @@ greeting workers; `unavailable()` says why it cannot run here."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from adapters.sip.greeting import (
+    Clip,
+    GreetingProposal,
     OrganisationNames,
     SpeechUnavailable,
     analyse_greeting,
+    analyse_greetings,
     speech_unavailable_reason,
 )
 from probe.settings import Settings
 
-__all__ = ["SpeechUnavailable", "load", "unavailable"]
+__all__ = ["Job", "Speech", "SpeechUnavailable", "load", "unavailable"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One person's greeting to read: where it is in the recording, whose it is."""
+
+    wav: Path
+    start: float
+    seconds: float | None
+    names: OrganisationNames
+
+
+@dataclass(frozen=True)
+class Speech:
+    """`one(job)`: a greeting alone (its own Whisper pass, as the CLI reads it); `many(jobs)`:
+    several in shared passes (`analyse_greetings`, a backlog's way: docs/greeting.md, "Accuracy
+    and cost"); `names({"name", "short_name"})`: what the organisation is matched against.
+    Both give each proposal's data (JSON-ready, with its `column`, and `batch`: how many
+    greetings were read together)."""
+
+    one: Callable[[Job], dict[str, Any]]
+    many: Callable[[list[Job]], list[dict[str, Any]]]
+    names: Callable[[dict[str, str]], OrganisationNames]
 
 
 def unavailable(settings: Settings) -> str | None:
@@ -28,22 +55,45 @@ def _names(organisation: dict[str, str]) -> OrganisationNames:
     return OrganisationNames(full=full, short=organisation.get("short_name") or None)
 
 
-def load(settings: Settings) -> tuple[Callable[..., Any], Callable[[dict[str, str]], Any]]:
-    """(analyse, names): analyse(wav, names, settings, start=, seconds=) -> the proposal's
-    data; names({"name", "short_name"}) -> what the engine matches the organisation against."""
+def _data(found: GreetingProposal, batch: int) -> dict[str, Any]:
+    """The proposal's data, its column, and how many greetings were read together."""
+    return found.to_dict() | {"column": found.column, "batch": batch}
+
+
+def lost_part(found: GreetingProposal) -> bool:
+    """The organisation found with a name but no position, or a position but no name: in a
+    shared pass Whisper now and then runs a name into the next words (a surname and patronymic
+    read as one garbled word) or garbles a position, which the same greeting read alone keeps
+    (docs/greeting.md). Such a proposal is read again alone; one with the organisation only is
+    not (nothing of a person was heard)."""
+    parts = found.found
+    return parts["organisation"] and parts["full_name"] != parts["position"]
+
+
+def load(settings: Settings) -> Speech:
+    """The engine for these settings; SpeechUnavailable when it cannot run here."""
     reason = unavailable(settings)
     if reason is not None:
         raise SpeechUnavailable(reason)
 
-    def analyse(
-        wav: Path,
-        names: OrganisationNames,
-        settings: Settings,
-        *,
-        start: float,
-        seconds: float | None,
-    ) -> dict[str, Any]:
-        found = analyse_greeting(wav, names, settings, start=start, seconds=seconds)
-        return found.to_dict() | {"column": found.column}
+    def one(job: Job) -> dict[str, Any]:
+        found = analyse_greeting(job.wav, job.names, settings, start=job.start, seconds=job.seconds)
+        return _data(found, 1)
 
-    return analyse, _names
+    def many(jobs: list[Job]) -> list[dict[str, Any]]:
+        """Shared passes; a greeting a pass heard in part (`lost_part`) is read again alone,
+        and its proposal says so (`reread`: what the shared pass heard)."""
+        clips = [(Clip(j.wav, j.start, j.seconds), j.names) for j in jobs]
+        found = analyse_greetings(clips, settings)
+        if len(jobs) < 2:
+            return [_data(f, len(jobs)) for f in found]
+        data = []
+        for job, shared in zip(jobs, found, strict=True):
+            if lost_part(shared):
+                alone = one(job)
+                data.append(alone | {"batch": len(jobs), "reread": shared.transcript})
+            else:
+                data.append(_data(shared, len(jobs)))
+        return data
+
+    return Speech(one=one, many=many, names=_names)
