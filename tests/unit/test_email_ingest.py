@@ -123,10 +123,11 @@ def test_a_batch_reads_the_database_a_handful_of_times_not_per_message(
     assert [d.action for d in done] == ["replied"] * 40
     # Candidates, UIDs seen, hashes seen, the new rows' ids, and the claimed checks with their
     # organisations and campaigns, and the outage watch's open alert (the engine stores each
-    # outcome): one SELECT each for the batch. The messages go as one INSERT, the check updates
-    # as one UPDATE (executemany).
-    assert statements.count("SELECT") == 8
-    assert statements.count("UPDATE") == 1
+    # outcome), and the review-queue flag's refresh of the changed checks (storage.needs_review):
+    # one SELECT each for the batch. The messages go as one INSERT, the check updates as one
+    # UPDATE and the flags that changed as one more (both executemany).
+    assert statements.count("SELECT") == 9
+    assert statements.count("UPDATE") == 2
     # The messages: one INSERT (executemany). The checks' events go through the ORM like every
     # other check event, which on SQLite inserts them one at a time to learn their ids. The
     # campaigns' counters (storage.tally): one upsert for the batch.
