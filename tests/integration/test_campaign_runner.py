@@ -65,8 +65,10 @@ async def test_the_protocols_attempt_policy_is_followed(
     silent, following = _runs(test_peer, "b-silent"), _runs(test_peer, "b-next")
     assert [r.outcome for r in silent] == ["no_answer"] * 3  # per_contact
     assert len(following) == 1
-    # No answer: the next number is tried right after (quiet period), not at its own slot.
-    assert _scaled_minutes(following[0].start - (silent[0].end or 0)) <= 3 + 3
+    # No answer: the next number is tried right after (quiet period), not at its own slot
+    # (after the retry, 30 scaled minutes on). The slack of 12 (1.2 s of real time) covers a
+    # loaded machine and the session's first test warming up (7.1 was seen there).
+    assert _scaled_minutes(following[0].start - (silent[0].end or 0)) <= 3 + 12
     retry_gap = _scaled_minutes(silent[1].start - (silent[0].end or 0))
     assert retry_gap >= 30
 
