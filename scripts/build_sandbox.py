@@ -6,7 +6,8 @@ Each of the 38 Omsk centres behaves in the sandbox as it did for the 2020 operat
 - phones: the outcomes the operator logged for a number, in order, become that number's script
   (busy then free, never answering, an answering machine, a dropped call); a number the
   operator never dialled answers; a connected call is transferred once or several times as the
-  protocol's columns 10-12 say, and rings a few seconds first;
+  protocol's columns 10-12 say, and rings a few seconds first; its persons greet as columns 7-9
+  say (the first marked column for who picks up, the next for the specialist);
 - e-mail: an address that replied answers after the same number of working days; one that
   never did stays silent; a primary address the operator had to replace bounces; a few
   centres that took longer than a day send an auto-reply first (the seed has none to copy, the
@@ -57,6 +58,7 @@ SITE_KINDS = (
     "gosuslugi_widget", "all_three", "redirect_chain", "faq_page", "survey_form",
 ) * 2  # fmt: skip
 OTHER_PHONE = {3: "+73812215050", 30: "+73812216060"}
+GREETING_KINDS = ("full", "organisation_only", "none")  # columns 7, 8, 9
 
 
 def _key(value: str | None, extension: str | None) -> str:
@@ -100,6 +102,7 @@ def build(seeds: Path) -> dict[str, Any]:
                     "outcomes": outcomes,
                     "ring_ms": 1000 + 500 * ((row.number + n) % 5),
                     "transfers": TRANSFER_COUNT[transfers.value] if transfers else 0,
+                    "greetings": _greetings(row.marks[0:3]),
                 }
             )
         organisations.append(
@@ -116,6 +119,13 @@ def build(seeds: Path) -> dict[str, Any]:
         "scripts/build_sandbox.py; do not edit by hand)",
         "organisations": organisations,
     }
+
+
+def _greetings(marks: list[str]) -> list[str]:
+    """How the persons who answered greet, in order, as the operator marked columns 7-9 (a
+    centre with no mark answers in full)."""
+    kinds = [kind for kind, mark in zip(GREETING_KINDS, marks, strict=True) if mark.strip()]
+    return kinds or ["full"]
 
 
 def _emails(mail_row: Any, org: Any) -> list[dict[str, Any]]:

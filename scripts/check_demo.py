@@ -134,6 +134,32 @@ def _word(flag: bool | None) -> str | None:
     return {True: "да", False: "нет", None: PENDING_WORD}[flag]
 
 
+def _greetings(found: dict[str, Any]) -> tuple[str, list[str]]:
+    """Columns 7-9 proposed from the recordings (issue 18): every proposal is the column of the
+    greeting the sandbox played to that person; persons the workers had not read when the
+    sandbox stopped waiting are named, not failed. Skipped, and said so, when no greeting
+    worker ran (the speech extra is not installed)."""
+    if not found.get("read"):
+        reason = found.get("reason", "the summary has no greetings")
+        print(f"check_demo: greetings not checked: {reason}", file=sys.stderr)
+        return f"greetings not checked ({reason})", []
+    problems = [f"greeting: {m}" for m in found["mismatches"]]
+    if not found["proposed"]:
+        problems.append("greetings: no greeting was read")
+    unread = found.get("unread") or []
+    if unread:
+        # Slow workers on a loaded machine, not a wrong column: said, not failed.
+        print(
+            f"check_demo: {len(unread)} greetings not read in time: {unread[:3]}", file=sys.stderr
+        )
+    said = (
+        f"greetings: {found['matched']} of {found['proposed']} proposals as the column played "
+        f"({found['persons']} persons heard on {found['connected_calls']} connected calls"
+        + (f", {len(unread)} not read in time)" if unread else ")")
+    )
+    return said, problems
+
+
 def main(folder: Path) -> int:
     summary = json.loads((folder / "sandbox-summary.json").read_text(encoding="utf-8"))
     problems = []
@@ -171,6 +197,8 @@ def main(folder: Path) -> int:
     )
     problems += differ
     problems += websites(book, summary)
+    greetings_said, greeting_problems = _greetings(summary.get("greetings") or {})
+    problems += greeting_problems
     for problem in problems:
         print(f"check_demo: {problem}", file=sys.stderr)
     if not problems:
@@ -179,7 +207,8 @@ def main(folder: Path) -> int:
             f"{sum(summary['recorded'].values())} outcomes as configured, {summary['xlsx']} opens "
             f"({len(book.sheetnames)} sheets); Protocol 5 phone and e-mail as the 2020 document "
             f"but rows {to_correct}, left to an operator's correction of a published address; "
-            f"columns 7-12 and indicator 1.2 as each centre's website was built to answer"
+            f"columns 7-12 and indicator 1.2 as each centre's website was built to answer; "
+            + greetings_said
         )
     return 1 if problems else 0
 

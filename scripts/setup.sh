@@ -30,6 +30,10 @@ fi
 # nginx serves the organisations' websites (probe/sandbox/websites.py, also the web channel's
 # tests); Chromium renders the pages a script fills (the web channel, adapters/web), DejaVu
 # draws Cyrillic in its screenshots.
+# festival's Russian voice reads the sandbox centres' greetings (probe/sandbox/greetings.py)
+# and those of the phone tests.
+[[ -x /usr/bin/text2wave ]] || debs+=(festival)
+[[ -d /usr/share/festival/voices/russian ]] || debs+=(festvox-ru)
 [[ -x /usr/sbin/nginx ]] || debs+=(nginx-light)
 [[ -x /usr/bin/chromium ]] || debs+=(chromium)
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || debs+=(fonts-dejavu-core)
@@ -42,9 +46,6 @@ if (( want_test )); then
   [[ -x /usr/bin/pdftoppm ]] || debs+=(poppler-utils)
   # docker-compose parses the compose file; there is no Docker engine to run it here.
   command -v docker-compose >/dev/null || debs+=(docker-compose)
-  # festival's Russian voice reads the greetings of the phone answering-machine tests.
-  [[ -x /usr/bin/text2wave ]] || debs+=(festival)
-  [[ -d /usr/share/festival/voices/russian ]] || debs+=(festvox-ru)
   # kamailio is the real trunk (registrar and proxy with digest auth) of the phone trunk tests.
   [[ -x /usr/sbin/kamailio ]] || debs+=(kamailio)
 fi

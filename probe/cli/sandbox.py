@@ -139,6 +139,14 @@ def _print_outcome(report: SandboxReport) -> None:
         f"{len(report.rows)} organisations; {report.campaign_days:.1f} campaign days in "
         f"{report.real_seconds:.0f} s; protocol: {report.xlsx}; summary: {report.summary}"
     )
+    greetings = report.greetings
+    if greetings.get("read"):
+        _say(
+            f"greetings (columns 7-9): {greetings['matched']} of {greetings['persons']} persons "
+            f"proposed as played, {len(greetings['mismatches'])} not"
+        )
+    elif greetings:
+        _say(f"greetings (columns 7-9) not read: {greetings.get('reason')}")
     if report.ok:
         _say("every organisation's recorded outcome matches its sandbox behaviour")
         return

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from probe.sandbox.campaign import ZONE, Options
+from probe.sandbox.greetings import make_greetings
 from probe.sandbox.mailservers import MailServers
 from probe.sandbox.sipp import Audio, Sipp, make_audio
 from probe.sandbox.sites import start_sites
@@ -66,43 +67,58 @@ def _record_pids(data_dir: Path, pids: list[int]) -> None:
 class Exchange:
     """SIPp instances, one per phone behaviour, and the route of every number to them."""
 
-    def __init__(self, audio: Audio) -> None:
+    def __init__(self, audio: Audio, greetings: dict[str, tuple[Path, float]]) -> None:
         self.audio = audio
-        self.instances: dict[tuple[str, int, int], Sipp] = {}
+        self.greetings = greetings  # kind -> (mu-law clip, seconds): probe/sandbox/greetings.py
+        self.instances: dict[tuple[str, int, int, str, str], Sipp] = {}
         self.routes: dict[str, list[str]] = {}
-        self._specialists: dict[int, Sipp] = {}
+        self._specialists: dict[tuple[int, str], Sipp] = {}
 
-    def _specialist(self, transfers: int) -> Sipp:
+    def _specialist(self, transfers: int, greeting: str) -> Sipp:
         """Where a REFER leads: one who answers (once), one who holds and passes the call on
-        again more than five seconds later (several)."""
-        if transfers not in self._specialists:
+        again more than five seconds later (several); each greets as its centre's specialist."""
+        key = (transfers, greeting)
+        if key not in self._specialists:
+            clip = self.greetings[greeting][0]
             if transfers == 1:
-                sipp = Sipp("answer_wait.xml", pause_ms=1000, audio=self.audio["speech"])
+                sipp = Sipp("answer_wait.xml", pause_ms=1000, audio=clip)
             else:
-                sipp = Sipp("hold_update.xml", pause_ms=6500, audio=self.audio["speech"])
+                sipp = Sipp("hold_update.xml", pause_ms=6500, audio=clip)
             sipp.calls = 1_000_000
-            self._specialists[transfers] = sipp.start()
-        return self._specialists[transfers]
+            self._specialists[key] = sipp.start()
+        return self._specialists[key]
 
     def instance(self, behaviour: str, phone: Phone) -> Sipp:
         ring = phone.ring_ms
         transfers = phone.transfers if behaviour == "connected" else 0
-        key = (behaviour, ring if behaviour not in ("busy", "no_answer") else 0, transfers)
+        first, then = (
+            (phone.greeting(0), phone.greeting(1)) if behaviour == "connected" else ("", "")
+        )
+        key = (
+            behaviour,
+            ring if behaviour not in ("busy", "no_answer") else 0,
+            transfers,
+            first,
+            then,
+        )
         if key in self.instances:
             return self.instances[key]
         many = 1_000_000
         if behaviour == "connected" and transfers:
-            target = self._specialist(transfers)
+            target = self._specialist(transfers, then)
+            clip, seconds = self.greetings[first]
             sipp = Sipp(
-                "refer.xml",
+                "refer_greeting.xml",
                 pause_ms=ring,
-                keys={"target": target.uri},
-                audio=self.audio["speech"],
+                # The reception greets, then hands the call on.
+                keys={"target": target.uri, "refer_ms": f"{int(seconds * 1000) + 300}"},
+                audio=clip,
                 calls=many,
                 extra=["-aa"],
             )
         elif behaviour == "connected":
-            sipp = Sipp("answer_wait.xml", pause_ms=ring, audio=self.audio["speech"], calls=many)
+            clip = self.greetings[first][0]
+            sipp = Sipp("answer_wait.xml", pause_ms=ring, audio=clip, calls=many)
         elif behaviour == "answering_machine":
             sipp = Sipp("answer_wait.xml", pause_ms=ring, audio=self.audio["machine"], calls=many)
         elif behaviour == "busy":
@@ -134,7 +150,7 @@ class Exchange:
 
     def unknown_numbers(self) -> Sipp:
         """Numbers the sandbox does not know: 404, like a number that does not exist."""
-        key = ("unknown", 0, 0)
+        key = ("unknown", 0, 0, "", "")
         if key not in self.instances:
             sipp = Sipp("reject.xml", fill={"code": "404", "reason": "Not Found"}, calls=1_000_000)
             self.instances[key] = sipp.start()
@@ -146,9 +162,12 @@ class Exchange:
 
     def describe(self) -> dict[str, str]:
         """Which SIPp instance plays which behaviour (for the summary and for debugging)."""
-        found = {f"{b}/ring {r} ms/transfers {t}": s.uri for (b, r, t), s in self.instances.items()}
-        for transfers, sipp in self._specialists.items():
-            found[f"specialist after REFER/transfers {transfers}"] = sipp.uri
+        found = {
+            f"{b}/ring {r} ms/transfers {t}" + (f"/greets {g}, {h}" if g else ""): s.uri
+            for (b, r, t, g, h), s in self.instances.items()
+        }
+        for (transfers, greeting), sipp in self._specialists.items():
+            found[f"specialist after REFER/transfers {transfers}/greets {greeting}"] = sipp.uri
         return found
 
     def pids(self) -> list[int]:
@@ -210,7 +229,10 @@ class Region:
                 )
         self.staff.start()
         audio = make_audio(data_dir / "audio")
-        self.exchange = Exchange(audio)
+        greetings: dict[str, tuple[Path, float]] = {
+            kind: clip for kind, clip in make_greetings(data_dir / "audio" / "greetings").items()
+        }
+        self.exchange = Exchange(audio, greetings)
         for phone in self.world.phones:
             self.exchange.route(phone)
         self.exchange.unknown_numbers()
@@ -242,6 +264,8 @@ class Region:
         # The channels' own sections, validated by their models (probe.channels).
         sip = {
             "workers": self.options.workers,
+            # Two processes read the greetings (at nice +10): the last calls are read sooner.
+            "greeting_workers": 2,
             "routes": self.exchange.routes,
             "dial_plan": f"sip:{{digits}}@{self.exchange.unknown_numbers().hostport}",
             "caller_id": "prober",

@@ -40,6 +40,11 @@ from probe.channels import all_specs
 from probe.clock import WarpClock, set_clock
 from probe.results import CheckStatus
 from probe.sandbox.campaign import CAMPAIGN, ZONE, Options, campaign_spec
+from probe.sandbox.greetcheck import (
+    GREETING_WAIT_SECONDS,
+    compare_greetings,
+    wait_for_greetings,
+)
 from probe.sandbox.mailservers import mail_servers_installed
 from probe.sandbox.region import Region, stop_leftovers
 from probe.sandbox.sites import directory_with_sites
@@ -49,7 +54,7 @@ from probe.sandbox.world import SandboxError, World, load_world
 from probe.settings import Settings
 from storage.models import Check
 
-REQUIRED_TOOLS = ("sipp", "espeak-ng", "sox", "postfix", "dovecot", "openssl")
+REQUIRED_TOOLS = ("sipp", "espeak-ng", "sox", "text2wave", "postfix", "dovecot", "openssl")
 
 
 def _counts(engine: Engine) -> dict[str, int]:
@@ -135,8 +140,8 @@ def check_tools() -> None:
     if missing or not mail_servers_installed():
         raise SandboxError(
             f"missing {', '.join(missing) or 'Dovecot LMTP'}: run `scripts/setup.sh --sandbox` "
-            "(Debian packages sip-tester, espeak-ng, sox, postfix, dovecot-imapd, dovecot-lmtpd, "
-            "dovecot-sieve, nginx-light, chromium)"
+            "(Debian packages sip-tester, espeak-ng, sox, festival, festvox-ru, postfix, "
+            "dovecot-imapd, dovecot-lmtpd, dovecot-sieve, nginx-light, chromium)"
         )
     if os.geteuid() != 0:
         raise SandboxError("the sandbox runs Postfix and Dovecot from its own config: run as root")
@@ -171,6 +176,8 @@ async def run_sandbox(
             )
             try:
                 await _wait_until_done(engine, clock, tasks, options, stop, progress)
+                # The greeting workers run with the runner: let them read the last calls.
+                await wait_for_greetings(engine, timeout=GREETING_WAIT_SECONDS, say=say)
                 outcome = await _report(engine, world, clock, region, started_real)
                 if web is not None and serve_after:
                     # The runner and the region stay up too: a campaign created and started in
@@ -357,6 +364,7 @@ async def _report(
 
     data_dir = region.options.data_dir
     outcome = compare(engine, world)
+    outcome.greetings = await asyncio.to_thread(compare_greetings, engine, world)
     outcome.campaign_days = (clock.now() - region.options.start).total_seconds() / 86400
     outcome.real_seconds = time.monotonic() - started_real
     outcome.xlsx = await asyncio.to_thread(

@@ -38,6 +38,8 @@ class SandboxReport:
     summary: Path | None = None
     campaign_days: float = 0.0
     real_seconds: float = 0.0
+    # The columns 7-9 proposed from the recordings against the greetings played (greetcheck.py)
+    greetings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -290,6 +292,7 @@ def write_summary(
                 "xlsx": str(outcome.xlsx),
                 "campaign_days": round(outcome.campaign_days, 2),
                 "real_seconds": round(outcome.real_seconds, 1),
+                "greetings": outcome.greetings,
                 "staff_errors": staff_errors,
                 "telephony": telephony,
             },

@@ -22,6 +22,13 @@ PhoneBehaviour = Literal[
 ]
 
 
+Greeting = Literal["full", "organisation_only", "none"]
+
+
+def _full() -> list[Greeting]:
+    return ["full"]
+
+
 class SandboxError(ValueError):
     pass
 
@@ -31,10 +38,17 @@ class Phone(BaseModel):
     outcomes: list[PhoneBehaviour] = Field(min_length=1)  # one per attempt; the last repeats
     ring_ms: int = Field(2000, ge=0, le=20_000)
     transfers: int = Field(0, ge=0, le=2)  # on a connected call: none, once, several
+    # How the persons who answer greet (Protocol 6 columns 7-9): who picks up, then the
+    # specialist (the last one greets every later person too).
+    greetings: list[Greeting] = Field(default_factory=_full, min_length=1, max_length=3)
 
     @property
     def value(self) -> str:
         return self.number.split(";ext=")[0]
+
+    def greeting(self, leg: int) -> Greeting:
+        """The greeting played on a call's leg: the reception's (leg 0), the specialist's."""
+        return self.greetings[min(leg, len(self.greetings) - 1)]
 
     def behaviour(self, attempt: int) -> PhoneBehaviour:
         return self.outcomes[min(attempt, len(self.outcomes)) - 1]

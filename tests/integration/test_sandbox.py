@@ -123,11 +123,12 @@ def gone(pids: set[int], timeout: float = 15) -> set[int]:
     return alive(pids)
 
 
+@pytest.mark.timeout(900)  # the greetings are read after the campaign (up to 300 s more)
 def test_a_sandbox_run_records_what_each_centre_was_told_to_do(tmp_path: Path) -> None:
     require_tools()
     watch = PidWatch(tmp_path / "run")
     proc = sandbox(tmp_path / "run", small_world(tmp_path))
-    output, _ = proc.communicate(timeout=600)
+    output, _ = proc.communicate(timeout=840)
     servers = watch.stop()
     assert proc.returncode == 0, output
     assert "every organisation's recorded outcome matches its sandbox behaviour" in output
@@ -148,6 +149,10 @@ def test_a_sandbox_run_records_what_each_centre_was_told_to_do(tmp_path: Path) -
     rows = {row["row"]: row for row in summary["rows"]}
     assert [p["observed"] for p in rows[6]["phones"]] == [["rejected", "connected"]]
     assert (rows[6]["phone_working"], rows[27]["phone_working"]) == (True, False)
+    # Columns 7-9 proposed from the recordings: the greeting each person's leg played (issue 18).
+    greetings = summary["greetings"]
+    assert greetings["read"] and greetings["persons"] >= 5, greetings
+    assert greetings["matched"] == greetings["proposed"] > 0, greetings["mismatches"]
     check = subprocess.run(
         [
             sys.executable,
