@@ -21,7 +21,12 @@ meant).
 And, against the sandbox's websites: every centre's Protocol 5 columns 7-12 (web form, FAQ,
 survey: present / working) and indicator 1.2 in the XLSX say what its site was built to answer
 (a CAPTCHA or a login wall: «working» awaits the operator; a site down or with an expired
-certificate: both await the operator), and every kind of site was served."""
+certificate: both await the operator), and every kind of site was served.
+
+And, with the speech extra, Protocol 6 columns 7-9 from the recordings (issue 18): every
+connected call has a proposal, so has every person the sandbox played a greeting to, and at
+least GREETINGS_MATCH of them are the column played (every other one printed). Without the
+extra: «greetings not checked»."""
 
 from __future__ import annotations
 
@@ -45,6 +50,10 @@ TO_CORRECT = "требует исправления оператором"
 WORKING = {3: "телефон (графа 4)", 5: "электронная почта (графа 6)"}  # XLSX column index
 SERVICES = ("web_form", "faq", "survey")  # columns 7-8, 9-10, 11-12
 PENDING_WORD = "ожидает оценки"
+# Share of the sandbox's greetings whose proposed column must be the one played: Whisper
+# "base" reads festival's voice right on 37 of 39 of the test set (docs/greeting.md), so a
+# rare greeting may come out otherwise; each such is printed.
+GREETINGS_MATCH = 0.95
 
 
 def against_document(book: Any, seed: Path, rows: dict[str, int]) -> tuple[list[str], list[int]]:
@@ -135,27 +144,36 @@ def _word(flag: bool | None) -> str | None:
 
 
 def _greetings(found: dict[str, Any]) -> tuple[str, list[str]]:
-    """Columns 7-9 proposed from the recordings (issue 18): every proposal is the column of the
-    greeting the sandbox played to that person; persons the workers had not read when the
-    sandbox stopped waiting are named, not failed. Skipped, and said so, when no greeting
-    worker ran (the speech extra is not installed)."""
+    """Columns 7-9 proposed from the recordings (issue 18): every connected call has a
+    proposal, every person the sandbox played a greeting to has one (a job that failed, was
+    never read or heard no speech fails the check, by name), and at least GREETINGS_MATCH of
+    them are the column played (every other one printed). Skipped, and said so, when no
+    greeting worker ran (the speech extra is not installed)."""
     if not found.get("read"):
         reason = found.get("reason", "the summary has no greetings")
         print(f"check_demo: greetings not checked: {reason}", file=sys.stderr)
         return f"greetings not checked ({reason})", []
-    problems = [f"greeting: {m}" for m in found["mismatches"]]
-    if not found["proposed"]:
-        problems.append("greetings: no greeting was read")
-    unread = found.get("unread") or []
-    if unread:
-        # Slow workers on a loaded machine, not a wrong column: said, not failed.
-        print(
-            f"check_demo: {len(unread)} greetings not read in time: {unread[:3]}", file=sys.stderr
+    problems = []
+    if found.get("gave_up"):
+        problems.append(f"greetings: the sandbox stopped waiting: {found['gave_up']}")
+    problems += [f"greeting not read: {u}" for u in found.get("unread") or []]
+    without = found.get("calls_without_proposal") or []
+    if without:
+        problems.append(f"greetings: connected calls without a proposal: {without}")
+    for mismatch in found["mismatches"]:
+        print(f"check_demo: greeting proposed otherwise: {mismatch}", file=sys.stderr)
+    persons = found["persons"]
+    if not persons:
+        problems.append("greetings: no person greeted on a connected call")
+    elif found["matched"] < GREETINGS_MATCH * persons:
+        problems.append(
+            f"greetings: {found['matched']} of {persons} proposals as the column played, "
+            f"under {100 * GREETINGS_MATCH:.0f} %"
         )
     said = (
-        f"greetings: {found['matched']} of {found['proposed']} proposals as the column played "
-        f"({found['persons']} persons heard on {found['connected_calls']} connected calls"
-        + (f", {len(unread)} not read in time)" if unread else ")")
+        f"greetings: {found['matched']} of {persons} persons proposed as the column played "
+        f"(at least {100 * GREETINGS_MATCH:.0f} %), on {found['connected_calls']} connected "
+        f"calls, every one with a proposal"
     )
     return said, problems
 

@@ -143,8 +143,12 @@ def _print_outcome(report: SandboxReport) -> None:
     if greetings.get("read"):
         _say(
             f"greetings (columns 7-9): {greetings['matched']} of {greetings['persons']} persons "
-            f"proposed as played, {len(greetings['mismatches'])} not"
+            f"proposed as played, {len(greetings['mismatches'])} otherwise, "
+            f"{len(greetings['unread'])} not read ({greetings.get('waited_s', 0):.0f} s waited "
+            "for the greeting workers after the campaign)"
         )
+        for line in greetings["mismatches"] + greetings["unread"]:
+            _say(f"  greeting: {line}")
     elif greetings:
         _say(f"greetings (columns 7-9) not read: {greetings.get('reason')}")
     if report.ok:

@@ -29,18 +29,24 @@ TEXTS: dict[Kind, str] = {
     "none": "Алло, слушаю вас.",
 }
 LEADING_SECONDS = 0.5  # the line before the first word
+# The line after the last word: SIPp plays a clip in a loop, and a person greets once (a
+# greeting heard again and again a second later is not what a recording holds, and makes
+# Whisper loop). Longer than a call is listened to (28 s).
+TRAILING_SECONDS = 40.0
 
 
 def make_greetings(directory: Path) -> dict[Kind, tuple[Path, float]]:
-    """kind -> (raw mu-law clip for SIPp, its length in seconds)."""
+    """kind -> (raw mu-law clip for SIPp, seconds until its last word)."""
     directory.mkdir(parents=True, exist_ok=True)
     missing = voice.festival_missing()
     if missing:
         raise RuntimeError(f"missing {missing}: run `scripts/setup.sh --sandbox`")
     lead = voice.silence(directory / "lead.wav", LEADING_SECONDS)
+    tail = voice.silence(directory / "tail.wav", TRAILING_SECONDS)
     clips: dict[Kind, tuple[Path, float]] = {}
     for kind in KINDS:
         spoken = voice.say(directory / f"greeting-{kind}.wav", TEXTS[kind], tempo=1.1)
-        clip = voice.ulaw(directory / f"greeting-{kind}.ulaw", [lead, spoken])
-        clips[kind] = (clip, clip.stat().st_size / 8000.0)
+        said = voice.ulaw(directory / f"greeting-{kind}.said.ulaw", [lead, spoken])
+        clip = voice.ulaw(directory / f"greeting-{kind}.ulaw", [lead, spoken, tail])
+        clips[kind] = (clip, said.stat().st_size / 8000.0)
     return clips

@@ -40,11 +40,7 @@ from probe.channels import all_specs
 from probe.clock import WarpClock, set_clock
 from probe.results import CheckStatus
 from probe.sandbox.campaign import CAMPAIGN, ZONE, Options, campaign_spec
-from probe.sandbox.greetcheck import (
-    GREETING_WAIT_SECONDS,
-    compare_greetings,
-    wait_for_greetings,
-)
+from probe.sandbox.greetcheck import compare_greetings, wait_for_greetings
 from probe.sandbox.mailservers import mail_servers_installed
 from probe.sandbox.region import Region, stop_leftovers
 from probe.sandbox.sites import directory_with_sites
@@ -177,8 +173,13 @@ async def run_sandbox(
             try:
                 await _wait_until_done(engine, clock, tasks, options, stop, progress)
                 # The greeting workers run with the runner: let them read the last calls.
-                await wait_for_greetings(engine, timeout=GREETING_WAIT_SECONDS, say=say)
+                waited = await wait_for_greetings(engine, say=say, stop=stop)
                 outcome = await _report(engine, world, clock, region, started_real)
+                if outcome.greetings.get("read"):
+                    outcome.greetings |= {
+                        "gave_up": waited["gave_up"],
+                        "waited_s": waited["waited_s"],
+                    }
                 if web is not None and serve_after:
                     # The runner and the region stay up too: a campaign created and started in
                     # the browser is carried out like the sandbox's own.
@@ -209,7 +210,9 @@ def _fresh_data_dir(options: Options, say: Callable[[str], None]) -> Path:
     database = data_dir / "sandbox.db"
     # the outputs too: scripts/check_demo.py must never read an earlier run's summary
     outputs = (data_dir / "sandbox-summary.json", data_dir / "sandbox-protocols.xlsx")
-    for stale in (database, data_dir / "evidence", *outputs):
+    # with a killed run's SQLite journal: beside a new database it reads as a disk I/O error
+    journal = (data_dir / "sandbox.db-wal", data_dir / "sandbox.db-shm")
+    for stale in (database, *journal, data_dir / "evidence", *outputs):
         if stale.is_dir():
             shutil.rmtree(stale)
         else:
