@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from probe.sandbox.campaign import ZONE, Options
-from probe.sandbox.greetings import make_greetings
+from probe.sandbox.greetings import Greeting, make_greetings, variant
 from probe.sandbox.mailservers import MailServers
 from probe.sandbox.sipp import Audio, Sipp, make_audio
 from probe.sandbox.sites import start_sites
@@ -67,9 +67,9 @@ def _record_pids(data_dir: Path, pids: list[int]) -> None:
 class Exchange:
     """SIPp instances, one per phone behaviour, and the route of every number to them."""
 
-    def __init__(self, audio: Audio, greetings: dict[str, tuple[Path, float]]) -> None:
+    def __init__(self, audio: Audio, greetings: dict[str, Greeting]) -> None:
         self.audio = audio
-        self.greetings = greetings  # kind -> (mu-law clip, seconds): probe/sandbox/greetings.py
+        self.greetings = greetings  # "kind-variant" -> its clips: probe/sandbox/greetings.py
         self.instances: dict[tuple[str, int, int, str, str], Sipp] = {}
         self.routes: dict[str, list[str]] = {}
         self._specialists: dict[tuple[int, str], Sipp] = {}
@@ -79,7 +79,7 @@ class Exchange:
         again more than five seconds later (several); each greets as its centre's specialist."""
         key = (transfers, greeting)
         if key not in self._specialists:
-            clip = self.greetings[greeting][0]
+            clip = self.greetings[greeting].clip
             if transfers == 1:
                 sipp = Sipp("answer_wait.xml", pause_ms=1000, audio=clip)
             else:
@@ -88,12 +88,16 @@ class Exchange:
             self._specialists[key] = sipp.start()
         return self._specialists[key]
 
-    def instance(self, behaviour: str, phone: Phone) -> Sipp:
+    def instance(self, behaviour: str, phone: Phone, person: int = 0) -> Sipp:
+        """The SIPp instance playing `behaviour` for `phone`; `person` (the phone's place in
+        the world) picks the wording and voice of its greetings, the specialist's the next."""
         ring = phone.ring_ms
         transfers = phone.transfers if behaviour == "connected" else 0
-        first, then = (
-            (phone.greeting(0), phone.greeting(1)) if behaviour == "connected" else ("", "")
-        )
+        first, then = "", ""
+        if behaviour == "connected":
+            kinds = phone.greeting(0), phone.greeting(1)
+            first = f"{kinds[0]}-{variant(kinds[0], person)}"
+            then = f"{kinds[1]}-{variant(kinds[1], person + 1)}"
         key = (
             behaviour,
             ring if behaviour not in ("busy", "no_answer") else 0,
@@ -106,7 +110,7 @@ class Exchange:
         many = 1_000_000
         if behaviour == "connected" and transfers:
             target = self._specialist(transfers, then)
-            clip, seconds = self.greetings[first]
+            clip, seconds = self.greetings[first].clip, self.greetings[first].seconds
             sipp = Sipp(
                 "refer_greeting.xml",
                 pause_ms=ring,
@@ -117,7 +121,8 @@ class Exchange:
                 extra=["-aa"],
             )
         elif behaviour == "connected":
-            clip = self.greetings[first][0]
+            # Keeps the line: greets, then answers our question.
+            clip = self.greetings[first].answering
             sipp = Sipp("answer_wait.xml", pause_ms=ring, audio=clip, calls=many)
         elif behaviour == "answering_machine":
             sipp = Sipp("answer_wait.xml", pause_ms=ring, audio=self.audio["machine"], calls=many)
@@ -140,11 +145,11 @@ class Exchange:
         self.instances[key] = sipp.start()
         return sipp
 
-    def route(self, phone: Phone) -> None:
+    def route(self, phone: Phone, person: int = 0) -> None:
         digits = phone.value.lstrip("+")
         uris = []
         for attempt in range(1, len(phone.outcomes) + 1):
-            sipp = self.instance(phone.behaviour(attempt), phone)
+            sipp = self.instance(phone.behaviour(attempt), phone, person)
             uris.append(f"sip:{digits}@{sipp.hostport}")
         self.routes[phone.number] = uris
 
@@ -229,12 +234,13 @@ class Region:
                 )
         self.staff.start()
         audio = make_audio(data_dir / "audio")
-        greetings: dict[str, tuple[Path, float]] = {
-            kind: clip for kind, clip in make_greetings(data_dir / "audio" / "greetings").items()
+        greetings = {
+            f"{kind}-{index}": clips
+            for (kind, index), clips in make_greetings(data_dir / "audio" / "greetings").items()
         }
         self.exchange = Exchange(audio, greetings)
-        for phone in self.world.phones:
-            self.exchange.route(phone)
+        for person, phone in enumerate(self.world.phones):
+            self.exchange.route(phone, person)
         self.exchange.unknown_numbers()
         self._pids()
         say(
