@@ -21,10 +21,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from probe.channels import all_specs
+from probe.sandbox.campaign import CAMPAIGN
 from probe.sandbox.greetings import COLUMNS
 from probe.sandbox.world import Phone, World
 from storage.greetings import backlog
-from storage.models import Check, Contact, GreetingProposal, Organisation
+from storage.models import Campaign, Check, Contact, GreetingProposal, Organisation
 
 NOT_READ = "no greeting worker ran (the speech extra probe[speech] is not installed?)"
 # After the campaign the sandbox waits for the workers to read the last greetings (a few
@@ -103,12 +104,18 @@ def plays_greeting(phone: Phone, leg: int) -> bool:
 
 
 def _connected(engine: Engine) -> tuple[list[Any], dict[tuple[int, int], GreetingProposal]]:
+    # The sandbox's own campaign only, as the summary: not one started in the review UI.
     with Session(engine) as session:
         rows = session.exec(
             select(Organisation, Contact, Check)
             .join(Contact, col(Contact.id) == col(Check.contact_id))
             .join(Organisation, col(Organisation.id) == col(Check.organisation_id))
-            .where(col(Check.channel) == "phone", col(Check.outcome) == "connected")
+            .join(Campaign, col(Campaign.id) == col(Check.campaign_id))
+            .where(
+                col(Campaign.name) == CAMPAIGN,
+                col(Check.channel) == "phone",
+                col(Check.outcome) == "connected",
+            )
             .order_by(col(Organisation.protocol_row), col(Check.id))
         ).all()
         proposals = {(p.check_id, p.person): p for p in session.exec(select(GreetingProposal))}
