@@ -174,12 +174,7 @@ async def run_sandbox(
                 await _wait_until_done(engine, clock, tasks, options, stop, progress)
                 # The greeting workers run with the runner: let them read the last calls.
                 waited = await wait_for_greetings(engine, say=say, stop=stop)
-                outcome = await _report(engine, world, clock, region, started_real)
-                if outcome.greetings.get("read"):
-                    outcome.greetings |= {
-                        "gave_up": waited["gave_up"],
-                        "waited_s": waited["waited_s"],
-                    }
+                outcome = await _report(engine, world, clock, region, started_real, waited)
                 if web is not None and serve_after:
                     # The runner and the region stay up too: a campaign created and started in
                     # the browser is carried out like the sandbox's own.
@@ -360,14 +355,22 @@ async def _wait_until_done(
 
 
 async def _report(
-    engine: Engine, world: World, clock: WarpClock, region: Region, started_real: float
+    engine: Engine,
+    world: World,
+    clock: WarpClock,
+    region: Region,
+    started_real: float,
+    waited: dict[str, Any],
 ) -> SandboxReport:
-    """The comparison, the XLSX protocol and the JSON summary."""
+    """The comparison, the XLSX protocol and the JSON summary (with how the greeting wait
+    ended, `waited`, so the summary says when the sandbox gave up on unread greetings)."""
     from probe.export import export_campaign
 
     data_dir = region.options.data_dir
     outcome = compare(engine, world)
     outcome.greetings = await asyncio.to_thread(compare_greetings, engine, world)
+    if outcome.greetings.get("read"):
+        outcome.greetings |= {"gave_up": waited["gave_up"], "waited_s": waited["waited_s"]}
     outcome.campaign_days = (clock.now() - region.options.start).total_seconds() / 86400
     outcome.real_seconds = time.monotonic() - started_real
     outcome.xlsx = await asyncio.to_thread(
