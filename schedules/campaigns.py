@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from probe.channels import available_channels
 from schedules.lifecycle import set_status
 from schedules.planner import PlanResult, plan_campaign
+from schedules.skips import Skip, skip_json
 from schedules.spec import CampaignSpec, CampaignSpecError
 from storage import campaigns as q
 from storage.audit import write_audit
@@ -39,14 +40,14 @@ class NothingToPlan(CampaignError):
     it is already over at the start."""
 
     def __init__(
-        self, name: str, skipped: list[tuple[int, str]], *, ended: date | None = None
+        self, name: str, skipped: list[tuple[int, Skip]], *, ended: date | None = None
     ) -> None:
         self.name = name
         self.skipped = skipped
         self.ended = ended
         super().__init__(f"cannot start campaign {name!r}: nothing can be planned ({self.why()})")
 
-    def reasons(self) -> Counter[str]:
+    def reasons(self) -> Counter[Skip]:
         """How many organisations were skipped for each reason."""
         return Counter(reason for _, reason in self.skipped)
 
@@ -134,7 +135,7 @@ def transition(
             ended = spec.end if spec.end < now.astimezone(UTC).date() else None
             raise NothingToPlan(name, result.skipped, ended=ended)
         report["planned"] = len(result.attempts)
-        report["skipped"] = [{"organisation_id": o, "reason": r} for o, r in result.skipped]
+        report["skipped"] = [skip_json(o, r) for o, r in result.skipped]
     with session_scope(engine) as session:
         campaign = get_campaign_by_name(session=session, name=name)
         if campaign is None:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from probe.channels import one_per_organisation
 from probe.policies import OnePerOrganisationPolicy
+from schedules.skips import Skip, skipped
 from schedules.spec import CampaignSpec
 from schedules.windows import Windows, always_windows, organisation_windows
 from storage.planning import ContactInput, OrganisationInput, PlannedAttempt
@@ -24,7 +25,7 @@ _GOLDEN = 0.6180339887498949
 class PlanResult:
     attempts: list[PlannedAttempt] = field(default_factory=list)
     # Organisations that cannot be probed, with the reason (no window, no contact).
-    skipped: list[tuple[int, str]] = field(default_factory=list)
+    skipped: list[tuple[int, Skip]] = field(default_factory=list)
 
 
 def windows_for(spec: CampaignSpec, org: OrganisationInput) -> Windows:
@@ -57,11 +58,11 @@ def plan_campaign(
     for index, org in enumerate(orgs):
         windows = windows_for(spec, org)
         if not windows.starts or windows.ends[-1] <= not_before:
-            result.skipped.append((org.id, "no open window between start and end"))
+            result.skipped.append((org.id, skipped("no_window")))
             continue
         chosen = _first_attempt_contacts(spec, org.contacts)
         if not chosen:
-            result.skipped.append((org.id, "no probeable contact on the campaign's channels"))
+            result.skipped.append((org.id, skipped("no_contact")))
             continue
         fraction = ((index + spec.seed) * _GOLDEN) % 1.0 if spec.spread == "even" else 0.0
         # Leave room after the start for the organisation's other numbers.
@@ -107,7 +108,7 @@ def _place_sequence(
     placed_today, today = 0, None
     for number, contact in enumerate(contacts):
         if instant is None:
-            result.skipped.append((org.id, f"contact {contact.id}: no window left"))
+            result.skipped.append((org.id, skipped("contact_no_window", contact=contact.id)))
             continue
         day = datetime.fromtimestamp(instant, zone).date()
         if day != today:
@@ -116,7 +117,7 @@ def _place_sequence(
         if per_day is not None and placed_today >= per_day:
             instant = windows.next_day_start_after(instant, org.timezone)
             if instant is None:
-                result.skipped.append((org.id, f"contact {contact.id}: no window left"))
+                result.skipped.append((org.id, skipped("contact_no_window", contact=contact.id)))
                 continue
             placed_today, today = 0, datetime.fromtimestamp(instant, zone).date()
         reason = (

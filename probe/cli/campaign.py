@@ -15,6 +15,7 @@ from probe.cli.common import open_engine
 from probe.console import console, fail, print_json
 from probe.results import utc_now
 from schedules import campaigns as service
+from schedules.skips import skip_json
 from schedules.spec import CampaignSpecError, load_campaign_file, parse_campaign
 from storage.checks import list_campaigns
 from storage.engine import session_scope
@@ -138,7 +139,7 @@ def plan(
         }
         for a in result.attempts
     ]
-    skipped = [{"organisation_id": o, "reason": r} for o, r in result.skipped]
+    skipped = [skip_json(o, r) for o, r in result.skipped]
     if as_json:
         print_json({"campaign": spec.name, "attempts": attempts, "skipped": skipped})
         return

@@ -27,6 +27,7 @@ from probe.web.deps import CurrentUser, PageError, csrf_form, page_admin, page_u
 from probe.web.filters import MAX_ID
 from probe.web.render import render
 from schedules import campaigns as service
+from schedules.skips import Skip
 from schedules.spec import CampaignSpec, CampaignSpecError
 from storage.engine import session_scope
 from storage.models import AuditLog, Campaign, Check, Contact, Organisation
@@ -164,7 +165,7 @@ def _campaign(db: Any, campaign_id: int) -> Campaign:
 
 def _attempts(
     request: Request, campaign: Campaign
-) -> tuple[list[PlannedAttempt], list[tuple[int, str]]]:
+) -> tuple[list[PlannedAttempt], list[tuple[int, Skip]]]:
     """A draft: what `start` would plan now (nothing written); else its planned checks."""
     state = web_state(request)
     engine = state.engine
@@ -188,7 +189,7 @@ def _calendar(
     request: Request,
     spec: CampaignSpec,
     attempts: list[PlannedAttempt],
-    skipped: list[tuple[int, str]],
+    skipped: list[tuple[int, Skip]],
 ) -> tuple[list[date], list[OrgRow], list[tuple[Organisation | None, str]]]:
     ids = {a.organisation_id for a in attempts} | {o for o, _ in skipped}
     with session_scope(web_state(request).engine) as db:

@@ -2,7 +2,8 @@
 
 The importer (probe/directory) reports in English for the CLI; the web page shows the same
 reports in Russian, chosen by the importer's reason code (probe/directory/reasons.py) with its
-values. The planner's reasons and a contact's stored `held` text are still matched by pattern.
+values; the planner's skip reasons likewise by their code (schedules/skips.py). A contact's
+stored `held` text is still matched by pattern.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from probe.directory.reasons import Publisher, Reason
+from schedules.skips import Skip
 
 FIELDS = {
     "name": "Наименование",
@@ -35,24 +37,6 @@ COUNTED = {"phones": "телефонов", "emails": "адресов", "website"
 def contact_counts(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     """ImportReport.contact_counts() as the summary's (word, number) pairs, in its order."""
     return [(COUNTED.get(c) or f"«{FIELDS.get(c, c)}»", n) for c, n in counts.items()]
-
-
-_Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
-
-
-def _rules(*pairs: tuple[str, str | Callable[[re.Match[str]], str]]) -> list[_Rule]:
-    rules: list[_Rule] = []
-    for pattern, template in pairs:
-        make = _formatter(template) if isinstance(template, str) else template
-        rules.append((re.compile(pattern, re.S), make))
-    return rules
-
-
-def _formatter(template: str) -> Callable[[re.Match[str]], str]:
-    def make(match: re.Match[str]) -> str:
-        return template.format(*match.groups())
-
-    return make
 
 
 def _how(values: Mapping[str, Any]) -> str:
@@ -152,33 +136,17 @@ RUSSIAN: dict[str, _Text] = {
     "invalid_address": "неверный адрес «{address}» ({detail})",
     "no_email": "в «{text}» не найден адрес электронной почты",
 }
-PLAN = _rules(
-    (
-        r"^no open window between start and end$",
-        "нет рабочего времени организации между датами начала и окончания",
-    ),
-    (
-        r"^no probeable contact on the campaign's channels$",
-        "нет контакта для выбранных каналов "
-        "(не опубликован, неверен, только факс или ждёт подтверждения оператора)",
-    ),
-    (
-        r"^contact (\d+): no window left$",
-        "контакт №{}: до конца кампании не осталось рабочего времени",
-    ),
-)
+# By the planner's skip codes (schedules/skips.py); values named in braces.
+PLAN_RUSSIAN: dict[str, str] = {
+    "no_window": "нет рабочего времени организации между датами начала и окончания",
+    "no_contact": "нет контакта для выбранных каналов "
+    "(не опубликован, неверен, только факс или ждёт подтверждения оператора)",
+    "contact_no_window": "контакт №{contact}: до конца кампании не осталось рабочего времени",
+}
 
 
 def _rows(text: str) -> str:
     return re.sub(r"\brow (\d+)", r"строка \1", text).replace(", row ", ", строка ")
-
-
-def _apply(rules: list[_Rule], text: str) -> str | None:
-    for pattern, make in rules:
-        match = pattern.match(text)
-        if match:
-            return make(match)
-    return None
 
 
 def reason(why: Reason) -> str:
@@ -201,6 +169,6 @@ def file_error(why: Reason) -> str:
     return reason(why)
 
 
-def plan_reason(text: str) -> str:
-    """Why the planner skipped an organisation or a contact, in Russian."""
-    return _apply(PLAN, text) or text
+def plan_reason(why: Skip) -> str:
+    """Why the planner skipped an organisation or a contact, in Russian, chosen by its code."""
+    return PLAN_RUSSIAN[why.code].format(**why.values)

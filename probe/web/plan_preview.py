@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from schedules import campaigns as service
+from schedules.skips import Skip
 from storage.directory import directory_stamp
 from storage.engine import session_scope
 from storage.models import Campaign
@@ -29,7 +30,7 @@ from storage.planning import PlannedAttempt
 class Preview:
     key: tuple[Any, ...]
     attempts: list[PlannedAttempt]
-    skipped: list[tuple[int, str]]
+    skipped: list[tuple[int, Skip]]
     computed_at: datetime
     first: datetime | None  # the earliest attempt
 

@@ -198,12 +198,6 @@ def test_the_bundled_directories_and_a_broken_file_read_in_russian(tmp_path: Pat
     assert [s for s in shown if english.search(re.sub(r"«[^»]*»", "", s))] == []
 
 
-def test_the_planner_reasons_are_still_translated() -> None:
-    assert import_text.plan_reason("no open window between start and end") == (
-        "нет рабочего времени организации между датами начала и окончания"
-    )
-
-
 FILE_CASES = [
     ("file_empty", "a.csv", b"", "a.csv: файл пуст"),
     ("missing_columns", "a.csv", "Адрес\nОмск\n".encode(),
