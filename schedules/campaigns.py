@@ -13,7 +13,7 @@ from probe.channels import available_channels
 from schedules.lifecycle import set_status
 from schedules.planner import PlanResult, plan_campaign
 from schedules.skips import Skip, skip_json
-from schedules.spec import CampaignSpec, CampaignSpecError
+from schedules.spec import CampaignSpec, CampaignSpecError, check_options
 from storage import campaigns as q
 from storage.audit import write_audit
 from storage.checks import create_campaign, get_campaign_by_name
@@ -76,7 +76,10 @@ def check_channels(spec: CampaignSpec) -> None:
 
 
 def create(*, engine: Engine, spec: CampaignSpec, actor: str) -> Campaign:
+    """A draft campaign; refused (CampaignSpecError) before anything is written when a channel
+    is unknown or a channel's options are not what its options model reads."""
     check_channels(spec)
+    check_options(spec)
     with session_scope(engine) as session:
         if get_campaign_by_name(session=session, name=spec.name) is not None:
             raise CampaignError(f"a campaign named {spec.name!r} exists already")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -18,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from probe.channels import channel_spec
+from probe.channels import UnknownChannelError, channel_spec
 from probe.policies import (
     ChannelPolicy,
     OnePerOrganisationPolicy,
@@ -158,9 +159,10 @@ class CampaignSpecError(ValueError):
         super().__init__(f"{source}: " + "; ".join(problems))
 
 
-def _describe(error: ValidationError) -> list[str]:
+def _describe(items: Any) -> list[str]:
+    """Pydantic's errors (`ValidationError.errors()`), one message each naming its field."""
     problems = []
-    for item in error.errors():
+    for item in items:
         where = ".".join(str(p) for p in item["loc"]) or "campaign"
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
@@ -175,7 +177,7 @@ def parse_campaign(data: Any, *, source: str = "campaign") -> CampaignSpec:
     try:
         return CampaignSpec.model_validate(data)
     except ValidationError as error:
-        raise CampaignSpecError(source, _describe(error)) from None
+        raise CampaignSpecError(source, _describe(error.errors())) from None
 
 
 def load_campaign_file(path: Path) -> CampaignSpec:
@@ -186,3 +188,38 @@ def load_campaign_file(path: Path) -> CampaignSpec:
     except yaml.YAMLError as error:
         raise CampaignSpecError(str(path), [f"not valid YAML: {error}"]) from None
     return parse_campaign(data, source=str(path))
+
+
+def read_options(
+    options: Mapping[str, Any],
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """A campaign's `options`, each channel's read by that channel's options model (its
+    plugin's `config_model`, from the registry): the keys given, with their values as the model
+    holds them (a form's "45" is 45.0), and the model's errors as pydantic gives them, each
+    located in the spec (`("options", "email", "template")`). Only the options given are read:
+    a channel without any keeps its defaults. Every way of creating a campaign checks its
+    options here (check_options; the web form, for its Russian messages)."""
+    read: dict[str, dict[str, Any]] = {}
+    errors: list[dict[str, Any]] = []
+    for channel, given in options.items():
+        try:
+            model = channel_spec(channel).config_model
+        except UnknownChannelError as error:
+            loc = ("options", channel)
+            errors.append({"type": "unknown_channel", "loc": loc, "msg": str(error)})
+            continue
+        try:
+            dumped = model.model_validate(given).model_dump(mode="json")
+        except ValidationError as error:
+            errors += [{**e, "loc": ("options", channel, *e["loc"])} for e in error.errors()]
+        else:
+            read[channel] = {key: dumped.get(key, value) for key, value in given.items()}
+    return read, errors
+
+
+def check_options(spec: CampaignSpec) -> None:
+    """Refuse a campaign whose options a channel's model refuses, each problem naming its field
+    (`options.email.template: ...`); see read_options."""
+    _read, errors = read_options(spec.options)
+    if errors:
+        raise CampaignSpecError(spec.name, _describe(errors))

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from probe.channels import channel_spec
 from probe.policies import FormField, channel_sections
-from schedules.spec import CampaignSpec
+from schedules.spec import CampaignSpec, read_options
 
 ORG_MODES = ("all", "filter", "names")
 
@@ -198,16 +198,14 @@ def _put_field(data: dict[str, Any], path: str, value: Any) -> None:
 def validate(data: dict[str, Any]) -> tuple[CampaignSpec | None, dict[str, list[str]]]:
     """The spec, or the Russian errors by form field ("" for the form as a whole)."""
     errors: dict[str, list[str]] = {}
-    for channel, options in data.get("options", {}).items():
-        # The spec keeps a channel's options as given; the channel's model reads them.
-        try:
-            read = channel_spec(channel).config_model.model_validate(options)
-        except ValidationError as error:
-            for item in error.errors():
-                field, message = russian({**item, "loc": ("options", channel, *item["loc"])})
-                errors.setdefault(field, []).append(message)
-        else:  # as a YAML file has them: numbers as numbers
-            options.update({k: v for k, v in read.model_dump(mode="json").items() if k in options})
+    # The channels' options read by their models, as every creation of a campaign reads them
+    # (schedules.spec.read_options); kept as a YAML file has them: numbers as numbers.
+    read, problems = read_options(data.get("options", {}))
+    for problem in problems:
+        field, message = russian(problem)
+        errors.setdefault(field, []).append(message)
+    for channel, options in read.items():
+        data["options"][channel] = options
     try:
         spec = CampaignSpec.model_validate(data)
     except ValidationError as error:
