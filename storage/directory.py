@@ -40,6 +40,7 @@ _CONTACT_FIELDS = (
     "error",
     "position",
     "held",
+    "held_values",
 )
 
 
@@ -223,7 +224,7 @@ def _sync_contacts(
 def _unless_confirmed(contact: Contact, values: dict[str, Any]) -> dict[str, Any]:
     # An operator confirmed the shared contact: a re-import finding the same sharing keeps it.
     if contact.confirmed_by is not None:
-        return {k: v for k, v in values.items() if k != "held"}
+        return {k: v for k, v in values.items() if k not in ("held", "held_values")}
     return values
 
 
@@ -252,11 +253,14 @@ def contacts_elsewhere(
     return found
 
 
-def hold_contact(*, session: Session, contact: Contact, reason: str, actor: str) -> bool:
-    """Hold a contact found at another organisation too, unless an operator confirmed it."""
+def hold_contact(
+    *, session: Session, contact: Contact, code: str, values: dict[str, Any], actor: str
+) -> bool:
+    """Hold a contact found at another organisation too, unless an operator confirmed it: `code`
+    and `values` say why (probe/directory/reasons.py HELD)."""
     if contact.held is not None or contact.confirmed_by is not None:
         return False
-    contact.held = reason
+    contact.held, contact.held_values = code, values
     contact.updated_at = utc_now()
     session.add(contact)
     write_audit(
@@ -266,7 +270,7 @@ def hold_contact(*, session: Session, contact: Contact, reason: str, actor: str)
         entity="contact",
         entity_id=str(contact.id),
         before={"held": None},
-        after={"held": reason},
+        after={"held": code, "held_values": values},
     )
     return True
 
@@ -295,8 +299,12 @@ def confirm_contact(*, session: Session, contact_id: int, actor: str, reason: st
             f"contact {contact_id} is no longer active: confirm the current one",
             reason="inactive",
         )
-    before = {"held": contact.held, "confirmed_by": contact.confirmed_by}
-    contact.held = None
+    before = {
+        "held": contact.held,
+        "held_values": contact.held_values,
+        "confirmed_by": contact.confirmed_by,
+    }
+    contact.held, contact.held_values = None, None
     contact.confirmed_by = actor
     contact.updated_at = utc_now()
     session.add(contact)
@@ -307,7 +315,7 @@ def confirm_contact(*, session: Session, contact_id: int, actor: str, reason: st
         entity="contact",
         entity_id=str(contact.id),
         before=before,
-        after={"held": None, "confirmed_by": actor, "reason": reason},
+        after={"held": None, "held_values": None, "confirmed_by": actor, "reason": reason},
     )
     return contact
 

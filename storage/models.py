@@ -69,9 +69,13 @@ class Contact(SQLModel, table=True):
     active: bool = True
     # An operator's correction makes a new contact; the old one points to it and stays.
     superseded_by_id: int | None = Field(default=None, foreign_key="contact.id")
-    # Why the contact is not called until an operator confirms it is this organisation's (the
-    # same number or address published by another organisation); null: nothing to confirm.
+    # Why the contact is not called until an operator confirms it is this organisation's: a
+    # code ("shared": the same number or address published by another organisation) and its
+    # values (probe/directory/reasons.py HELD words them); null: nothing to confirm.
     held: str | None = None
+    held_values: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JsonType, nullable=True)
+    )
     # Who confirmed a held contact: a re-import that finds the same sharing does not hold it again.
     confirmed_by: str | None = None
     created_at: datetime = _created()

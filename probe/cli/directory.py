@@ -19,6 +19,7 @@ from probe.directory.importer import (
     bundled_path,
     import_directory,
 )
+from probe.directory.reasons import held_english
 from probe.directory.regions import UnknownRegionError, all_regions, find_region
 from probe.directory.sources import DirectoryFileError
 from storage.directory import (
@@ -29,6 +30,7 @@ from storage.directory import (
     list_organisations,
 )
 from storage.engine import session_scope
+from storage.models import Contact
 
 app = typer.Typer(
     help="The directory of organisations and their published contacts.", no_args_is_help=True
@@ -192,6 +194,14 @@ def list_(
     console.print(f"{len(rows)} organisation(s)")
 
 
+def _contact_json(contact: Contact) -> dict[str, Any]:
+    """A contact as `show --json` gives it; a held one's reason in English beside its code."""
+    data = contact.model_dump(mode="json")
+    if contact.held is not None:
+        data["held_reason"] = held_english(contact.held, contact.held_values)
+    return data
+
+
 @app.command()
 def show(
     organisation: str = typer.Argument(..., help="Id, key, or a unique part of the name."),
@@ -206,8 +216,7 @@ def show(
         assert org.id is not None
         data = org.model_dump(mode="json")
         data["contacts"] = [
-            c.model_dump(mode="json")
-            for c in list_contacts(session=session, organisation_id=org.id)
+            _contact_json(c) for c in list_contacts(session=session, organisation_id=org.id)
         ]
     if as_json:
         print_json(data)
@@ -232,7 +241,7 @@ def show(
         if c["error"]:
             notes.append(c["error"])
         if c["held"]:
-            notes.append(f"held (#{c['id']}): {c['held']}")
+            notes.append(f"held (#{c['id']}): {c['held_reason']}")
         elif c["confirmed_by"]:
             notes.append(f"confirmed by {c['confirmed_by']}")
         table.add_row(

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from probe.channels import column_contact_kinds
 from probe.directory.normalize import ContactDraft, OrganisationDraft, column_of, normalise_row
-from probe.directory.reasons import Publisher, because, held_text
+from probe.directory.reasons import Publisher, because, held_shared
 from probe.directory.sources import RowProblem, SourceFile, read_directory_file
 from storage.directory import UpsertStats, contacts_elsewhere, hold_contact, upsert_organisation
 from storage.engine import session_scope
@@ -115,7 +115,7 @@ def _elsewhere(name: str, source: str, row: int | None) -> Publisher:
 
 def _hold(org: OrganisationDraft, contact: ContactDraft, by: tuple[Publisher, ...]) -> RowProblem:
     """Hold the file's contact, published by `by` too; the row's warning."""
-    contact.held = held_text(by)
+    contact.held, contact.held_values = held_shared(by)
     why = because("held_shared", raw=contact.raw, by=by)
     return RowProblem(org.source, org.source_row, column_of(contact.channel), why, "warning")
 
@@ -167,10 +167,10 @@ def _hold_against_the_database(
             other_org.short_name or other_org.name, other_org.source, other_org.source_row
         )
         for org, contact in published[(other.channel, other.key)]:
-            reason = held_text(
+            code, values = held_shared(
                 (_elsewhere(org.short_name or org.name, org.source, org.source_row),)
             )
-            hold_contact(session=session, contact=other, reason=reason, actor=actor)
+            hold_contact(session=session, contact=other, code=code, values=values, actor=actor)
             if contact.held is None:
                 problems.append(_hold(org, contact, (name,)))
     return problems

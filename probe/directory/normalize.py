@@ -31,6 +31,7 @@ class ContactDraft:
     error: str | None = None
     position: int = 0
     held: str | None = None  # not called until an operator confirms it (storage.models.Contact)
+    held_values: dict[str, Any] | None = None
 
     @property
     def key(self) -> str:

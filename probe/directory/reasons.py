@@ -48,14 +48,43 @@ class Publisher:
             return f"row {self.row} ({self.name})"
         return f"{self.name} ({self.source}, row {self.row})"
 
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "source": self.source, "row": self.row}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Publisher:
+        return cls(data["name"], data["source"], data["row"])
+
 
 def held_text(publishers: tuple[Publisher, ...]) -> str:
-    """Why a contact is held (`Contact.held`, stored as it is)."""
+    """Why a contact is held, in English: the `shared` reason's text."""
     names = ", ".join(str(p) for p in publishers)
     return (
         f"also published by {names}: not called until an operator confirms it is this "
         "organisation's"
     )
+
+
+def held_shared(publishers: tuple[Publisher, ...]) -> tuple[str, dict[str, Any]]:
+    """`Contact.held` and `Contact.held_values` of a contact other organisations publish too."""
+    return "shared", {"by": [p.as_json() for p in publishers]}
+
+
+def held_publishers(values: Mapping[str, Any]) -> tuple[Publisher, ...]:
+    return tuple(Publisher.from_json(p) for p in values["by"])
+
+
+# Why a contact is held (`Contact.held`, a code; its values in `Contact.held_values`), in English
+# for the CLI and the API; the web's Russian is chosen by the same code (import_text.HELD).
+HELD: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "shared": lambda v: held_text(held_publishers(v)),
+    # A sentence stored before the codes (migration 0014) that did not parse: kept as it was.
+    "noted": lambda v: str(v["text"]),
+}
+
+
+def held_english(code: str, values: Mapping[str, Any] | None) -> str:
+    return HELD[code](values or {})
 
 
 def _expected(values: Mapping[str, Any]) -> str:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, Field
 
 from probe.channels import available_channels, outcome_labels
+from probe.directory.reasons import held_english
 from probe.web import operations
 from probe.web.deps import CurrentUser, api_operator, api_user, web_state
 from probe.web.filters import MAX_AGE_DAYS, MAX_ID, api_filter
@@ -88,8 +89,10 @@ class ContactOut(BaseModel):
     label: str | None
     active: bool
     superseded_by_id: int | None
-    # Not called until an operator confirms it: why (another organisation publishes it too).
+    # Not called until an operator confirms it: why, in English (another organisation publishes
+    # it too), and the reason's code ("shared", probe/directory/reasons.py HELD).
     held: str | None = None
+    held_code: str | None = None
 
 
 class CheckOut(BaseModel):
@@ -243,7 +246,11 @@ def _check_out(check: Check) -> CheckOut:
 
 
 def _contact_out(contact: Contact) -> ContactOut:
-    return ContactOut.model_validate(contact, from_attributes=True)
+    out = ContactOut.model_validate(contact, from_attributes=True)
+    if contact.held is None:
+        return out
+    why = held_english(contact.held, contact.held_values)
+    return out.model_copy(update={"held": why, "held_code": contact.held})
 
 
 def _claim_out(claim: ReviewClaim | None) -> ClaimOut | None:

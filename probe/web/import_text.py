@@ -2,17 +2,16 @@
 
 The importer (probe/directory) reports in English for the CLI; the web page shows the same
 reports in Russian, chosen by the importer's reason code (probe/directory/reasons.py) with its
-values; the planner's skip reasons likewise by their code (schedules/skips.py). A contact's
-stored `held` text is still matched by pattern.
+values; the planner's skip reasons (schedules/skips.py) and a held contact's stored reason
+(`Contact.held`, a code with `held_values`) likewise by their code.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from probe.directory.reasons import Publisher, Reason
+from probe.directory.reasons import Publisher, Reason, held_publishers
 from schedules.skips import Skip
 
 FIELDS = {
@@ -55,6 +54,10 @@ def _publisher(p: Publisher) -> str:
 
 def _publishers(values: Mapping[str, Any]) -> str:
     return ", ".join(_publisher(p) for p in values["by"])
+
+
+def _held_by(values: Mapping[str, Any]) -> str:
+    return ", ".join(_publisher(p) for p in held_publishers(values))
 
 
 def _header(values: Mapping[str, Any]) -> str:
@@ -136,6 +139,14 @@ RUSSIAN: dict[str, _Text] = {
     "invalid_address": "неверный адрес «{address}» ({detail})",
     "no_email": "в «{text}» не найден адрес электронной почты",
 }
+# By the codes of a held contact (`Contact.held`, probe/directory/reasons.py HELD).
+HELD: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "shared": lambda v: (
+        f"указан и другой организацией: {_held_by(v)}; ждёт подтверждения оператора"
+    ),
+    # A sentence stored before the codes that did not parse (migration 0014), as it was written.
+    "noted": lambda v: f"ждёт подтверждения оператора: {v['text']}",
+}
 # By the planner's skip codes (schedules/skips.py); values named in braces.
 PLAN_RUSSIAN: dict[str, str] = {
     "no_window": "нет рабочего времени организации между датами начала и окончания",
@@ -145,10 +156,6 @@ PLAN_RUSSIAN: dict[str, str] = {
 }
 
 
-def _rows(text: str) -> str:
-    return re.sub(r"\brow (\d+)", r"строка \1", text).replace(", row ", ", строка ")
-
-
 def reason(why: Reason) -> str:
     """One problem of a file, a row or a contact in Russian, chosen by its code."""
     text = RUSSIAN[why.code]
@@ -156,12 +163,9 @@ def reason(why: Reason) -> str:
     return text.format(**values) if isinstance(text, str) else text(values)
 
 
-def held(text: str) -> str:
-    """Why a contact is held (`Contact.held`), in Russian."""
-    match = re.match(r"^also published by (.*): not called until an operator confirms", text)
-    if match is None:
-        return text
-    return f"указан и другой организацией: {_rows(match[1])}; ждёт подтверждения оператора"
+def held(code: str, values: Mapping[str, Any] | None) -> str:
+    """Why a contact is held (`Contact.held`, a code, and `held_values`), in Russian."""
+    return HELD[code](values or {})
 
 
 def file_error(why: Reason) -> str:

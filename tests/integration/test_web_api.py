@@ -153,15 +153,19 @@ def test_an_organisation_comes_with_contacts_and_history(
 def test_a_held_contact_says_why_it_is_not_called(
     seeded: Seeded, operator: httpx.Client, engine: Engine
 ) -> None:
-    reason = "also published by row 46 (ЦСО): not called until an operator confirms it"
     with session_scope(engine) as db:
         contact = db.get(Contact, seeded.phone_contact_id)
         assert contact is not None
-        contact.held = reason
+        contact.held = "shared"
+        contact.held_values = {"by": [{"name": "ЦСО", "source": None, "row": 46}]}
         db.add(contact)
     body = operator.get(f"/api/organisations/{seeded.omsk_id}").json()
     phone = next(c for c in body["contacts"] if c["id"] == seeded.phone_contact_id)
-    assert phone["held"] == reason
+    assert (phone["held"], phone["held_code"]) == (
+        "also published by row 46 (ЦСО): not called until an operator confirms it is this "
+        "organisation's",
+        "shared",
+    )
 
 
 def test_grading_a_call_through_the_api_takes_it_out_of_the_queue_when_complete(

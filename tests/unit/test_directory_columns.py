@@ -21,6 +21,7 @@ from probe.channels import (
     add_plugin,
 )
 from probe.directory.importer import ImportReport, import_directory
+from probe.directory.reasons import held_english
 from probe.results import CheckResult
 from probe.web import import_text
 from storage.directory import list_contacts, list_organisations
@@ -130,7 +131,8 @@ def test_a_website_two_organisations_publish_is_held_for_both(tmp_path: Path) ->
     assert held == [(2, "website"), (3, "website")]
     for org in report.organisations:
         [site] = [c for c in org.contacts if c.channel == "web"]
-        assert site.held is not None and "also published by" in site.held
+        assert site.held == "shared" and site.held_values is not None
+        assert "also published by" in held_english(site.held, site.held_values)
 
 
 # -- any channel's column kind, through the registry ---------------------------------------------

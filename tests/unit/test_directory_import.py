@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from probe.cli.main import app
 from probe.directory.importer import StrictImportError, import_directory
+from probe.directory.reasons import held_english
 from probe.web.render import make_templates
 from schedules.planner import windows_for
 from schedules.spec import parse_campaign
@@ -508,7 +509,8 @@ def test_a_contact_two_organisations_publish_is_reported_held_and_not_planned_un
     with session_scope(engine) as session:
         first = list_organisations(session=session)[0]
         contacts = list_contacts(session=session, organisation_id=first.id or 0)
-        held = {c.value: c.held for c in contacts}
+        assert {c.held for c in contacts} == {"shared"}
+        held = {c.value: held_english(c.held or "", c.held_values) for c in contacts}
         assert held == {
             "+78636756318": HELD_38,
             "+78636756319": HELD_38,
@@ -519,6 +521,15 @@ def test_a_contact_two_organisations_publish_is_reported_held_and_not_planned_un
         }
         assert not any(c.probeable for c in contacts)
         phone_id = next(c.id for c in contacts if c.value == "+78636756318")
+    # The CLI says why in English, from the stored code and values.
+    shown = cli.invoke(app, ["directory", "show", str(first.id)])
+    cells = [line.split("│") for line in shown.output.splitlines() if line.startswith("│")]
+    notes = " ".join(c[-2].strip() for c in cells)  # the last column, its lines joined
+    assert f"held (#{phone_id}): {HELD_38}" in " ".join(notes.split())
+    as_json = json.loads(cli.invoke(app, ["directory", "show", str(first.id), "--json"]).stdout)
+    phone = next(c for c in as_json["contacts"] if c["id"] == phone_id)
+    assert (phone["held"], phone["held_reason"]) == ("shared", HELD_38)
+    with session_scope(engine) as session:
         # The operator's organisation page says why the contact is not called, in Russian.
         page = make_templates().env.get_template("organisation.html")
         context = page.new_context(
@@ -581,7 +592,7 @@ def test_a_contact_already_published_by_an_organisation_of_another_file_is_held_
     with session_scope(engine) as session:
         orgs = list_organisations(session=session)
         held = {
-            (o.name, c.value): c.held
+            (o.name, c.value): held_english(c.held or "", c.held_values)
             for o in orgs
             for c in list_contacts(session=session, organisation_id=o.id or 0)
             if c.channel == "phone"
