@@ -57,6 +57,15 @@ def moves_on() -> list[str]:
     return found
 
 
+def moves_on_choices() -> tuple[tuple[str, str], ...]:
+    """moves_on() as the campaign form offers them: (outcome, its label as staff read it)."""
+    labels: dict[str, str] = {}
+    for channel in sorted(all_specs(), key=lambda c: not c.listed):
+        for outcome in channel.outcomes:
+            labels.setdefault(outcome.name, outcome.label)
+    return tuple((name, labels.get(name, name)) for name in moves_on())
+
+
 def _moves_on(value: str) -> str:
     allowed = moves_on()
     if value not in allowed:
@@ -108,7 +117,9 @@ class FormField:
     campaign page's phrase for a limit, `{}` its value («одновременных звонков до {}»).
     A path `options.<channel>.<key>` is one of the channel's options (`ProbeTarget.options`,
     validated by its `config_model`), in the form's `options` fieldset; `choices` makes it a
-    list to choose from: () -> ((value, label), ...)."""
+    list to choose from: () -> ((value, label), ...). `text`: a line of text, not a number.
+    `items`: a list: with `choices`, a box for each (ticked: in the list); without, numbers
+    typed on one line, separated by commas or spaces."""
 
     path: str
     label: str
@@ -118,6 +129,8 @@ class FormField:
     errors: tuple[tuple[str, str], ...] = ()
     summary: str = ""
     choices: Callable[[], tuple[tuple[str, str], ...]] | None = None
+    text: bool = False
+    items: bool = False
 
 
 @dataclass(frozen=True)

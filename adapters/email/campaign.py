@@ -59,6 +59,15 @@ FORM = (
         choices=letters,
         errors=(("unknown e-mail template", "Выберите письмо из списка."),),
     ),
+    FormField("options.email.sender_name", "Имя отправителя письма", group="options", text=True),
+    FormField(
+        "options.email.retry_delays",
+        "Паузы перед новой отправкой, если почтовый сервер временно отказал",
+        "с, через запятую",
+        "options",
+        items=True,
+        errors=(("retry_delays must not be negative", "Паузы не могут быть отрицательными."),),
+    ),
 )
 
 

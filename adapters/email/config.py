@@ -56,7 +56,8 @@ class Config(BaseModel):
     retry_delays: list[float] = Field(default_factory=lambda: [30.0, 120.0, 600.0])
     # Larger raw messages are stored cut at this size (the hash covers what is stored).
     max_eml_bytes: int = Field(default=5 * 1024 * 1024, ge=16 * 1024)
-    sender_name: str = "Ирина Петрова"
+    # The From name and the signature under the letter (a private person, as in seed 000).
+    sender_name: str = Field("Ирина Петрова", min_length=1, max_length=100)
 
     @field_validator("template")
     @classmethod

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from probe.policies import CampaignSection, FormField, OnePerOrganisationPolicy
+from probe.policies import (
+    CampaignSection,
+    FormField,
+    OnePerOrganisationPolicy,
+    moves_on_choices,
+)
 from probe.ru import human_minutes
 
 
@@ -57,6 +62,30 @@ FORM = (
     ),
     FormField("calls.busy_retry_minutes.1", "«Занято»: повтор не позже чем через", "мин"),
     FormField("calls.no_answer_retry_minutes", "«Не отвечает»: повтор через", "мин"),
+    FormField(
+        "calls.rejected_retry_minutes.0",
+        "«Вызов отклонён»: повтор не раньше чем через",
+        "мин",
+        errors=(
+            (
+                "rejected_retry_minutes",
+                "Интервал повтора: «не раньше» больше нуля и не больше «не позже».",
+            ),
+        ),
+    ),
+    FormField(
+        "calls.rejected_retry_minutes.1", "«Вызов отклонён»: повтор не позже чем через", "мин"
+    ),
+    FormField(
+        "calls.our_failure_retry_minutes", "Сбой на нашей стороне: повтор звонка через", "мин"
+    ),
+    FormField(
+        "calls.next_number_after",
+        "Сразу звонить на другой номер организации, если",
+        choices=moves_on_choices,
+        items=True,
+        errors=(("Input should be one of", "Выберите из списка."),),
+    ),
     FormField(
         "limits.calls_in_parallel",
         "Одновременных звонков",

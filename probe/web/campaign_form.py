@@ -3,6 +3,7 @@ browser's fields and validated by the same model, each error in Russian beside i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,8 @@ class Number:
     path: str  # the spec's field, dotted: "margins.after_opening_minutes"
     label: str
     unit: str = ""
+    text: bool = False  # a line of text, not a number
+    items: bool = False  # numbers on one line, a list in the spec
 
 
 # The rules a ministry sets: hours margins, the channels' retries, politeness, and the channel
@@ -50,7 +53,8 @@ def numbers() -> dict[str, tuple[Number, ...]]:
     declared = [f for f in _declared() if not f.switch and f.choices is None]
 
     def group(name: str) -> tuple[Number, ...]:
-        return tuple(Number(f.path, f.label, f.unit) for f in declared if f.group == name)
+        found = [f for f in declared if f.group == name]
+        return tuple(Number(f.path, f.label, f.unit, f.text, f.items) for f in found)
 
     limits = (QUIET, *group("limits"))
     return {
@@ -69,7 +73,14 @@ def switches(group: str | None = None) -> tuple[tuple[str, str], ...]:
 
 def selects() -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
     """The fields chosen from a list: (path, label, ((value, label), ...))."""
-    return tuple((f.path, f.label, f.choices()) for f in _declared() if f.choices is not None)
+    found = [f for f in _declared() if f.choices is not None and not f.items]
+    return tuple((f.path, f.label, f.choices()) for f in found if f.choices is not None)
+
+
+def checklists() -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
+    """The lists chosen with a box for each item: (path, label, ((value, label), ...))."""
+    found = [f for f in _declared() if f.choices is not None and f.items]
+    return tuple((f.path, f.label, f.choices()) for f in found if f.choices is not None)
 
 
 def _option(path: str) -> tuple[str, str] | None:
@@ -79,10 +90,14 @@ def _option(path: str) -> tuple[str, str] | None:
 
 
 def _option_default(channel: str, key: str) -> Any:
-    return channel_spec(channel).config_model.model_fields[key].default
+    return (
+        channel_spec(channel).config_model.model_fields[key].get_default(call_default_factory=True)
+    )
 
 
 def _shown_default(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown_default(item) for item in value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -92,7 +107,7 @@ def _all_numbers() -> tuple[Number, ...]:
     return tuple(n for group in numbers().values() for n in group)
 
 
-def defaults() -> dict[str, str]:
+def defaults() -> dict[str, str | list[str]]:
     """The form's initial values: the spec's own defaults (the page adds the dates)."""
     spec = CampaignSpec.model_validate(
         {
@@ -104,9 +119,12 @@ def defaults() -> dict[str, str]:
         }
     )
     dumped = spec.model_dump(mode="json")
-    values = {n.path: str(_default(spec, dumped, n.path)) for n in _all_numbers()}
+    values: dict[str, str | list[str]] = {
+        n.path: _text(_default(spec, dumped, n.path)) for n in _all_numbers()
+    }
     values.update({path: "1" if _switch_default(dumped, path) else "" for path, _ in switches()})
     values.update({path: str(_default(spec, dumped, path)) for path, _l, _c in selects()})
+    values.update({path: list(_default(spec, dumped, path)) for path, _l, _c in checklists()})
     values.update({"org_mode": "filter", "spread": "even"})
     return values
 
@@ -120,6 +138,10 @@ def _default(spec: CampaignSpec, dumped: dict[str, Any], path: str) -> Any:
     if option is not None:
         return _shown_default(_option_default(*option))
     return _get(dumped, path)
+
+
+def _text(value: Any) -> str:
+    return _shown_default(value) if isinstance(value, list | tuple) else str(value)
 
 
 def _switch_default(dumped: dict[str, Any], path: str) -> bool:
@@ -152,34 +174,44 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def spec_data(form: FormData) -> tuple[dict[str, Any], dict[str, str]]:
+def _items(text: str) -> list[str]:
+    """Numbers typed on one line: «30, 120, 600» or «30 120 600»."""
+    return [item for item in re.split(r"[\s,;]+", text) if item]
+
+
+def spec_data(form: FormData) -> tuple[dict[str, Any], dict[str, str | list[str]]]:
     """The spec's mapping from the form, and the form's values to show again."""
-    shown: dict[str, str] = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    typed = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    shown: dict[str, str | list[str]] = dict(typed)
     data: dict[str, Any] = {
-        "name": shown.get("name", "").strip(),
-        "title": shown.get("title", "").strip(),
+        "name": typed.get("name", "").strip(),
+        "title": typed.get("title", "").strip(),
         "channels": [str(c) for c in form.getlist("channels")],
-        "start": shown.get("start", ""),
-        "end": shown.get("end", ""),
+        "start": typed.get("start", ""),
+        "end": typed.get("end", ""),
         "windows": "hours",
-        "spread": shown.get("spread", "even"),
+        "spread": typed.get("spread", "even"),
     }
-    mode = shown.get("org_mode", "")
+    mode = typed.get("org_mode", "")
     selection: dict[str, Any] = {}
     if mode == "all":
         selection["all"] = True
     elif mode == "names":
-        selection["names"] = _lines(shown.get("names", ""))
+        selection["names"] = _lines(typed.get("names", ""))
     else:
         selection["region"] = [str(r) for r in form.getlist("region")]
         selection["kind"] = [str(k) for k in form.getlist("kind")]
     data["organisations"] = selection
     for number in _all_numbers():
-        _put_field(data, number.path, shown.get(number.path, "").strip())
+        value = typed.get(number.path, "").strip()
+        _put_field(data, number.path, _items(value) if number.items else value)
     for path, _ in switches():
-        _put_field(data, path, path in shown)
+        _put_field(data, path, path in typed)
     for path, _label, _choices in selects():
-        _put_field(data, path, shown.get(path, ""))
+        _put_field(data, path, typed.get(path, ""))
+    for path, _label, _choices in checklists():
+        shown[path] = [str(v) for v in form.getlist(path)]
+        _put_field(data, path, shown[path])
     return data, shown
 
 
@@ -205,7 +237,12 @@ def validate(data: dict[str, Any]) -> tuple[CampaignSpec | None, dict[str, list[
         field, message = russian(problem)
         errors.setdefault(field, []).append(message)
     for channel, options in read.items():
-        data["options"][channel] = options
+        # As a YAML file leaves them out: an option the channel's model reads as its default.
+        given = {k: v for k, v in options.items() if v != _option_default(channel, k)}
+        if given:
+            data["options"][channel] = given
+        else:
+            del data["options"][channel]
     try:
         spec = CampaignSpec.model_validate(data)
     except ValidationError as error:
@@ -239,6 +276,11 @@ def russian(item: Any) -> tuple[str, str]:
     loc = [str(p) for p in item["loc"]]
     field = ".".join(loc)
     kind, ctx = item["type"], item.get("ctx") or {}
+    listed = field.rpartition(".")[0]
+    if listed in {f.path for f in _declared() if f.items}:  # an item of a list: the list's field
+        field = listed
+        if kind.endswith("_parsing"):
+            return field, "Введите числа через запятую."
     if kind == "value_error":
         text = str(item["msg"])
         for words, target, message in _custom():

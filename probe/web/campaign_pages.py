@@ -100,6 +100,7 @@ def _choices(request: Request) -> dict[str, Any]:
         "switches": campaign_form.switches("retries"),
         "option_switches": campaign_form.switches("options"),
         "selects": campaign_form.selects(),
+        "checklists": campaign_form.checklists(),
     }
 
 

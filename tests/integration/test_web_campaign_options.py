@@ -62,6 +62,8 @@ def test_the_letter_and_the_calls_options_are_set_from_the_form(
     assert labels[1:] == [
         "Ждать ответа на звонок (с)",
         "Оставаться на линии после ответа (с)",
+        "Имя отправителя письма",
+        "Паузы перед новой отправкой, если почтовый сервер временно отказал (с, через запятую)",
         "Записывать разговор",
     ]
     chosen = page.css_first("select[name='options.email.template'] option[selected]")
@@ -104,3 +106,62 @@ def test_the_letter_and_the_calls_options_are_set_from_the_form(
             "email": {"template": "large_family"},
             "phone": {"listen_seconds": 45.0, "record": False},
         }
+
+
+def test_the_calls_other_rules_and_the_letters_sender_are_set_from_the_form(
+    server: WebServer, engine: Engine
+) -> None:
+    admin, token = logged_in(server, "admin")
+    page = LexborHTMLParser(admin.get("/campaigns/new").text)
+    boxes = page.css("[data-list='calls.next_number_after'] input[type=checkbox]")
+    assert [(b.attributes["value"], "checked" in b.attributes) for b in boxes] == [
+        (outcome, True)
+        for outcome in ("busy", "no_answer", "unavailable", "rejected", "answering_machine")
+    ]
+    sender = page.css_first("input[name='options.email.sender_name']")
+    assert sender is not None and sender.attributes["value"] == "Ирина Петрова"
+
+    typed = {
+        "calls.rejected_retry_minutes.0": "5",
+        "calls.rejected_retry_minutes.1": "15",
+        "calls.our_failure_retry_minutes": "7",
+        "options.email.sender_name": "Анна Смирнова",
+        "options.email.retry_delays": "60, 300",
+    }
+    bad = admin.post(
+        "/campaigns/new",
+        data={
+            **_form(token, **{**typed, "options.email.retry_delays": "60, -1"}),
+            "calls.next_number_after": ["busy", "hung_up"],
+        },
+    )
+    assert bad.status_code == 400
+    shown = LexborHTMLParser(bad.text)
+    errors = {e.attributes["data-field"]: e.text() for e in shown.css(".field-error")}
+    assert errors == {
+        "options.email.retry_delays": "Паузы не могут быть отрицательными.",
+        "calls.next_number_after": "Выберите из списка.",
+    }
+    kept = {
+        path: node.attributes["value"]
+        for path in typed
+        if (node := shown.css_first(f"input[name='{path}']")) is not None
+    }
+    assert kept == {**typed, "options.email.retry_delays": "60, -1"}
+    ticked = shown.css("[data-list='calls.next_number_after'] input[checked]")
+    assert [b.attributes["value"] for b in ticked] == ["busy"]
+
+    made = admin.post(
+        "/campaigns/new",
+        data={**_form(token, **typed), "calls.next_number_after": ["busy", "rejected"]},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    with session_scope(engine) as db:
+        spec = db.exec(select(Campaign).where(Campaign.name == "omsk-q3")).one().spec
+    assert spec["options"] == {
+        "email": {"sender_name": "Анна Смирнова", "retry_delays": [60.0, 300.0]}
+    }
+    assert spec["calls"]["rejected_retry_minutes"] == [5, 15]
+    assert spec["calls"]["our_failure_retry_minutes"] == 7
+    assert spec["calls"]["next_number_after"] == ["busy", "rejected"]

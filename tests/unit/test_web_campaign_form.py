@@ -89,6 +89,8 @@ def test_the_channels_options_a_yaml_file_sets_are_offered_with_their_defaults()
         "options.phone.ring_timeout_seconds": "30",
         "options.phone.listen_seconds": "60",
         "options.phone.record": "1",
+        "options.email.sender_name": "Ирина Петрова",
+        "options.email.retry_delays": "30, 120, 600",
     }
     letters = dict(next(c for p, _l, c in campaign_form.selects() if p == "options.email.template"))
     assert letters["home_care"] == "Социальное обслуживание на дому для пожилой мамы"
@@ -132,4 +134,66 @@ def test_a_bad_option_is_shown_in_russian_on_its_field() -> None:
         "options.email.template": ["Выберите письмо из списка."],
         "options.phone.ring_timeout_seconds": ["Больше 0."],
         "options.phone.listen_seconds": ["Введите число."],
+    }
+
+
+def test_the_calls_other_rules_and_the_letters_sender_reach_the_spec() -> None:
+    """The rest of the fields the channels declare: a dropped call's retry, our failure's
+    retry, the outcomes after which the next number is rung, the letter's sender and the pauses
+    after a temporary SMTP refusal."""
+    changes: dict[str, str | list[str]] = {
+        "calls.rejected_retry_minutes.0": "5",
+        "calls.rejected_retry_minutes.1": "15",
+        "calls.our_failure_retry_minutes": "7",
+        "calls.next_number_after": ["busy", "rejected"],
+        "options.email.sender_name": "Анна Смирнова",
+        "options.email.retry_delays": "60, 300 900",
+    }
+    data, shown = campaign_form.spec_data(_form(**changes))
+    spec, errors = campaign_form.validate(data)
+    assert errors == {} and spec is not None
+    dumped = spec.model_dump(mode="json")
+    assert dumped["calls"]["rejected_retry_minutes"] == [5, 15]
+    assert dumped["calls"]["our_failure_retry_minutes"] == 7
+    assert dumped["calls"]["next_number_after"] == ["busy", "rejected"]
+    assert spec.options == {
+        "email": {"sender_name": "Анна Смирнова", "retry_delays": [60.0, 300.0, 900.0]}
+    }
+    assert shown["calls.next_number_after"] == ["busy", "rejected"]
+    # At their defaults, as typed differently, the options are left out as a YAML file does.
+    data, _ = campaign_form.spec_data(_form(**{"options.email.retry_delays": "30,120.0 600"}))
+    spec, _ = campaign_form.validate(data)
+    assert spec is not None and spec.options == {}
+    # No box ticked: never on to the next number at once.
+    data, _ = campaign_form.spec_data(_form(**{"calls.next_number_after": []}))
+    spec, _ = campaign_form.validate(data)
+    assert spec is not None and spec.model_dump()["calls"]["next_number_after"] == []
+
+
+def test_a_bad_value_of_the_other_fields_is_refused_in_russian() -> None:
+    # The pair is checked once its fields are good (the model's check across fields).
+    assert _errors(
+        **{"calls.rejected_retry_minutes.0": "20", "calls.rejected_retry_minutes.1": "10"}
+    ) == {
+        "calls.rejected_retry_minutes.0": [
+            "Интервал повтора: «не раньше» больше нуля и не больше «не позже»."
+        ]
+    }
+    assert _errors(
+        **{
+            "calls.rejected_retry_minutes.1": "часа",
+            "calls.our_failure_retry_minutes": "0",
+            "calls.next_number_after": ["busy", "connected"],
+            "options.email.sender_name": "",
+            "options.email.retry_delays": "30, -5",
+        }
+    ) == {
+        "calls.rejected_retry_minutes.1": ["Введите целое число."],
+        "calls.our_failure_retry_minutes": ["Не меньше 1."],
+        "calls.next_number_after": ["Выберите из списка."],
+        "options.email.sender_name": ["Заполните поле."],
+        "options.email.retry_delays": ["Паузы не могут быть отрицательными."],
+    }
+    assert _errors(**{"options.email.retry_delays": "30, минута"}) == {
+        "options.email.retry_delays": ["Введите числа через запятую."]
     }
