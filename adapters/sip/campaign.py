@@ -74,7 +74,9 @@ FORM = (
         ),
     ),
     FormField(
-        "calls.rejected_retry_minutes.1", "«Вызов отклонён»: повтор не позже чем через", "мин"
+        "calls.rejected_retry_minutes.1",
+        "«Вызов отклонён»: повтор не позже чем через",
+        "мин; оба поля пусты — этот номер больше не набирать",
     ),
     FormField(
         "calls.our_failure_retry_minutes", "Сбой на нашей стороне: повтор звонка через", "мин"

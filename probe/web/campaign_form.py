@@ -212,7 +212,15 @@ def spec_data(form: FormData) -> tuple[dict[str, Any], dict[str, str | list[str]
     for path, _label, _choices in checklists():
         shown[path] = [str(v) for v in form.getlist(path)]
         _put_field(data, path, shown[path])
+    for pair in _pairs():  # both ends left blank: null (a dropped call: never that number again)
+        if not any(typed.get(f"{pair}.{end}", "").strip() for end in (0, 1)):
+            _put(data, pair, None)
     return data, shown
+
+
+def _pairs() -> list[str]:
+    """The [low, high] pairs typed as two numbers (`calls.busy_retry_minutes`)."""
+    return [n.path.removesuffix(".0") for n in _all_numbers() if n.path.endswith(".0")]
 
 
 def _put_field(data: dict[str, Any], path: str, value: Any) -> None:
@@ -281,6 +289,8 @@ def russian(item: Any) -> tuple[str, str]:
         field = listed
         if kind.endswith("_parsing"):
             return field, "Введите числа через запятую."
+    if field in _pairs():  # a pair that cannot be null, left blank: shown on its first end
+        return f"{field}.0", "Заполните поле."
     if kind == "value_error":
         text = str(item["msg"])
         for words, target, message in _custom():

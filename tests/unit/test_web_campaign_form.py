@@ -164,6 +164,15 @@ def test_the_calls_other_rules_and_the_letters_sender_reach_the_spec() -> None:
     data, _ = campaign_form.spec_data(_form(**{"options.email.retry_delays": "30,120.0 600"}))
     spec, _ = campaign_form.validate(data)
     assert spec is not None and spec.options == {}
+    # Both ends of the dropped call's retry blank: never that number again (null in the YAML);
+    # the busy retry cannot be null.
+    blank = {"calls.rejected_retry_minutes.0": "", "calls.rejected_retry_minutes.1": " "}
+    data, _ = campaign_form.spec_data(_form(**blank))
+    spec, _ = campaign_form.validate(data)
+    assert spec is not None and spec.model_dump()["calls"]["rejected_retry_minutes"] is None
+    assert _errors(**{"calls.busy_retry_minutes.0": "", "calls.busy_retry_minutes.1": ""}) == {
+        "calls.busy_retry_minutes.0": ["Заполните поле."]
+    }
     # No box ticked: never on to the next number at once.
     data, _ = campaign_form.spec_data(_form(**{"calls.next_number_after": []}))
     spec, _ = campaign_form.validate(data)
