@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from probe.cli.main import app
 from schedules import campaigns as service
-from schedules.spec import CampaignSpecError, parse_campaign
+from schedules.spec import CampaignSpecError, parse_campaign, read_options
 from storage.engine import session_scope
 from storage.models import AuditLog, Campaign
 
@@ -95,3 +95,12 @@ def test_every_creator_is_refused_by_the_service_itself(engine: Engine) -> None:
         service.create(engine=engine, spec=spec, actor="t")
     assert refusal.value.problems == ["options.email.sender_name: Input should be a valid string"]
     assert _nothing_written(engine)
+
+
+def test_read_options_names_an_unknown_channel_and_reads_the_known_ones() -> None:
+    """The one function every creator uses: a channel the registry lacks is an error on its
+    options, the others' values are read as their models hold them."""
+    read, errors = read_options({"fax": {"pages": 1}, "phone": {"listen_seconds": "45"}})
+    assert read == {"phone": {"listen_seconds": 45.0}}
+    assert [(e["loc"], e["type"]) for e in errors] == [(("options", "fax"), "unknown_channel")]
+    assert errors[0]["msg"].startswith("unknown channel 'fax'; available: ")
