@@ -66,10 +66,39 @@ def moves_on_choices() -> tuple[tuple[str, str], ...]:
     return tuple((name, labels.get(name, name)) for name in moves_on())
 
 
+# A campaign's checks across fields, as codes: the English (the CLI's message) by code. The
+# campaign form picks its Russian by the same code (probe/web/campaign_form.py; a channel's own
+# codes with their Russian in FormField.errors), never by the English words.
+REFUSALS: dict[str, str] = {
+    "end_before_start": "end {end} is before start {start}",
+    "channel_twice": "a channel is listed twice",
+    "options_not_in_campaign": "options for channels not in the campaign: {channels}",
+    "no_selection": "select organisations: all: true, or region, kind, ids or names",
+    "per_contact_over_organisation": "per_contact cannot exceed per_organisation",
+    "not_moving_on": "Input should be one of: {allowed}",
+}
+
+
+class Refusal(ValueError):
+    """A validator's refusal with its code and values. Pydantic reports it as any ValueError
+    (`value_error`, the English as `msg`, so settings and the CLI read it unchanged) and keeps
+    the exception in the error's `ctx["error"]`, where the campaign form finds the code."""
+
+    def __init__(self, english: dict[str, str], code: str, /, **values: Any) -> None:
+        super().__init__(english[code].format(**values))
+        self.code = code
+        self.values = values
+
+
+def refusal(english: dict[str, str], code: str, /, **values: Any) -> Refusal:
+    """Refuse (raise it) with `code`, worded by `english[code]` with the values put in."""
+    return Refusal(english, code, **values)
+
+
 def _moves_on(value: str) -> str:
     allowed = moves_on()
     if value not in allowed:
-        raise ValueError(f"Input should be one of: {', '.join(allowed)}")
+        raise refusal(REFUSALS, "not_moving_on", allowed=", ".join(allowed))
     return value
 
 
@@ -89,7 +118,7 @@ class OnePerOrganisationPolicy(ChannelPolicy):
     @model_validator(mode="after")
     def _per_contact_within_organisation(self) -> OnePerOrganisationPolicy:
         if self.per_contact > self.per_organisation:
-            raise ValueError("per_contact cannot exceed per_organisation")
+            raise refusal(REFUSALS, "per_contact_over_organisation")
         return self
 
 
@@ -112,8 +141,8 @@ class FormField:
     """A field of the campaign form (probe.web) the channel brings: `path` in the spec, dotted
     (`calls.per_contact`, `calls.busy_retry_minutes.0` for a pair's first item,
     `limits.calls_in_parallel`); `label` and `unit` as staff read them; `group`: the form's
-    fieldset (`retries`, `limits`); a `switch` is a yes/no box. `errors`: (words in the model's
-    message, the Russian text) for a check across fields, shown on this one. `summary`: the
+    fieldset (`retries`, `limits`); a `switch` is a yes/no box. `errors`: (the refusal's code, the
+    Russian text) for a check across fields (`refusal`), shown on this one. `summary`: the
     campaign page's phrase for a limit, `{}` its value («одновременных звонков до {}»).
     A path `options.<channel>.<key>` is one of the channel's options (`ProbeTarget.options`,
     validated by its `config_model`), in the form's `options` fieldset; `choices` makes it a

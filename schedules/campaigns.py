@@ -72,6 +72,7 @@ def check_channels(spec: CampaignSpec) -> None:
                 f"channels: unknown channel {c!r}; available: {', '.join(sorted(known))}"
                 for c in unknown
             ],
+            unknown_channels=unknown,
         )
 
 

@@ -21,12 +21,14 @@ from pydantic import (
 
 from probe.channels import UnknownChannelError, channel_spec
 from probe.policies import (
+    REFUSALS,
     ChannelPolicy,
     OnePerOrganisationPolicy,
     base_policy,
     campaign_sections,
     limit_default,
     limit_keys,
+    refusal,
     section_of,
 )
 from schedules.recurrence import Recurrence
@@ -108,12 +110,12 @@ class CampaignSpec(_Strict):
     @model_validator(mode="after")
     def _dates_and_channels(self) -> CampaignSpec:
         if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
+            raise refusal(REFUSALS, "end_before_start", end=self.end, start=self.start)
         if len(set(self.channels)) != len(self.channels):
-            raise ValueError("a channel is listed twice")
+            raise refusal(REFUSALS, "channel_twice")
         unknown = set(self.options) - set(self.channels)
         if unknown:
-            raise ValueError(f"options for channels not in the campaign: {sorted(unknown)}")
+            raise refusal(REFUSALS, "options_not_in_campaign", channels=sorted(unknown))
         return self
 
     @model_validator(mode="wrap")
@@ -154,8 +156,11 @@ def _with_sections(sections: tuple[tuple[str, type[ChannelPolicy]], ...]) -> typ
 class CampaignSpecError(ValueError):
     """One message per problem, each naming the field: 'limits.quiet_minutes: ...'."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
+    def __init__(
+        self, source: str, problems: list[str], *, unknown_channels: list[str] | None = None
+    ) -> None:
         self.problems = problems
+        self.unknown_channels = unknown_channels or []  # refused by the registry (by name)
         super().__init__(f"{source}: " + "; ".join(problems))
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from probe.policies import REFUSALS, refusal
+
 
 class Selection(BaseModel):
     """Which organisations: all of them, or narrowed by region, kind, ids or names."""
@@ -30,7 +32,7 @@ class Selection(BaseModel):
     @model_validator(mode="after")
     def _something_selected(self) -> Selection:
         if not (self.all or self.region or self.kind or self.ids or self.names):
-            raise ValueError("select organisations: all: true, or region, kind, ids or names")
+            raise refusal(REFUSALS, "no_selection")
         return self
 
 

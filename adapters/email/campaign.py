@@ -9,7 +9,14 @@ from pydantic import Field, model_validator
 
 from adapters.email.config import DEFAULT_DEADLINE_WORKING_DAYS, DEFAULT_REPLY_WINDOW_DAYS
 from adapters.email.templates import TEMPLATES
-from probe.policies import CampaignSection, FormField, ParallelPolicy
+from probe.policies import CampaignSection, FormField, ParallelPolicy, refusal
+
+# The letter section's and options' own checks, by code (probe.policies.refusal); the form's
+# Russian is in FORM (FormField.errors).
+REFUSALS = {
+    "reply_window_short": "reply_window_days ({reply_window_days}) is shorter than "
+    "deadline_working_days ({deadline_working_days})",
+}
 
 
 class EmailPolicy(ParallelPolicy):
@@ -23,9 +30,11 @@ class EmailPolicy(ParallelPolicy):
     @model_validator(mode="after")
     def _window_covers_the_norm(self) -> EmailPolicy:
         if self.reply_window_days < self.deadline_working_days:
-            raise ValueError(
-                f"reply_window_days ({self.reply_window_days}) is shorter than "
-                f"deadline_working_days ({self.deadline_working_days})"
+            raise refusal(
+                REFUSALS,
+                "reply_window_short",
+                reply_window_days=self.reply_window_days,
+                deadline_working_days=self.deadline_working_days,
             )
         return self
 
@@ -41,7 +50,7 @@ FORM = (
         "email.reply_window_days",
         "Ждать ответа на письмо",
         "дн.",
-        errors=(("reply_window_days", "Ждать ответа нужно не меньше нормы ответа."),),
+        errors=(("reply_window_short", "Ждать ответа нужно не меньше нормы ответа."),),
     ),
     FormField(
         "limits.emails_per_minute", "Писем в минуту", group="limits", summary="писем до {} в минуту"
@@ -57,7 +66,7 @@ FORM = (
         "Письмо (тема)",
         group="options",
         choices=letters,
-        errors=(("unknown e-mail template", "Выберите письмо из списка."),),
+        errors=(("unknown_template", "Выберите письмо из списка."),),
     ),
     FormField("options.email.sender_name", "Имя отправителя письма", group="options", text=True),
     FormField(

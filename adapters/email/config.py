@@ -11,6 +11,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from adapters.email.templates import TEMPLATES
+from probe.policies import refusal
+
+# The options' own checks, by code (probe.policies.refusal); the campaign form's Russian is in
+# adapters/email/campaign.py FORM (FormField.errors).
+REFUSALS = {"unknown_template": "unknown e-mail template {template!r}; one of: {known}"}
 
 DEFAULT_DEADLINE_WORKING_DAYS = 3  # Omsk regulation (seed 001): a reply within 3 working days
 # Federal law 59-FZ, art. 12: a written appeal is answered within 30 days of its registration.
@@ -63,8 +68,8 @@ class Config(BaseModel):
     @classmethod
     def _known_template(cls, value: str) -> str:
         if value not in TEMPLATES:
-            raise ValueError(
-                f"unknown e-mail template {value!r}; one of: {', '.join(sorted(TEMPLATES))}"
+            raise refusal(
+                REFUSALS, "unknown_template", template=value, known=", ".join(sorted(TEMPLATES))
             )
         return value
 

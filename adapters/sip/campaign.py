@@ -10,8 +10,16 @@ from probe.policies import (
     FormField,
     OnePerOrganisationPolicy,
     moves_on_choices,
+    refusal,
 )
 from probe.ru import human_minutes
+
+# The call section's own checks across fields, by code (probe.policies.refusal); the form's
+# Russian is in FORM (FormField.errors).
+REFUSALS = {
+    "busy_retry_range": "busy_retry_minutes must be [low, high] with 0 < low <= high",
+    "rejected_retry_range": "rejected_retry_minutes must be [low, high] with 0 < low <= high",
+}
 
 
 class CallPolicy(OnePerOrganisationPolicy):
@@ -27,12 +35,12 @@ class CallPolicy(OnePerOrganisationPolicy):
 
     @model_validator(mode="after")
     def _ranges(self) -> CallPolicy:
-        ranges = {"busy_retry_minutes": self.busy_retry_minutes}
+        ranges = {"busy_retry_range": self.busy_retry_minutes}
         if self.rejected_retry_minutes is not None:
-            ranges["rejected_retry_minutes"] = self.rejected_retry_minutes
-        for name, (low, high) in ranges.items():
+            ranges["rejected_retry_range"] = self.rejected_retry_minutes
+        for code, (low, high) in ranges.items():
             if not 0 < low <= high:
-                raise ValueError(f"{name} must be [low, high] with 0 < low <= high")
+                raise refusal(REFUSALS, code)
         return self
 
 
@@ -42,7 +50,7 @@ FORM = (
         "Попыток на один номер",
         errors=(
             (
-                "per_contact cannot exceed",
+                "per_contact_over_organisation",
                 "Попыток на номер не может быть больше, чем на организацию.",
             ),
         ),
@@ -55,7 +63,7 @@ FORM = (
         "мин",
         errors=(
             (
-                "busy_retry_minutes",
+                "busy_retry_range",
                 "Интервал повтора: «не раньше» больше нуля и не больше «не позже».",
             ),
         ),
@@ -68,7 +76,7 @@ FORM = (
         "мин",
         errors=(
             (
-                "rejected_retry_minutes",
+                "rejected_retry_range",
                 "Интервал повтора: «не раньше» больше нуля и не больше «не позже».",
             ),
         ),
@@ -86,7 +94,7 @@ FORM = (
         "Сразу звонить на другой номер организации, если",
         choices=moves_on_choices,
         items=True,
-        errors=(("Input should be one of", "Выберите из списка."),),
+        errors=(("not_moving_on", "Выберите из списка."),),
     ),
     FormField(
         "limits.calls_in_parallel",

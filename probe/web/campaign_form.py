@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from probe.channels import channel_spec
-from probe.policies import FormField, channel_sections
+from probe.policies import FormField, Refusal, channel_sections
 from schedules.spec import CampaignSpec, read_options
 
 ORG_MODES = ("all", "filter", "names")
@@ -261,22 +261,26 @@ def validate(data: dict[str, Any]) -> tuple[CampaignSpec | None, dict[str, list[
     return (None, errors) if errors else (spec, {})
 
 
-_CUSTOM = (
-    # (words in the model's own message, the form field, the Russian text); the channels'
-    # fields bring theirs (FormField.errors)
-    ("is before start", "end", "Дата окончания раньше даты начала."),
-    ("listed twice", "channels", "Канал выбран дважды."),
-    (
-        "select organisations",
+# The checks across fields by their code (probe.policies.REFUSALS): the form field and the
+# Russian text; the channels' fields bring theirs (FormField.errors).
+REFUSALS: dict[str, tuple[str, str]] = {
+    "end_before_start": ("end", "Дата окончания раньше даты начала."),
+    "channel_twice": ("channels", "Канал выбран дважды."),
+    "no_selection": (
         "organisations",
         "Выберите организации: все, по региону и виду или списком наименований.",
     ),
-)
+    "options_not_in_campaign": (
+        "channels",
+        "Параметры указаны для канала, не выбранного в кампании.",
+    ),
+}
 
 
-def _custom() -> list[tuple[str, str, str]]:
-    declared = [(words, f.path, text) for f in _declared() for words, text in f.errors]
-    return [*_CUSTOM, *declared]
+def refusals() -> dict[str, tuple[str, str]]:
+    """Every code the form words: the campaign's own and the channels' (FormField.errors)."""
+    declared = {code: (f.path, text) for f in _declared() for code, text in f.errors}
+    return {**REFUSALS, **declared}
 
 
 def russian(item: Any) -> tuple[str, str]:
@@ -292,10 +296,9 @@ def russian(item: Any) -> tuple[str, str]:
     if field in _pairs():  # a pair that cannot be null, left blank: shown on its first end
         return f"{field}.0", "Заполните поле."
     if kind == "value_error":
-        text = str(item["msg"])
-        for words, target, message in _custom():
-            if words in text:
-                return target, message
+        refused = ctx.get("error")
+        if isinstance(refused, Refusal) and refused.code in refusals():
+            return refusals()[refused.code]
         return field, "Неверное значение."
     if field.startswith("organisations"):
         field = "organisations"
@@ -319,7 +322,7 @@ def russian(item: Any) -> tuple[str, str]:
     return field, messages.get(kind, "Неверное значение.")
 
 
-def unknown_channel_errors(problems: list[str]) -> dict[str, list[str]]:
-    """The registry's refusal of a channel (schedules.campaigns.check_channels), in Russian."""
-    names = [p.split("'")[1] for p in problems if "unknown channel" in p and "'" in p]
+def unknown_channel_errors(names: list[str]) -> dict[str, list[str]]:
+    """The registry's refusal of channels (schedules.campaigns.check_channels: the
+    CampaignSpecError's `unknown_channels`), in Russian."""
     return {"channels": [f"Неизвестный канал: «{n}»." for n in names] or ["Неверный канал."]}

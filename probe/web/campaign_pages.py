@@ -142,7 +142,7 @@ def create_campaign(
             )
             return RedirectResponse(f"/campaigns/{campaign.id}/plan?done=created", status_code=303)
         except CampaignSpecError as error:
-            errors = campaign_form.unknown_channel_errors(error.problems)
+            errors = campaign_form.unknown_channel_errors(error.unknown_channels)
         except service.CampaignError:
             errors = {"name": [f"Кампания «{spec.name}» уже есть: выберите другое имя."]}
     return _form_page(request, user, shown, errors, lists, status=400)
