@@ -75,7 +75,7 @@ FORM = (
         "с, через запятую",
         "options",
         items=True,
-        errors=(("retry_delays must not be negative", "Паузы не могут быть отрицательными."),),
+        errors=(("negative_delay", "Паузы не могут быть отрицательными."),),
     ),
 )
 

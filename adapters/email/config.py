@@ -15,7 +15,10 @@ from probe.policies import refusal
 
 # The options' own checks, by code (probe.policies.refusal); the campaign form's Russian is in
 # adapters/email/campaign.py FORM (FormField.errors).
-REFUSALS = {"unknown_template": "unknown e-mail template {template!r}; one of: {known}"}
+REFUSALS = {
+    "unknown_template": "unknown e-mail template {template!r}; one of: {known}",
+    "negative_delay": "retry_delays must not be negative",
+}
 
 DEFAULT_DEADLINE_WORKING_DAYS = 3  # Omsk regulation (seed 001): a reply within 3 working days
 # Federal law 59-FZ, art. 12: a written appeal is answered within 30 days of its registration.
@@ -77,7 +80,7 @@ class Config(BaseModel):
     @classmethod
     def _delays_not_negative(cls, value: list[float]) -> list[float]:
         if any(d < 0 for d in value):
-            raise ValueError("retry_delays must not be negative")
+            raise refusal(REFUSALS, "negative_delay")
         return value
 
     @model_validator(mode="after")

@@ -43,7 +43,7 @@ CASES = [
      "campaign: a channel is listed twice",
      "channels", "Канал выбран дважды."),
     ("options_not_in_campaign",
-     {"channels": ["phone"], "options": {"email": {"template": "benefits"}}},
+     {"channels": ["phone"], "options": {"email": {"template": "disability"}}},
      "campaign: options for channels not in the campaign: ['email']",
      "channels", "Параметры указаны для канала, не выбранного в кампании."),
     ("no_selection", {"organisations": {}},
@@ -71,6 +71,9 @@ CASES = [
      "options.email.template: unknown e-mail template 'pension'; one of: benefits, disability, "
      "home_care, large_family",
      "options.email.template", "Выберите письмо из списка."),
+    ("negative_delay", {"options": {"email": {"retry_delays": [30, -1]}}},
+     "options.email.retry_delays: retry_delays must not be negative",
+     "options.email.retry_delays", "Паузы не могут быть отрицательными."),
 ]  # fmt: skip
 
 
