@@ -46,6 +46,7 @@ from probe.sandbox.region import Region, stop_leftovers
 from probe.sandbox.sites import directory_with_sites
 from probe.sandbox.staff import Staff
 from probe.sandbox.summary import SandboxReport, compare, write_summary
+from probe.sandbox.transit import mail_in_transit
 from probe.sandbox.world import SandboxError, World, load_world
 from probe.settings import Settings
 from storage.models import Check
@@ -64,18 +65,22 @@ def _counts(engine: Engine) -> dict[str, int]:
 class TimeWarp:
     """Jumps the clock to the next thing that will happen when nothing is in flight."""
 
-    QUIET_SECONDS = 1.0  # real seconds of calm before a jump (mail in transit settles)
+    QUIET_SECONDS = 1.0  # real seconds of calm before a jump
+    # Real seconds that mail on its way holds the clock at most (a lost message must not stall
+    # the run); under load Postfix and Dovecot took more than the second of calm.
+    TRANSIT_SECONDS = 30.0
     MAX_JUMP = timedelta(hours=12)
 
     def __init__(self, clock: WarpClock, engine: Engine, staff: Staff) -> None:
         self.clock = clock
         self.engine = engine
         self.staff = staff
+        self.transit_since: float | None = None  # monotonic, since mail has been on its way
 
     def next_event(self, counts: dict[str, int]) -> datetime | None:
-        """None while something is in flight or due, or when nothing is left to happen (a
-        campaign started later from the browser plans from the clock's day, not from a day the
-        idle clock ran ahead to); else the next planned instant."""
+        """None while something is in flight or due, mail included, or when nothing is left to
+        happen (a campaign started later from the browser plans from the clock's day, not from
+        a day the idle clock ran ahead to); else the next planned instant."""
         if counts.get(CheckStatus.RUNNING.value):
             return None
         now = self.clock.now()
@@ -97,7 +102,21 @@ class TimeWarp:
         candidates = [t for t in (next_planned, self.staff.next_due()) if t is not None]
         if not candidates and not counts.get(CheckStatus.WAITING.value):
             return None
+        if self.held_by_mail():
+            return None
         return min([*candidates, midnight, now + self.MAX_JUMP])
+
+    def held_by_mail(self) -> bool:
+        """A letter, a reply or a bounce on its way (probe/sandbox/transit.py) holds the clock,
+        for TRANSIT_SECONDS at most: a letter waiting while its bounce travelled made the warp
+        jump to the next midnight."""
+        with Session(self.engine) as session:
+            travelling = mail_in_transit(session, self.staff.mail_counts())
+        if travelling is None:
+            self.transit_since = None
+            return False
+        self.transit_since = self.transit_since or time.monotonic()
+        return time.monotonic() - self.transit_since < self.TRANSIT_SECONDS
 
     async def run(self, stop: asyncio.Event, on_jump: Callable[[], Any]) -> None:
         state: dict[str, int] = {}

@@ -132,6 +132,11 @@ class Staff:
         self._stop.set()
         self._thread.join(timeout=10)
 
+    def mail_counts(self) -> dict[str, tuple[int, int]]:
+        """Each mailbox's address (lower case): the questions read and the replies sent."""
+        with self._lock:
+            return {a: (e.questions, len(e.sent)) for a, e in self.employees.items()}
+
     def next_due(self) -> datetime | None:
         """The next reply someone will send (the sandbox's time warp never jumps past it)."""
         with self._lock:
@@ -160,13 +165,15 @@ class Staff:
             path = new / name
             question = email.message_from_bytes(path.read_bytes())
             path.rename(employee.maildir / "cur" / f"{name}:2,S")
-            employee.questions += 1
             if employee.mode == "never" or _is_automatic(question):
+                with self._lock:
+                    employee.questions += 1
                 continue
             now = current_clock().now()
             due = reply_instant(now, employee.working_days, tz=employee.timezone)
             reply = compose_reply(question, mode=employee.mode, address=employee.address, now=now)
-            with self._lock:
+            with self._lock:  # read and answered at once for the time warp (mail_counts)
+                employee.questions += 1
                 employee.pending.append((due, reply))
         return bool(names)
 
@@ -174,12 +181,14 @@ class Staff:
         now = current_clock().now()
         with self._lock:
             due = [m for at, m in employee.pending if at <= now]
-            employee.pending = [(at, m) for at, m in employee.pending if at > now]
         for message in due:
             message.replace_header("Date", format_datetime(now))
             with smtplib.SMTP("127.0.0.1", self.mx_port, timeout=30) as smtp:
                 smtp.send_message(message)
-            employee.sent.append((now, str(message["Subject"])))
+            # Pending until sent, then sent: the time warp never sees it in neither.
+            with self._lock:
+                employee.pending = [(t, m) for t, m in employee.pending if m is not message]
+                employee.sent.append((now, str(message["Subject"])))
         return bool(due)
 
 
