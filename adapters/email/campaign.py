@@ -57,6 +57,9 @@ FORM = (
     ),
     FormField("email.max_send_attempts", "Попыток отправить письмо при сбое на нашей стороне"),
     FormField(
+        "email.our_failure_retry_minutes", "Сбой на нашей стороне: повтор письма через", "мин"
+    ),
+    FormField(
         "email.next_address_on_bounce",
         "При отказе в доставке писать на следующий адрес",
         switch=True,

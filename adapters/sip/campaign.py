@@ -122,7 +122,28 @@ def summary(policy: CallPolicy) -> list[tuple[str, str]]:
         ),
         ("«Занято»", f"повтор через {human_minutes(low)} – {human_minutes(high)}"),
         ("«Не отвечает»", f"повтор через {human_minutes(policy.no_answer_retry_minutes)}"),
+        ("«Вызов отклонён»", _rejected(policy.rejected_retry_minutes)),
+        ("Другой номер организации", _next_number(policy.next_number_after)),
+        (
+            "Сбой на нашей стороне",
+            f"повтор звонка через {human_minutes(policy.our_failure_retry_minutes)}",
+        ),
     ]
+
+
+def _rejected(minutes: tuple[int, int] | None) -> str:
+    if minutes is None:
+        return "этот номер больше не набирать"
+    low, high = minutes
+    return f"повтор через {human_minutes(low)} – {human_minutes(high)}"
+
+
+def _next_number(outcomes: list[str]) -> str:
+    """The outcomes after which the next number is rung at once, by the registry's labels."""
+    if not outcomes:
+        return "в свой черёд по плану, не сразу"
+    labels = dict(moves_on_choices())
+    return "сразу после: " + ", ".join(f"«{labels.get(o, o)}»" for o in outcomes)
 
 
 SECTION = CampaignSection("calls", CallPolicy, form=FORM, summary=summary)

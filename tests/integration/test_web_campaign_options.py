@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 from sqlalchemy.engine import Engine
@@ -120,11 +121,18 @@ def test_the_calls_other_rules_and_the_letters_sender_are_set_from_the_form(
     ]
     sender = page.css_first("input[name='options.email.sender_name']")
     assert sender is not None and sender.attributes["value"] == "Ирина Петрова"
+    letter_retry = page.css_first("input[name='email.our_failure_retry_minutes']")
+    assert letter_retry is not None and letter_retry.attributes["value"] == "10"
+    assert letter_retry.parent is not None
+    assert " ".join(letter_retry.parent.text().split()) == (
+        "Сбой на нашей стороне: повтор письма через (мин)"
+    )
 
     typed = {
         "calls.rejected_retry_minutes.0": "5",
         "calls.rejected_retry_minutes.1": "15",
         "calls.our_failure_retry_minutes": "7",
+        "email.our_failure_retry_minutes": "25",
         "options.email.sender_name": "Анна Смирнова",
         "options.email.retry_delays": "60, 300",
     }
@@ -165,3 +173,40 @@ def test_the_calls_other_rules_and_the_letters_sender_are_set_from_the_form(
     assert spec["calls"]["rejected_retry_minutes"] == [5, 15]
     assert spec["calls"]["our_failure_retry_minutes"] == 7
     assert spec["calls"]["next_number_after"] == ["busy", "rejected"]
+    assert spec["email"]["our_failure_retry_minutes"] == 25
+    # The campaign's page says them, in the calls' own lines (adapters' `summary`).
+    assert _calls_rules(admin, made.headers["location"]) == {
+        "«Вызов отклонён»": "повтор через 5 мин – 15 мин",
+        "Другой номер организации": "сразу после: «занято», «вызов отклонён»",
+        "Сбой на нашей стороне": "повтор звонка через 7 мин",
+    }
+    # Both ends of the dropped call's retry blank and no box ticked: never that number again,
+    # the next number only in its turn.
+    never = admin.post(
+        "/campaigns/new",
+        data={
+            **_form(
+                token,
+                name="omsk-q3-never",
+                **{"calls.rejected_retry_minutes.0": "", "calls.rejected_retry_minutes.1": ""},
+            ),
+            "calls.next_number_after": [],
+        },
+        follow_redirects=False,
+    )
+    assert never.status_code == 303, never.text
+    assert _calls_rules(admin, never.headers["location"]) == {
+        "«Вызов отклонён»": "этот номер больше не набирать",
+        "Другой номер организации": "в свой черёд по плану, не сразу",
+        "Сбой на нашей стороне": "повтор звонка через 5 мин",
+    }
+
+
+def _calls_rules(admin: httpx.Client, plan: str) -> dict[str, str]:
+    """The campaign page's lines for a dropped call, the next number and our failure."""
+    page = admin.get(plan)
+    assert page.status_code == 200, page.text
+    cells = [row.css("th, td") for row in LexborHTMLParser(page.text).css("#campaign-rules tr")]
+    shown = {title.text(): text.text() for title, text in cells}
+    wanted = ("«Вызов отклонён»", "Другой номер организации", "Сбой на нашей стороне")
+    return {title: shown[title] for title in wanted if title in shown}

@@ -206,3 +206,23 @@ def test_a_bad_value_of_the_other_fields_is_refused_in_russian() -> None:
     assert _errors(**{"options.email.retry_delays": "30, минута"}) == {
         "options.email.retry_delays": ["Введите числа через запятую."]
     }
+
+
+def test_the_letters_retry_after_our_failure_is_a_field_of_its_own() -> None:
+    """`email.our_failure_retry_minutes`, in the e-mail section's model, set from the form."""
+    fields = {n.path: n for group in campaign_form.numbers().values() for n in group}
+    field = fields["email.our_failure_retry_minutes"]
+    assert (field.label, field.unit) == ("Сбой на нашей стороне: повтор письма через", "мин")
+    assert campaign_form.defaults()["email.our_failure_retry_minutes"] == "10"
+    data, shown = campaign_form.spec_data(_form(**{"email.our_failure_retry_minutes": "25"}))
+    spec, errors = campaign_form.validate(data)
+    assert errors == {} and spec is not None
+    assert spec.policy("email").our_failure_retry_minutes == 25
+    assert spec.policy("phone").our_failure_retry_minutes == 5  # the calls' own, unchanged
+    assert shown["email.our_failure_retry_minutes"] == "25"
+    assert _errors(**{"email.our_failure_retry_minutes": "0"}) == {
+        "email.our_failure_retry_minutes": ["Не меньше 1."]
+    }
+    assert _errors(**{"email.our_failure_retry_minutes": "полчаса"}) == {
+        "email.our_failure_retry_minutes": ["Введите целое число."]
+    }
