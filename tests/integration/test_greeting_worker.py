@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from adapters.sip.greeting import Transcript, propose
+from adapters.sip.greeting import Transcript, Word, propose
 from adapters.sip.greetwork import engine as speech
 from adapters.sip.greetwork.jobs import enqueue
 from adapters.sip.greetwork.worker import service, work
@@ -195,3 +195,30 @@ def test_a_greeting_a_shared_pass_heard_in_part_is_read_again_alone(
     assert (first["column"], first["batch"], first["reread"]) == (7, 2, garbled), first
     assert first["found"] == {"organisation": True, "full_name": True, "position": True}
     assert (second["column"], second["batch"], "reread" in second) == (8, 2, False), second
+
+
+def test_a_greeting_a_shared_pass_heard_without_its_beginning_is_read_again_alone(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As make demo saw a pass of six read «Комплексный центр, слушаю вас.» (CI, 2026-12-06):
+    # «Слушаю вас.», its first word 1.24 s after the onset, nothing of the organisation
+    # (column 9). The worker reads that one again alone and leaves the other as the pass read it.
+    voices.require_festival()
+    org = voices.say(tmp_path / "org.wav", "Комплексный центр Тарского района, слушаю вас.")
+    full = voices.say(tmp_path / "full.wav", voices.FULL_GREETING)
+    shared = speech.analyse_greetings
+
+    def pass_that_loses_the_start(clips, settings):  # type: ignore[no-untyped-def]
+        found = shared(clips, settings)
+        heard = Transcript.from_text("Слушаю вас.")
+        late = [Word(w.text, w.start + 1.24, w.end + 1.24, w.probability) for w in heard.words]
+        return [propose(Transcript(late, heard.text, "ru"), clips[0][1]), *found[1:]]
+
+    monkeypatch.setattr(speech, "analyse_greetings", pass_that_loses_the_start)
+    engine_ = speech.load(_settings(sqlite_url, tmp_path))
+    names = engine_.names({"name": TARA, "short_name": "КЦСОН Тарского района"})
+    jobs = [speech.Job(org, 0.0, None, names), speech.Job(full, 0.0, None, names)]
+    first, second = engine_.many(jobs)
+    assert (first["column"], first["batch"], first["reread"]) == (8, 2, "Слушаю вас."), first
+    assert first["found"]["organisation"], first
+    assert (second["column"], second["batch"], "reread" in second) == (7, 2, False), second
